@@ -1,0 +1,1 @@
+"""Rating models (issue: the annual rating)."""

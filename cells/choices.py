@@ -1,0 +1,131 @@
+"""Stable stored values (English slugs) and their official Vietnamese labels (DOMAIN.md §1–3, §8).
+
+The labels are the exact wording of the regulations; the interchange files use them,
+so `label_to_value` is the one place that maps a file's text back to a slug.
+"""
+
+import unicodedata
+
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationType(models.TextChoices):
+    PROVINCE = "province", _("Provincial Party committee")
+    CENTRAL_CITY = "central_city", _("Party committee of a centrally-run city")
+    DISTRICT = "district", _("District Party committee")
+    URBAN_DISTRICT = "urban_district", _("Urban district Party committee")
+    TOWN = "town", _("Town Party committee")
+    PROVINCIAL_CITY = "provincial_city", _("Party committee of a provincial city")
+    COMMUNE = "commune", _("Commune Party committee")
+    WARD = "ward", _("Ward Party committee")
+    TOWNSHIP = "township", _("Township Party committee")
+    SPECIAL_ZONE = "special_zone", _("Special zone Party committee")
+    GRASSROOTS_COMMITTEE = "grassroots_committee", _("Grassroots Party committee")
+    GRASSROOTS_CELL = "grassroots_cell", _("Grassroots Party cell")
+    SUB_COMMITTEE = "sub_committee", _("Party sub-committee")
+    CELL = "cell", _("Subordinate Party cell")
+
+
+# Types whose members meet and are rated directly: they hold memberships.
+CELL_TYPES = frozenset({OrganizationType.CELL, OrganizationType.GRASSROOTS_CELL})
+# Commune-level units (the level that replaced districts as reviewer in 2025).
+COMMUNE_LEVEL_TYPES = frozenset(
+    {
+        OrganizationType.COMMUNE,
+        OrganizationType.WARD,
+        OrganizationType.TOWNSHIP,
+        OrganizationType.SPECIAL_ZONE,
+    }
+)
+
+
+class ResidentialUnitKind(models.TextChoices):
+    HAMLET = "hamlet", _("Hamlet")
+    STREET_GROUP = "street_group", _("Street group")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class EventKind(models.TextChoices):
+    DISCIPLINE = "discipline", _("Discipline")
+    EXEMPTION = "exemption", _("Exempt from Party work and meetings")
+    SUSPENSION = "suspension", _("Suspended from Party activities")
+    SICK_LEAVE = "sick_leave", _("Sick leave")
+    MATERNITY_LEAVE = "maternity_leave", _("Maternity leave")
+    TRANSFER_IN = "transfer_in", _("Transfer in")
+    TRANSFER_OUT = "transfer_out", _("Transfer out")
+    FULL_MEMBERSHIP = "full_membership", _("Recognised as full member")
+    DEATH = "death", _("Death")
+    STRIKE_OFF = "strike_off", _("Struck off")
+    EXPULSION = "expulsion", _("Expulsion")
+
+
+# Events after which a person is no longer a member.
+LEAVING_EVENTS = frozenset(
+    {EventKind.DEATH, EventKind.STRIKE_OFF, EventKind.EXPULSION, EventKind.TRANSFER_OUT}
+)
+# Events that span a period (tu_ngay..den_ngay); the others happen on one day.
+PERIOD_EVENTS = frozenset(
+    {EventKind.EXEMPTION, EventKind.SUSPENSION, EventKind.SICK_LEAVE, EventKind.MATERNITY_LEAVE}
+)
+
+
+class DisciplineForm(models.TextChoices):
+    REPRIMAND = "reprimand", _("Reprimand")
+    WARNING = "warning", _("Warning")
+    DISMISSAL = "dismissal", _("Dismissal")
+    EXPULSION = "expulsion", _("Expulsion")
+
+
+class ProfessionalLevel(models.TextChoices):
+    ELEMENTARY = "elementary", _("Elementary")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    COLLEGE = "college", _("College")
+    UNIVERSITY = "university", _("University")
+    MASTER = "master", _("Master")
+    DOCTOR = "doctor", _("Doctor")
+
+
+class PoliticalTheoryLevel(models.TextChoices):
+    ELEMENTARY = "elementary", _("Elementary")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
+    BACHELOR = "bachelor", _("Bachelor")
+
+
+class MembershipKind(models.TextChoices):
+    OFFICIAL = "official", _("Official")
+    TEMPORARY = "temporary", _("Temporary")
+
+
+class PostKind(models.TextChoices):
+    PARTY = "party", _("Party post")
+    GOVERNMENT = "government", _("Government post")
+
+
+class Role(models.TextChoices):
+    SECRETARY = "secretary", _("Secretary / data entry of the unit")
+    REVIEWER = "reviewer", _("Reviewer (superior committee)")
+    REPORTS = "reports", _("Reports staff")
+    ADMIN = "admin", _("Administrator")
+
+
+def normalize_label(text: str) -> str:
+    """Fold a label for matching: NFC, case-insensitive, inner spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def label_to_value(choices: type[models.TextChoices], text: str) -> str | None:
+    """The stored value whose label (or value) matches `text`, forgiving case and normalisation."""
+    wanted = normalize_label(text)
+    # Files carry the official Vietnamese wording whatever the user's UI language.
+    with translation.override("vi"):
+        for value, label in choices.choices:
+            if wanted in (normalize_label(str(label)), value):
+                return value
+    return None

@@ -1,0 +1,60 @@
+"""Who may do what on which node. Roles cover the node they are given on and its subtree.
+
+Predicates answer for one organization; the scoped querysets live in cells.selectors.
+"""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .choices import Role
+from .models import Organization, RoleAssignment
+
+# Roles that may change the roster (members, events, cells) of their subtree.
+EDITING_ROLES = frozenset({Role.SECRETARY, Role.ADMIN})
+# Roles that decide ratings of the units under them.
+DECIDING_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
+
+
+def active_assignments(user, *, on: datetime.date | None = None):
+    """The user's role assignments valid on `on` (today by default)."""
+    if not getattr(user, "is_authenticated", False):
+        return RoleAssignment.objects.none()
+    day = on or timezone.localdate()
+    return RoleAssignment.objects.filter(
+        Q(start__isnull=True) | Q(start__lte=day),
+        Q(end__isnull=True) | Q(end__gte=day),
+        user=user,
+    ).select_related("organization")
+
+
+def roles_on(user, organization: Organization) -> set[str]:
+    """Every role the user holds on `organization` through it or one of its ancestors.
+
+    Cached per user object for the request: a page asks this for many nodes.
+    """
+    cache = getattr(user, "_partybuild_roles", None)
+    if cache is None:
+        cache = [(a.organization.path, a.role) for a in active_assignments(user)]
+        user._partybuild_roles = cache
+    if getattr(user, "is_superuser", False):
+        return set(Role.values)
+    return {role for path, role in cache if organization.path.startswith(path)}
+
+
+def can_view_organization(user, organization: Organization) -> bool:
+    return bool(roles_on(user, organization))
+
+
+def can_edit_roster(user, organization: Organization) -> bool:
+    """May create and change cells, members and events under `organization`."""
+    return bool(roles_on(user, organization) & EDITING_ROLES)
+
+
+def can_decide_rating(user, organization: Organization) -> bool:
+    return bool(roles_on(user, organization) & DECIDING_ROLES)
+
+
+def has_any_role(user) -> bool:
+    return getattr(user, "is_superuser", False) or active_assignments(user).exists()

@@ -1,0 +1,148 @@
+"""Read-side queries of the cells app. Every one is scoped through `organizations_visible_to`."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .choices import CELL_TYPES, EventKind
+from .models import Member, MemberEvent, Membership, Organization
+from .permissions import active_assignments
+
+
+def _paths_visible_to(user) -> list[str] | None:
+    """Root paths of the user's subtrees, or None for "everything" (superusers)."""
+    if getattr(user, "is_superuser", False):
+        return None
+    paths = sorted({a.organization.path for a in active_assignments(user)})
+    # Drop paths nested in another one: the prefix test already covers them.
+    roots: list[str] = []
+    for path in paths:
+        if not any(path.startswith(root) for root in roots):
+            roots.append(path)
+    return roots
+
+
+def _path_q(paths: list[str], field: str = "path") -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def organizations_visible_to(*, user) -> QuerySet[Organization]:
+    """All organizations in the subtrees the user holds an active role on."""
+    qs = Organization.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    paths = _paths_visible_to(user)
+    return qs if paths is None else qs.filter(_path_q(paths))
+
+
+def organization_get(*, user, pk) -> Organization:
+    """One organization the user may see; anything else is a 404, never a 403."""
+    try:
+        return organizations_visible_to(user=user).get(pk=pk)
+    except (Organization.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def organization_roots_for(*, user) -> QuerySet[Organization]:
+    """The top nodes of the user's visible tree (where the tree screen starts)."""
+    paths = _paths_visible_to(user)
+    if paths is None:
+        return Organization.objects.get_root_nodes()
+    return Organization.objects.filter(path__in=paths).order_by("path")
+
+
+def organization_children(*, organization: Organization) -> QuerySet[Organization]:
+    return Organization.objects.get_children(organization).order_by("dissolved_on", "name_sort_key")
+
+
+def organization_search(*, user, text: str) -> QuerySet[Organization]:
+    text = text.strip()
+    qs = organizations_visible_to(user=user)
+    if not text:
+        return qs.none()
+    return qs.filter(Q(name__icontains=text) | Q(code__icontains=text)).order_by(
+        "dissolved_on", "name_sort_key"
+    )
+
+
+def organization_subtree(*, organization: Organization) -> QuerySet[Organization]:
+    return Organization.objects.filter(path__startswith=organization.path)
+
+
+def members_visible_to(*, user) -> QuerySet[Member]:
+    """Members who belong or belonged to a cell the user can see."""
+    visible = organizations_visible_to(user=user)
+    return Member.objects.filter(
+        Exists(Membership.objects.filter(member=OuterRef("pk"), organization__in=visible))
+    )
+
+
+def member_get(*, user, pk) -> Member:
+    try:
+        return members_visible_to(user=user).get(pk=pk)
+    except (Member.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def _event_active_on(kind: str, day: datetime.date):
+    return MemberEvent.objects.filter(
+        Q(end__isnull=True) | Q(end__gte=day), member=OuterRef("pk"), kind=kind, start__lte=day
+    )
+
+
+def members_of(
+    *, organization: Organization, on: datetime.date | None = None, subtree: bool = False
+) -> QuerySet[Member]:
+    """Members of a cell (or of a whole subtree) on a date, in Vietnamese name order.
+
+    Each carries its state on that day: `is_exempt`, `is_suspended`, `on_sick_leave`,
+    `on_maternity_leave`, and `cell_id` (the cell they belonged to then).
+    """
+    day = on or timezone.localdate()
+    memberships = Membership.objects.filter(Q(end__isnull=True) | Q(end__gte=day), start__lte=day)
+    if subtree:
+        memberships = memberships.filter(organization__path__startswith=organization.path)
+    else:
+        memberships = memberships.filter(organization=organization)
+    current = memberships.filter(member=OuterRef("pk"))
+    return (
+        Member.objects.filter(Exists(current))
+        .annotate(
+            cell_id=current.values("organization_id")[:1],
+            is_exempt=Exists(_event_active_on(EventKind.EXEMPTION, day)),
+            is_suspended=Exists(_event_active_on(EventKind.SUSPENSION, day)),
+            on_sick_leave=Exists(_event_active_on(EventKind.SICK_LEAVE, day)),
+            on_maternity_leave=Exists(_event_active_on(EventKind.MATERNITY_LEAVE, day)),
+        )
+        .order_by("name_sort_key", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class OrganizationCounts:
+    cells: int
+    members: int
+
+
+def cells_under(*, organization: Organization, on: datetime.date | None = None):
+    """The cells of a subtree that exist on `on` (all of them, historical ones too, if None)."""
+    qs = organization_subtree(organization=organization).filter(type__in=CELL_TYPES)
+    if on is not None:
+        qs = qs.filter(
+            Q(established_on__isnull=True) | Q(established_on__lte=on),
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=on),
+        )
+    return qs.order_by("name_sort_key")
+
+
+def member_history(*, member: Member):
+    """Memberships and events of one member, oldest first, for the member page."""
+    memberships = member.memberships.select_related("organization").order_by("start")
+    events = member.events.order_by("start", "id")
+    return memberships, events

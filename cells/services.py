@@ -1,0 +1,282 @@
+"""Write-side use-cases of the cells app: each checks permission, writes, and audits.
+
+Every public service is atomic and takes the acting user as keyword-only `actor`.
+Permission failures raise PermissionDenied; the views turn an out-of-scope object
+into a 404 before a service is ever reached.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .audit import audit_record, diff, snapshot
+from .choices import CELL_TYPES, LEAVING_EVENTS, EventKind, MembershipKind
+from .models import Member, MemberEvent, Membership, Organization
+from .permissions import can_edit_roster
+from .vietnamese import nfc
+
+_ORG_FIELDS = [
+    "code",
+    "name",
+    "type",
+    "is_grassroots",
+    "established_on",
+    "dissolved_on",
+    "successor_id",
+    "document_abbreviation",
+]
+
+
+def _require_roster_rights(actor, organization: Organization) -> None:
+    if actor is not None and not can_edit_roster(actor, organization):
+        raise PermissionDenied(_("You may not change this unit."))
+
+
+@transaction.atomic
+def organization_create(
+    *, actor, parent: Organization | None, audit: bool = True, **fields
+) -> Organization:
+    """Add a node under `parent` (a root when None: administrators only)."""
+    if parent is None:
+        if actor is not None and not getattr(actor, "is_superuser", False):
+            raise PermissionDenied(_("Only an administrator may add a top-level unit."))
+    else:
+        _require_roster_rights(actor, parent)
+    fields["name"] = nfc(fields["name"])
+    fields["code"] = fields["code"].strip()
+    node = Organization(**fields)
+    node.full_clean(exclude=["path", "depth", "numchild"])
+    if parent is None:
+        node = Organization.objects.add_root(instance=node)
+    else:
+        node = Organization.objects.add_child(parent, instance=node)
+    if audit:
+        audit_record(
+            actor=actor,
+            action="organization_create",
+            instance=node,
+            organization=node,
+            changes={k: [None, v] for k, v in snapshot(node, _ORG_FIELDS).items()},
+        )
+    return node
+
+
+@transaction.atomic
+def organization_update(
+    *, actor, organization: Organization, parent: Organization | None = None, **fields
+) -> Organization:
+    """Change a node's fields, and move it under `parent` when given (a reorganisation)."""
+    _require_roster_rights(actor, organization)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    before = snapshot(organization, _ORG_FIELDS)
+    if "name" in fields:
+        fields["name"] = nfc(fields["name"])
+    for key, value in fields.items():
+        setattr(organization, key, value)
+    organization.full_clean(exclude=["path", "depth", "numchild"])
+    organization.save()
+    changes = diff(before, snapshot(organization, _ORG_FIELDS))
+    current_parent = Organization.objects.get_parent(organization)
+    if parent is not None and parent != current_parent:
+        _require_roster_rights(actor, parent)
+        if parent.path.startswith(organization.path):
+            raise ValidationError(_("A unit cannot be moved under itself."))
+        Organization.objects.move(organization, parent, pos="sorted-child")
+        organization.refresh_from_db()
+        changes["parent"] = [getattr(current_parent, "code", None), parent.code]
+    if changes:
+        audit_record(
+            actor=actor,
+            action="organization_update",
+            instance=organization,
+            organization=organization,
+            changes=changes,
+        )
+    return organization
+
+
+_MEMBER_FIELDS = [
+    "record_number",
+    "full_name",
+    "gender",
+    "birth_date",
+    "birthplace",
+    "hometown",
+    "ethnicity",
+    "religion",
+    "occupation",
+    "general_education",
+    "professional_level",
+    "political_theory",
+    "admitted_on",
+    "ceremony_on",
+    "full_member_on",
+    "card_number",
+    "citizen_id",
+]
+
+
+def _clean_member_fields(fields: dict) -> dict:
+    for key in ("full_name", "birthplace", "hometown", "ethnicity", "religion", "occupation"):
+        if key in fields and fields[key]:
+            fields[key] = nfc(fields[key])
+    for key in ("card_number", "citizen_id"):
+        if key in fields and not fields[key]:
+            fields[key] = None  # unique when present: store absence as NULL
+    if "record_number" in fields:
+        fields["record_number"] = fields["record_number"].strip().upper()
+    return fields
+
+
+def membership_start_for(*, cell: Organization, admitted_on: datetime.date | None) -> datetime.date:
+    """When a member placed in `cell` started belonging to it: admission, or the cell's founding."""
+    candidates = [d for d in (admitted_on, cell.established_on) if d is not None]
+    return max(candidates) if candidates else datetime.date.today()
+
+
+def _history_through_predecessors(
+    cell: Organization, admitted_on: datetime.date | None
+) -> list[tuple[Organization, datetime.date, datetime.date | None]]:
+    """The chain of cells a member of `cell` belonged to before a merge.
+
+    A roster file names only today's cell. When that cell took over from exactly one
+    predecessor (a 2025 merge), the member belonged to the predecessor before it, so past
+    years are rated on the structure of their year. With several predecessors the file
+    does not say which one, and history starts at the cell's founding.
+    """
+    chain = []
+    end = None
+    current = cell
+    while True:
+        start = membership_start_for(cell=current, admitted_on=admitted_on)
+        chain.append((current, start, end))
+        predecessors = list(current.predecessors.all()[:2])
+        if (
+            len(predecessors) != 1
+            or current.established_on is None
+            or admitted_on is None
+            or admitted_on >= current.established_on
+        ):
+            break
+        end = current.established_on - datetime.timedelta(days=1)
+        current = predecessors[0]
+    return list(reversed(chain))
+
+
+@transaction.atomic
+def member_create(*, actor, cell: Organization, audit: bool = True, **fields) -> Member:
+    """Add a member to `cell`, with the membership history implied by merges."""
+    if cell.type not in CELL_TYPES:
+        raise ValidationError(_("Members belong to a Party cell."))
+    _require_roster_rights(actor, cell)
+    fields = _clean_member_fields(fields)
+    member = Member(**fields)
+    member.full_clean()
+    member.save()
+    for org, start, end in _history_through_predecessors(cell, member.admitted_on):
+        Membership.objects.create(member=member, organization=org, start=start, end=end)
+    if audit:
+        audit_record(
+            actor=actor,
+            action="member_create",
+            instance=member,
+            organization=cell,
+            changes={k: [None, v] for k, v in snapshot(member, _MEMBER_FIELDS).items()},
+        )
+    return member
+
+
+def member_current_cell(*, member: Member) -> Organization | None:
+    membership = member.memberships.filter(end__isnull=True).select_related("organization").first()
+    return membership.organization if membership else None
+
+
+@transaction.atomic
+def member_update(
+    *, actor, member: Member, cell: Organization | None = None, audit: bool = True, **fields
+) -> Member:
+    """Change a member's record; a different `cell` records a transfer from today."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    current = member_current_cell(member=member)
+    if current is not None:
+        _require_roster_rights(actor, current)
+    before = snapshot(member, _MEMBER_FIELDS)
+    for key, value in _clean_member_fields(fields).items():
+        setattr(member, key, value)
+    member.full_clean()
+    member.save()
+    changes = diff(before, snapshot(member, _MEMBER_FIELDS))
+    if cell is not None and cell != current:
+        member_transfer(actor=actor, member=member, cell=cell, on=datetime.date.today())
+    if changes and audit:
+        audit_record(
+            actor=actor,
+            action="member_update",
+            instance=member,
+            organization=current,
+            changes=changes,
+        )
+    return member
+
+
+@transaction.atomic
+def member_transfer(
+    *,
+    actor,
+    member: Member,
+    cell: Organization,
+    on: datetime.date,
+    kind: str = MembershipKind.OFFICIAL,
+) -> Membership:
+    """Move a member to another cell on `on`: the old membership ends the day before."""
+    if cell.type not in CELL_TYPES:
+        raise ValidationError(_("Members belong to a Party cell."))
+    _require_roster_rights(actor, cell)
+    open_memberships = Membership.objects.select_for_update().filter(
+        member=member, end__isnull=True
+    )
+    for membership in open_memberships:
+        if membership.start >= on:
+            raise ValidationError(
+                _("The transfer date must be after the current membership began.")
+            )
+        membership.end = on - datetime.timedelta(days=1)
+        membership.save(update_fields=["end"])
+    membership = Membership.objects.create(member=member, organization=cell, start=on, kind=kind)
+    audit_record(
+        actor=actor,
+        action="member_transfer",
+        instance=member,
+        organization=cell,
+        changes={"cell": [None, cell.code], "start": [None, on.isoformat()]},
+    )
+    return membership
+
+
+@transaction.atomic
+def member_event_create(*, actor, member: Member, audit: bool = True, **fields) -> MemberEvent:
+    """Record a dated event. A leaving event (death, removal, transfer out) ends the membership."""
+    current = member_current_cell(member=member)
+    if current is not None:
+        _require_roster_rights(actor, current)
+    event = MemberEvent(member=member, **fields)
+    event.full_clean()
+    event.save()
+    if event.kind in LEAVING_EVENTS:
+        Membership.objects.filter(member=member, end__isnull=True, start__lte=event.start).update(
+            end=event.start
+        )
+    if event.kind == EventKind.FULL_MEMBERSHIP and member.full_member_on != event.start:
+        member.full_member_on = event.start
+        member.save(update_fields=["full_member_on", "updated_at"])
+    if audit:
+        audit_record(
+            actor=actor,
+            action="member_event_create",
+            instance=event,
+            organization=current,
+            changes={k: [None, v] for k, v in snapshot(event).items() if k != "id"},
+        )
+    return event

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Make sure the PostgreSQL and Redis the test suite needs are reachable.
+# Uses DATABASE_URL / REDIS_URL; otherwise the local servers on their default ports,
+# starting (or, as root, installing) them when they are not running. Never falls back
+# to SQLite: if a server stays unreachable this exits non-zero saying what is missing.
+set -euo pipefail
+db_url=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/partybuild}
+redis_url=${REDIS_URL:-redis://127.0.0.1:6379/0}
+py=${PYTHON:-.venv/bin/python}
+
+pg_ok() { "$py" - "$db_url" <<'PY' >/dev/null 2>&1
+import sys, psycopg, environ
+cfg = environ.Env.db_url_config(sys.argv[1])
+psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
+                password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=3).close()
+PY
+}
+redis_ok() { "$py" - "$redis_url" <<'PY' >/dev/null 2>&1
+import sys, redis
+redis.Redis.from_url(sys.argv[1], socket_connect_timeout=3).ping()
+PY
+}
+is_root() { [ "$(id -u)" -eq 0 ]; }
+local_default() { [ -z "${1:-}" ]; }
+
+if ! pg_ok; then
+  if local_default "${DATABASE_URL:-}" && is_root; then
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+      echo "Cài PostgreSQL / installing PostgreSQL…"
+      apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      ver=$(ls /etc/postgresql | sort -V | tail -1)
+      sed -i 's/^\(local\|host\)\(.*\)\(peer\|scram-sha-256\|md5\)$/\1\2trust/' \
+        /etc/postgresql/"$ver"/main/pg_hba.conf
+    fi
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start \
+      || true
+    for _ in $(seq 1 20); do pg_ok && break; sleep 1; done
+  fi
+  pg_ok || { echo "LỖI: không kết nối được PostgreSQL ($db_url). Đặt DATABASE_URL hoặc khởi động PostgreSQL." >&2; exit 1; }
+fi
+
+if ! redis_ok; then
+  if local_default "${REDIS_URL:-}" && is_root; then
+    command -v redis-server >/dev/null 2>&1 || {
+      echo "Cài Redis / installing Redis…"
+      apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    }
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/partybuild.log || true
+    for _ in $(seq 1 20); do redis_ok && break; sleep 1; done
+  fi
+  redis_ok || { echo "LỖI: không kết nối được Redis ($redis_url). Đặt REDIS_URL hoặc khởi động Redis." >&2; exit 1; }
+fi
+echo "PostgreSQL và Redis sẵn sàng / ready: $db_url $redis_url"

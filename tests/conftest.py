@@ -1,0 +1,30 @@
+"""Shared fixtures. The suite runs on PostgreSQL only: SQLite would hide locking and
+constraint behaviour the product relies on."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+
+def pytest_configure(config):
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        pytest.exit(
+            f"The test suite needs PostgreSQL: set DATABASE_URL (make test does) — got {engine}.",
+            returncode=2,
+        )
+
+
+@pytest.fixture
+def province(db):
+    """A small tree: province → district (dissolved 2025) → commune → 2 cells, and a
+    2025 commune that took over, with one cell. Codes mirror the shared sample files."""
+    return factories.build_small_province()
+
+
+@pytest.fixture
+def today():
+    return datetime.date.today()
