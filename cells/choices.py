@@ -129,3 +129,19 @@ def label_to_value(choices: type[models.TextChoices], text: str) -> str | None:
             if wanted in (normalize_label(str(label)), value):
                 return value
     return None
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be checked")
+    VALIDATING = "validating", _("Checking the file")
+    INVALID = "invalid", _("The file has errors")
+    READY = "ready", _("Ready to import")
+    CONFIRMED = "confirmed", _("Waiting to be written")
+    APPLYING = "applying", _("Writing the data")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJobPhase(models.TextChoices):
+    VALIDATE = "validate", _("Checking")
+    APPLY = "apply", _("Writing")

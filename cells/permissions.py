@@ -29,18 +29,25 @@ def active_assignments(user, *, on: datetime.date | None = None):
     ).select_related("organization")
 
 
-def roles_on(user, organization: Organization) -> set[str]:
-    """Every role the user holds on `organization` through it or one of its ancestors.
+def role_paths(user) -> list[tuple[str, str]]:
+    """(tree path, role) of the user's active assignments, read once per user object.
 
-    Cached per user object for the request: a page asks this for many nodes.
+    A page asks about many nodes; caching on the request's user object keeps that to one
+    query, and a new request gets a fresh user object, so a role change shows at once.
     """
-    cache = getattr(user, "_partybuild_roles", None)
+    cache = getattr(user, "_partybuild_role_paths", None)
     if cache is None:
         cache = [(a.organization.path, a.role) for a in active_assignments(user)]
-        user._partybuild_roles = cache
+        if getattr(user, "is_authenticated", False):
+            user._partybuild_role_paths = cache
+    return cache
+
+
+def roles_on(user, organization: Organization) -> set[str]:
+    """Every role the user holds on `organization` through it or one of its ancestors."""
     if getattr(user, "is_superuser", False):
         return set(Role.values)
-    return {role for path, role in cache if organization.path.startswith(path)}
+    return {role for path, role in role_paths(user) if organization.path.startswith(path)}
 
 
 def can_view_organization(user, organization: Organization) -> bool:
@@ -57,4 +64,4 @@ def can_decide_rating(user, organization: Organization) -> bool:
 
 
 def has_any_role(user) -> bool:
-    return getattr(user, "is_superuser", False) or active_assignments(user).exists()
+    return getattr(user, "is_superuser", False) or bool(role_paths(user))

@@ -9,14 +9,14 @@ from django.utils import timezone
 
 from .choices import CELL_TYPES, EventKind
 from .models import Member, MemberEvent, Membership, Organization
-from .permissions import active_assignments
+from .permissions import role_paths
 
 
 def _paths_visible_to(user) -> list[str] | None:
     """Root paths of the user's subtrees, or None for "everything" (superusers)."""
     if getattr(user, "is_superuser", False):
         return None
-    paths = sorted({a.organization.path for a in active_assignments(user)})
+    paths = sorted({path for path, _role in role_paths(user)})
     # Drop paths nested in another one: the prefix test already covers them.
     roots: list[str] = []
     for path in paths:
@@ -146,3 +146,69 @@ def member_history(*, member: Member):
     memberships = member.memberships.select_related("organization").order_by("start")
     events = member.events.order_by("start", "id")
     return memberships, events
+
+
+def organization_ancestors_visible(
+    *, user, organizations: list[Organization]
+) -> dict[int, list[Organization]]:
+    """Each node's ancestors that the user can see, top first, in one query for all nodes.
+
+    Breadcrumbs and search hits show where a unit sits without leaking the levels above
+    the user's own subtree.
+    """
+    steplen = Organization.steplen
+    wanted = {
+        node.path[: steplen * depth] for node in organizations for depth in range(1, node.depth)
+    }
+    if not wanted:
+        return {node.pk: [] for node in organizations}
+    by_path = {
+        o.path: o for o in organizations_visible_to(user=user).filter(path__in=sorted(wanted))
+    }
+    return {
+        node.pk: [
+            by_path[node.path[: steplen * depth]]
+            for depth in range(1, node.depth)
+            if node.path[: steplen * depth] in by_path
+        ]
+        for node in organizations
+    }
+
+
+def member_counts_by_child(
+    *, organization: Organization, on: datetime.date | None = None
+) -> dict[str, int]:
+    """Current members under each child of `organization`, keyed by the child's path.
+
+    One aggregated query over the subtree's memberships (grouped by the child's path prefix),
+    whatever the number of children.
+    """
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+
+    day = on or timezone.localdate()
+    prefix_len = len(organization.path) + Organization.steplen
+    rows = (
+        Membership.objects.filter(
+            Q(end__isnull=True) | Q(end__gte=day),
+            start__lte=day,
+            organization__path__startswith=organization.path,
+            organization__depth__gt=organization.depth,
+        )
+        .annotate(branch=Substr("organization__path", 1, prefix_len))
+        .values("branch")
+        .annotate(n=Count("member", distinct=True))
+        .order_by()
+    )
+    return {row["branch"]: row["n"] for row in rows}
+
+
+def residential_units_for(*, organization: Organization):
+    """Residential units a cell covers, or, for a commune-level unit, all of its units
+    with their covering cell (a unit with no cell is a gap the commune should close)."""
+    from .choices import COMMUNE_LEVEL_TYPES
+    from .models import ResidentialUnit
+
+    if organization.type in COMMUNE_LEVEL_TYPES:
+        return ResidentialUnit.objects.filter(commune=organization).select_related("cell")
+    return ResidentialUnit.objects.filter(cell=organization).select_related("commune")

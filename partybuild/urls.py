@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("to-chuc/", include("cells.urls")),
+    path("xep-loai/", include("assessments.urls")),
 ]
 
 if settings.DEBUG:

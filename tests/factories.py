@@ -100,3 +100,10 @@ def build_small_province() -> SimpleNamespace:
         other_province, "HG-C01", "Chi bộ thôn Một", t.GRASSROOTS_CELL, is_grassroots=True
     )
     return SimpleNamespace(**locals())
+
+
+def member_event(member_, kind, start, **fields):
+    """A dated event recorded as a system action (no permission check, no audit row)."""
+    return services.member_event_create(
+        actor=None, member=member_, kind=kind, start=start, audit=False, **fields
+    )

@@ -1,5 +1,224 @@
-from django.views.generic import TemplateView
+"""Screens of the organization tree: browse, search, one unit's page, add and change units.
+
+Thin views: objects come from scoped selectors (out of scope = 404) and every write goes
+through cells.services with the request's user as `actor`.
+"""
+
+import copy
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+
+from cells import selectors, services
+from cells.choices import CELL_TYPES, COMMUNE_LEVEL_TYPES
+from cells.forms import OrganizationForm
+from cells.models import Organization
+from cells.permissions import can_edit_roster, can_view_organization
+
+MEMBERS_PER_PAGE = 50
+SEARCH_LIMIT = 50
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
+
+
+def mark_successor_links(*, user, nodes) -> list[Organization]:
+    """Flag which successors the user may open, so a dissolved node links only where allowed."""
+    nodes = list(nodes)
+    for node in nodes:
+        node.successor_visible = node.successor_id is not None and can_view_organization(
+            user, node.successor
+        )
+    return nodes
 
 
 class OrganizationTreeView(TemplateView):
+    """The tree from the user's own top units down; deeper levels load on demand (htmx)."""
+
     template_name = "cells/organization_tree.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        roots = selectors.organization_roots_for(user=user).select_related("successor")
+        return super().get_context_data(
+            nodes=mark_successor_links(user=user, nodes=roots), **kwargs
+        )
+
+
+class OrganizationChildrenView(TemplateView):
+    """The children of one node, as a fragment for the tree."""
+
+    template_name = "cells/organization_children.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        parent = selectors.organization_get(user=user, pk=self.kwargs["pk"])
+        children = selectors.organization_children(organization=parent).select_related("successor")
+        return super().get_context_data(
+            parent=parent, nodes=mark_successor_links(user=user, nodes=children), **kwargs
+        )
+
+
+class OrganizationSearchView(TemplateView):
+    """Find a unit by name or code; each hit shows where it sits in the tree."""
+
+    template_name = "cells/organization_search.html"
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["cells/organization_search_results.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        text = self.request.GET.get("q", "").strip()[:100]
+        hits = list(
+            selectors.organization_search(user=user, text=text).select_related("successor")[
+                : SEARCH_LIMIT + 1
+            ]
+        )
+        truncated = len(hits) > SEARCH_LIMIT
+        hits = mark_successor_links(user=user, nodes=hits[:SEARCH_LIMIT])
+        ancestors = selectors.organization_ancestors_visible(user=user, organizations=hits)
+        for hit in hits:
+            hit.visible_ancestors = ancestors[hit.pk]
+        return super().get_context_data(q=text, hits=hits, truncated=truncated, **kwargs)
+
+
+class OrganizationDetailView(TemplateView):
+    """One unit: its facts, sub-units, residential units and members today."""
+
+    template_name = "cells/organization_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        organization = selectors.organization_get(user=user, pk=self.kwargs["pk"])
+        ancestors = selectors.organization_ancestors_visible(
+            user=user, organizations=[organization]
+        )[organization.pk]
+        successor = organization.successor if organization.successor_id else None
+        children = mark_successor_links(
+            user=user,
+            nodes=selectors.organization_children(organization=organization).select_related(
+                "successor"
+            ),
+        )
+        is_cell = organization.type in CELL_TYPES
+        context = {
+            "organization": organization,
+            "ancestors": ancestors,
+            "successor": successor,
+            "successor_visible": successor is not None and can_view_organization(user, successor),
+            "predecessors": selectors.organizations_visible_to(user=user)
+            .filter(successor=organization)
+            .order_by("name_sort_key"),
+            "terms": organization.terms.all(),
+            "children": children,
+            "is_cell": is_cell,
+            "is_commune_level": organization.type in COMMUNE_LEVEL_TYPES,
+            "residential_units": list(selectors.residential_units_for(organization=organization)),
+            "can_edit": can_edit_roster(user, organization),
+        }
+        if is_cell:
+            context["members"] = list(selectors.members_of(organization=organization))
+        else:
+            counts = selectors.member_counts_by_child(organization=organization)
+            for child in children:
+                child.member_count = counts.get(child.path, 0)
+            context["member_total"] = sum(counts.values())
+            page = Paginator(
+                selectors.members_of(organization=organization, subtree=True), MEMBERS_PER_PAGE
+            ).get_page(self.request.GET.get("page"))
+            cells = selectors.organizations_visible_to(user=user).in_bulk(
+                {m.cell_id for m in page.object_list}
+            )
+            for member in page.object_list:
+                member.cell = cells.get(member.cell_id)
+            context["page_obj"] = page
+            context["members"] = page.object_list
+        return super().get_context_data(**context, **kwargs)
+
+
+class OrganizationCreateView(FormView):
+    """Add a unit (a cell, a sub-committee…) under a parent the user may edit."""
+
+    template_name = "cells/organization_create.html"
+    form_class = OrganizationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.parent = selectors.organization_get(user=request.user, pk=kwargs["parent_pk"])
+        if not can_edit_roster(request.user, self.parent):
+            raise PermissionDenied(_("You may not change this unit."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        ancestors = selectors.organization_ancestors_visible(
+            user=self.request.user, organizations=[self.parent]
+        )[self.parent.pk] + [self.parent]
+        return super().get_context_data(parent=self.parent, ancestors=ancestors, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            node = services.organization_create(
+                actor=self.request.user, parent=self.parent, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Unit “%(name)s” was added.") % {"name": node.name})
+        return redirect("cells:organization_detail", pk=node.pk)
+
+
+class OrganizationEditView(FormView):
+    """Change a unit's facts: name, code, dates, merge successor."""
+
+    template_name = "cells/organization_edit.html"
+    form_class = OrganizationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.organization = selectors.organization_get(user=request.user, pk=kwargs["pk"])
+        if not can_edit_roster(request.user, self.organization):
+            raise PermissionDenied(_("You may not change this unit."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        # A copy: the form writes typed values onto its instance, the page keeps the stored ones.
+        return {
+            **super().get_form_kwargs(),
+            "user": self.request.user,
+            "instance": copy.copy(self.organization),
+        }
+
+    def get_context_data(self, **kwargs):
+        ancestors = selectors.organization_ancestors_visible(
+            user=self.request.user, organizations=[self.organization]
+        )[self.organization.pk] + [self.organization]
+        return super().get_context_data(
+            organization=self.organization, ancestors=ancestors, **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            node = services.organization_update(
+                actor=self.request.user, organization=self.organization, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Unit “%(name)s” was saved.") % {"name": node.name})
+        return redirect("cells:organization_detail", pk=node.pk)

@@ -1,0 +1,1 @@
+"""Views of the assessments app, split by screen. Thin: they call selectors and services."""

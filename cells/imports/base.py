@@ -1,0 +1,311 @@
+"""The import contract shared by every kind of interchange file (DOMAIN.md §8).
+
+An import reads a table, validates every row against the database and the rest of the file,
+and only then writes, inside one transaction: any error, even one raised by a service half-way
+through, leaves the database as it was. A kind of file is an `Importer` subclass registered
+under an `ImportKind` value; `run_import` drives all of them the same way.
+"""
+
+import datetime
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import BinaryIO, ClassVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..audit import audit_record
+from ..choices import label_to_value
+from ..models import Organization
+from .files import ImportFileError, Table, read_table
+
+ProgressCallback = Callable[[int, int], None]
+
+PROGRESS_EVERY = 100
+_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_YES = {"có", "co", "x"}
+_NO = {"không", "khong", ""}
+
+
+class ImportKind(models.TextChoices):
+    ORGANIZATIONS = "organizations", gettext_lazy("Party organizations")
+    MEMBERS = "members", gettext_lazy("Party members")
+    EVENTS = "events", gettext_lazy("Member events")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in a file: spreadsheet row (header = 1; 0 = the file as a whole), column."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    total_rows: int
+    created: int
+    updated: int
+    errors: list[RowError]
+    dry_run: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _RowFailure(Exception):
+    """A service refused a row during the write phase: abort (and roll back) the import."""
+
+    def __init__(self, error: RowError):
+        super().__init__(error.message)
+        self.error = error
+
+
+class Progress:
+    """Reports (done, total) every PROGRESS_EVERY steps; total counts validation plus writing."""
+
+    def __init__(self, callback: ProgressCallback | None, *, rows: int):
+        self.callback = callback
+        self.total = 2 * rows
+        self.done = 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.callback is not None and self.done % PROGRESS_EVERY == 0:
+            self.callback(self.done, self.total)
+
+    def finish(self) -> None:
+        if self.callback is not None:
+            self.callback(self.total, self.total)
+
+
+class Row:
+    """One data row under validation. Getters record an error and return None on bad input."""
+
+    def __init__(self, number: int, values: dict[str, str], errors: list[RowError]):
+        self.number = number
+        self.values = values
+        self._errors = errors
+        self.failed: set[str] = set()
+
+    def has(self, column: str) -> bool:
+        return column in self.values
+
+    def error(self, column: str, message: str) -> None:
+        self.failed.add(column)
+        self._errors.append(RowError(row=self.number, column=column, message=message))
+
+    def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
+        value = self.values.get(column, "")
+        if required and not value:
+            self.error(column, _("This value is required."))
+        elif max_length is not None and len(value) > max_length:
+            self.error(
+                column, _("At most %(limit)s characters are allowed.") % {"limit": max_length}
+            )
+            return ""
+        return value
+
+    def pattern(self, column: str, regex: re.Pattern, message: str, **kwargs) -> str:
+        value = self.text(column, **kwargs)
+        if value and not regex.fullmatch(value):
+            self.error(column, message)
+            return ""
+        return value
+
+    def date(
+        self, column: str, *, required: bool = False, not_future: bool = False
+    ) -> datetime.date | None:
+        value = self.text(column, required=required)
+        if not value:
+            return None
+        match = _DATE.match(value)
+        try:
+            day = datetime.date(int(match[3]), int(match[2]), int(match[1])) if match else None
+        except ValueError:
+            day = None
+        if day is None:
+            self.error(
+                column, _("“%(value)s” is not a date in the form dd/mm/yyyy.") % {"value": value}
+            )
+            return None
+        if not_future and day > timezone.localdate():
+            self.error(column, _("This date cannot be in the future."))
+            return None
+        return day
+
+    def choice(
+        self, column: str, choices: type[models.TextChoices], *, required: bool = False
+    ) -> str:
+        value = self.text(column, required=required)
+        if not value:
+            return ""
+        stored = label_to_value(choices, value)
+        if stored is None:
+            labels = ", ".join(str(label) for label in choices.labels)
+            self.error(
+                column,
+                _("“%(value)s” is not one of: %(labels)s.") % {"value": value, "labels": labels},
+            )
+            return ""
+        return stored
+
+    def flag(self, column: str) -> bool:
+        value = self.text(column).casefold()
+        if value in _YES:
+            return True
+        if value not in _NO:
+            self.error(column, _("Write “có” or “không”, not “%(value)s”.") % {"value": value})
+        return False
+
+
+def unknown_organization(code: str) -> str:
+    return _("Unknown organization code “%(code)s”.") % {"code": code}
+
+
+def duplicate_in_file(value: str, row: int) -> str:
+    return _("“%(value)s” already appears on row %(row)s.") % {"value": value, "row": row}
+
+
+def outside_scope(code: str, organization: Organization) -> str:
+    return _("“%(code)s” is not part of %(organization)s (%(scope)s).") % {
+        "code": code,
+        "organization": organization.name,
+        "scope": organization.code,
+    }
+
+
+class Importer:
+    """One kind of interchange file. Subclasses parse rows in `validate`, then `write`.
+
+    `validate` must not query per row: it prefetches what it compares against in bulk.
+    `write` may go through the services row by row, wrapping each call in `self.refusal`.
+    """
+
+    kind: ClassVar[str]
+    required_columns: ClassVar[tuple[str, ...]]
+    optional_columns: ClassVar[tuple[str, ...]] = ()
+    needs_organization: ClassVar[bool] = False
+
+    def __init__(self, *, actor, organization: Organization | None, columns: list[str]):
+        self.actor = actor
+        self.organization = organization
+        self.columns = set(columns)
+        self.errors: list[RowError] = []
+
+    def validate(self, rows: list[Row], progress: Progress) -> None:
+        raise NotImplementedError
+
+    def write(self, progress: Progress) -> tuple[int, int]:
+        """Write what `validate` planned; return (created, updated)."""
+        raise NotImplementedError
+
+    @contextmanager
+    def refusal(self, row: int, column: str) -> Iterator[None]:
+        """Turn a service's refusal into this row's error; the caller's transaction rolls back."""
+        try:
+            yield
+        except ValidationError as exc:
+            raise _RowFailure(RowError(row, column, " ".join(exc.messages))) from exc
+        except PermissionDenied as exc:
+            message = str(exc) or _("You may not change this unit.")
+            raise _RowFailure(RowError(row, column, message)) from exc
+
+    @classmethod
+    def header_errors(cls, table: Table) -> list[RowError]:
+        errors = [RowError(row, "", message) for row, message in table.problems]
+        known = set(cls.required_columns) | set(cls.optional_columns)
+        expected = ", ".join((*cls.required_columns, *cls.optional_columns))
+        for column in table.columns:
+            if column not in known:
+                errors.append(
+                    RowError(
+                        1,
+                        column,
+                        _("Unknown column; the columns of this file are: %(columns)s.")
+                        % {"columns": expected},
+                    )
+                )
+        for column in cls.required_columns:
+            if column not in table.columns:
+                errors.append(RowError(1, column, _("This required column is missing.")))
+        return errors
+
+
+IMPORTERS: dict[str, type[Importer]] = {}
+
+
+def register(importer: type[Importer]) -> type[Importer]:
+    """Make a kind of file importable by `run_import` (and so by its command and upload)."""
+    IMPORTERS[importer.kind] = importer
+    return importer
+
+
+def run_import(
+    *,
+    kind: str,
+    file: BinaryIO,
+    filename: str,
+    actor,
+    organization: Organization | None,
+    dry_run: bool,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Validate a whole file, then write it all or nothing, with one summary audit row.
+
+    An unreadable file is reported as a single error on row 0 rather than raised, so a
+    background task always gets a result back. A dry run validates and writes inside a
+    transaction that is then rolled back: its counts are exactly those of a real run.
+    """
+    try:
+        importer_class = IMPORTERS[kind]
+    except KeyError:
+        raise ValueError(f"Unknown import kind {kind!r}") from None
+    if importer_class.needs_organization and organization is None:
+        raise ValueError(f"A {kind} import is scoped to an organization")
+    result = ImportResult(kind=kind, total_rows=0, created=0, updated=0, errors=[], dry_run=dry_run)
+    try:
+        table = read_table(file=file, filename=filename)
+    except ImportFileError as exc:
+        result.errors.append(RowError(0, "", exc.message))
+        return result
+    result.total_rows = len(table.rows)
+    tracker = Progress(progress, rows=len(table.rows))
+    result.errors = importer_class.header_errors(table)
+    if result.errors:
+        tracker.finish()
+        return result
+    importer = importer_class(actor=actor, organization=organization, columns=table.columns)
+    rows = [Row(number, values, importer.errors) for number, values in table.rows]
+    try:
+        with transaction.atomic():
+            importer.validate(rows, tracker)
+            if not importer.errors:
+                result.created, result.updated = importer.write(tracker)
+                audit_record(
+                    actor=actor,
+                    action=f"import_{kind}",
+                    organization=organization,
+                    changes={
+                        "created": result.created,
+                        "updated": result.updated,
+                        "rows": result.total_rows,
+                        "file": filename,
+                    },
+                )
+                if dry_run:
+                    transaction.set_rollback(True)
+    except _RowFailure as exc:
+        importer.errors.append(exc.error)
+        result.created = result.updated = 0
+    result.errors = sorted(importer.errors, key=lambda e: e.row)
+    tracker.finish()
+    return result

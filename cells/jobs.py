@@ -1,0 +1,581 @@
+"""Interchange imports run by the Celery worker: upload → check → preview → confirm → write.
+
+The web process only stores the file and enqueues; the worker runs `cells.imports.run_import`
+twice — first as a dry run that fills the preview (every error by row and column, or the
+counts of what will be created and updated), then, once a user confirms, for real inside one
+transaction (all-or-nothing). Progress and results live on the `ImportJob` row, which the
+page polls.
+
+A job never stays "running" forever: each run records its worker task id and start time, a
+redelivered task (acks_late) may take over its own job, and a job running or queued for longer
+than the task time limit is shown as failed and may be retried (`importjob_retry`).
+"""
+
+import csv
+import datetime
+import io
+import logging
+import os
+import secrets
+import time
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError, connection, connections, transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .audit import audit_record
+from .choices import ImportJobPhase, ImportJobStatus, Role
+from .imports import ImportFileError, ImportKind, run_import
+from .models import ImportJob, Organization
+from .permissions import EDITING_ROLES, active_assignments, can_edit_roster, roles_on
+from .selectors import organizations_visible_to
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_EXTENSIONS = (".csv", ".xlsx")
+# Queued or running: the states a lost worker could leave a job in.
+QUEUED_STATUSES = frozenset({ImportJobStatus.PENDING, ImportJobStatus.CONFIRMED})
+RUNNING_STATUSES = frozenset({ImportJobStatus.VALIDATING, ImportJobStatus.APPLYING})
+ACTIVE_STATUSES = QUEUED_STATUSES | RUNNING_STATUSES
+FINISHED_STATUSES = frozenset(
+    {ImportJobStatus.INVALID, ImportJobStatus.READY, ImportJobStatus.DONE, ImportJobStatus.FAILED}
+)
+# Database outages are left to the task's retry policy: the job stays running, and if the
+# retries run out the stale check below reports it.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# Progress is written at most this often, or every PROGRESS_ROWS rows.
+PROGRESS_SECONDS = 0.5
+PROGRESS_ROWS = 100
+
+# Header rows of the downloadable templates (DOMAIN.md §8).
+TEMPLATE_COLUMNS: dict[str, list[str]] = {
+    ImportKind.ORGANIZATIONS: [
+        "ma",
+        "ten",
+        "loai",
+        "ma_cap_tren",
+        "co_so",
+        "ngay_thanh_lap",
+        "ngay_giai_the",
+        "ma_ke_thua",
+        "thon_to_dan_pho",
+    ],
+    ImportKind.MEMBERS: [
+        "so_ly_lich",
+        "ho_ten",
+        "gioi_tinh",
+        "ngay_sinh",
+        "ma_chi_bo",
+        "ngay_vao_dang",
+        "ngay_chinh_thuc",
+        "so_the_dang_vien",
+        "cccd",
+        "dan_toc",
+        "ton_giao",
+        "trinh_do_pho_thong",
+        "chuyen_mon",
+        "ly_luan_chinh_tri",
+        "chuc_vu_dang",
+        "chuc_vu_chinh_quyen",
+    ],
+    ImportKind.EVENTS: [
+        "so_ly_lich",
+        "loai",
+        "tu_ngay",
+        "den_ngay",
+        "hinh_thuc",
+        "tu_phat_hien_khac_phuc",
+        "ghi_chu",
+    ],
+}
+TEMPLATE_FILENAMES: dict[str, str] = {
+    ImportKind.ORGANIZATIONS: "to_chuc_mau.csv",
+    ImportKind.MEMBERS: "dang_vien_mau.csv",
+    ImportKind.EVENTS: "su_kien_mau.csv",
+}
+
+
+# --- read side -------------------------------------------------------------------------------
+
+
+def importjobs_visible_to(*, user) -> QuerySet[ImportJob]:
+    """The jobs a user may see: their own and those of the units they can view."""
+    qs = ImportJob.objects.select_related("organization", "created_by")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(Q(created_by=user) | Q(organization__in=organizations_visible_to(user=user)))
+
+
+def importjob_get(*, user, pk) -> ImportJob:
+    """One job the user may see; another unit's job is a 404, like one that does not exist."""
+    try:
+        return importjobs_visible_to(user=user).get(pk=pk)
+    except (ImportJob.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def importjob_is_stale(job: ImportJob, *, now: datetime.datetime | None = None) -> bool:
+    """Queued or running for longer than the task time limit: its worker is gone.
+
+    Celery kills a task at CELERY_TASK_TIME_LIMIT, so past that nothing can still be
+    working on the job, and offering a retry cannot run the same phase twice at once.
+    """
+    if job.status not in ACTIVE_STATUSES:
+        return False
+    since = job.started_at if job.status in RUNNING_STATUSES else job.queued_at
+    since = since or job.updated_at or job.created_at
+    limit = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return since < (now or timezone.now()) - limit
+
+
+def importjob_display_status(job: ImportJob) -> str:
+    """The status to show: a stale job is shown as failed."""
+    return ImportJobStatus.FAILED if importjob_is_stale(job) else job.status
+
+
+def importjob_sorted_errors(job: ImportJob) -> list[dict]:
+    """The stored errors by row, then column (the preview's order)."""
+    return sorted(job.errors, key=lambda e: (e.get("row") or 0, e.get("column") or ""))
+
+
+def can_import(user, *, kind: str, organization: Organization | None) -> bool:
+    """Members and events need roster rights on the unit; the organization tree needs an
+    administrator of the unit (or a superuser, who may import whole new provinces)."""
+    if kind == ImportKind.ORGANIZATIONS:
+        if user.is_superuser:
+            return True
+        return organization is not None and Role.ADMIN in roles_on(user, organization)
+    return organization is not None and can_edit_roster(user, organization)
+
+
+def can_import_anything(user) -> bool:
+    """Whether the user may import into at least one unit (opens the upload page)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(a.role in EDITING_ROLES for a in active_assignments(user))
+
+
+def organizations_importable_by(*, user, kind: str) -> QuerySet[Organization]:
+    """The units a user may choose for an import of `kind` (the form's choices)."""
+    qs = Organization.objects.order_by("path")
+    if user.is_superuser:
+        return qs
+    wanted = {Role.ADMIN} if kind == ImportKind.ORGANIZATIONS else EDITING_ROLES
+    paths = [a.organization.path for a in active_assignments(user) if a.role in wanted]
+    if not paths:
+        return qs.none()
+    subtree = Q()
+    for path in paths:
+        subtree |= Q(path__startswith=path)
+    return qs.filter(subtree)
+
+
+def importjob_template_csv(*, kind: str) -> tuple[str, bytes]:
+    """(file name, bytes) of an empty template: the header row only, UTF-8 with a BOM so that
+    spreadsheet programs open the Vietnamese text correctly."""
+    if kind not in TEMPLATE_COLUMNS:
+        raise Http404
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(TEMPLATE_COLUMNS[kind])
+    return TEMPLATE_FILENAMES[kind], ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- write side ------------------------------------------------------------------------------
+
+
+def _enqueue(job: ImportJob, *, phase: str) -> None:
+    # Imported here: cells.tasks imports this module.
+    from . import tasks
+
+    task = tasks.importjob_apply if phase == ImportJobPhase.APPLY else tasks.importjob_validate
+    transaction.on_commit(lambda: task.delay(job.pk))
+
+
+def _validate_upload(uploaded_file) -> str:
+    """The extension of an acceptable upload, or a ValidationError on the `file` field."""
+    ext = os.path.splitext(uploaded_file.name or "")[1].lower()
+    if ext not in ALLOWED_EXTENSIONS:
+        raise ValidationError(
+            {"file": _("Only .csv and .xlsx files can be imported.")}, code="extension"
+        )
+    if uploaded_file.size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is too large (%(size)s): the limit is %(limit)s.")
+                % {
+                    "size": filesizeformat(uploaded_file.size),
+                    "limit": filesizeformat(settings.IMPORT_MAX_BYTES),
+                }
+            },
+            code="size",
+        )
+    if uploaded_file.size == 0:
+        raise ValidationError({"file": _("The file is empty.")}, code="empty")
+    return ext
+
+
+@transaction.atomic
+def importjob_create(
+    *, actor, kind: str, organization: Organization | None, uploaded_file
+) -> ImportJob:
+    """Store an uploaded interchange file and queue its check in the background.
+
+    The file is saved under MEDIA_ROOT/imports/ with a random name (never the user's, which
+    could collide or be crafted) and checked for size and type before anything is queued.
+    """
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": _("Choose what the file contains.")})
+    if kind != ImportKind.ORGANIZATIONS and organization is None:
+        raise ValidationError({"organization": _("Choose the unit to import into.")})
+    if not can_import(actor, kind=kind, organization=organization):
+        raise PermissionDenied(_("You may not import this kind of file into this unit."))
+    ext = _validate_upload(uploaded_file)
+    job = ImportJob(
+        kind=kind,
+        organization=organization,
+        created_by=actor,
+        filename=os.path.basename(uploaded_file.name)[:255],
+        status=ImportJobStatus.PENDING,
+        phase=ImportJobPhase.VALIDATE,
+        queued_at=timezone.now(),
+    )
+    job.file.save(secrets.token_hex(16) + ext, uploaded_file, save=False)
+    job.save()
+    audit_record(
+        actor=actor,
+        action="import.upload",
+        instance=job,
+        organization=organization,
+        changes={"kind": kind, "filename": job.filename},
+    )
+    _enqueue(job, phase=ImportJobPhase.VALIDATE)
+    return job
+
+
+@transaction.atomic
+def importjob_confirm(*, actor, job: ImportJob) -> ImportJob:
+    """Accept a checked file's preview and queue the write.
+
+    Refused unless the check finished with no error: confirming is the user's statement
+    that the preview is what they want written.
+    """
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not can_import(actor, kind=job.kind, organization=job.organization):
+        raise PermissionDenied(_("You may not import this kind of file into this unit."))
+    if job.status != ImportJobStatus.READY:
+        raise ValidationError(
+            _("Only a file that was checked and has no errors can be imported."), code="state"
+        )
+    now = timezone.now()
+    job.status = ImportJobStatus.CONFIRMED
+    job.phase = ImportJobPhase.APPLY
+    job.confirmed_by = actor
+    job.confirmed_at = now
+    job.queued_at = now
+    job.started_at = None
+    job.task_id = ""
+    job.progress_done = 0
+    job.progress_total = job.total_rows
+    job.save(
+        update_fields=[
+            "status",
+            "phase",
+            "confirmed_by",
+            "confirmed_at",
+            "queued_at",
+            "started_at",
+            "task_id",
+            "progress_done",
+            "progress_total",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="import.confirm",
+        instance=job,
+        organization=job.organization,
+        changes={"kind": job.kind, "created": job.created_count, "updated": job.updated_count},
+    )
+    _enqueue(job, phase=ImportJobPhase.APPLY)
+    return job
+
+
+@transaction.atomic
+def importjob_retry(*, actor, job: ImportJob) -> ImportJob:
+    """Queue again the phase of a job that failed or whose worker was lost.
+
+    Safe because a write is all-or-nothing: a failed or interrupted write left nothing behind.
+    """
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not can_import(actor, kind=job.kind, organization=job.organization):
+        raise PermissionDenied(_("You may not import this kind of file into this unit."))
+    if not (job.status == ImportJobStatus.FAILED or importjob_is_stale(job)):
+        raise ValidationError(_("Only a failed import can be retried."), code="state")
+    applying = job.phase == ImportJobPhase.APPLY
+    job.status = ImportJobStatus.CONFIRMED if applying else ImportJobStatus.PENDING
+    job.queued_at = timezone.now()
+    job.started_at = None
+    job.task_id = ""
+    job.message = ""
+    job.progress_done = 0
+    job.save(
+        update_fields=[
+            "status",
+            "queued_at",
+            "started_at",
+            "task_id",
+            "message",
+            "progress_done",
+            "updated_at",
+        ]
+    )
+    audit_record(actor=actor, action="import.retry", instance=job, organization=job.organization)
+    _enqueue(job, phase=job.phase)
+    return job
+
+
+def _claim(job_id: int, *, queued: str, running: str, phase: str, task_id: str) -> ImportJob | None:
+    """Mark the job as running under this task, or None when it is not this task's to run.
+
+    A redelivered message (acks_late after a worker loss) or a Celery retry carries the
+    same task id and may take over; a duplicate message for a job already past this phase
+    is ignored.
+    """
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            logger.warning("Import job %s no longer exists", job_id)
+            return None
+        ours = job.status == queued or (
+            job.status == running
+            and ((task_id and job.task_id == task_id) or importjob_is_stale(job))
+        )
+        if not ours:
+            logger.info("Import job %s is %s: nothing to do for %s", job_id, job.status, phase)
+            return None
+        job.status = running
+        job.phase = phase
+        job.task_id = task_id or ""
+        job.started_at = timezone.now()
+        job.progress_done = 0
+        job.message = ""
+        job.save(
+            update_fields=[
+                "status",
+                "phase",
+                "task_id",
+                "started_at",
+                "progress_done",
+                "message",
+                "updated_at",
+            ]
+        )
+    return job
+
+
+class _ProgressWriter:
+    """The `progress(done, total)` callback given to run_import.
+
+    Writes at most every PROGRESS_SECONDS or PROGRESS_ROWS rows. While the import holds its
+    transaction open, the row is written through a second connection in autocommit, so the
+    page sees the progress before the import commits; the import itself never touches the
+    job row, so the two connections never wait for each other.
+    """
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.last_done = -1
+        self.last_time = 0.0
+        self._side = None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if (
+            self.last_done >= 0
+            and done < total
+            and done - self.last_done < PROGRESS_ROWS
+            and now - self.last_time < PROGRESS_SECONDS
+        ):
+            return
+        self.last_done, self.last_time = done, now
+        try:
+            self._write(done, total)
+        except TRANSIENT_ERRORS:
+            # Progress is a courtesy: never let it break the import.
+            logger.warning("Could not record progress of import job %s", self.job_id)
+
+    def _write(self, done: int, total: int) -> None:
+        if not (connection.in_atomic_block and connection.vendor == "postgresql"):
+            ImportJob.objects.filter(pk=self.job_id).update(
+                progress_done=done, progress_total=total, updated_at=timezone.now()
+            )
+            return
+        if self._side is None:
+            self._side = connections.create_connection(connection.alias)
+        table = ImportJob._meta.db_table
+        with self._side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET progress_done = %s, progress_total = %s, "  # noqa: S608
+                "updated_at = %s WHERE id = %s",
+                [done, total, timezone.now(), self.job_id],
+            )
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
+
+def _finish(job: ImportJob, **fields) -> None:
+    fields.setdefault("finished_at", timezone.now())
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=[*fields, "updated_at"])
+
+
+def _errors_json(result) -> list[dict]:
+    rows = [
+        {"row": e.row, "column": str(e.column), "message": str(e.message)} for e in result.errors
+    ]
+    return sorted(rows, key=lambda e: (e["row"], e["column"]))
+
+
+def _fail(job: ImportJob, exc: BaseException) -> None:
+    logger.exception("Import job %s failed", job.pk)
+    _finish(
+        job,
+        status=ImportJobStatus.FAILED,
+        message=_("The import stopped because of an unexpected error: %(error)s")
+        % {"error": str(exc) or exc.__class__.__name__},
+    )
+
+
+class _Rejected(Exception):
+    """Raised inside the write transaction to roll it back when the file has errors."""
+
+    def __init__(self, result):
+        super().__init__("import rejected")
+        self.result = result
+
+
+def importjob_validate(job_id: int, *, task_id: str = "") -> ImportJob | None:
+    """Check a queued job's file without writing anything (run by the worker).
+
+    Stores every error by row and column, or the exact counts of rows that the write would
+    create and update, so the user can decide on the preview.
+    """
+    job = _claim(
+        job_id,
+        queued=ImportJobStatus.PENDING,
+        running=ImportJobStatus.VALIDATING,
+        phase=ImportJobPhase.VALIDATE,
+        task_id=task_id,
+    )
+    if job is None:
+        return None
+    progress = _ProgressWriter(job.pk)
+    try:
+        with translation.override(settings.LANGUAGE_CODE), job.file.open("rb") as fh:
+            result = run_import(
+                kind=job.kind,
+                file=fh,
+                filename=job.filename,
+                actor=job.created_by,
+                organization=job.organization,
+                dry_run=True,
+                progress=progress,
+            )
+    except ImportFileError as exc:
+        _finish(job, status=ImportJobStatus.INVALID, message=str(exc), errors=[])
+        return job
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        _fail(job, exc)
+        raise
+    finally:
+        progress.close()
+    _finish(
+        job,
+        status=ImportJobStatus.READY if result.ok else ImportJobStatus.INVALID,
+        total_rows=result.total_rows,
+        created_count=result.created,
+        updated_count=result.updated,
+        errors=_errors_json(result),
+        progress_done=result.total_rows,
+        progress_total=result.total_rows,
+    )
+    return job
+
+
+def importjob_apply(job_id: int, *, task_id: str = "") -> ImportJob | None:
+    """Write a confirmed job's file, all or nothing (run by the worker).
+
+    The file is checked again inside the write transaction: if the data changed since the
+    preview and a row is now invalid, nothing is written and the new errors are shown.
+    The job is marked done in the same transaction as the write, so a write that committed
+    is never reported as lost.
+    """
+    job = _claim(
+        job_id,
+        queued=ImportJobStatus.CONFIRMED,
+        running=ImportJobStatus.APPLYING,
+        phase=ImportJobPhase.APPLY,
+        task_id=task_id,
+    )
+    if job is None:
+        return None
+    progress = _ProgressWriter(job.pk)
+    try:
+        with (
+            translation.override(settings.LANGUAGE_CODE),
+            job.file.open("rb") as fh,
+            transaction.atomic(),
+        ):
+            result = run_import(
+                kind=job.kind,
+                file=fh,
+                filename=job.filename,
+                actor=job.confirmed_by or job.created_by,
+                organization=job.organization,
+                dry_run=False,
+                progress=progress,
+            )
+            if not result.ok:
+                raise _Rejected(result)
+            _finish(
+                job,
+                status=ImportJobStatus.DONE,
+                total_rows=result.total_rows,
+                created_count=result.created,
+                updated_count=result.updated,
+                errors=[],
+                progress_done=result.total_rows,
+                progress_total=result.total_rows,
+            )
+    except _Rejected as rejected:
+        _finish(
+            job,
+            status=ImportJobStatus.INVALID,
+            total_rows=rejected.result.total_rows,
+            errors=_errors_json(rejected.result),
+        )
+    except ImportFileError as exc:
+        _finish(job, status=ImportJobStatus.INVALID, message=str(exc), errors=[])
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        job.refresh_from_db()
+        _fail(job, exc)
+        raise
+    finally:
+        progress.close()
+    return job

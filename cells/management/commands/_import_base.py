@@ -1,0 +1,77 @@
+"""What the import_* commands share: arguments, exit codes and Vietnamese output (DOMAIN §8).
+
+Exit codes: 0 imported, 1 the file has errors (nothing written), 2 wrong usage.
+"""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from cells.imports import IMPORTERS, RowError, run_import
+from cells.models import Organization
+
+
+def format_error(error: RowError) -> str:
+    if error.row == 0:
+        return error.message
+    if not error.column:
+        return _("Row %(row)s: %(message)s") % {"row": error.row, "message": error.message}
+    return _("Row %(row)s, column %(column)s: %(message)s") % {
+        "row": error.row,
+        "column": error.column,
+        "message": error.message,
+    }
+
+
+class ImportCommand(BaseCommand):
+    kind: str
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="CSV (UTF-8) or XLSX file")
+        if IMPORTERS[self.kind].needs_organization:
+            # Checked in handle(), not by argparse, so a missing --org exits 2 under
+            # call_command too.
+            parser.add_argument("--org", help="code of the organization the file belongs to")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="validate and count, write nothing"
+        )
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(_("File not found: %(path)s") % {"path": path}, returncode=2)
+        organization = None
+        if IMPORTERS[self.kind].needs_organization:
+            code = (options.get("org") or "").strip()
+            if not code:
+                raise CommandError(_("The --org CODE option is required."), returncode=2)
+            organization = Organization.objects.filter(code=code).first()
+            if organization is None:
+                raise CommandError(
+                    _("Unknown organization code “%(code)s”.") % {"code": code}, returncode=2
+                )
+        with path.open("rb") as file:
+            result = run_import(
+                kind=self.kind,
+                file=file,
+                filename=path.name,
+                actor=None,
+                organization=organization,
+                dry_run=options["dry_run"],
+            )
+        if not result.ok:
+            for error in result.errors:
+                self.stderr.write(format_error(error))
+            self.stderr.write(
+                _("The file has %(count)s errors; nothing was written.")
+                % {"count": len(result.errors)}
+            )
+            sys.exit(1)
+        counts = {"created": result.created, "updated": result.updated}
+        if result.dry_run:
+            message = _("Dry run, nothing written: %(created)s new, %(updated)s updated.")
+        else:
+            message = _("Imported: %(created)s new, %(updated)s updated.")
+        self.stdout.write(message % counts)

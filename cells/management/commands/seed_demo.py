@@ -1,0 +1,68 @@
+"""`manage.py seed_demo`: the fictional demo province and one login per role (idempotent).
+
+The data is built by cells.demo; this command only reports. The password it prints is for the
+demo only: never run this command on a real installation.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone, translation
+
+from cells import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the fictional demo province (once: a second run changes nothing) and print "
+        "the demo logins. Demo only: the logins share a published password."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="Members per cell relative to the default demo (about 1,600 members).",
+        )
+
+    def handle(self, *args, scale: float, **options):
+        started = time.monotonic()
+        plan = demo.demo_seed(today=timezone.localdate(), scale=scale, log=self.stdout.write)
+        if plan is None:
+            self.stdout.write(f"Dữ liệu mẫu đã có sẵn ({demo.PROVINCE_NAME}): không tạo thêm.")
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Đã tạo dữ liệu mẫu: {len(plan.persons)} đảng viên "
+                    f"trong {time.monotonic() - started:.1f} giây."
+                )
+            )
+        rows = [
+            (
+                spec.username,
+                demo.DEMO_PASSWORD,
+                self._role_label(spec),
+                unit.name if unit is not None else f"{spec.unit_code} (không có)",
+            )
+            for spec, unit in demo.demo_users_ensure()
+        ]
+        self.stdout.write("")
+        self.stdout.write("Tài khoản dùng thử (chỉ để trình diễn, không dùng cho hệ thống thật):")
+        header = ("Tên đăng nhập", "Mật khẩu", "Vai trò", "Đơn vị")
+        widths = [max(len(str(row[n])) for row in [header, *rows]) for n in range(3)]
+        for row in [header, *rows]:
+            cells = [str(value).ljust(width) for value, width in zip(row, widths, strict=False)]
+            self.stdout.write("  " + "  ".join([*cells, row[3]]))
+
+    @staticmethod
+    def _role_label(spec: demo.DemoUser) -> str:
+        with translation.override("vi"):
+            label = str(demo.Role(spec.role).label)
+        if spec.superuser:
+            label += " (superuser)"
+        if spec.start or spec.end:
+            start = spec.start.strftime("%d/%m/%Y") if spec.start else "…"
+            end = spec.end.strftime("%d/%m/%Y") if spec.end else "…"
+            label += f", {start}–{end}"
+        return label

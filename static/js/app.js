@@ -1,0 +1,19 @@
+/* partybuild: small progressive enhancements. Pages work without it. */
+(function () {
+  "use strict";
+  // Tree: a toggle shows or hides its sub-list; htmx loads the children on the first click.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-tree-toggle]");
+    if (!button) return;
+    var list = document.getElementById(button.getAttribute("aria-controls"));
+    if (!list) return;
+    var open = button.getAttribute("aria-expanded") === "true";
+    button.setAttribute("aria-expanded", open ? "false" : "true");
+    list.hidden = open;
+  });
+  // After a failed form submit, move focus to the error summary so it is read out first.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("form-errors");
+    if (summary) summary.focus();
+  });
+})();

@@ -1,0 +1,589 @@
+"""Interchange-file imports through the public API (cells.imports.run_import), DOMAIN.md §8."""
+
+import datetime
+import io
+import unicodedata
+
+import openpyxl
+import pytest
+from django.db import DatabaseError, connection
+from django.utils import translation
+
+from cells import selectors
+from cells.choices import Role
+from cells.imports import (
+    ImportFileError,
+    ImportKind,
+    RowError,
+    read_rows,
+    run_import,
+)
+from cells.models import (
+    AuditEntry,
+    Member,
+    MemberEvent,
+    Membership,
+    Organization,
+    Post,
+    ResidentialUnit,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MEMBER_HEADER = "so_ly_lich,ho_ten,gioi_tinh,ngay_sinh,ma_chi_bo,ngay_vao_dang,ngay_chinh_thuc"
+EVENT_HEADER = "so_ly_lich,loai,tu_ngay,den_ngay,hinh_thuc,tu_phat_hien_khac_phuc,ghi_chu"
+ORG_HEADER = "ma,ten,loai,ma_cap_tren,co_so,ngay_thanh_lap,ngay_giai_the,ma_ke_thua,thon_to_dan_pho"
+TABLES = (Organization, Member, Membership, MemberEvent, Post, ResidentialUnit, AuditEntry)
+
+
+def _file(*lines: str, encoding: str = "utf-8") -> io.BytesIO:
+    return io.BytesIO(("\n".join(lines) + "\n").encode(encoding))
+
+
+def _run(kind, *lines, organization=None, dry_run=False, actor=None, filename="tep.csv", **kw):
+    return run_import(
+        kind=kind,
+        file=_file(*lines),
+        filename=filename,
+        actor=actor,
+        organization=organization,
+        dry_run=dry_run,
+        **kw,
+    )
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in TABLES}
+
+
+@pytest.fixture
+def scene(province):
+    """The small province plus two members: one in BG (with card and CCCD), one in HG."""
+    province.member = factories.member(
+        province.new_cell,
+        "Trần Văn Bình",
+        record_number="000001BG",
+        card_number="11112222",
+        citizen_id="001122334455",
+    )
+    province.foreign_member = factories.member(
+        province.foreign_cell, "Lò Văn Páo", record_number="000001HG"
+    )
+    return province
+
+
+# --- one case per kind of bad value ------------------------------------------------------
+ORG_CASES = [
+    ("BG-X,,Chi bộ trực thuộc,BG-AH,không,,,,", "ten", "Không được để trống."),
+    ("BG-X,Chi bộ X,Chi bộ thôn,BG-AH,không,,,,", "loai", "“Chi bộ thôn” không thuộc danh mục"),
+    ("BG-X,Chi bộ X,Chi bộ trực thuộc,BG-AH,không,31/02/2020,,,", "ngay_thanh_lap", "dd/mm/yyyy"),
+    (
+        "BG-X,Chi bộ X,Chi bộ trực thuộc,BG-AH,không,01/01/2020,01/01/2019,,",
+        "ngay_giai_the",
+        "Ngày giải thể trước ngày thành lập.",
+    ),
+    (
+        "BG-X,Chi bộ X,Chi bộ trực thuộc,ZZ,không,,,,",
+        "ma_cap_tren",
+        "Không có tổ chức nào có mã “ZZ”",
+    ),
+    ("BG-X,Chi bộ X,Chi bộ trực thuộc,BG-AH,không,,,ZZ,", "ma_ke_thua", "mã “ZZ”"),
+    ("BG-X,Chi bộ X,Chi bộ trực thuộc,BG-AH,có lẽ,,,,", "co_so", "Ghi “có” hoặc “không”"),
+    ("BG-X,Đảng bộ xã X,Đảng bộ xã,BG,không,,,,Thôn 1", "thon_to_dan_pho", "Chỉ chi bộ"),
+    ("BG-X,Chi bộ X,Chi bộ trực thuộc,BG-X,không,,,,", "ma_cap_tren", "vòng lặp"),
+    ("BG-PA,Đảng bộ huyện Phú An,Đảng bộ huyện,BG-PA-AH,không,,,,", "ma_cap_tren", "vòng lặp"),
+]
+MEMBER_CASES = [
+    ("12345BG,Lê Văn Chín,Nam,,BG-AH-AH01,,", "so_ly_lich", "Số lý lịch gồm 6 chữ số"),
+    ("123456bg,Lê Văn Chín,Nam,,BG-AH-AH01,,", "so_ly_lich", "1 đến 3 chữ cái in hoa"),
+    ("123456BG,,Nam,,BG-AH-AH01,,", "ho_ten", "Không được để trống."),
+    ("123456BG,Lê Văn Chín,Khác,,BG-AH-AH01,,", "gioi_tinh", "không thuộc danh mục: Nam, Nữ"),
+    ("123456BG,Lê Văn Chín,Nam,1/13/1980,BG-AH-AH01,,", "ngay_sinh", "dd/mm/yyyy"),
+    ("123456BG,Lê Văn Chín,Nam,01/01/2099,BG-AH-AH01,,", "ngay_sinh", "không thể ở tương lai"),
+    (
+        "123456BG,Lê Văn Chín,Nam,,BG-AH-AH01,01/01/2000,01/01/1999",
+        "ngay_chinh_thuc",
+        "Ngày chính thức trước ngày vào Đảng.",
+    ),
+    ("123456BG,Lê Văn Chín,Nam,,ZZ,,", "ma_chi_bo", "Không có tổ chức nào có mã “ZZ”"),
+    ("123456BG,Lê Văn Chín,Nam,,BG-AH,,", "ma_chi_bo", "không phải chi bộ"),
+    ("123456BG,Lê Văn Chín,Nam,,HG-C01,,", "ma_chi_bo", "không thuộc Đảng bộ tỉnh Bình Giang"),
+    ("123456BG,Lê Văn Chín,Nam,,BG-PA-AH-C01,,", "ma_chi_bo", "đã giải thể ngày 30/06/2025"),
+    ("000001HG,Lò Văn Páo,Nam,,BG-AH-AH01,,", "so_ly_lich", "ngoài phạm vi BG"),
+]
+MEMBER_ID_CASES = [
+    ("123456BG,Lê Văn Chín,Nam,1234567,", "so_the_dang_vien", "Số thẻ đảng viên gồm 8 chữ số."),
+    ("123456BG,Lê Văn Chín,Nam,,12345678901", "cccd", "Số CCCD gồm 12 chữ số."),
+    ("123456BG,Lê Văn Chín,Nam,11112222,", "so_the_dang_vien", "đã thuộc về đảng viên 000001BG"),
+    ("123456BG,Lê Văn Chín,Nam,,001122334455", "cccd", "đã thuộc về đảng viên 000001BG"),
+]
+EVENT_CASES = [
+    ("999999BG,Kỷ luật,01/02/2024,,Khiển trách,,", "so_ly_lich", "Không có đảng viên nào"),
+    ("000001HG,Nghỉ ốm,01/02/2024,01/03/2024,,,", "so_ly_lich", "không thuộc Đảng bộ tỉnh"),
+    ("000001BG,Đi chơi,01/02/2024,,,,", "loai", "không thuộc danh mục"),
+    ("000001BG,Kỷ luật,01/02/2024,,,,", "hinh_thuc", "Kỷ luật phải ghi hình thức"),
+    ("000001BG,Kỷ luật,01/02/2024,,Phê bình,,", "hinh_thuc", "không thuộc danh mục"),
+    ("000001BG,Nghỉ ốm,01/02/2024,,Cảnh cáo,,", "hinh_thuc", "Chỉ sự kiện kỷ luật"),
+    ("000001BG,Nghỉ ốm,01/02/2024,01/01/2024,,,", "den_ngay", "Ngày kết thúc trước ngày bắt đầu."),
+    ("000001BG,Kỷ luật,01/02/2099,,Cảnh cáo,,", "tu_ngay", "không thể ở tương lai"),
+    ("000001BG,Kỷ luật,,,Cảnh cáo,,", "tu_ngay", "Không được để trống."),
+    ("000001BG,Kỷ luật,01/02/2024,,Cảnh cáo,ừ,", "tu_phat_hien_khac_phuc", "Ghi “có” hoặc “không”"),
+]
+
+
+def _assert_single_error(result, column, text):
+    assert not result.ok
+    assert [(e.row, e.column) for e in result.errors] == [(2, column)], result.errors
+    assert text in result.errors[0].message
+
+
+@pytest.mark.parametrize(("row", "column", "text"), ORG_CASES)
+def test_run_import_organizations_rejects_bad_value(scene, row, column, text):
+    """Each kind of bad organization value is reported on its row and column, in Vietnamese."""
+    before = _counts()
+    result = _run(ImportKind.ORGANIZATIONS, ORG_HEADER, row)
+    _assert_single_error(result, column, text)
+    assert _counts() == before
+
+
+@pytest.mark.parametrize(("row", "column", "text"), MEMBER_CASES)
+def test_run_import_members_rejects_bad_value(scene, row, column, text):
+    """Each kind of bad member value is reported on its row and column, in Vietnamese."""
+    before = _counts()
+    result = _run(ImportKind.MEMBERS, MEMBER_HEADER, row, organization=scene.province)
+    _assert_single_error(result, column, text)
+    assert _counts() == before
+
+
+@pytest.mark.parametrize(("row", "column", "text"), MEMBER_ID_CASES)
+def test_run_import_members_rejects_bad_card_or_citizen_id(scene, row, column, text):
+    """Party card and CCCD: format, and uniqueness against the other members in the database."""
+    header = "so_ly_lich,ho_ten,gioi_tinh,so_the_dang_vien,cccd,ma_chi_bo"
+    result = _run(ImportKind.MEMBERS, header, row + ",BG-AH-AH01", organization=scene.province)
+    _assert_single_error(result, column, text)
+
+
+@pytest.mark.parametrize(("row", "column", "text"), EVENT_CASES)
+def test_run_import_events_rejects_bad_value(scene, row, column, text):
+    """Each kind of bad event value is reported on its row and column, in Vietnamese."""
+    before = _counts()
+    result = _run(ImportKind.EVENTS, EVENT_HEADER, row, organization=scene.province)
+    _assert_single_error(result, column, text)
+    assert _counts() == before
+
+
+def test_run_import_reports_duplicates_within_the_file(scene):
+    """A key twice in one file (record number, card, CCCD, org code, event) names the first row."""
+    members = _run(
+        ImportKind.MEMBERS,
+        "so_ly_lich,ho_ten,gioi_tinh,ma_chi_bo,so_the_dang_vien,cccd",
+        "100001BG,Lê Văn Một,Nam,BG-AH-AH01,22223333,000000000001",
+        "100001BG,Lê Văn Một,Nam,BG-AH-AH01,,",
+        "100002BG,Lê Văn Hai,Nam,BG-AH-AH01,22223333,000000000001",
+        organization=scene.province,
+    )
+    assert [(e.row, e.column) for e in members.errors] == [
+        (3, "so_ly_lich"),
+        (4, "so_the_dang_vien"),
+        (4, "cccd"),
+    ]
+    assert all("đã có ở dòng 2" in e.message for e in members.errors)
+    orgs = _run(
+        ImportKind.ORGANIZATIONS,
+        "ma,ten,loai,ma_cap_tren",
+        "BG-X,Chi bộ X,Chi bộ trực thuộc,BG-AH",
+        "BG-X,Chi bộ X,Chi bộ trực thuộc,BG-AH",
+    )
+    assert [(e.row, e.column, e.message) for e in orgs.errors] == [
+        (3, "ma", "“BG-X” đã có ở dòng 2.")
+    ]
+    events = _run(
+        ImportKind.EVENTS,
+        "so_ly_lich,loai,tu_ngay",
+        "000001BG,Nghỉ ốm,01/02/2024",
+        "000001BG,nghỉ ốm,01/02/2024",
+        organization=scene.province,
+    )
+    assert [(e.row, e.column) for e in events.errors] == [(3, "tu_ngay")]
+
+
+def test_run_import_header_problems_are_row_one_errors(scene):
+    """An unknown column and a missing required column are each one error on row 1."""
+    result = _run(ImportKind.MEMBERS, "so_ly_lich,ho_ten,mau_sac", "1", organization=scene.province)
+    assert {(e.row, e.column) for e in result.errors} == {
+        (1, "mau_sac"),
+        (1, "gioi_tinh"),
+        (1, "ma_chi_bo"),
+    }
+    messages = {e.column: e.message for e in result.errors}
+    assert messages["gioi_tinh"] == "Thiếu cột bắt buộc này."
+    assert messages["mau_sac"].startswith("Cột không hợp lệ")
+
+
+def test_run_import_lists_every_bad_row_and_writes_nothing(scene):
+    """All-or-nothing: good rows are not written when another row is bad; every error listed."""
+    before = _counts()
+    result = _run(
+        ImportKind.MEMBERS,
+        MEMBER_HEADER,
+        "100001BG,Lê Văn Một,Nam,,BG-AH-AH01,,",
+        "100002BG,Lê Văn Hai,Nam,30/02/1970,BG-AH-AH01,,",
+        "100003BG,Lê Văn Ba,Nam,,BG-AH-AH01,,",
+        "100004BG,Lê Thị Bốn,Nu,,XX,,",
+        organization=scene.province,
+    )
+    assert [(e.row, e.column) for e in result.errors] == [
+        (3, "ngay_sinh"),
+        (5, "gioi_tinh"),
+        (5, "ma_chi_bo"),
+    ]
+    assert (result.created, result.updated, result.total_rows) == (0, 0, 4)
+    assert _counts() == before
+
+
+def test_run_import_database_error_mid_write_rolls_everything_back(scene):
+    """A database failure on the third row undoes the first two and the audit row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION pb_test_refuse() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.record_number = '100003BG' THEN RAISE EXCEPTION 'refused'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER pb_test_refuse BEFORE INSERT ON cells_member "
+            "FOR EACH ROW EXECUTE FUNCTION pb_test_refuse()"
+        )
+    before = _counts()
+    with pytest.raises(DatabaseError):
+        _run(
+            ImportKind.MEMBERS,
+            MEMBER_HEADER,
+            "100001BG,Lê Văn Một,Nam,,BG-AH-AH01,,",
+            "100002BG,Lê Văn Hai,Nam,,BG-AH-AH01,,",
+            "100003BG,Lê Văn Ba,Nam,,BG-AH-AH01,,",
+            organization=scene.province,
+        )
+    assert _counts() == before
+
+
+def test_run_import_service_refusal_becomes_a_row_error(scene):
+    """A user without rights on the cell gets an error for the row, and nothing is written."""
+    outsider = factories.user_with_role(scene.other_province, Role.SECRETARY)
+    before = _counts()
+    result = _run(
+        ImportKind.MEMBERS,
+        MEMBER_HEADER,
+        "100001BG,Lê Văn Một,Nam,,BG-AH-AH01,,",
+        organization=scene.province,
+        actor=outsider,
+    )
+    assert [(e.row, e.column) for e in result.errors] == [(2, "so_ly_lich")]
+    assert _counts() == before
+
+
+def test_run_import_dry_run_counts_exactly_and_writes_nothing(scene):
+    """A dry run goes through the writes and rolls them back: the counts are the real ones."""
+    before = _counts()
+    result = _run(
+        ImportKind.MEMBERS,
+        MEMBER_HEADER,
+        "100001BG,Lê Văn Một,Nam,,BG-AH-AH01,,",
+        "000001BG,Trần Văn Bình,Nam,,BG-AH-AH01,,",
+        organization=scene.province,
+        dry_run=True,
+    )
+    assert result.ok and result.dry_run
+    assert (result.created, result.updated) == (1, 1)
+    assert _counts() == before
+
+
+def test_run_import_writes_one_summary_audit_row(scene):
+    """One audit row per import, on the --org node, with the counts and the file name."""
+    result = _run(
+        ImportKind.MEMBERS,
+        MEMBER_HEADER,
+        "100001BG,Lê Văn Một,Nam,,BG-AH-AH01,,",
+        "100002BG,Lê Văn Hai,Nam,,BG-AH-AH01,,",
+        organization=scene.province,
+        filename="dang_vien.csv",
+    )
+    assert result.ok
+    entry = AuditEntry.objects.get()
+    assert entry.action == "import_members"
+    assert entry.organization == scene.province
+    assert entry.changes == {"created": 2, "updated": 0, "rows": 2, "file": "dang_vien.csv"}
+
+
+def test_run_import_reports_progress(scene):
+    """progress(done, total) is called every 100 steps of validation + writing and at the end."""
+    rows = [f"{200000 + i:06d}BG,Lê Văn Một,Nam,,BG-AH-AH01,," for i in range(150)]
+    calls = []
+    result = _run(
+        ImportKind.MEMBERS,
+        MEMBER_HEADER,
+        *rows,
+        organization=scene.province,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert result.created == 150
+    assert calls == [(100, 300), (200, 300), (300, 300), (300, 300)]
+
+
+def test_run_import_validation_does_not_query_per_row(scene, django_assert_max_num_queries):
+    """Validation prefetches in bulk: 300 rows cost the same few queries as 3."""
+    rows = [f"{200000 + i:06d}BG,Lê Văn Một,Khác,,BG-AH-AH01,," for i in range(300)]
+    with django_assert_max_num_queries(12):
+        result = _run(ImportKind.MEMBERS, MEMBER_HEADER, *rows, organization=scene.province)
+    assert len(result.errors) == 300
+
+
+# --- organizations ------------------------------------------------------------------------
+SAMPLE_ORGS = "/work/shared/data/to_chuc.csv"
+
+
+def _sample_lines(path: str) -> list[str]:
+    with open(path, encoding="utf-8-sig") as f:
+        return f.read().splitlines()
+
+
+@pytest.mark.django_db
+def test_run_import_organizations_in_any_order():
+    """Children before parents and predecessors before successors still build the tree."""
+    header, *rows = _sample_lines(SAMPLE_ORGS)
+    result = _run(ImportKind.ORGANIZATIONS, header, *reversed(rows))
+    assert result.ok, result.errors
+    assert result.created == 51
+    old_cell = Organization.objects.get(code="BG-PA-AH-C01")
+    assert Organization.objects.get_parent(old_cell).code == "BG-PA-AH"
+    assert old_cell.successor.code == "BG-AH-AH01"
+    assert old_cell.document_abbreviation == "CB"
+    assert Organization.objects.get(code="BG-PA-AH").document_abbreviation == "ĐU"
+    assert Organization.objects.get(code="BG-PA-AH").is_grassroots is True
+    codes = set(
+        Organization.objects.filter(
+            path__startswith=Organization.objects.get(code="BG-AH").path
+        ).values_list("code", flat=True)
+    )
+    assert {"BG-AH", "BG-AH-AH01", "BG-AH-AT08"} <= codes and "BG-PA-AH-C01" not in codes
+
+
+@pytest.mark.django_db
+def test_run_import_organizations_units_end_covered_by_the_active_cell():
+    """A hamlet named by its dissolved and its new cell is one unit of today's commune,
+    covered by the new cell; a joint cell covers several."""
+    header, *rows = _sample_lines(SAMPLE_ORGS)
+    assert _run(ImportKind.ORGANIZATIONS, header, *rows).ok
+    assert ResidentialUnit.objects.count() == 25
+    unit = ResidentialUnit.objects.get(name="Ấp 1 xã An Thạnh")
+    assert (unit.commune.code, unit.cell.code, unit.kind) == ("BG-AH", "BG-AH-AT01", "hamlet")
+    joint = ResidentialUnit.objects.filter(cell__code="BG-AH-AH06").values_list("name", flat=True)
+    assert sorted(joint) == ["Ấp 6 xã An Hòa", "Ấp 7 xã An Hòa"]
+
+
+def test_run_import_organizations_updates_and_moves_by_code(scene):
+    """An existing code is updated, and a different parent moves the node with its subtree."""
+    result = _run(
+        ImportKind.ORGANIZATIONS,
+        "ma,ten,loai,ma_cap_tren,ngay_giai_the",
+        "BG-PA-AH-C02,Chi bộ ấp Hai,Chi bộ trực thuộc,BG-AH,",
+    )
+    assert (result.created, result.updated) == (0, 1), result.errors
+    cell = Organization.objects.get(code="BG-PA-AH-C02")
+    assert cell.name == "Chi bộ ấp Hai"
+    assert Organization.objects.get_parent(cell).code == "BG-AH"
+
+
+def test_run_import_organizations_sets_successor_and_abbreviation(scene):
+    """ma_ke_thua links a merged unit to its successor; an explicit ky_hieu wins."""
+    result = _run(
+        ImportKind.ORGANIZATIONS,
+        "ma,ten,loai,ma_cap_tren,ngay_thanh_lap,ngay_giai_the,ma_ke_thua,ky_hieu",
+        "BG-PA-AH-C09,Chi bộ ấp 9,Chi bộ trực thuộc,BG-PA-AH,01/01/2000,30/06/2025,BG-AH-AH09,",
+        "BG-AH-AH09,Chi bộ ấp 9 (An Hòa),Chi bộ cơ sở,BG-AH,01/07/2025,,,CBCS",
+    )
+    assert result.ok and result.created == 2, result.errors
+    assert Organization.objects.get(code="BG-PA-AH-C09").successor.code == "BG-AH-AH09"
+    assert Organization.objects.get(code="BG-AH-AH09").document_abbreviation == "CBCS"
+
+
+# --- members ------------------------------------------------------------------------------
+def test_run_import_members_history_through_predecessor_cell(scene):
+    """A member placed in a 2025 cell belonged to its predecessor before the merge."""
+    result = _run(
+        ImportKind.MEMBERS,
+        MEMBER_HEADER,
+        "100001BG,Lê Văn Một,Nam,01/01/1970,BG-AH-AH01,15/03/2010,15/03/2011",
+        organization=scene.province,
+    )
+    assert result.ok, result.errors
+    old = selectors.members_of(organization=scene.old_cell, on=datetime.date(2020, 12, 31))
+    assert "100001BG" in {m.record_number for m in old}
+    new = selectors.members_of(organization=scene.new_cell, on=datetime.date(2025, 12, 31))
+    assert "100001BG" in {m.record_number for m in new}
+
+
+def test_run_import_members_different_cell_is_a_transfer(scene):
+    """Re-importing a member with another cell code moves them there from today."""
+    result = _run(
+        ImportKind.MEMBERS,
+        MEMBER_HEADER,
+        "000001BG,Trần Văn Bình,Nam,,BG-PA-AH-C02,,",
+        organization=scene.province,
+    )
+    assert (result.created, result.updated) == (0, 1), result.errors
+    open_cells = Membership.objects.filter(member=scene.member, end__isnull=True)
+    assert [m.organization.code for m in open_cells] == ["BG-PA-AH-C02"]
+
+
+def test_run_import_members_replaces_posts(scene):
+    """Posts come from the file: re-import replaces them; a hamlet head is flagged."""
+    header = "so_ly_lich,ho_ten,gioi_tinh,ma_chi_bo,chuc_vu_dang,chuc_vu_chinh_quyen"
+    first = _run(
+        ImportKind.MEMBERS,
+        header,
+        "000001BG,Trần Văn Bình,Nam,BG-AH-AH01,Bí thư chi bộ,Trưởng ấp",
+        organization=scene.province,
+    )
+    assert first.ok, first.errors
+    posts = {(p.kind, p.title, p.is_hamlet_head) for p in scene.member.posts.all()}
+    assert posts == {("party", "Bí thư chi bộ", False), ("government", "Trưởng ấp", True)}
+    _run(
+        ImportKind.MEMBERS,
+        header,
+        "000001BG,Trần Văn Bình,Nam,BG-AH-AH01,Phó Bí thư chi bộ,",
+        organization=scene.province,
+    )
+    assert [p.title for p in scene.member.posts.all()] == ["Phó Bí thư chi bộ"]
+
+
+def test_run_import_members_labels_forgive_case_and_normalisation(scene):
+    """Labels match whatever the case or Unicode form; text is stored NFC."""
+    nfd = unicodedata.normalize("NFD", "100001BG,Ngô Thị Hường,NỮ,,BG-AH-AH01,ĐẠI HỌC,cao cấp")
+    result = _run(
+        ImportKind.MEMBERS,
+        "so_ly_lich,ho_ten,gioi_tinh,ngay_sinh,ma_chi_bo,chuyen_mon,ly_luan_chinh_tri",
+        nfd,
+        organization=scene.province,
+    )
+    assert result.ok, result.errors
+    member = Member.objects.get(record_number="100001BG")
+    assert member.full_name == unicodedata.normalize("NFC", "Ngô Thị Hường")
+    assert (member.gender, member.professional_level, member.political_theory) == (
+        "female",
+        "university",
+        "advanced",
+    )
+
+
+# --- events -------------------------------------------------------------------------------
+def test_run_import_events_reimport_updates_same_key(scene):
+    """Same member, kind and start date updates the event instead of adding one."""
+    line = "000001BG,Kỷ luật,01/02/2024,,Khiển trách,có,{}"
+    first = _run(ImportKind.EVENTS, EVENT_HEADER, line.format(""), organization=scene.province)
+    assert (first.created, first.updated) == (1, 0), first.errors
+    again = _run(
+        ImportKind.EVENTS, EVENT_HEADER, line.format("Đã sửa"), organization=scene.province
+    )
+    assert (again.created, again.updated) == (0, 1)
+    event = MemberEvent.objects.get(member=scene.member)
+    assert (event.discipline_form, event.self_remedied, event.note) == (
+        "reprimand",
+        True,
+        "Đã sửa",
+    )
+
+
+def test_run_import_events_death_ends_membership(scene):
+    """A leaving event from a file ends the member's open membership, as the service does."""
+    result = _run(
+        ImportKind.EVENTS,
+        "so_ly_lich,loai,tu_ngay",
+        "000001BG,Từ trần,05/10/2026",
+        organization=scene.province,
+    )
+    assert result.ok, result.errors
+    assert not Membership.objects.filter(member=scene.member, end__isnull=True).exists()
+
+
+# --- files --------------------------------------------------------------------------------
+def test_run_import_reads_xlsx_with_real_dates_and_numbers(scene, tmp_path):
+    """The first sheet of an XLSX is read; date cells and number cells become text."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(
+        ["ma_chi_bo", "so_ly_lich", "ho_ten", "gioi_tinh", "ngay_sinh", "so_the_dang_vien"]
+    )
+    sheet.append(
+        ["BG-AH-AH01", "100001BG", "Lê Văn Một", "Nam", datetime.datetime(1970, 5, 4), 55556666]
+    )
+    sheet.append([None, None, None, None, None, None])
+    sheet.append(["BG-AH-AH01", "100002BG", "Lê Thị Hai", "Nữ", "04/05/1971", None])
+    book.create_sheet("Khác").append(["bỏ qua"])
+    path = tmp_path / "dang_vien.xlsx"
+    book.save(path)
+    with path.open("rb") as f:
+        result = run_import(
+            kind=ImportKind.MEMBERS,
+            file=f,
+            filename=path.name,
+            actor=None,
+            organization=scene.province,
+            dry_run=False,
+        )
+    assert (result.created, result.total_rows) == (2, 2), result.errors
+    member = Member.objects.get(record_number="100001BG")
+    assert (member.birth_date, member.card_number) == (datetime.date(1970, 5, 4), "55556666")
+
+
+def test_read_rows_handles_bom_and_nfd(scene):
+    """A UTF-8 BOM is skipped and NFD text comes back NFC, headers folded to lower case."""
+    data = "\ufeffSo_Ly_Lich,Ho_Ten\n100001BG," + unicodedata.normalize("NFD", "Đỗ Thị Ánh") + "\n"
+    rows = read_rows(file=io.BytesIO(data.encode("utf-8")), filename="a.CSV")
+    assert rows == [{"so_ly_lich": "100001BG", "ho_ten": "Đỗ Thị Ánh"}]
+    assert unicodedata.is_normalized("NFC", rows[0]["ho_ten"])
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "text"),
+    [
+        (b"\x00\x01garbage", "a.xlsx", "không phải bảng tính XLSX hợp lệ"),
+        (b"PK\x03\x04garbage", "a.xlsx", "không phải bảng tính XLSX hợp lệ"),
+        ("ma,ten\nX,Thành\n".encode("cp1258"), "a.csv", "không phải văn bản UTF-8"),
+        (b"ma,ten\n", "a.xls", "Chỉ nhập được tệp CSV hoặc XLSX."),
+        (b"", "a.csv", "Tệp trống"),
+    ],
+)
+def test_run_import_unreadable_file_is_one_file_error(db, data, filename, text):
+    """An unreadable file is one error on row 0 from run_import, and ImportFileError from
+    read_rows."""
+    result = run_import(
+        kind=ImportKind.ORGANIZATIONS,
+        file=io.BytesIO(data),
+        filename=filename,
+        actor=None,
+        organization=None,
+        dry_run=False,
+    )
+    assert len(result.errors) == 1 and result.errors[0].row == 0
+    assert text in result.errors[0].message
+    with pytest.raises(ImportFileError):
+        read_rows(file=io.BytesIO(data), filename=filename)
+
+
+def test_run_import_rejects_file_over_size_limit(db, settings):
+    """settings.IMPORT_MAX_BYTES caps what is read."""
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
+    rows = ["X,Chi bộ ấp,Chi bộ trực thuộc,,,,,," + "x" * 1000] * 1100
+    result = _run(ImportKind.ORGANIZATIONS, ORG_HEADER, *rows)
+    assert result.errors == [RowError(0, "", "Tệp vượt quá giới hạn 1 MB.")]
+
+
+def test_import_kind_labels_are_vietnamese():
+    """The kinds carry Vietnamese labels for the upload screen."""
+    with translation.override("vi"):
+        assert [str(label) for label in ImportKind.labels] == [
+            "Tổ chức đảng",
+            "Đảng viên",
+            "Sự kiện của đảng viên",
+        ]

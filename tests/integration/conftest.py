@@ -1,0 +1,135 @@
+"""Fixtures for tests that run a real Celery worker process against the test database."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+
+from partybuild.celery import app as celery_app
+
+# A Redis database of its own, so that no other worker or test run consumes our messages.
+BROKER_URL = os.environ.get("CELERY_ITEST_BROKER_URL", "redis://127.0.0.1:6379/5")
+QUEUE = "celery"
+WORKER_START_TIMEOUT = 30
+
+
+def test_database_url() -> str:
+    """A postgres:// URL for the database this test runs on (the test database)."""
+    db = settings.DATABASES["default"]
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(db.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = db.get("HOST") or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+def _use_broker(url: str) -> None:
+    """Send this process's tasks to `url`. Celery caches its broker connection and producer
+    pools on the app (keyed by the old URL), so drop the cached ones, as it does after a fork;
+    they are not closed: kombu's pool registry is shared and a closed pool would stay in it."""
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker():
+    """Point this process's Celery app at the worker's broker and empty its queue."""
+    previous = celery_app.conf.broker_url
+    _use_broker(BROKER_URL)
+    with celery_app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=2)
+        connection.default_channel.queue_purge(QUEUE)
+    yield BROKER_URL
+    _use_broker(previous)
+
+
+class Worker:
+    """A `celery worker` subprocess; its log goes to a file (a pipe could fill and block it)."""
+
+    def __init__(self, process: subprocess.Popen, log_path: Path):
+        self.process = process
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def assert_alive(self) -> None:
+        if self.process.poll() is not None:
+            pytest.fail(f"The Celery worker exited ({self.process.returncode}):\n{self.log()}")
+
+    def wait_ready(self, timeout: float = WORKER_START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.assert_alive()
+            if " ready." in self.log():
+                return
+            time.sleep(0.2)
+        pytest.fail(f"The Celery worker did not start within {timeout} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, broker, settings, tmp_path):
+    """A real worker on the test database and the test broker, always stopped afterwards."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    celery = Path(sys.executable).with_name("celery")
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "CELERY_BROKER_URL": broker,
+        "DJANGO_ENV": "test",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        # Fewer pooled connections: the worker shares the server with the test process.
+        "DB_POOL_MIN": "1",
+        "DB_POOL_MAX": "4",
+    }
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in the teardown
+        prefix="celery-itest-", suffix=".log", delete=False
+    )
+    process = subprocess.Popen(
+        [
+            str(celery),
+            "-A",
+            "partybuild",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            QUEUE,
+            "--loglevel=INFO",
+            "-n",
+            "itest@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    worker = Worker(process, Path(log_file.name))
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        log_file.close()
+        Path(log_file.name).unlink(missing_ok=True)
