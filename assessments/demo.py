@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -48,13 +49,16 @@ POINT_RANGES = {
     Rank.COMPLETE: (500, 695),
     Rank.NOT_COMPLETE: (300, 495),
 }
-# The year in progress: how its rounds stand (weights) — the rest of the years are published.
-CURRENT_STATES = {
-    RoundState.DRAFT: 35,
-    RoundState.SUBMITTED: 30,
-    RoundState.RETURNED: 10,
-    RoundState.DECIDED: 25,
-}
+# The year in progress: how its rounds stand, dealt in turn (after a seeded shuffle of the
+# organizations) so that every step of the procedure shows up in the demo.
+CURRENT_STATES = (
+    RoundState.DRAFT,
+    RoundState.SUBMITTED,
+    RoundState.RETURNED,
+    RoundState.DECIDED,
+    RoundState.SUBMITTED,
+    RoundState.DRAFT,
+)
 RETURN_COMMENTS = [
     "Đề nghị rà soát lại tỷ lệ đảng viên hoàn thành xuất sắc nhiệm vụ so với hướng dẫn.",
     "Bổ sung biên bản họp chi bộ và lý do không xếp loại của các đồng chí được miễn.",
@@ -91,6 +95,10 @@ def _band(rng: random.Random, rank: Rank) -> Decimal:
     return Decimal(rng.randint(low, high)) / 10
 
 
+def _moment(year: int, month: int, day: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(year, month, day, 9, 0))
+
+
 def _draw(rng: random.Random, weights: dict[Rank, float]) -> Rank:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
@@ -118,7 +126,14 @@ class _Seeder:
         for event in MemberEvent.objects.filter(
             member_id__in=self.admitted, kind=EventKind.DISCIPLINE
         ).order_by("start", "pk"):
-            self.disciplines[event.member_id].append(rating_facts._event_fact(event))
+            self.disciplines[event.member_id].append(
+                rules.EventFact(
+                    kind=event.kind,
+                    start=event.start,
+                    discipline_form=event.discipline_form or None,
+                    self_remedied=event.self_remedied,
+                )
+            )
         self.party_posts: dict[int, list[tuple]] = defaultdict(list)
         for member_id, org_id, start, end in Post.objects.filter(
             kind=PostKind.PARTY, organization_id__in=self.orgs
@@ -195,7 +210,6 @@ class _Seeder:
         self, grassroots: Organization, data: _Year, *, state: str, rng: random.Random
     ) -> _Round:
         scheme, year = data.scheme, data.year
-        now = timezone.now()
         round_ = RatingRound(
             organization=grassroots, year=year, scheme_code=scheme.code, state=state
         )
@@ -240,18 +254,20 @@ class _Seeder:
                 sub_levels=[r.proposed_level or None for r in ratings],
             )
         organizations.append(own)
+        # Dated as the procedure runs (DOMAIN §4.2): proposals in December, decisions and
+        # announcements in January.
         decided = state in (RoundState.DECIDED, RoundState.PUBLISHED)
         if state != RoundState.DRAFT:
-            round_.submitted_at = now
+            round_.submitted_at = _moment(year, 12, rng.randint(10, 20))
         if state == RoundState.RETURNED:
             round_.return_comment = rng.choice(RETURN_COMMENTS)
         if decided:
-            round_.decided_at = now
+            round_.decided_at = _moment(year + 1, 1, rng.randint(5, 15))
             round_.decided_by = self.reviewer
             for rating in (*ratings, *organizations):
                 rating.decided_level = rating.proposed_level
         if state == RoundState.PUBLISHED:
-            round_.published_at = now
+            round_.published_at = _moment(year + 1, 1, rng.randint(16, 25))
         return _Round(round_, ratings, organizations)
 
     def _member_ratings(
@@ -381,10 +397,14 @@ class _Seeder:
             and o.pk not in existing
             and data.members_by_grassroots.get(o.pk)
         ]
+        # Sorted by code, not by creation order, so the deal does not depend on the database.
+        grassroots.sort(key=lambda o: o.code)
+        order = list(range(len(grassroots)))
+        random.Random(f"{self.seed}:{year}").shuffle(order)
         built = []
-        for org in grassroots:
+        for n, org in zip(order, grassroots, strict=True):
             rng = random.Random(f"{self.seed}:{org.code}:{year}")
-            state = _draw_state(rng) if in_progress else RoundState.PUBLISHED
+            state = CURRENT_STATES[n % len(CURRENT_STATES)] if in_progress else RoundState.PUBLISHED
             built.append(self.build_round(org, data, state=state, rng=rng))
         RatingRound.objects.bulk_create([b.round for b in built])
         MemberRating.objects.bulk_create([r for b in built for r in b.members], batch_size=2000)
@@ -394,10 +414,6 @@ class _Seeder:
         ratings = sum(len(b.members) for b in built)
         self.log(f"  {year}: {len(built)} đơn vị, {ratings} đảng viên được đánh giá")
         return ratings
-
-
-def _draw_state(rng: random.Random) -> str:
-    return rng.choices(list(CURRENT_STATES), weights=list(CURRENT_STATES.values()))[0]
 
 
 @transaction.atomic
@@ -421,7 +437,8 @@ def seed_ratings(
 
     def log(text: str) -> None:
         if stdout is not None:
-            stdout.write(text)
+            # A command's OutputWrapper ends the line itself; a plain stream does not.
+            stdout.write(text if isinstance(stdout, OutputWrapper) else text + "\n")
 
     seeder = _Seeder(root=root, seed=seed, log=log)
     return sum(

@@ -69,7 +69,11 @@ class RatingGridForm(forms.Form):
             *((lv.slug, lv.label) for lv in scheme.member_levels),
             (NOT_RATED, _("Not rated")),
         ]
-        reason_choices = [("", _("— Choose a reason —")), *NotRatedReason.choices]
+        # "Newly established" is a reason for organizations, never for a member.
+        reason_choices = [
+            ("", _("— Choose a reason —")),
+            *(c for c in NotRatedReason.choices if c[0] != NotRatedReason.NEWLY_ESTABLISHED),
+        ]
         for row in self.rows:
             self._add_row_fields(row, level_choices, reason_choices)
 

@@ -432,21 +432,33 @@ class RatingImporter(Importer):
                 )
                 for mr in others
             ]
-            violations = rules.check_member_ratings(self.scheme, facts, inputs)
+            # A justified exception the deciding level already recorded lifts the quota here too.
+            round_ = self.rounds.get(org_id)
+            exceptions = (
+                [rules.QuotaException(organization_id=org_id, justification=round_.quota_exception)]
+                if round_ is not None and round_.quota_exception.strip()
+                else []
+            )
+            violations = rules.check_member_ratings(
+                self.scheme, facts, inputs, quota_exceptions=exceptions
+            )
             self._report(violations, ratings, others)
 
     def _report(self, violations, ratings: list[_Rating], others: list[MemberRating]) -> None:
         row_of = {r.member.pk: r.row for r in ratings}
+        found: list[RowError] = []
         for violation in violations:
             if not violation.is_blocking:
                 continue
             if violation.code == "Q1":
-                for row in self._rows_over_quota(ratings, others):
-                    self.errors.append(RowError(row, LEVEL_COLUMN, violation.message))
+                rows = self._rows_over_quota(ratings, others)
             elif violation.subject_id in row_of:
-                self.errors.append(
-                    RowError(row_of[violation.subject_id], LEVEL_COLUMN, violation.message)
-                )
+                rows = [row_of[violation.subject_id]]
+            else:
+                rows = []
+            found += [RowError(row, LEVEL_COLUMN, violation.message) for row in rows]
+        # Per-group quotas (2023+ option) may repeat a row: list each message once.
+        self.errors.extend(dict.fromkeys(found))
 
     def _rows_over_quota(self, ratings: list[_Rating], others: list[MemberRating]) -> list[int]:
         """The file's HTXSNV rows beyond what the quota leaves once the others are counted."""

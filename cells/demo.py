@@ -118,44 +118,12 @@ ETHNIC_FAMILY_NAMES = {
 }
 ETHNICITIES = {"Kinh": 90, "Tày": 3, "Nùng": 2, "Mường": 2, "Khmer": 1.5, "Hoa": 1.5}
 RELIGIONS = {"": 93, "Phật giáo": 4.5, "Công giáo": 2.5}
-MALE_MIDDLE = [
-    "Văn",
-    "Hữu",
-    "Đức",
-    "Minh",
-    "Quốc",
-    "Thanh",
-    "Xuân",
-    "Công",
-    "Đình",
-    "Ngọc",
-    "Trọng",
-    "Quang",
-    "Mạnh",
-    "Tiến",
-    "Bá",
-    "Duy",
-    "Hoàng",
-    "Tuấn",
-]
-FEMALE_MIDDLE = [
-    "Thị",
-    "Thu",
-    "Ngọc",
-    "Thanh",
-    "Minh",
-    "Kim",
-    "Hồng",
-    "Phương",
-    "Thùy",
-    "Mai",
-    "Bích",
-    "Diệu",
-    "Hải",
-    "Khánh",
-    "Lan",
-]
-SECOND_MIDDLE = ["Thu", "Ngọc", "Minh", "Thanh", "Kim", "Hồng", "Mai", "Bích", "Hải"]
+# The common middle names ("Văn", "Thị") are drawn apart, more often for older people.
+MALE_MIDDLE = _names(
+    "Văn Hữu Đức Minh Quốc Thanh Xuân Công Đình Ngọc Trọng Quang Mạnh Tiến Bá Duy Hoàng Tuấn"
+)
+FEMALE_MIDDLE = _names("Thị Thu Ngọc Thanh Minh Kim Hồng Phương Thùy Mai Bích Diệu Hải Khánh Lan")
+SECOND_MIDDLE = _names("Thu Ngọc Minh Thanh Kim Hồng Mai Bích Hải")
 MALE_GIVEN = _names(
     "An Bình Cường Dũng Đạt Đông Hải Hùng Huy Khánh Long Minh Nam Phong Quân Sơn Tài Thắng "
     "Thành Tuấn Trung Việt Vinh Hiếu Hưng Lâm Lợi Tiến Toàn Phúc Khoa Hoàng Kiên Thịnh Chiến "
@@ -173,17 +141,11 @@ AGE_BANDS = {
     "staff": [((23, 35), 35), ((36, 50), 40), ((51, 60), 25)],
 }
 FEMALE_SHARE = {"hamlet": 0.36, "school": 0.72, "clinic": 0.62, "centre": 0.6}
-HAMLET_JOBS = {
-    "Làm ruộng": 30,
-    "Buôn bán": 10,
-    "Kinh doanh": 8,
-    "Công nhân": 10,
-    "Lao động tự do": 8,
-    "Viên chức": 6,
-    "Công chức": 4,
-    "Người hoạt động không chuyên trách": 5,
-    "Bộ đội xuất ngũ": 3,
-}
+# fmt: off
+HAMLET_JOBS = {"Làm ruộng": 30, "Buôn bán": 10, "Kinh doanh": 8, "Công nhân": 10,
+               "Lao động tự do": 8, "Viên chức": 6, "Công chức": 4,
+               "Người hoạt động không chuyên trách": 5, "Bộ đội xuất ngũ": 3}
+# fmt: on
 CLINIC_JOBS = {"Bác sĩ": 30, "Y sĩ": 25, "Điều dưỡng": 25, "Dược sĩ": 10, "Nữ hộ sinh": 10}
 DISCIPLINE_NOTES = [
     "Vi phạm quy định về sinh hoạt đảng",
@@ -253,13 +215,17 @@ class DemoUser:
     start: datetime.date | None = None
     end: datetime.date | None = None
     superuser: bool = False
+    # The login of a cell belongs to the member its cell elected secretary (when seeded).
+    named_after_secretary: bool = False
 
 
 DEMO_USERS = [
     DemoUser("admin", "Nguyễn Văn", "Quân", Role.ADMIN, PROVINCE_CODE, superuser=True),
     DemoUser("thamdinh.tinh", "Trần Thị Minh", "Hương", Role.REVIEWER, PROVINCE_CODE),
     DemoUser("vanphong.anlac", "Lê Thị Thu", "Hà", Role.SECRETARY, "SH-ALA"),
-    DemoUser("chibo.anlac", "Phạm Đức", "Thắng", Role.SECRETARY, "SH-ALA-02"),
+    DemoUser(
+        "chibo.anlac", "Phạm Đức", "Thắng", Role.SECRETARY, "SH-ALA-02", named_after_secretary=True
+    ),
     DemoUser("baocao.tinh", "Đỗ Ngọc", "Lan", Role.REPORTS, PROVINCE_CODE),
     DemoUser(
         "thamdinh.yenhoa", "Hoàng Minh", "Tuấn", Role.REVIEWER, "SH-YH", D(2020, 7, 1), LAST_OLD_DAY
@@ -797,6 +763,7 @@ def _unit_name(unit: CommunePlan) -> str:
 
 
 def demo_exists() -> bool:
+    """Whether the demo province is in the database (then seeding again does nothing)."""
     return Organization.objects.filter(code=PROVINCE_CODE).exists()
 
 
@@ -906,8 +873,7 @@ def demo_users_ensure() -> list[tuple[DemoUser, Organization | None]]:
         unit = units.get(spec.unit_code)
         user, _ = User.objects.get_or_create(username=spec.username)
         user.first_name, user.last_name = spec.first_name, spec.last_name
-        if spec.username == "chibo.anlac" and unit is not None:
-            # The cell's login belongs to the member elected its secretary.
+        if spec.named_after_secretary and unit is not None:
             secretary = Post.objects.filter(organization=unit, title="Bí thư chi bộ").first()
             if secretary is not None:
                 family_middle, _, given = secretary.member.full_name.rpartition(" ")

@@ -145,6 +145,16 @@ def _period_end(year: int) -> datetime.date:
     return rules.default_period_end(year)
 
 
+def _percent_text(ratio) -> str | None:
+    """A quota ratio as people write it: "20%", "12,5%"."""
+    if ratio is None:
+        return None
+    hundred = ratio * 100
+    if hundred.denominator == 1:
+        return f"{hundred.numerator}%"
+    return f"{float(hundred):.2f}".rstrip("0").rstrip(".").replace(".", ",") + "%"
+
+
 def _choice_label(bound_field) -> str:
     value = bound_field.value() or ""
     if not value:
@@ -322,9 +332,7 @@ class RatingGridMixin:
                 (int(floor), self.scheme.member_level_at(rank).label)
                 for floor, rank in rules.POINT_BANDS
             ],
-            "quota_percent": (
-                self.scheme.quota_ratio * 100 if self.scheme.quota_ratio is not None else None
-            ),
+            "quota_percent": _percent_text(self.scheme.quota_ratio),
             "not_rated_value": NOT_RATED,
             "check_url": reverse(
                 "assessments:rating_grid_check",
@@ -502,8 +510,7 @@ class RatingGridView(RatingGridMixin, View):
             changed,
             saved_by_other=saved_by_other,
             conflict=True,
-            failure=exc.message
-            or _("Someone else changed this list while you were working on it."),
+            failure=exc.message,
         )
 
     @staticmethod
@@ -553,6 +560,6 @@ class RatingGridPrintView(RatingGridMixin, TemplateView):
         )
         for member in members:
             member.cell = cells.get(member.cell_id)
-        return super().get_context_data(
-            **self.page_context(members=members, period_end=period_end), **kwargs
-        )
+        context = super().get_context_data(**kwargs)
+        context.update(self.page_context(members=members, period_end=period_end))
+        return context

@@ -161,7 +161,8 @@ class ReviewListView(TemplateView):
             )
             for row in shown
         ]
-        return super().get_context_data(
+        context = super().get_context_data(**kwargs)
+        context.update(
             organization=self.organization,
             ancestors=cells_selectors.organization_ancestors_visible(
                 user=self.request.user, organizations=[self.organization]
@@ -176,8 +177,8 @@ class ReviewListView(TemplateView):
             state_counts=[(s, by_state.get(s, 0)) for s in STATE_ORDER],
             submitted=by_state.get(RoundState.SUBMITTED, 0),
             selected=selected,
-            **kwargs,
         )
+        return context
 
     def post(self, request, *args, **kwargs):
         wanted = {int(v) for v in request.POST.getlist("rounds") if v.isdigit()}
@@ -211,9 +212,7 @@ class ReviewListView(TemplateView):
 def _batch_failure(row) -> str:
     """Why a selected unit held the batch back, from what the list already shows."""
     if row.state != RoundState.SUBMITTED:
-        label = (
-            RoundState(row.state).label if row.state in RoundState.values else _("Not started")
-        )
+        label = RoundState(row.state).label if row.state in RoundState.values else _("Not started")
         return _("Not submitted: the unit is “%(state)s”.") % {"state": label}
     if row.violations:
         return ngettext(
@@ -297,7 +296,9 @@ class ReviewDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         round = selectors.round_get(user=self.request.user, pk=self.kwargs["pk"])
-        return super().get_context_data(**review_detail_context(self.request, round), **kwargs)
+        context = super().get_context_data(**kwargs)
+        context.update(review_detail_context(self.request, round))
+        return context
 
 
 class ReviewActionView(View):

@@ -17,7 +17,9 @@ def make_members(cell, count, *, family="Nguyễn Văn", **fields):
     """`count` members of `cell` with distinct names (admitted long ago unless told)."""
     return [
         factories.member(
-            cell, f"{family} {GIVEN_NAMES[i % len(GIVEN_NAMES)]} {i // len(GIVEN_NAMES) + 1}", **fields
+            cell,
+            f"{family} {GIVEN_NAMES[i % len(GIVEN_NAMES)]} {i // len(GIVEN_NAMES) + 1}",
+            **fields,
         )
         for i in range(count)
     ]

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import translation
 
 from assessments.choices import NotRatedReason, RoundState
-from assessments.models import MemberRating, RatingRound
+from assessments.models import MemberRating, OrganizationRating, RatingRound
 from cells.models import Member
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -36,12 +37,21 @@ def run(*args) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.fixture(scope="module")
+def sample_province(django_db_setup, django_db_blocker):
+    """The shared sample province (organizations, members, events) imported as files, once
+    for the module and rolled back after it; each test runs in its own savepoint inside."""
+    with django_db_blocker.unblock(), transaction.atomic(), translation.override("vi"):
+        assert run("import_orgs", str(DATA / "to_chuc.csv"))[0] == 0
+        assert run("import_members", str(DATA / "dang_vien.csv"), "--org", "BG")[0] == 0
+        assert run("import_events", str(DATA / "su_kien.csv"), "--org", "BG")[0] == 0
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def bg(db):
-    """The shared sample province: organizations, members and events, imported as files."""
-    assert run("import_orgs", str(DATA / "to_chuc.csv"))[0] == 0
-    assert run("import_members", str(DATA / "dang_vien.csv"), "--org", "BG")[0] == 0
-    assert run("import_events", str(DATA / "su_kien.csv"), "--org", "BG")[0] == 0
+def bg(sample_province, db):
+    """The sample province, for one test."""
 
 
 def sample_rows() -> list[dict[str, str]]:
@@ -268,7 +278,7 @@ def test_import_ratings_refuses_a_submitted_round(bg, tmp_path):
         (["--org", "BG", "--year", "20x0"], "20x0"),
     ],
 )
-def test_import_ratings_wrong_usage_exits_2(province, args, message):
+def test_import_ratings_wrong_usage_exits_2(bg, args, message):
     """Missing or wrong options are a usage error (exit 2), not a file error."""
     from django.core.management.base import CommandError
 
@@ -277,3 +287,32 @@ def test_import_ratings_wrong_usage_exits_2(province, args, message):
 
     assert excinfo.value.returncode == 2
     assert message in str(excinfo.value)
+
+
+def test_import_ratings_organization_rows_checked_after_their_members(bg, tmp_path):
+    """`ma` rows rate cells and the grassroots organization; O1 counts the file's own levels."""
+    rows = _commune_rows(sample_rows())
+    orgs = [
+        {"ma": f"BG-PA-AH-C0{n}", "nam": "2020", "muc": "Hoàn thành tốt nhiệm vụ"}
+        for n in range(1, 7)
+    ]
+    orgs.append({"ma": "BG-PA-AH", "nam": "2020", "muc": "HTXSNV"})
+    columns = [*COLUMNS, "ma"]
+    assert import_ratings(write_csv(tmp_path, rows + orgs, columns=columns))[0] == 0
+
+    commune = OrganizationRating.objects.get(organization__code="BG-PA-AH", year=2020)
+    assert (commune.proposed_level, commune.round.organization.code) == ("excellent", "BG-PA-AH")
+    cell = OrganizationRating.objects.get(organization__code="BG-PA-AH-C03", year=2020)
+    assert (cell.proposed_level, cell.round_id) == ("good", commune.round_id)
+
+    orgs[2]["muc"] = "Không hoàn thành nhiệm vụ"
+    code, _out, err = import_ratings(write_csv(tmp_path, rows + orgs, columns=columns))
+
+    assert code == 1
+    commune_row = len(rows) + len(orgs) + 1
+    assert (
+        f"Dòng {commune_row}, cột muc: Có tổ chức đảng trực thuộc không hoàn thành nhiệm vụ: "
+        "chỉ được xếp loại tối đa Hoàn thành tốt nhiệm vụ"
+    ) in err
+    cell.refresh_from_db()
+    assert cell.proposed_level == "good"

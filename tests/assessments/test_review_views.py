@@ -50,7 +50,10 @@ def _commune(parent, n: int, *, members: int = 2):
         established_on=D(1992, 1, 1),
     )
     cell = factories.org(
-        commune, f"{commune.code}-C1", f"Chi bộ thôn {n:02d}", OrganizationType.CELL,
+        commune,
+        f"{commune.code}-C1",
+        f"Chi bộ thôn {n:02d}",
+        OrganizationType.CELL,
         established_on=D(1995, 1, 1),
     )
     people = [factories.member(cell, f"Nguyễn Văn Số{n:02d}{i}") for i in range(members)]
@@ -202,7 +205,8 @@ def test_review_home_redirects_to_reviewer_node_and_current_year(client, world):
     year = today.year if today.month >= 11 else today.year - 1
     response = client.get(reverse("assessments:review_home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("assessments:review_list", args=[world.district.pk, year])
+    expected = reverse("assessments:review_list", args=[world.district.pk, year])
+    assert response["Location"] == expected
 
 
 def test_review_home_without_reviewer_role_explains_the_role(client, world):
@@ -221,8 +225,7 @@ def test_review_home_without_reviewer_role_explains_the_role(client, world):
 @pytest.fixture
 def many(world):
     """Five more communes under the district, one per state (one never started)."""
-    states = [None, RoundState.DRAFT, RoundState.RETURNED, RoundState.DECIDED,
-              RoundState.PUBLISHED]
+    states = [None, RoundState.DRAFT, RoundState.RETURNED, RoundState.DECIDED, RoundState.PUBLISHED]
     world.extra = []
     for n, state in enumerate(states, start=1):
         commune, cell, people = _commune(world.district, n, members=n)
@@ -238,8 +241,14 @@ def test_review_list_shows_states_and_counts_in_vietnamese(client, many):
     response = client.get(_url(many, "review_list"))
     content = _content(response)
     assert response.status_code == 200
-    for label in ("Chưa bắt đầu", "Đang nhập", "Đã gửi", "Bị trả lại", "Đã quyết định",
-                  "Đã công bố"):
+    for label in (
+        "Chưa bắt đầu",
+        "Đang nhập",
+        "Đã gửi",
+        "Bị trả lại",
+        "Đã quyết định",
+        "Đã công bố",
+    ):
         assert label in content
     assert "Đảng bộ xã Thử 05" in content
     assert "HTTNV" in content
@@ -268,7 +277,8 @@ def test_review_list_year_switcher_and_unknown_year(client, world):
     client.force_login(world.reviewer)
     content = _content(client.get(_url(world, "review_list")))
     assert reverse("assessments:review_list", args=[world.district.pk, YEAR - 1]) in content
-    assert client.get(reverse("assessments:review_list", args=[world.district.pk, 1990])).status_code == 404
+    unknown = reverse("assessments:review_list", args=[world.district.pk, 1990])
+    assert client.get(unknown).status_code == 404
 
 
 def _list_queries(client, url) -> int:
@@ -279,14 +289,25 @@ def _list_queries(client, url) -> int:
 
 def test_review_list_query_count_independent_of_units(client, world, django_assert_max_num_queries):
     """A committee with 6 units costs as many queries as one with 2 (no N+1)."""
-    small = factories.org(world.province, "BG-SM", "Đảng bộ huyện Nhỏ", OrganizationType.DISTRICT,
-                          established_on=D(1992, 1, 1))
-    big = factories.org(world.province, "BG-BI", "Đảng bộ huyện Lớn", OrganizationType.DISTRICT,
-                        established_on=D(1992, 1, 1))
+    small = factories.org(
+        world.province,
+        "BG-SM",
+        "Đảng bộ huyện Nhỏ",
+        OrganizationType.DISTRICT,
+        established_on=D(1992, 1, 1),
+    )
+    big = factories.org(
+        world.province,
+        "BG-BI",
+        "Đảng bộ huyện Lớn",
+        OrganizationType.DISTRICT,
+        established_on=D(1992, 1, 1),
+    )
     for n in range(2):
         _round(*_commune(small, n, members=3))
     for n in range(6):
-        _round(*_commune(big, n, members=3), state=RoundState.DECIDED if n % 2 else RoundState.SUBMITTED)
+        state = RoundState.DECIDED if n % 2 else RoundState.SUBMITTED
+        _round(*_commune(big, n, members=3), state=state)
     client.force_login(factories.user_with_role(world.province, Role.REVIEWER))
     small_url = reverse("assessments:review_list", args=[small.pk, YEAR])
     big_url = reverse("assessments:review_list", args=[big.pk, YEAR])
@@ -319,11 +340,14 @@ def test_review_list_decides_several_at_once(client, world):
             "decided_level", flat=True
         )
     ) == {GOOD}
-    assert AuditEntry.objects.filter(
-        object_type="assessments.ratinground",
-        object_id__in=[str(world.round.pk), str(other_round.pk)],
-        actor=world.reviewer,
-    ).count() >= 2
+    assert (
+        AuditEntry.objects.filter(
+            object_type="assessments.ratinground",
+            object_id__in=[str(world.round.pk), str(other_round.pk)],
+            actor=world.reviewer,
+        ).count()
+        >= 2
+    )
 
 
 def test_review_list_batch_decision_is_all_or_nothing(client, world):
@@ -428,9 +452,12 @@ def test_review_decide_then_publish_then_reopen(client, world):
     assert rnd.state == RoundState.DRAFT
     assert rnd.reopen_reason == "Phát hiện sai sót"
     assert "đã được mở lại" in content
-    assert AuditEntry.objects.filter(
-        object_type="assessments.ratinground", object_id=str(rnd.pk), actor=world.reviewer
-    ).count() >= 3
+    assert (
+        AuditEntry.objects.filter(
+            object_type="assessments.ratinground", object_id=str(rnd.pk), actor=world.reviewer
+        ).count()
+        >= 3
+    )
 
 
 def test_review_reopen_requires_a_reason(client, world):
@@ -554,6 +581,40 @@ def test_rating_year_update_service_refuses_non_admin(world):
 
 def test_services_contract_names_exist():
     """The names the screens call exist in the assessments core (contract check)."""
-    for name in ("round_return", "round_decide", "rounds_decide", "round_publish",
-                 "round_reopen", "RatingError"):
+    for name in (
+        "round_return",
+        "round_decide",
+        "rounds_decide",
+        "round_publish",
+        "round_reopen",
+        "RatingError",
+    ):
         assert hasattr(services, name)
+
+
+def test_review_decide_over_quota_needs_a_justified_exception(client, world):
+    """With more HTXSNV than the quota allows (2 of at most 1 for 5 HTTNV), the page offers
+    the exception box; deciding without a justification is refused with the rule's message,
+    with one it is decided and the justification kept for the reports."""
+    extra = [factories.member(world.other_cell, f"Phạm Văn Giỏi{i}") for i in range(2)]
+    for person in extra:
+        MemberRating.objects.create(
+            round=world.round,
+            member=person,
+            year=YEAR,
+            cell=world.other_cell,
+            proposed_level=schemes.EXCELLENT,
+        )
+    client.force_login(world.reviewer)
+    content = _content(client.get(_url(world, "review_detail")))
+    assert 'name="quota_exception"' in content
+    assert "Vượt tỷ lệ" in content
+
+    response = client.post(_url(world, "review_decide"), {"quota_exception": ""}, follow=True)
+    assert _reload(world.round).state == RoundState.SUBMITTED
+    assert "Vượt tỷ lệ" in str(list(response.context["messages"])[0])
+
+    client.post(_url(world, "review_decide"), {"quota_exception": "Đơn vị có thành tích đột xuất"})
+    rnd = _reload(world.round)
+    assert rnd.state == RoundState.DECIDED
+    assert rnd.quota_exception == "Đơn vị có thành tích đột xuất"

@@ -39,13 +39,17 @@ def decided_round(round_, members, reviewer, levels=None):
 # === Entry ======================================================================================
 def test_round_get_or_create_opens_draft_with_scheme_and_audits(province, secretary):
     """A new round starts in draft under the scheme in force; asking again returns it."""
-    round_ = services.round_get_or_create(actor=secretary, organization=province.old_cell, year=2021)
+    round_ = services.round_get_or_create(
+        actor=secretary, organization=province.old_cell, year=2021
+    )
     assert (round_.organization, round_.state, round_.scheme_code) == (
         province.old_commune,
         "draft",
         "hd21-2019",
     )
-    again = services.round_get_or_create(actor=secretary, organization=province.old_commune, year=2021)
+    again = services.round_get_or_create(
+        actor=secretary, organization=province.old_commune, year=2021
+    )
     assert again.pk == round_.pk
     entry = last_audit("round_create")
     assert entry.changes == {"state": [None, "draft"], "scheme_code": [None, "hd21-2019"]}
@@ -152,7 +156,12 @@ def test_member_ratings_save_sick_leave_caps_at_complete(province, round_2021):
     """91 days of sick leave in the year (≥ 90): HTTNV is refused (M2), HTNV accepted."""
     (a,) = make_members(province.old_cell, 1)
     member_event_create(
-        actor=None, member=a, kind="sick_leave", start=d(2021, 3, 1), end=d(2021, 5, 30), audit=False
+        actor=None,
+        member=a,
+        kind="sick_leave",
+        start=d(2021, 3, 1),
+        end=d(2021, 5, 30),
+        audit=False,
     )
     with pytest.raises(RuleViolationError) as excinfo:
         save_levels(round_2021, {a: "good"})
@@ -166,7 +175,12 @@ def test_member_ratings_save_sick_leave_under_90_days_not_capped(province, round
     """89 days of sick leave do not cap the level."""
     (a,) = make_members(province.old_cell, 1)
     member_event_create(
-        actor=None, member=a, kind="sick_leave", start=d(2021, 3, 1), end=d(2021, 5, 28), audit=False
+        actor=None,
+        member=a,
+        kind="sick_leave",
+        start=d(2021, 3, 1),
+        end=d(2021, 5, 28),
+        audit=False,
     )
     save_levels(round_2021, {a: "good"})
     assert MemberRating.objects.get(member=a).proposed_level == "good"
@@ -529,7 +543,9 @@ def test_organization_rating_save_leadership_discipline(province, round_2021):
     from cells.models import Post
 
     (a,) = make_members(province.old_cell, 1)
-    Post.objects.create(member=a, kind="party", title="Bí thư chi bộ", organization=province.old_cell)
+    Post.objects.create(
+        member=a, kind="party", title="Bí thư chi bộ", organization=province.old_cell
+    )
     member_event_create(
         actor=None,
         member=a,

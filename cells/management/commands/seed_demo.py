@@ -6,10 +6,13 @@ demo only: never run this command on a real installation.
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
+from assessments.demo import seed_ratings
 from cells import demo
+from cells.models import Organization
 
 
 class Command(BaseCommand):
@@ -27,6 +30,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale: float, **options):
+        if settings.IS_PRODUCTION:
+            # The logins share a published password: they must never reach a real server.
+            raise CommandError("seed_demo is for the demo only (DJANGO_ENV=production).")
         started = time.monotonic()
         plan = demo.demo_seed(today=timezone.localdate(), scale=scale, log=self.stdout.write)
         if plan is None:
@@ -47,6 +53,13 @@ class Command(BaseCommand):
             )
             for spec, unit in demo.demo_users_ensure()
         ]
+        # Ratings need the reviewer login (it signs the past decisions); rounds that exist
+        # already are skipped, so a second run writes nothing.
+        rated = seed_ratings(
+            root=Organization.objects.get(code=demo.PROVINCE_CODE), stdout=self.stdout
+        )
+        if rated:
+            self.stdout.write(f"Đã tạo {rated} kết quả xếp loại đảng viên (2016–2025).")
         self.stdout.write("")
         self.stdout.write("Tài khoản dùng thử (chỉ để trình diễn, không dùng cho hệ thống thật):")
         header = ("Tên đăng nhập", "Mật khẩu", "Vai trò", "Đơn vị")
