@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import grid, review, settings
+from .views import dashboard, grid, indicators_admin, review, settings
 
 app_name = "assessments"
 
@@ -31,4 +31,36 @@ urlpatterns = [
     path("duyet/vong/<int:pk>/mo-lai/", review.ReviewReopenView.as_view(), name="review_reopen"),
     path("nam/", settings.RatingYearListView.as_view(), name="ratingyear_list"),
     path("nam/<int:year>/sua/", settings.RatingYearEditView.as_view(), name="ratingyear_edit"),
+    # --- Resolution 22 dashboard ---
+    path("chi-tieu/", dashboard.DashboardHomeView.as_view(), name="dashboard_home"),
+    path(
+        "chi-tieu/<int:org_pk>/<int:year>/",
+        dashboard.DashboardDetailView.as_view(),
+        name="dashboard_detail",
+    ),
+    path(
+        "chi-tieu/<int:org_pk>/<int:year>/xu-huong/",
+        dashboard.DashboardTrendView.as_view(),
+        name="dashboard_trend",
+    ),
+    path(
+        "chi-tieu/<int:org_pk>/<int:year>/danh-sach/<str:counter>/",
+        dashboard.DashboardListView.as_view(),
+        name="dashboard_list",
+    ),
+    path(
+        "chi-tieu/<int:org_pk>/<int:year>/xuat/",
+        dashboard.DashboardExportView.as_view(),
+        name="dashboard_export",
+    ),
+    path(
+        "chi-tieu/<int:org_pk>/<int:year>/bieu-do/<str:kind>.svg",
+        dashboard.DashboardChartView.as_view(),
+        name="dashboard_chart",
+    ),
+    path(
+        "chi-tieu/muc-tieu/<int:org_pk>/",
+        indicators_admin.IndicatorTargetListView.as_view(),
+        name="indicatortarget_list",
+    ),
 ]

@@ -13,8 +13,6 @@ from django.conf import settings
 
 from partybuild.celery import app as celery_app
 
-# A Redis database of its own, so that no other worker or test run consumes our messages.
-BROKER_URL = os.environ.get("CELERY_ITEST_BROKER_URL", "redis://127.0.0.1:6379/5")
 QUEUE = "celery"
 WORKER_START_TIMEOUT = 30
 
@@ -30,25 +28,20 @@ def test_database_url() -> str:
     return f"postgres://{auth}{host}{port}/{quote(db['NAME'], safe='')}"
 
 
-def _use_broker(url: str) -> None:
-    """Send this process's tasks to `url`. Celery caches its broker connection and producer
-    pools on the app (keyed by the old URL), so drop the cached ones, as it does after a fork;
-    they are not closed: kombu's pool registry is shared and a closed pool would stay in it."""
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def broker():
-    """Point this process's Celery app at the worker's broker and empty its queue."""
-    previous = celery_app.conf.broker_url
-    _use_broker(BROKER_URL)
+    """The broker this process already sends to (make test points it at Redis), emptied.
+
+    The worker gets the same URL: re-pointing a configured Celery app at another broker
+    mid-process is unreliable, because kombu caches connection pools per app.
+    """
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis://"):
+        pytest.fail(f"The integration tests need CELERY_BROKER_URL on Redis (got {url!r}).")
     with celery_app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=2)
         connection.default_channel.queue_purge(QUEUE)
-    yield BROKER_URL
-    _use_broker(previous)
+    return url
 
 
 class Worker:

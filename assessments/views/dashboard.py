@@ -1,0 +1,174 @@
+"""The Resolution 22 dashboard: page, trend (JSON), the list behind a number, exports, SVG.
+
+Thin: the node comes from `cells.selectors.organization_get` (out of scope → 404) and every
+number from `assessments.dashboard`. Options travel in the query string: `nam` (year),
+`anh_xa=1` (map earlier years onto today's units), `de_xuat=1` (include undecided proposals),
+`nhom` (the group of the children table).
+"""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from assessments import charts, dashboard
+from cells import selectors as cells_selectors
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FIRST_YEAR = 2008
+
+
+def _options(request) -> dict:
+    return {
+        "mapped": request.GET.get("anh_xa") == "1",
+        "include_proposals": request.GET.get("de_xuat") == "1",
+    }
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class _DashboardMixin(LoginRequiredMixin):
+    """Loads the node (scoped) and checks the year once the user is known."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.node = cells_selectors.organization_get(user=request.user, pk=kwargs["org_pk"])
+        self.year = kwargs["year"]
+        if not FIRST_YEAR <= self.year <= timezone.localdate().year + 1:
+            raise Http404
+        self.options = _options(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DashboardHomeView(LoginRequiredMixin, View):
+    """Start at the top node the user can see, last year's figures (the year being rated)."""
+
+    def get(self, request):
+        roots = list(cells_selectors.organization_roots_for(user=request.user)[:1])
+        if not roots:
+            raise Http404
+        year = timezone.localdate().year - 1
+        return redirect("assessments:dashboard_detail", org_pk=roots[0].pk, year=year)
+
+
+class DashboardDetailView(_DashboardMixin, TemplateView):
+    template_name = "assessments/dashboard.html"
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request") and self.request.GET.get("nhom"):
+            return ["assessments/includes/_dash_children.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        data = dashboard.dashboard_get(
+            user=self.request.user,
+            node=self.node,
+            year=self.year,
+            group=self.request.GET.get("nhom", "organizations"),
+            **self.options,
+        )
+        ancestors = cells_selectors.organization_ancestors_visible(
+            user=self.request.user, organizations=[self.node]
+        )[self.node.pk]
+        this_year = timezone.localdate().year
+        return super().get_context_data(
+            data=data,
+            ancestors=ancestors,
+            years=list(range(this_year, FIRST_YEAR - 1, -1)),
+            query=self.request.GET.urlencode(),
+            **kwargs,
+        )
+
+
+class DashboardTrendView(_DashboardMixin, View):
+    def get(self, request, **kwargs):
+        trend = dashboard.dashboard_trend(
+            user=request.user, node=self.node, year=self.year, **self.options
+        )
+        return JsonResponse(trend)
+
+
+class DashboardListView(_DashboardMixin, TemplateView):
+    """The units or members behind one number (`?con=<child pk>` for one child's share)."""
+
+    template_name = "assessments/dashboard_list.html"
+
+    def get(self, request, *args, **kwargs):
+        child = request.GET.get("con")
+        try:
+            child_pk = int(child) if child else None
+        except ValueError as exc:
+            raise Http404 from exc
+        self.drill = dashboard.dashboard_list(
+            user=request.user,
+            node=self.node,
+            year=self.year,
+            counter=kwargs["counter"],
+            child_pk=child_pk,
+            **self.options,
+        )
+        if request.GET.get("xuat") == "xlsx":
+            return _xlsx(dashboard.drill_list_xlsx(self.drill), f"danh-sach-{self.year}.xlsx")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            node=self.node, year=self.year, drill=self.drill, query=self.request.GET.urlencode()
+        )
+        return context
+
+
+class DashboardExportView(_DashboardMixin, View):
+    """The children table of a group as Excel."""
+
+    def get(self, request, **kwargs):
+        data = dashboard.dashboard_get(
+            user=request.user,
+            node=self.node,
+            year=self.year,
+            group=request.GET.get("nhom", "organizations"),
+            **self.options,
+        )
+        return _xlsx(
+            dashboard.dashboard_table_xlsx(data), f"chi-tieu-{self.node.code}-{self.year}.xlsx"
+        )
+
+
+class DashboardChartView(_DashboardMixin, View):
+    """The charts as SVG, for the PDF reports: `cap-do` (levels) or `xu-huong` (trend)."""
+
+    def get(self, request, **kwargs):
+        kind = kwargs["kind"]
+        if kind == "cap-do":
+            prefix = request.GET.get("doi_tuong", "gro")
+            if prefix not in ("gro", "cell", "mem"):
+                raise Http404
+            bars = dashboard.level_breakdown(
+                user=request.user, node=self.node, year=self.year, prefix=prefix, **self.options
+            )
+            svg = charts.bar_chart_svg(title=f"{self.node.name} · {self.year}", bars=bars)
+        elif kind == "xu-huong":
+            trend = dashboard.dashboard_trend(
+                user=request.user, node=self.node, year=self.year, **self.options
+            )
+            code = request.GET.get("chi_tieu", "gro-good-or-better")
+            series = trend["series"].get(code)
+            if series is None:
+                raise Http404
+            svg = charts.line_chart_svg(
+                title=series["name"],
+                years=trend["years"],
+                values=series["values"],
+                unit=series["unit"],
+            )
+        else:
+            raise Http404
+        return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")

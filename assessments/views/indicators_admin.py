@@ -1,0 +1,77 @@
+"""Targets of the Resolution 22 indicators, entered by reports staff for a node they hold.
+
+Reports staff (or administrators) on the node or above may add and change targets; anyone
+else who can see the node gets a 403, a node out of scope is a 404.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+
+from assessments.indicators.targets import can_edit_targets, indicator_target_save
+from assessments.models import Indicator, IndicatorTarget
+from cells import selectors as cells_selectors
+
+
+class IndicatorTargetForm(forms.Form):
+    indicator = forms.ModelChoiceField(
+        label=gettext_lazy("Indicator"), queryset=Indicator.objects.filter(is_active=True)
+    )
+    baseline_year = forms.IntegerField(
+        label=gettext_lazy("Baseline year"), required=False, min_value=2000, max_value=2100
+    )
+    baseline_value = forms.DecimalField(
+        label=gettext_lazy("Baseline value"), required=False, max_digits=12, decimal_places=2
+    )
+    target_year = forms.IntegerField(
+        label=gettext_lazy("Target year"), min_value=2000, max_value=2100
+    )
+    target_value = forms.DecimalField(
+        label=gettext_lazy("Target value"), max_digits=12, decimal_places=2
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=255)
+
+    def clean(self):
+        cleaned = super().clean()
+        b, t = cleaned.get("baseline_year"), cleaned.get("target_year")
+        if b and t and b > t:
+            raise forms.ValidationError(_("The baseline year must not be after the target year."))
+        return cleaned
+
+
+class IndicatorTargetListView(LoginRequiredMixin, FormView):
+    """The node's targets (and inherited ones) with a form to add or replace one."""
+
+    template_name = "assessments/dashboard_targets.html"
+    form_class = IndicatorTargetForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.node = cells_selectors.organization_get(user=request.user, pk=kwargs["org_pk"])
+        if not can_edit_targets(request.user, self.node):
+            raise PermissionDenied(_("Only reports staff may change indicator targets."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        targets = (
+            IndicatorTarget.objects.filter(organization=self.node)
+            .select_related("indicator")
+            .order_by("indicator__sort_order", "target_year")
+        )
+        return super().get_context_data(
+            node=self.node, targets=targets, node_year=timezone.localdate().year - 1, **kwargs
+        )
+
+    def form_valid(self, form):
+        indicator_target_save(
+            actor=self.request.user, organization=self.node, data=form.cleaned_data
+        )
+        messages.success(self.request, _("The target was saved."))
+        return redirect("assessments:indicatortarget_list", org_pk=self.node.pk)

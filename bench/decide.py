@@ -1,0 +1,83 @@
+"""Bench: deciding a grassroots organization of ~1,700 members (services.round_decide).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pb_bench .venv/bin/python bench/decide.py
+
+Picks the submitted round of `--year` whose member count is closest to `--size`, decides it
+through the service (lock, full rule re-check of members and organizations, UPDATEs, audit)
+and rolls back, several times. Floor from the same run: the raw SQL UPDATEs that write the
+same rows (decided level := proposed level, round state), also rolled back.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from _common import in_rollback, query_count, report, setup_django, timed
+
+setup_django()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+
+from assessments import services  # noqa: E402
+from assessments.models import MemberRating, RatingRound  # noqa: E402
+
+
+def pick_round(year: int, size: int) -> tuple[RatingRound, int]:
+    counts = (
+        MemberRating.objects.filter(round__year=year, round__state="submitted")
+        .values("round_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    if not counts:
+        raise SystemExit(f"No submitted round in {year}: generate a province first.")
+    best = min(counts, key=lambda c: (abs(c["n"] - size), c["round_id"]))
+    return RatingRound.objects.select_related("organization").get(pk=best["round_id"]), best["n"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--year", type=int, default=2025)
+    parser.add_argument("--size", type=int, default=1700)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    round_, members = pick_round(args.year, args.size)
+    print(
+        f"round {round_.pk}: {round_.organization.code} «{round_.organization.name}» "
+        f"{round_.year}, {members} member ratings, state {round_.state}"
+    )
+
+    def decide():
+        fresh = RatingRound.objects.get(pk=round_.pk)
+        decided = services.round_decide(actor=None, round=fresh)
+        assert decided.state == "decided"
+
+    queries = query_count(in_rollback(decide))
+    decided = timed(in_rollback(decide), repeat=args.repeat)
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE assessments_memberrating SET decided_level = proposed_level, "
+                "version = version + 1, updated_at = now() WHERE round_id = %s",
+                [round_.pk],
+            )
+            cursor.execute(
+                "UPDATE assessments_organizationrating SET decided_level = proposed_level, "
+                "version = version + 1, updated_at = now() WHERE round_id = %s",
+                [round_.pk],
+            )
+            cursor.execute(
+                "UPDATE assessments_ratinground SET state = 'decided', decided_at = now(), "
+                "version = version + 1 WHERE id = %s",
+                [round_.pk],
+            )
+
+    floor = timed(in_rollback(raw), repeat=args.repeat)
+    print(f"round_decide ran {queries} queries")
+    report("decide (services.round_decide)", decided, floor, "raw SQL UPDATE, same rows")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,306 @@
+"""A realistic, province-sized data set for benchmarks (`manage.py generate_province`).
+
+`generate_province` plans the whole province in memory from a seed (cells.generator.plan),
+draws ten years of ratings under each year's rules (cells.generator.ratings) and writes it all
+in one transaction with COPY on PostgreSQL (cells.generator.writer). The same arguments and
+seed give the same province, whatever the machine.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from ..models import (
+    CellFollower,
+    Member,
+    MemberEvent,
+    Membership,
+    Organization,
+    Post,
+    ResidentialUnit,
+    Term,
+)
+from ..vietnamese import collation_key
+from .plan import Org, Plan, build_plan
+from .ratings import (
+    MEETING_COLUMNS,
+    MEMBER_RATING_COLUMNS,
+    ORGANIZATION_RATING_COLUMNS,
+    ROUND_COLUMNS,
+    TASK_COLUMNS,
+    RatingGenerator,
+)
+from .writer import BulkWriter
+
+__all__ = ["DEFAULT_SEED", "GenerationResult", "ProvinceExistsError", "generate_province"]
+
+DEFAULT_SEED = 20251127
+
+
+class ProvinceExistsError(Exception):
+    """The province code is already in the database: generating twice would clash."""
+
+
+@dataclass
+class GenerationResult:
+    code: str
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+def _assign_paths(root: Org, *, root_step: int) -> None:
+    """treebeard's materialized path (steplen 4, alphabet 0-9A-Z), depth and numchild.
+
+    Siblings are numbered in code order, the order treebeard keeps with node_order_by.
+    """
+    width, alphabet = Organization.steplen, Organization.alphabet
+
+    def step(n: int) -> str:
+        digits = ""
+        while n:
+            n, rest = divmod(n, len(alphabet))
+            digits = alphabet[rest] + digits
+        return digits.rjust(width, alphabet[0])
+
+    root.path, root.depth = step(root_step), 1
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for n, child in enumerate(node.children, start=1):
+            child.path, child.depth = node.path + step(n), node.depth + 1
+            stack.append(child)
+
+
+def _next_root_step() -> int:
+    last = Organization.objects.filter(depth=1).order_by("-path").values_list("path", flat=True)
+    top = last.first()
+    return Organization._str2int(top) + 1 if top else 1
+
+
+def generate_province(
+    *,
+    code: str,
+    members: int,
+    communes: int,
+    first_year: int,
+    last_year: int,
+    seed: int = DEFAULT_SEED,
+    province_name: str | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> GenerationResult:
+    """Generate and write a whole province; raises ProvinceExistsError if `code` is taken.
+
+    Past years are decided and published; the last year is in progress (rounds in every
+    state of the procedure), with the tasks the 2025 rules count.
+    """
+    if Organization.objects.filter(code=code).exists():
+        raise ProvinceExistsError(code)
+    started = time.monotonic()
+    result = GenerationResult(code=code, seconds=0.0)
+
+    def phase(name: str, since: float) -> float:
+        now = time.monotonic()
+        result.phases[name] = now - since
+        log(f"[{now - started:6.1f} s] {name} ({now - since:.1f} s)")
+        return now
+
+    taken_cards = set(
+        Member.objects.exclude(card_number=None).values_list("card_number", flat=True)
+    )
+    taken_ids = set(Member.objects.exclude(citizen_id=None).values_list("citizen_id", flat=True))
+    plan = build_plan(
+        code=code,
+        province_name=province_name or f"{code} (dữ liệu thử nghiệm)",
+        members=members,
+        communes=communes,
+        first_year=first_year,
+        last_year=last_year,
+        seed=seed,
+        taken_cards=taken_cards,
+        taken_ids=taken_ids,
+    )
+    mark = phase(
+        f"planned {len(plan.orgs):,} organizations and {len(plan.people):,} members", started
+    )
+    writer = BulkWriter(log=log)
+    with transaction.atomic():
+        if writer.is_postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        _write_structure(writer, plan)
+        mark = phase("wrote the tree, members, memberships, events, posts", mark)
+        generator = RatingGenerator(plan, seed=seed, first_round_id=_first_round_id(writer))
+        from assessments.models import (
+            AssignedTask,
+            CellMeeting,
+            MemberRating,
+            OrganizationRating,
+            RatingRound,
+        )
+
+        for year in range(first_year, last_year + 1):
+            rows = generator.year(year)
+            log(f"  {year}: {len(rows.rounds):,} rounds, {len(rows.member_ratings):,} ratings")
+            writer.write(RatingRound, ROUND_COLUMNS, rows.rounds)
+            writer.write(MemberRating, MEMBER_RATING_COLUMNS, rows.member_ratings)
+            writer.write(OrganizationRating, ORGANIZATION_RATING_COLUMNS, rows.organization_ratings)
+            if rows.tasks:
+                writer.write(AssignedTask, TASK_COLUMNS, rows.tasks)
+            writer.write(CellMeeting, MEETING_COLUMNS, rows.meetings)
+            mark = phase(f"year {year}", mark)
+        writer.finish()
+    writer.analyze(writer.counts)
+    phase("committed and analyzed", mark)
+    result.counts = dict(writer.counts)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _first_round_id(writer: BulkWriter) -> int:
+    from assessments.models import RatingRound
+
+    return writer.first_free_id(RatingRound)
+
+
+def _write_structure(writer: BulkWriter, plan: Plan) -> None:
+    now = datetime.datetime(plan.reference_day.year, 12, 1, 8, 0, tzinfo=datetime.UTC)
+    next_org = writer.first_free_id(Organization)
+    for n, org in enumerate(plan.orgs):
+        org.id = next_org + n
+    _assign_paths(plan.province, root_step=_next_root_step())
+    writer.write(
+        Organization,
+        [
+            "id",
+            "path",
+            "depth",
+            "numchild",
+            "code",
+            "name",
+            "type",
+            "is_grassroots",
+            "established_on",
+            "dissolved_on",
+            "successor_id",
+            "document_abbreviation",
+            "name_sort_key",
+        ],
+        (
+            (
+                o.id,
+                o.path,
+                o.depth,
+                len(o.children),
+                o.code,
+                o.name,
+                o.type,
+                o.is_grassroots,
+                o.established_on,
+                o.dissolved_on,
+                o.successor.id if o.successor else None,
+                o.abbreviation,
+                collation_key(o.name, person_name=False),
+            )
+            for o in plan.orgs
+        ),
+    )
+    writer.write(
+        Term,
+        ["organization_id", "start_year", "end_year"],
+        ((o.id, start, end) for o, start, end in plan.terms),
+    )
+    writer.write(
+        ResidentialUnit,
+        ["name", "kind", "commune_id", "cell_id"],
+        (
+            (name, kind, commune.id, cell.id if cell else None)
+            for name, kind, commune, cell in plan.units
+        ),
+    )
+    next_member = writer.first_free_id(Member)
+    for n, person in enumerate(plan.people):
+        person.id = next_member + n
+    record = [
+        "record_number",
+        "full_name",
+        "gender",
+        "birth_date",
+        "birthplace",
+        "hometown",
+        "ethnicity",
+        "religion",
+        "occupation",
+        "general_education",
+        "professional_level",
+        "political_theory",
+        "admitted_on",
+        "ceremony_on",
+        "full_member_on",
+        "card_number",
+        "citizen_id",
+    ]
+    writer.write(
+        Member,
+        ["id", *record, "name_sort_key", "created_at", "updated_at"],
+        (
+            (p.id, *(p.fields[k] for k in record), collation_key(p.fields["full_name"]), now, now)
+            for p in plan.people
+        ),
+    )
+    writer.write(
+        Membership,
+        ["member_id", "organization_id", "kind", "start", "end"],
+        (
+            (p.id, cell.id, "official", start, end)
+            for p in plan.people
+            for cell, start, end in p.memberships
+        ),
+    )
+    writer.write(
+        MemberEvent,
+        [
+            "member_id",
+            "kind",
+            "start",
+            "end",
+            "discipline_form",
+            "self_remedied",
+            "deciding_body",
+            "note",
+            "created_at",
+        ],
+        (
+            (
+                p.id,
+                e["kind"],
+                e["start"],
+                e.get("end"),
+                e.get("discipline_form", ""),
+                e.get("self_remedied", False),
+                e.get("deciding_body", ""),
+                e.get("note", ""),
+                now,
+            )
+            for p in plan.people
+            for e in p.events
+        ),
+    )
+    writer.write(
+        Post,
+        ["member_id", "kind", "title", "organization_id", "start", "end", "is_hamlet_head"],
+        (
+            (p.id, kind, title, org.id, start, end, head)
+            for p, kind, title, org, start, end, head in plan.posts
+        ),
+    )
+    writer.write(
+        CellFollower,
+        ["member_id", "cell_id", "start", "end"],
+        ((p.id, cell.id, start, end) for p, cell, start, end in plan.followers),
+    )

@@ -1,0 +1,484 @@
+"""The ratings, tasks and cell meetings of a generated province, one year at a time.
+
+Each year's levels are drawn under that year's scheme and capped by the same pure rules the
+entry grid uses (assessments.rules.max_level_for / max_organization_level_for); the HTXSNV quota
+is then enforced per grassroots organization with the rules' integer arithmetic. A member
+with no rule-relevant fact in the year (no event touching it, not newly admitted, no task
+recorded) has no cap, which is exactly what the rules would answer, so the rules are only
+called for the others: that keeps ten years of a 400,000-member province within minutes.
+
+Rows come out as tuples in the column order of the `*_COLUMNS` lists, ready for COPY.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from assessments import rules
+from assessments.demo import CURRENT_STATES, MEMBER_WEIGHTS, ORGANIZATION_WEIGHTS, POINT_RANGES
+from assessments.schemes import ASSESSMENT_POINTS, Rank, RatingScheme, scheme_for_year
+
+from ..choices import EventKind, OrganizationType
+from .plan import PARTY, Org, Person, Plan
+
+T = OrganizationType
+D = datetime.date
+UTC = datetime.UTC
+
+ROUND_COLUMNS = [
+    "id",
+    "organization_id",
+    "year",
+    "scheme_code",
+    "state",
+    "version",
+    "submitted_at",
+    "decided_at",
+    "published_at",
+    "return_comment",
+    "reopen_reason",
+    "quota_exception",
+    "updated_at",
+]
+MEMBER_RATING_COLUMNS = [
+    "round_id",
+    "member_id",
+    "year",
+    "cell_id",
+    "self_level",
+    "cell_level",
+    "votes_for",
+    "votes_total",
+    "proposed_level",
+    "decided_level",
+    "not_rated_reason",
+    "not_rated_note",
+    "points",
+    "civil_servant_level",
+    "group",
+    "note",
+    "version",
+    "updated_at",
+]
+ORGANIZATION_RATING_COLUMNS = [
+    "round_id",
+    "organization_id",
+    "year",
+    "proposed_level",
+    "decided_level",
+    "is_exemplary",
+    "not_rated_reason",
+    "not_rated_note",
+    "points",
+    "note",
+    "version",
+    "updated_at",
+]
+TASK_COLUMNS = ["year", "member_id", "title", "result", "shortcoming_remedied"]
+MEETING_COLUMNS = ["cell_id", "held_on", "kind", "topic", "attended", "expected"]
+
+TASK_TITLES = [
+    "Tuyên truyền, vận động nhân dân thực hiện chủ trương của Đảng, pháp luật của Nhà nước",
+    "Tham gia xây dựng nông thôn mới, đô thị văn minh ở khu dân cư",
+    "Giúp đỡ quần chúng ưu tú phấn đấu vào Đảng",
+    "Nắm tình hình tư tưởng, dư luận xã hội nơi cư trú",
+    "Tham gia công tác hòa giải ở cơ sở",
+    "Thực hiện chuyển đổi số trong sinh hoạt chi bộ",
+]
+TASK_RESULTS = {"on_time": 72, "exceeded": 20, "late": 6, "not_done": 2}
+THEMATIC_TOPICS = [
+    "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh",
+    "Công tác phát triển đảng viên",
+    "Xây dựng nông thôn mới và đô thị văn minh",
+    "Phòng, chống tham nhũng, lãng phí, tiêu cực",
+    "Bảo vệ nền tảng tư tưởng của Đảng",
+    "Chuyển đổi số và cải cách hành chính",
+]
+RETURN_COMMENT = "Đề nghị rà soát lại tỷ lệ đảng viên hoàn thành xuất sắc nhiệm vụ."
+_RULE_KINDS = {
+    EventKind.DISCIPLINE,
+    EventKind.EXEMPTION,
+    EventKind.SUSPENSION,
+    EventKind.SICK_LEAVE,
+}
+
+
+@dataclass
+class YearRows:
+    """One year's rows, and counts for the progress output."""
+
+    rounds: list[tuple] = field(default_factory=list)
+    member_ratings: list[tuple] = field(default_factory=list)
+    organization_ratings: list[tuple] = field(default_factory=list)
+    tasks: list[tuple] = field(default_factory=list)
+    meetings: list[tuple] = field(default_factory=list)
+
+
+def _points(rng: random.Random, rank: Rank) -> Decimal:
+    low, high = POINT_RANGES[rank]
+    return Decimal(rng.randint(low, high)) / 10
+
+
+def _cumulative(weights: dict) -> tuple[list, list[float]]:
+    keys, total, cum = list(weights), 0.0, []
+    for key in keys:
+        total += weights[key]
+        cum.append(total)
+    return keys, [c / total for c in cum]
+
+
+_MEMBER_DRAW = _cumulative(MEMBER_WEIGHTS)
+_ORG_DRAW = _cumulative(ORGANIZATION_WEIGHTS)
+_TASK_DRAW = _cumulative(TASK_RESULTS)
+
+
+def _draw(rng: random.Random, table: tuple[list, list[float]]):
+    keys, cum = table
+    x = rng.random()
+    for key, edge in zip(keys, cum, strict=True):
+        if x < edge:
+            return key
+    return keys[-1]
+
+
+def grassroots_of(cell: Org) -> Org:
+    return cell if cell.is_grassroots else cell.parent
+
+
+def _touches(person: Person, first: datetime.date, last: datetime.date) -> bool:
+    for e in person.rule_events:
+        if e.kind == EventKind.DISCIPLINE:
+            if first <= e.start <= last:
+                return True
+        elif e.start <= last and (e.end is None or e.end >= first):
+            return True
+    return False
+
+
+class RatingGenerator:
+    """Draws every year's rounds for a plan; `ids` gives the first round id to use."""
+
+    def __init__(self, plan: Plan, *, seed: int, first_round_id: int):
+        self.plan = plan
+        self.seed = seed
+        self.next_round_id = first_round_id
+        self.leaders: dict[Org, list[tuple[Person, datetime.date, datetime.date | None]]] = (
+            defaultdict(list)
+        )
+        for person, kind, _title, org, start, end, _head in plan.posts:
+            if kind == PARTY:
+                self.leaders[org].append((person, start, end))
+
+    def leadership_disciplines(self, org: Org, year: int) -> tuple[rules.EventFact, ...]:
+        found = []
+        for person, start, end in self.leaders.get(org, ()):
+            for e in rules.disciplines_in_year(person.rule_events, year=year):
+                if start <= e.start and (end is None or e.start <= end):
+                    found.append(e)
+        return tuple(found)
+
+    def year(self, year: int) -> YearRows:
+        plan, out = self.plan, YearRows()
+        scheme = scheme_for_year(year)
+        first, day = D(year, 1, 1), rules.default_period_end(year)
+        in_progress = year == plan.last_year
+        stamp = datetime.datetime(year + 1, 1, 20, 9, 0, tzinfo=UTC)
+        if in_progress:
+            stamp = datetime.datetime(year, 12, 1, 9, 0, tzinfo=UTC)
+        by_grassroots: dict[Org, list[tuple[Person, Org]]] = defaultdict(list)
+        cell_size: dict[Org, int] = defaultdict(int)
+        mid_size: dict[Org, int] = defaultdict(int)  # cells dissolved during the year
+        mid_year = D(year, 6, 30)
+        for person in plan.people:
+            cell = person.cell_on(day)
+            if cell is not None:
+                by_grassroots[grassroots_of(cell)].append((person, cell))
+                cell_size[cell] += 1
+            if year >= 2025:
+                cell = person.cell_on(mid_year)
+                if cell is not None and cell.dissolved_on is not None:
+                    mid_size[cell] += 1
+        tasks = self._tasks(year, by_grassroots, out) if scheme.applies("M5") else {}
+        units = sorted((g for g in by_grassroots if g.active_on(day)), key=lambda g: g.code)
+        order = list(range(len(units)))
+        random.Random(f"{self.seed}:{year}").shuffle(order)
+        dealt = dict(zip(units, order, strict=True))
+        # Grassroots cells first: a commune counts them among its sub-units (O1), as
+        # assessments.facts.organization_facts_for does.
+        self.levels: dict[Org, str | None] = {}
+        for unit in sorted(units, key=lambda g: (bool(g.children), g.code)):
+            n = dealt[unit]
+            state = CURRENT_STATES[n % len(CURRENT_STATES)] if in_progress else "published"
+            rng = random.Random(f"{self.seed}:{unit.code}:{year}")
+            self._round(
+                unit,
+                by_grassroots[unit],
+                scheme,
+                year,
+                first,
+                day,
+                state,
+                stamp,
+                rng,
+                tasks,
+                cell_size,
+                out,
+            )
+        self._meetings(year, {**mid_size, **cell_size}, out)
+        return out
+
+    # --- members -------------------------------------------------------------------------
+    def _tasks(self, year, by_grassroots, out) -> dict[Person, tuple[rules.TasksSummary, bool]]:
+        rng = random.Random(f"{self.seed}:tasks:{year}")
+        found = {}
+        for unit in sorted(by_grassroots, key=lambda g: g.code):
+            for person, _cell in by_grassroots[unit]:
+                results, remedied = [], True
+                for title in rng.sample(TASK_TITLES, rng.randint(2, 3)):
+                    result = _draw(rng, _TASK_DRAW)
+                    flag = None
+                    if rng.random() < 0.02:
+                        flag, remedied = False, False
+                    results.append(result)
+                    out.tasks.append((year, person.id, title, result, flag))
+                found[person] = (rules.TasksSummary.from_results(results), remedied)
+        return found
+
+    def _member_cap(self, person, scheme, year, first, day, tasks) -> rules.LevelCap | None:
+        admitted = person.fields["admitted_on"]
+        new = rules.is_less_than_six_months(admitted, period_end=day)
+        summary = tasks.get(person)
+        if not new and summary is None and not _touches(person, first, day):
+            return None  # no fact that could cap or exclude: the rules would say HTXSNV
+        facts = rules.MemberFacts(
+            member_id=person.id,
+            year=year,
+            admitted_on=admitted,
+            events=person.rule_events,
+            tasks=summary[0] if summary else None,
+            earlier_shortcomings_remedied=summary[1] if summary else True,
+        )
+        return rules.max_level_for(facts, scheme)
+
+    def _round(
+        self,
+        unit,
+        members,
+        scheme: RatingScheme,
+        year,
+        first,
+        day,
+        state,
+        stamp,
+        rng,
+        tasks,
+        cell_size,
+        out: YearRows,
+    ) -> None:
+        round_id = self.next_round_id
+        self.next_round_id += 1
+        ranks: dict[Person, Rank | None] = {}
+        reasons: dict[Person, str] = {}
+        for person, _cell in members:
+            cap = self._member_cap(person, scheme, year, first, day, tasks)
+            drawn = _draw(rng, _MEMBER_DRAW)
+            if cap is None:
+                ranks[person] = drawn
+            elif cap.level is None:
+                ranks[person], reasons[person] = None, cap.not_rated_reason or "other"
+            else:
+                ranks[person] = min(drawn, cap.rank)
+        ratio = scheme.quota_ratio
+        if ratio is not None and scheme.applies("Q1"):
+            excellent = [p for p, r in ranks.items() if r == Rank.EXCELLENT]
+            rng.shuffle(excellent)
+            good = sum(r == Rank.GOOD for r in ranks.values())
+            while excellent and len(excellent) > good * ratio.numerator // ratio.denominator:
+                ranks[excellent.pop()] = Rank.GOOD
+                good += 1
+        decided = state in ("decided", "published")
+        with_points = scheme.member_assessment == ASSESSMENT_POINTS
+        levels_by_cell: dict[Org, list[str | None]] = defaultdict(list)
+        for person, cell in members:
+            rank = ranks[person]
+            level = scheme.member_level_at(rank).slug if rank is not None else ""
+            levels_by_cell[cell].append(level or None)
+            self_level = level
+            if rank is not None and rank < Rank.EXCELLENT and rng.random() < 0.15:
+                self_level = scheme.member_level_at(Rank(rank + 1)).slug
+            total = cell_size[cell]
+            present = total - rng.randint(0, max(0, total // 8))
+            votes_for = present - rng.randint(0, max(0, present // 10)) if level else None
+            out.member_ratings.append(
+                (
+                    round_id,
+                    person.id,
+                    year,
+                    cell.id,
+                    self_level,
+                    level,
+                    votes_for,
+                    present if level else None,
+                    level,
+                    level if decided else "",
+                    reasons.get(person, ""),
+                    "",
+                    _points(rng, rank) if with_points and rank is not None else None,
+                    "",
+                    "",
+                    "",
+                    1,
+                    stamp,
+                )
+            )
+        # Cells are rated inside the round, then the grassroots organization itself.
+        org_levels = []
+        sub_units = [c for c in unit.children if c.active_on(day)]
+        for cell in sub_units:
+            if cell in levels_by_cell:
+                level = self._organization(
+                    round_id,
+                    cell,
+                    scheme,
+                    year,
+                    rng,
+                    decided,
+                    stamp,
+                    False,
+                    levels_by_cell[cell],
+                    0,
+                    out,
+                )
+                org_levels.append(level)
+            elif cell in self.levels:  # rated in its own round (a grassroots cell)
+                org_levels.append(self.levels[cell])
+        if sub_units:
+            self._organization(
+                round_id,
+                unit,
+                scheme,
+                year,
+                rng,
+                decided,
+                stamp,
+                True,
+                org_levels,
+                len(sub_units),
+                out,
+            )
+        else:
+            self._organization(
+                round_id,
+                unit,
+                scheme,
+                year,
+                rng,
+                decided,
+                stamp,
+                False,
+                levels_by_cell.get(unit, []),
+                0,
+                out,
+            )
+        submitted = stamp if state != "draft" else None
+        out.rounds.append(
+            (
+                round_id,
+                unit.id,
+                year,
+                scheme.code,
+                state,
+                1,
+                submitted,
+                stamp if decided else None,
+                stamp if state == "published" else None,
+                RETURN_COMMENT if state == "returned" else "",
+                "",
+                "",
+                stamp,
+            )
+        )
+
+    # --- organizations -----------------------------------------------------------------
+    def _organization(
+        self,
+        round_id,
+        org,
+        scheme,
+        year,
+        rng,
+        decided,
+        stamp,
+        is_committee,
+        sub_levels,
+        sub_unit_count,
+        out,
+    ) -> str | None:
+        facts = rules.OrganizationFacts(
+            organization_id=org.id,
+            year=year,
+            is_committee=is_committee,
+            established_on=org.established_on,
+            sub_levels=tuple(sub_levels),
+            leadership_disciplines=self.leadership_disciplines(org, year),
+            sub_unit_count=sub_unit_count,
+        )
+        cap = rules.max_organization_level_for(facts, scheme)
+        points, exemplary, level, reason = None, False, "", ""
+        if cap.level is None:
+            reason = cap.not_rated_reason or "newly_established"
+        else:
+            rank = min(_draw(rng, _ORG_DRAW), cap.rank)
+            if scheme.organization_assessment == ASSESSMENT_POINTS:
+                points = _points(rng, rank)
+            level = scheme.organization_level_at(rank).slug
+            exemplary = scheme.has_exemplary_flag and rank == Rank.EXCELLENT and rng.random() < 0.25
+        self.levels[org] = level or None
+        out.organization_ratings.append(
+            (
+                round_id,
+                org.id,
+                year,
+                level,
+                level if decided else "",
+                exemplary,
+                reason,
+                "",
+                points,
+                "",
+                1,
+                stamp,
+            )
+        )
+        return level or None
+
+    # --- meetings ------------------------------------------------------------------------
+    def _meetings(self, year: int, cell_size: dict[Org, int], out: YearRows) -> None:
+        """12 regular meetings a year (those of the months the cell existed) and 1–3 thematic."""
+        rng = random.Random(f"{self.seed}:meetings:{year}")
+        last = self.plan.reference_day
+        for cell in sorted(cell_size, key=lambda c: c.code):
+            expected = cell_size[cell]
+            for month in range(1, 13):
+                held = D(year, month, rng.randint(3, 10))
+                if held > last or not cell.active_on(held):
+                    continue
+                attended = expected - rng.randint(0, max(0, expected // 7))
+                topic = f"Sinh hoạt chi bộ thường kỳ tháng {month:02d}/{year}"
+                out.meetings.append((cell.id, held, "regular", topic, attended, expected))
+            for topic in rng.sample(THEMATIC_TOPICS, rng.randint(1, 3)):
+                held = D(year, rng.choice([3, 5, 9, 11]), rng.randint(15, 25))
+                if held > last or not cell.active_on(held):
+                    continue
+                attended = expected - rng.randint(0, max(0, expected // 6))
+                out.meetings.append((cell.id, held, "thematic", topic, attended, expected))
+
+
+def iter_years(generator: RatingGenerator) -> Iterator[tuple[int, YearRows]]:
+    for year in range(generator.plan.first_year, generator.plan.last_year + 1):
+        yield year, generator.year(year)

@@ -1,0 +1,146 @@
+"""Dashboard screens: permission matrix, content, the list behind a number, exports, charts.
+
+Matrix: anonymous → login; no role → 404; another province's node → 404; a reviewer of the
+node (or above) → the page; a child outside the node → 404; targets: reviewer → 403,
+reports staff → the form and the saved target.
+"""
+
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from assessments import indicators, schemes
+from assessments.choices import RoundState
+from assessments.models import IndicatorTarget, OrganizationRating, RatingRound
+from cells.choices import Role
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+YEAR = 2020
+
+
+def _rate(org, level, year=YEAR):
+    round_ = RatingRound.objects.create(
+        organization=org,
+        year=year,
+        scheme_code=schemes.scheme_for_year(year).code,
+        state=RoundState.DECIDED,
+    )
+    OrganizationRating.objects.create(
+        round=round_, organization=org, year=year, proposed_level=level, decided_level=level
+    )
+
+
+@pytest.fixture
+def rated(province):
+    indicators.ensure_indicator_catalogue(targets_for=province.province)
+    _rate(province.old_commune, schemes.GOOD)
+    return province
+
+
+def _url(name, node, *args, year=YEAR):
+    return reverse(f"assessments:{name}", args=[node.pk, year, *args])
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("dashboard_detail", ()),
+        ("dashboard_trend", ()),
+        ("dashboard_export", ()),
+        ("dashboard_list", ("gro.r2",)),
+        ("dashboard_chart", ("cap-do",)),
+    ],
+)
+def test_dashboard_views_permission_matrix(client, rated, name, args):
+    """Anonymous → login; no role → 404; other province → 404; district reviewer → 200."""
+    url = _url(name, rated.district, *args)
+    assert client.get(url).status_code == 302
+    client.force_login(factories.UserFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(factories.user_with_role(rated.other_province, Role.REVIEWER))
+    assert client.get(url).status_code == 404
+    client.force_login(factories.user_with_role(rated.district, Role.REVIEWER))
+    assert client.get(url).status_code == 200
+
+
+def test_dashboard_detail_shows_cards_children_and_as_of(client, rated):
+    """The province page for 2020 shows the headline value, the district row and 'as of'."""
+    client.force_login(factories.user_with_role(rated.province, Role.REVIEWER))
+    html = client.get(_url("dashboard_detail", rated.province)).content.decode()
+    assert "TCCSĐ hoàn thành tốt nhiệm vụ trở lên" in html
+    assert "100%" in html
+    assert rated.district.name in html
+    assert 'data-testid="as-of"' in html
+    assert _url("dashboard_list", rated.province, "gro.r3") in html or "gro.r2" in html
+
+
+def test_dashboard_detail_mapping_switch_moves_rows(client, rated):
+    """With anh_xa=1 the 2020 numbers are shown on today's commune, not on the district."""
+    client.force_login(factories.user_with_role(rated.province, Role.REVIEWER))
+    html = client.get(_url("dashboard_detail", rated.province) + "?anh_xa=1").content.decode()
+    assert f"?con={rated.new_commune.pk}" in html
+    assert f"?con={rated.district.pk}" not in html
+
+
+def test_dashboard_list_names_the_units_and_rejects_foreign_child(client, rated):
+    """The list behind 'HTTNV' names the old commune; a child of another province → 404."""
+    client.force_login(factories.user_with_role(rated.province, Role.REVIEWER))
+    url = _url("dashboard_list", rated.province, "gro.r2")
+    html = client.get(url + f"?con={rated.district.pk}").content.decode()
+    assert rated.old_commune.code in html
+    assert client.get(url + f"?con={rated.foreign_cell.pk}").status_code == 404
+    assert client.get(_url("dashboard_list", rated.province, "bogus.x")).status_code == 404
+
+
+def test_dashboard_export_neutralises_formulas(client, rated):
+    """A unit named like a formula is written as text (prefixed with ')."""
+    rated.district.name = '=HYPERLINK("http://x")'
+    rated.district.save()
+    client.force_login(factories.user_with_role(rated.province, Role.REVIEWER))
+    response = client.get(_url("dashboard_export", rated.province))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    names = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    assert '\'=HYPERLINK("http://x")' in names
+    assert names[-1] == "Tổng số" or names[-1]
+
+
+def test_dashboard_chart_svg_and_trend_json(client, rated):
+    """The SVG level chart shows the HTTNV bar; the trend JSON has 10 years ending in 2020."""
+    client.force_login(factories.user_with_role(rated.province, Role.REVIEWER))
+    svg = client.get(_url("dashboard_chart", rated.province, "cap-do")).content.decode()
+    assert svg.startswith("<svg") and "HTTNV" in svg
+    trend = client.get(_url("dashboard_trend", rated.province)).json()
+    assert trend["years"][-1] == YEAR and len(trend["years"]) == 10
+    assert trend["series"]["gro-good-or-better"]["values"][-1] == 100.0
+
+
+def test_indicatortarget_list_reports_staff_only(client, rated):
+    """A reviewer gets 403; reports staff see the form and save a target (audited)."""
+    url = reverse("assessments:indicatortarget_list", args=[rated.district.pk])
+    client.force_login(factories.user_with_role(rated.district, Role.REVIEWER))
+    assert client.get(url).status_code == 403
+    client.force_login(factories.user_with_role(rated.province, Role.REPORTS))
+    assert client.get(url).status_code == 200
+    indicator = IndicatorTarget.objects.first().indicator
+    response = client.post(
+        url, {"indicator": indicator.pk, "target_year": 2030, "target_value": "95"}
+    )
+    assert response.status_code == 302
+    saved = IndicatorTarget.objects.get(organization=rated.district, indicator=indicator)
+    assert saved.target_value == 95
+
+
+def test_dashboard_decision_shows_at_once(client, rated):
+    """A rating decided after a first view changes the next view (no batch, no cache)."""
+    client.force_login(factories.user_with_role(rated.province, Role.REVIEWER))
+    url = _url("dashboard_list", rated.province, "gro.r0")
+    assert rated.old_commune.code not in client.get(url).content.decode()
+    OrganizationRating.objects.filter(organization=rated.old_commune).update(
+        decided_level=schemes.NOT_COMPLETE
+    )
+    assert rated.old_commune.code in client.get(url).content.decode()
+    assert datetime.date.today()
