@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from ..models import (
     CellFollower,
@@ -130,9 +130,7 @@ def generate_province(
     )
     writer = BulkWriter(log=log)
     with transaction.atomic():
-        if writer.is_postgresql:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        writer.begin()
         _write_structure(writer, plan)
         mark = phase("wrote the tree, members, memberships, events, posts", mark)
         generator = RatingGenerator(plan, seed=seed, first_round_id=_first_round_id(writer))
@@ -155,6 +153,8 @@ def generate_province(
             writer.write(CellMeeting, MEETING_COLUMNS, rows.meetings)
             mark = phase(f"year {year}", mark)
         writer.finish()
+        if keys := writer.check_foreign_keys(writer.models):
+            mark = phase(f"checked {keys} foreign keys set-wise", mark)
     writer.analyze(writer.counts)
     phase("committed and analyzed", mark)
     result.counts = dict(writer.counts)

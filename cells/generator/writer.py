@@ -4,6 +4,13 @@ COPY bypasses the ORM, so what a model's save would compute is computed by the c
 treebeard's `path`/`depth`/`numchild`, the Vietnamese sort keys, `auto_now` timestamps. Primary
 keys of the tables other rows point to (organizations, members, rounds) are assigned here
 from the table's current maximum, and the identity sequences are moved past them at the end.
+
+Foreign keys: Django declares them DEFERRABLE INITIALLY DEFERRED, so PostgreSQL would check
+millions of rows one by one at COMMIT (a row lock on the referenced row each: minutes at
+province size). Where the role may (a superuser, as on a benchmark machine), the load runs
+with `session_replication_role = replica`, which skips those per-row triggers, and
+`check_foreign_keys` then verifies every foreign key of the written tables set-wise (one
+anti-join per key) before the commit: any dangling reference aborts the whole load.
 """
 
 from __future__ import annotations
@@ -24,7 +31,53 @@ class BulkWriter:
         self.log = log
         self.is_postgresql = connection.vendor == "postgresql"
         self.counts: dict[str, int] = {}
+        self.models: list[type[models.Model]] = []
         self._explicit_ids: set[type[models.Model]] = set()
+
+    def begin(self) -> None:
+        """Session settings for a bulk load, inside the caller's transaction."""
+        self.skips_row_checks = False
+        if not self.is_postgresql:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if cursor.fetchone()[0]:
+                cursor.execute("SET LOCAL session_replication_role TO replica")
+                self.skips_row_checks = True
+
+    def check_foreign_keys(self, models_written: Iterable[type[models.Model]]) -> int:
+        """Every foreign key of the written tables points at an existing row, or raise.
+
+        Needed only when the per-row checks were skipped; returns the number of keys checked.
+        """
+        if not getattr(self, "skips_row_checks", False):
+            return 0
+        checked = 0
+        with connection.cursor() as cursor:
+            for model in models_written:
+                for fk in model._meta.concrete_fields:
+                    if not fk.is_relation:
+                        continue
+                    target = fk.related_model._meta
+                    cursor.execute(
+                        sql.SQL(
+                            "SELECT count(*) FROM {child} c WHERE c.{col} IS NOT NULL AND NOT "
+                            "EXISTS (SELECT 1 FROM {parent} p WHERE p.{pk} = c.{col})"
+                        ).format(
+                            child=sql.Identifier(model._meta.db_table),
+                            col=sql.Identifier(fk.column),
+                            parent=sql.Identifier(target.db_table),
+                            pk=sql.Identifier(fk.target_field.column),
+                        )
+                    )
+                    dangling = cursor.fetchone()[0]
+                    if dangling:
+                        raise RuntimeError(
+                            f"{dangling} rows of {model._meta.db_table}.{fk.column} point nowhere"
+                        )
+                    checked += 1
+        return checked
 
     def first_free_id(self, model: type[models.Model]) -> int:
         """The first primary key above every existing row (the caller numbers from here)."""
@@ -40,6 +93,8 @@ class BulkWriter:
             else self._bulk(model, columns, rows)
         )
         table = model._meta.db_table
+        if model not in self.models:
+            self.models.append(model)
         self.counts[table] = self.counts.get(table, 0) + written
         self.log(f"    {table}: {written:,} rows in {time.monotonic() - started:.1f} s")
         return written

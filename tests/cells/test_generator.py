@@ -146,3 +146,32 @@ def test_generate_province_is_reproducible(generated):
         )
 
     assert names("TG") == names("TH")
+
+
+def test_bulk_writer_check_foreign_keys_refuses_a_dangling_reference(db):
+    """When the load skips PostgreSQL's per-row foreign-key triggers, the set-wise check
+    finds a row pointing nowhere and refuses the load."""
+    from django.db import transaction
+
+    from cells.generator.writer import BulkWriter
+
+    with pytest.raises(RuntimeError, match="cells_membership.member_id"), transaction.atomic():
+        writer = BulkWriter()
+        writer.begin()
+        assert writer.skips_row_checks  # the test database role is a superuser
+        writer.write(
+            Membership,
+            ["member_id", "organization_id", "kind", "start", "end"],
+            [
+                (
+                    10**12,
+                    Organization.objects.create(
+                        code="X", name="X", type="cell", path="ZZZZ", depth=1
+                    ).pk,
+                    "official",
+                    D(2020, 1, 1),
+                    None,
+                )
+            ],
+        )
+        writer.check_foreign_keys(writer.models)

@@ -29,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
         parser.add_argument("--name", default=None, help="Province name (Vietnamese).")
 
+    def log(self, text: str) -> None:
+        # Flushed line by line: the progress is read while a long run goes on.
+        self.stdout.write(text)
+        self.stdout.flush()
+
     def handle(self, *args, **options):
         code = options["code"].strip().upper()
         if not re.fullmatch(r"[A-Z]{1,3}", code):
@@ -45,7 +50,7 @@ class Command(BaseCommand):
                 last_year=last,
                 seed=options["seed"],
                 province_name=options["name"],
-                log=self.stdout.write,
+                log=self.log,
             )
         except ProvinceExistsError as exc:
             raise CommandError(f"Province {exc} already exists: use another --code") from exc

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from assessments.demo import seed_ratings
+from assessments.indicators import ensure_indicator_catalogue
 from cells import demo
 from cells.models import Organization
 
@@ -55,9 +56,10 @@ class Command(BaseCommand):
         ]
         # Ratings need the reviewer login (it signs the past decisions); rounds that exist
         # already are skipped, so a second run writes nothing.
-        rated = seed_ratings(
-            root=Organization.objects.get(code=demo.PROVINCE_CODE), stdout=self.stdout
-        )
+        province = Organization.objects.get(code=demo.PROVINCE_CODE)
+        rated = seed_ratings(root=province, stdout=self.stdout)
+        # Demo targets and the 2017 baselines of DOMAIN §6 for the dashboard.
+        ensure_indicator_catalogue(targets_for=province)
         if rated:
             self.stdout.write(f"Đã tạo {rated} kết quả xếp loại đảng viên (2016–2025).")
         self.stdout.write("")
