@@ -578,6 +578,12 @@ class ReportJob(models.Model):
                 condition=Q(batch__isnull=True) | Q(is_batch=False),
                 name="report_job_batch_not_nested",
             ),
+            # Asking twice for the same report while one is on its way returns that one.
+            models.UniqueConstraint(
+                fields=["requested_by", "kind", "organization", "year", "format", "is_batch"],
+                condition=Q(state__in=["pending", "running"], batch__isnull=True),
+                name="report_job_one_active",
+            ),
         ]
         indexes = [
             models.Index(fields=["requested_by", "-created_at"], name="report_job_requester_idx"),

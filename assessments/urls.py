@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, grid, indicators_admin, review, settings
+from .views import dashboard, grid, indicators_admin, reports, review, settings
 
 app_name = "assessments"
 
@@ -63,4 +63,20 @@ urlpatterns = [
         indicators_admin.IndicatorTargetListView.as_view(),
         name="indicatortarget_list",
     ),
+    # --- reports ---
+    path("bao-cao/", reports.ReportJobListView.as_view(), name="reportjob_list"),
+    path("bao-cao/moi/", reports.ReportJobCreateView.as_view(), name="reportjob_create"),
+    path("bao-cao/ca-tinh/", reports.ReportJobBatchCreateView.as_view(), name="reportjob_batch"),
+    path("bao-cao/<int:pk>/", reports.ReportJobDetailView.as_view(), name="reportjob_detail"),
+    path(
+        "bao-cao/<int:pk>/tien-do/",
+        reports.ReportJobProgressView.as_view(),
+        name="reportjob_progress",
+    ),
+    path(
+        "bao-cao/<int:pk>/tai-ve/",
+        reports.ReportJobDownloadView.as_view(),
+        name="reportjob_download",
+    ),
+    path("bao-cao/<int:pk>/thu-lai/", reports.ReportJobRetryView.as_view(), name="reportjob_retry"),
 ]

@@ -124,7 +124,7 @@ def pages_and_cookie() -> tuple[list[tuple[str, int]], str]:
 
 def run_clients(port, paths, cookie, *, clients, seconds, max_requests, seed=1):
     """Latencies (s) and errors of `clients` threads looping until the deadline."""
-    latencies: list[float] = []
+    latencies: list[tuple[str, float]] = []
     errors: list[str] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -148,7 +148,7 @@ def run_clients(port, paths, cookie, *, clients, seconds, max_requests, seed=1):
                     bad.append(f"{response.status} {url}")
             except OSError as exc:
                 bad.append(f"{type(exc).__name__} {url}")
-            mine.append(time.perf_counter() - started)
+            mine.append((url, time.perf_counter() - started))
         with lock:
             latencies.extend(mine)
             errors.extend(bad)
@@ -162,15 +162,27 @@ def run_clients(port, paths, cookie, *, clients, seconds, max_requests, seed=1):
     return latencies, errors, time.monotonic() - started
 
 
-def summary(name: str, latencies: list[float], errors: list[str], elapsed: float) -> float:
-    latencies = sorted(latencies)
-    median = statistics.median(latencies) if latencies else float("nan")
-    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
-    print(
-        f"{name:28} {len(latencies):6} requests in {elapsed:5.1f} s "
-        f"({len(latencies) / elapsed:6.1f}/s)  median {median * 1000:8.1f} ms  "
-        f"p95 {p95 * 1000:8.1f} ms  errors {len(errors)}"
-    )
+def summary(name: str, latencies: list[tuple[str, float]], errors: list[str], elapsed: float):
+    """Print count, throughput, median, p95 and errors (overall, then per page); the median."""
+
+    def line(label: str, values: list[float], errors: int | None = None) -> float:
+        values = sorted(values)
+        median = statistics.median(values)
+        p95 = values[max(0, int(len(values) * 0.95) - 1)]
+        tail = "" if errors is None else f"  errors {errors}"
+        print(
+            f"{label:34} {len(values):6} req ({len(values) / elapsed:6.1f}/s)  "
+            f"median {median * 1000:8.1f} ms  p95 {p95 * 1000:8.1f} ms{tail}"
+        )
+        return median
+
+    if not latencies:
+        print(f"{name}: no request completed")
+        return float("nan")
+    print(f"{name} ({elapsed:.1f} s)")
+    median = line("  all", [t for _, t in latencies], len(errors))
+    for url in sorted({u for u, _ in latencies}):
+        line(f"  {url}", [t for u, t in latencies if u == url])
     for error in sorted(set(errors))[:5]:
         print(f"    {error}")
     return median

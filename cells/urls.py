@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import imports, members, organizations
+from .views import audit, imports, members, organizations
 
 app_name = "cells"
 
@@ -41,4 +41,6 @@ urlpatterns = [
         "nhap/<int:pk>/xac-nhan/", imports.ImportJobConfirmView.as_view(), name="importjob_confirm"
     ),
     path("nhap/<int:pk>/thu-lai/", imports.ImportJobRetryView.as_view(), name="importjob_retry"),
+    # --- audit trail (administrators, read-only) ---
+    path("nhat-ky/", audit.AuditEntryListView.as_view(), name="auditentry_list"),
 ]

@@ -1,11 +1,37 @@
-"""The Celery application; configuration comes from Django settings (CELERY_* namespace)."""
+"""The Celery application; configuration comes from Django settings (CELERY_* namespace).
+
+The beat schedule is defined here rather than in settings because it names tasks, not
+environment: it is the same on every installation. Times are in CELERY_TIMEZONE
+(Asia/Ho_Chi_Minh). Run exactly one `celery beat` per installation (deploy/).
+"""
 
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partybuild.settings")
 
 app = Celery("partybuild")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# partybuild is not an installed app: its periodic jobs are found explicitly.
+app.autodiscover_tasks(["partybuild"])
+
+app.conf.beat_schedule = {
+    # Just after midnight: the deadline day is over, so entry is closed from now on.
+    "rating-entry-close": {
+        "task": "partybuild.rating_entry_close",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    # Morning, before office hours: reminders arrive for the working day.
+    "rating-entry-remind": {
+        "task": "partybuild.rating_entry_remind",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Night, outside the backup window (deploy/backup.sh runs at 01:30 in the samples).
+    "generated-files-cleanup": {
+        "task": "partybuild.generated_files_cleanup",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}

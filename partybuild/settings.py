@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cells.security.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "cells.security.account_menu",
             ],
         },
     },
@@ -137,13 +139,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cells:organization_tree"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name, that
-# name is locked for AXES_COOLOFF_TIME (an administrator's password reset unlocks it). Locking
-# by name, not by address: a whole commune office often shares one address.
+# Lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords within AXES_COOLOFF_TIME lock
+# the user name, and as many from one address lock that address (password spraying), until
+# the cool-off ends or an administrator resets the password. The limit is above the usual
+# 3-5 because a commune office shares one address: a few typos must not lock everyone.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind the reverse proxy (production) the client address is the one it puts in
@@ -213,6 +216,15 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+else:
+    # Redis: a message taken by a worker that dies comes back after this many seconds.
+    # Longer than CELERY_TASK_TIME_LIMIT, or a running task would be delivered twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800),
+        "socket_timeout": 30,
+        "socket_connect_timeout": 5,
+        "health_check_interval": 30,
+    }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
@@ -223,10 +235,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Security -------------------------------------------------------------------
-# Idle timeout: every request renews the session, so it ends after SESSION_COOKIE_AGE
-# seconds without one (an unattended screen in a shared office), and at browser close.
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Session timeout (cells.security.SessionTimeoutMiddleware): logged out after
+# SESSION_IDLE_TIMEOUT seconds without a request (an unattended screen in a shared office),
+# after SESSION_ABSOLUTE_TIMEOUT in any case, and when the browser closes.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=10 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -274,3 +288,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Email (deadline reminders) ------------------------------------------------------
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if IS_PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="partybuild <partybuild@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = env("SITE_URL", default="")  # shown in reminder emails
+RATING_REMINDERS_ENABLED = env.bool("RATING_REMINDERS_ENABLED", default=False)
+RATING_REMINDER_DAYS = [int(d) for d in env.list("RATING_REMINDER_DAYS", default=["7", "3", "1"])]
+
+# --- Generated files ---------------------------------------------------------------------
+REPORT_FILES_MAX_AGE_DAYS = env.int("REPORT_FILES_MAX_AGE_DAYS", default=7)
+IMPORT_FILES_MAX_AGE_DAYS = env.int("IMPORT_FILES_MAX_AGE_DAYS", default=30)

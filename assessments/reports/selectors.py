@@ -12,7 +12,6 @@ the member ratings, one over the organization ratings.
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -266,9 +265,7 @@ def rating_statistics(
         year=year,
         include_proposals=include_proposals,
         members=members,
-        grassroots=table(
-            "grassroots", "Tổ chức cơ sở đảng", grassroots, ORGANIZATION_REASONS, True
-        )
+        grassroots=table("grassroots", "Tổ chức cơ sở đảng", grassroots, ORGANIZATION_REASONS, True)
         if grassroots
         else None,
         cells=table("cells", "Chi bộ trực thuộc", cells, ORGANIZATION_REASONS, True)
@@ -359,10 +356,6 @@ def unit_levels(*, node: Organization, year: int, include_proposals: bool = Fals
             text = "Không xếp loại"
         found.append((r.organization.name, text, r.is_exemplary))
     return found
-
-
-def level_counter(rows) -> Counter:
-    return Counter(rows)
 
 
 # --- report jobs -------------------------------------------------------------------------------

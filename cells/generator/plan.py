@@ -59,6 +59,10 @@ SICK_LEAVE_SHARE = 0.05
 MATERNITY_SHARE = 0.15
 EXEMPT_SHARE_OVER_75 = 0.3
 
+# The event kinds the member rules read (as assessments.facts.RULE_EVENT_KINDS).
+RULE_EVENT_KINDS = frozenset(
+    {EventKind.DISCIPLINE, EventKind.EXEMPTION, EventKind.SUSPENSION, EventKind.SICK_LEAVE}
+)
 _WORDS = sorted({w for name in HAMLET_NAMES for w in name.split()})
 
 
@@ -476,15 +480,9 @@ def build_people(
                 self_remedied=e.get("self_remedied", False),
             )
             for e in person.events
-            if e["kind"] in rules_kinds()
+            if e["kind"] in RULE_EVENT_KINDS
         )
     return people
-
-
-def rules_kinds() -> frozenset[str]:
-    return frozenset(
-        {EventKind.DISCIPLINE, EventKind.EXEMPTION, EventKind.SUSPENSION, EventKind.SICK_LEAVE}
-    )
 
 
 def _plan_events(

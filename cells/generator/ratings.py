@@ -100,12 +100,6 @@ THEMATIC_TOPICS = [
     "Chuyển đổi số và cải cách hành chính",
 ]
 RETURN_COMMENT = "Đề nghị rà soát lại tỷ lệ đảng viên hoàn thành xuất sắc nhiệm vụ."
-_RULE_KINDS = {
-    EventKind.DISCIPLINE,
-    EventKind.EXEMPTION,
-    EventKind.SUSPENSION,
-    EventKind.SICK_LEAVE,
-}
 
 
 @dataclass

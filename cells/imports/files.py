@@ -6,6 +6,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from typing import BinaryIO
+from xml.etree.ElementTree import ParseError  # noqa: S405  (the exception only, no parsing)
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -75,6 +76,11 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
             raise ImportFileError(_("The workbook has no sheet."))
         sheet = workbook.worksheets[0]
         return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    except ParseError as exc:
+        # read_only parses the sheet while iterating. Python's expat never fetches external
+        # entities (an XXE reference is "undefined entity") and stops entity expansion bombs
+        # ("amplification factor"): both end here, as an unreadable file.
+        raise ImportFileError(_("The file is not a valid XLSX workbook.")) from exc
     finally:
         workbook.close()
 

@@ -13,19 +13,15 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from cells import selectors, services
+from cells import audit, selectors, services
 from cells.choices import CELL_TYPES
 from cells.forms import MemberEditForm, MemberEventForm, MemberForm
 from cells.permissions import can_edit_roster, can_view_organization
+from cells.security import can_see_citizen_id, citizen_id_for, mask_citizen_id  # noqa: F401
 
 from .organizations import add_service_errors
 
-
-def mask_citizen_id(value: str | None) -> str:
-    """A CCCD shown to someone who may not edit the member: only the last four digits."""
-    if not value:
-        return ""
-    return "*" * max(len(value) - 4, 0) + value[-4:]
+HISTORY_LIMIT = 50
 
 
 class MemberContextMixin:
@@ -70,13 +66,16 @@ class MemberDetailView(MemberContextMixin, TemplateView):
         user = self.request.user
         for membership in self.memberships:
             membership.visible = can_view_organization(user, membership.organization)
-        citizen_id = self.member.citizen_id or ""
+        history = audit.member_audit_history(member=self.member)[:HISTORY_LIMIT]
         return super().get_context_data(
             **self.member_context(),
             memberships=self.memberships,
             events=self.events,
             posts=self.member.posts.select_related("organization"),
-            citizen_id_display=citizen_id if self.can_edit else mask_citizen_id(citizen_id),
+            citizen_id_display=citizen_id_for(user=user, member=self.member, cell=self.home_cell),
+            history=audit.history_rows(
+                history, show_citizen_id=can_see_citizen_id(user, self.home_cell)
+            ),
             **kwargs,
         )
 

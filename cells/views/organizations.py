@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from cells import selectors, services
+from cells import audit, selectors, services
 from cells.choices import CELL_TYPES, COMMUNE_LEVEL_TYPES
 from cells.forms import OrganizationForm
 from cells.models import Organization
@@ -21,6 +21,7 @@ from cells.permissions import can_edit_roster, can_view_organization
 
 MEMBERS_PER_PAGE = 50
 SEARCH_LIMIT = 50
+HISTORY_LIMIT = 50
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
@@ -130,6 +131,10 @@ class OrganizationDetailView(TemplateView):
             "is_commune_level": organization.type in COMMUNE_LEVEL_TYPES,
             "residential_units": list(selectors.residential_units_for(organization=organization)),
             "can_edit": can_edit_roster(user, organization),
+            "history": audit.history_rows(
+                audit.organization_audit_history(organization=organization)[:HISTORY_LIMIT],
+                show_citizen_id=False,
+            ),
         }
         if is_cell:
             context["members"] = list(selectors.members_of(organization=organization))

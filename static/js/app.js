@@ -17,3 +17,15 @@
     if (summary) summary.focus();
   });
 })();
+// Progress bars: the width comes from data-progress (a style attribute would break the CSP).
+(function () {
+  "use strict";
+  function sizeBars(root) {
+    (root || document).querySelectorAll("[data-progress]").forEach(function (bar) {
+      var value = Math.max(0, Math.min(100, parseInt(bar.getAttribute("data-progress"), 10) || 0));
+      bar.style.width = value + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { sizeBars(document); });
+  document.addEventListener("htmx:load", function (event) { sizeBars(event.target); });
+})();

@@ -1,0 +1,527 @@
+"""Writing side of the reports: rendering, document numbers, and the report centre's jobs.
+
+`report_render` is the one code path of a report: the worker (through `reportjob_run`) and
+the `render_report` command both call it. Jobs follow the import jobs' design (cells.jobs,
+generic pieces in partybuild.jobs): the web process creates the row and enqueues on commit;
+the worker claims it with its task id, writes progress and the file; a job left running past
+the task time limit is stale, shown as failed and may be retried.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import logging
+import secrets
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cells.audit import audit_record
+from cells.choices import COMMUNE_LEVEL_TYPES
+from cells.models import Organization
+from cells.permissions import can_view_organization
+from partybuild import jobs as pb_jobs
+
+from ..models import DocumentNumber, ReportJob
+from . import context
+
+logger = logging.getLogger(__name__)
+
+Kind = ReportJob.Kind
+Format = ReportJob.Format
+State = ReportJob.State
+QUEUED = frozenset({State.PENDING})
+RUNNING = frozenset({State.RUNNING})
+ACTIVE = QUEUED | RUNNING
+# Kinds offered for a province batch: one report per commune-level unit.
+BATCH_KINDS = (Kind.RESULTS, Kind.SUMMARY)
+STEPS = 4  # data, HTML, file, saved
+CONTENT_TYPES = {
+    Format.PDF: "application/pdf",
+    Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    Format.ZIP: "application/zip",
+}
+
+
+# --- document numbers ------------------------------------------------------------------------
+@transaction.atomic
+def document_number_next(*, organization: Organization, year: int, document_type: str) -> str:
+    """Hand out the next number of a document type, e.g. "Số 12-BC/ĐU".
+
+    Numbers restart at 01 for each type in each committee term (Hướng dẫn 36-HD/VPTW); a unit
+    with no term recorded numbers per calendar year. The counter row is locked, so two
+    workers rendering at once never get the same number.
+    """
+    term = context.term_for(organization, year)
+    key = {
+        "organization": organization,
+        "term": term,
+        "year": 0 if term else year,
+        "document_type": document_type,
+    }
+    try:
+        with transaction.atomic():
+            DocumentNumber.objects.get_or_create(**key)
+    except IntegrityError:
+        pass  # created by a concurrent call: lock it below
+    counter = DocumentNumber.objects.select_for_update().get(**key)
+    number = counter.next_number
+    counter.next_number = number + 1
+    counter.save(update_fields=["next_number", "updated_at"])
+    abbreviation = context.document_abbreviation(organization)
+    return f"Số {number:02d}-{document_type}/{abbreviation}"
+
+
+# --- rendering -------------------------------------------------------------------------------
+@dataclass
+class RenderedReport:
+    content: bytes
+    filename: str
+    content_type: str
+    number: str
+    as_of: datetime.datetime | None
+
+
+def report_html(document: context.ReportDocument) -> str:
+    """The print page of a report (NFC: the PDF renderer and the tests read the same text)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(document.template_name, {"doc": document})
+    return context.nfc(html)
+
+
+def report_render(
+    *,
+    kind: str,
+    organization: Organization,
+    year: int,
+    fmt: str = Format.PDF,
+    exported_by: str,
+    number: str | None = None,
+    day: datetime.date | None = None,
+    include_proposals: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> RenderedReport:
+    """Render one report to bytes: the single code path of the worker and the command.
+
+    A numbered kind takes the next document number unless one is given (a retried job keeps
+    the number it was first given).
+    """
+    step = progress or (lambda done, total: None)
+    if kind not in Kind.values:
+        raise context.ReportError(f"Unknown report kind {kind!r}")
+    if fmt not in (Format.PDF, Format.XLSX):
+        raise context.ReportError(f"Unknown format {fmt!r}")
+    document_type = context.DOCUMENT_TYPES.get(kind)
+    step(0, STEPS)
+    document = context.build_document(
+        kind=kind,
+        organization=organization,
+        year=year,
+        number="",
+        exported_by=exported_by,
+        day=day,
+        include_proposals=include_proposals,
+    )
+    if document_type and number is None:
+        number = document_number_next(
+            organization=organization, year=year, document_type=document_type
+        )
+    document.header.number = number or ""
+    step(1, STEPS)
+    if fmt == Format.XLSX:
+        content = _xlsx(document)
+    else:
+        html = report_html(document)
+        step(2, STEPS)
+        from . import pdf  # WeasyPrint loads only where a PDF is made
+
+        content = pdf.render_pdf(html)
+    step(3, STEPS)
+    return RenderedReport(
+        content=content,
+        filename=f"{document.filename_stem}.{fmt}",
+        content_type=CONTENT_TYPES[fmt],
+        number=number or "",
+        as_of=document.footer.as_of,
+    )
+
+
+def _xlsx(document: context.ReportDocument) -> bytes:
+    from . import xlsx
+
+    return xlsx.document_xlsx(document)
+
+
+# --- the report centre: requests -------------------------------------------------------------
+def reportjob_is_stale(job: ReportJob, *, now: datetime.datetime | None = None) -> bool:
+    """Queued or running for longer than the task time limit: its worker is gone."""
+    return pb_jobs.job_is_stale(job, queued=QUEUED, running=RUNNING, now=now)
+
+
+def reportjob_display_state(job: ReportJob) -> str:
+    return State.FAILED if reportjob_is_stale(job) else job.state
+
+
+def _enqueue(job: ReportJob) -> None:
+    from .. import tasks  # tasks imports this module
+
+    transaction.on_commit(lambda: tasks.reportjob_render.delay(job.pk))
+
+
+def _require_view(actor, organization: Organization) -> None:
+    if actor is not None and not can_view_organization(actor, organization):
+        raise PermissionDenied(_("You may not see the reports of this unit."))
+
+
+def _active_duplicate(*, actor, kind, organization, year, fmt, is_batch) -> ReportJob | None:
+    return (
+        ReportJob.objects.select_for_update()
+        .filter(
+            requested_by=actor,
+            kind=kind,
+            organization=organization,
+            year=year,
+            format=fmt,
+            is_batch=is_batch,
+            batch__isnull=True,
+            state__in=ACTIVE,
+        )
+        .first()
+    )
+
+
+def _fail_if_stale(job: ReportJob) -> bool:
+    if reportjob_is_stale(job):
+        job.state = State.FAILED
+        job.error = _("The report stopped without finishing (the background worker was lost).")
+        job.finished_at = timezone.now()
+        job.save(update_fields=["state", "error", "finished_at", "updated_at"])
+        return True
+    return False
+
+
+def _create(*, actor, kind, organization, year, fmt, is_batch=False, batch=None) -> ReportJob:
+    return ReportJob.objects.create(
+        kind=kind,
+        organization=organization,
+        year=year,
+        format=fmt,
+        requested_by=actor,
+        is_batch=is_batch,
+        batch=batch,
+        state=State.PENDING,
+        queued_at=timezone.now(),
+        progress_total=STEPS,
+    )
+
+
+def _validate(kind: str, fmt: str, year: int) -> None:
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("Choose a report.")})
+    if fmt not in (Format.PDF, Format.XLSX):
+        raise ValidationError({"format": _("Choose PDF or Excel.")})
+    if not 2008 <= year <= timezone.localdate().year + 1:
+        raise ValidationError({"year": _("Choose a year from 2008.")})
+
+
+@transaction.atomic
+def reportjob_request(
+    *, actor, kind: str, organization: Organization, year: int, fmt: str
+) -> tuple[ReportJob, bool]:
+    """Ask for a report: (job, created). The same report already on its way is returned
+    instead of a second one, so a double click or an impatient user costs one render.
+    """
+    _validate(kind, fmt, year)
+    _require_view(actor, organization)
+    existing = _active_duplicate(
+        actor=actor, kind=kind, organization=organization, year=year, fmt=fmt, is_batch=False
+    )
+    if existing is not None and not _fail_if_stale(existing):
+        return existing, False
+    try:
+        with transaction.atomic():
+            job = _create(actor=actor, kind=kind, organization=organization, year=year, fmt=fmt)
+    except IntegrityError:
+        # A concurrent request created it between our look-up and insert.
+        existing = _active_duplicate(
+            actor=actor, kind=kind, organization=organization, year=year, fmt=fmt, is_batch=False
+        )
+        if existing is None:
+            raise
+        return existing, False
+    audit_record(
+        actor=actor,
+        action="report.request",
+        instance=job,
+        organization=organization,
+        changes={"kind": kind, "year": year, "format": fmt},
+    )
+    _enqueue(job)
+    return job, True
+
+
+def batch_units(*, province: Organization, year: int) -> list[Organization]:
+    """The commune-level units under `province` that exist on 31/12 of `year`."""
+    day = datetime.date(year, 12, 31)
+    return list(
+        Organization.objects.filter(
+            Q(established_on__isnull=True) | Q(established_on__lte=day),
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=day),
+            path__startswith=province.path,
+            type__in=COMMUNE_LEVEL_TYPES,
+        ).order_by("name_sort_key", "path")
+    )
+
+
+@transaction.atomic
+def reportjob_batch_request(
+    *, actor, province: Organization, year: int, kind: str = Kind.RESULTS, fmt: str = Format.PDF
+) -> tuple[ReportJob, bool]:
+    """One report per commune-level unit of the province, rendered in parallel tasks; the
+    batch job offers their zip once every part is done."""
+    _validate(kind, fmt, year)
+    if kind not in BATCH_KINDS:
+        raise ValidationError({"kind": _("This report cannot be made for every unit at once.")})
+    _require_view(actor, province)
+    existing = _active_duplicate(
+        actor=actor, kind=kind, organization=province, year=year, fmt=Format.ZIP, is_batch=True
+    )
+    if existing is not None and not _fail_if_stale(existing):
+        return existing, False
+    units = batch_units(province=province, year=year)
+    if not units:
+        raise ValidationError(_("There is no commune-level unit in this province for that year."))
+    batch = _create(
+        actor=actor, kind=kind, organization=province, year=year, fmt=Format.ZIP, is_batch=True
+    )
+    batch.state = State.RUNNING
+    batch.started_at = timezone.now()
+    batch.progress_total = len(units)
+    batch.save(update_fields=["state", "started_at", "progress_total", "updated_at"])
+    parts = ReportJob.objects.bulk_create(
+        [
+            ReportJob(
+                kind=kind,
+                organization=unit,
+                year=year,
+                format=fmt,
+                requested_by=actor,
+                batch=batch,
+                state=State.PENDING,
+                queued_at=batch.queued_at,
+                progress_total=STEPS,
+            )
+            for unit in units
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="report.request_batch",
+        instance=batch,
+        organization=province,
+        changes={"kind": kind, "year": year, "format": fmt, "units": len(units)},
+    )
+    for part in parts:
+        _enqueue(part)
+    return batch, True
+
+
+@transaction.atomic
+def reportjob_retry(*, actor, job: ReportJob) -> ReportJob:
+    """Queue again a job that failed or whose worker was lost (a batch: its failed parts)."""
+    job = ReportJob.objects.select_for_update().get(pk=job.pk)
+    _require_view(actor, job.organization)
+    if not (job.state == State.FAILED or reportjob_is_stale(job)):
+        raise ValidationError(_("Only a failed report can be retried."), code="state")
+    targets = (
+        list(job.parts.select_for_update().filter(Q(state=State.FAILED) | Q(state__in=ACTIVE)))
+        if job.is_batch
+        else [job]
+    )
+    if job.is_batch:
+        targets = [p for p in targets if p.state == State.FAILED or reportjob_is_stale(p)]
+    now = timezone.now()
+    for target in targets:
+        target.state = State.PENDING
+        target.queued_at = now
+        target.started_at = None
+        target.finished_at = None
+        target.task_id = ""
+        target.error = ""
+        target.progress_done = 0
+        target.save(
+            update_fields=[
+                "state",
+                "queued_at",
+                "started_at",
+                "finished_at",
+                "task_id",
+                "error",
+                "progress_done",
+                "updated_at",
+            ]
+        )
+        _enqueue(target)
+    if job.is_batch:
+        job.state = State.RUNNING
+        job.error = ""
+        job.started_at = now
+        job.finished_at = None
+        job.save(update_fields=["state", "error", "started_at", "finished_at", "updated_at"])
+    audit_record(actor=actor, action="report.retry", instance=job, organization=job.organization)
+    return job
+
+
+def reportjob_download(*, actor, job: ReportJob, remote_addr: str | None = None) -> ReportJob:
+    """Record that `actor` took the file of a finished job (member data leaves the system)."""
+    _require_view(actor, job.organization)
+    if job.state != State.DONE or not job.file:
+        raise ValidationError(_("The report is not ready yet."), code="state")
+    audit_record(
+        actor=actor,
+        action="report.download",
+        instance=job,
+        organization=job.organization,
+        changes={"kind": job.kind, "year": job.year, "format": job.format, "file": job.filename},
+        remote_addr=remote_addr,
+    )
+    return job
+
+
+# --- the worker side -------------------------------------------------------------------------
+def _requester_name(job: ReportJob) -> str:
+    user = job.requested_by
+    return user.get_full_name() or user.get_username()
+
+
+def _finish(job: ReportJob, **fields) -> None:
+    fields.setdefault("finished_at", timezone.now())
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=[*fields, "updated_at"])
+
+
+def reportjob_run(job_id: int, *, task_id: str = "") -> ReportJob | None:
+    """Render a queued job (run by the worker) and, for a batch part, finish the batch when it
+    was the last one. Transient database errors propagate for the task's retry policy; any
+    other error is recorded on the job as failed, with its message."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _run(job_id, task_id=task_id)
+
+
+def _run(job_id: int, *, task_id: str) -> ReportJob | None:
+    with transaction.atomic():
+        job = pb_jobs.job_claim(
+            ReportJob,
+            job_id,
+            queued=State.PENDING,
+            running=State.RUNNING,
+            task_id=task_id,
+            is_stale=reportjob_is_stale,
+            extra={"progress_done": 0, "progress_total": STEPS, "error": ""},
+        )
+        if job is not None:
+            job.attempts += 1
+            job.save(update_fields=["attempts"])
+    if job is None:
+        return None
+    organization = Organization.objects.get(pk=job.organization_id)
+    try:
+        with pb_jobs.ProgressWriter(ReportJob, job.pk, seconds=0.2, step=1) as progress:
+            rendered = report_render(
+                kind=job.kind,
+                organization=organization,
+                year=job.year,
+                fmt=job.format,
+                exported_by=_requester_name(job),
+                number=job.document_number or None,
+                progress=progress,
+            )
+    except pb_jobs.TRANSIENT_ERRORS:
+        raise
+    except context.ReportError as exc:
+        _finish(job, state=State.FAILED, error=str(exc))
+        _batch_part_finished(job)
+        return job
+    except SoftTimeLimitExceeded:
+        _finish(job, state=State.FAILED, error=_("The report took too long and was stopped."))
+        _batch_part_finished(job)
+        return job
+    except Exception as exc:
+        logger.exception("Report job %s failed", job.pk)
+        _finish(
+            job,
+            state=State.FAILED,
+            error=_("The report could not be made because of an unexpected error: %(error)s")
+            % {"error": str(exc) or exc.__class__.__name__},
+        )
+        _batch_part_finished(job)
+        raise
+    job.file.save(
+        f"{secrets.token_hex(16)}.{job.format}", ContentFile(rendered.content), save=False
+    )
+    _finish(
+        job,
+        state=State.DONE,
+        file=job.file.name,
+        filename=rendered.filename,
+        document_number=rendered.number,
+        data_as_of=rendered.as_of,
+        progress_done=STEPS,
+        progress_total=STEPS,
+        error="",
+    )
+    _batch_part_finished(job)
+    return job
+
+
+def _batch_part_finished(job: ReportJob) -> None:
+    if job.batch_id is None:
+        return
+    with transaction.atomic():
+        batch = ReportJob.objects.select_for_update().get(pk=job.batch_id)
+        parts = list(batch.parts.order_by("organization__name_sort_key", "id"))
+        done = [p for p in parts if p.state == State.DONE]
+        failed = [p for p in parts if p.state == State.FAILED]
+        batch.progress_done = len(done)
+        batch.progress_total = len(parts)
+        fields = ["progress_done", "progress_total"]
+        if len(done) + len(failed) == len(parts) and batch.state == State.RUNNING:
+            if failed:
+                batch.state = State.FAILED
+                batch.error = _("%(failed)s of %(total)s units failed: retry them.") % {
+                    "failed": len(failed),
+                    "total": len(parts),
+                }
+                batch.finished_at = timezone.now()
+                fields += ["state", "error", "finished_at"]
+            else:
+                _batch_zip(batch, done)
+                fields += ["state", "file", "filename", "finished_at", "data_as_of"]
+        batch.save(update_fields=[*fields, "updated_at"])
+
+
+def _batch_zip(batch: ReportJob, parts: list[ReportJob]) -> None:
+    """The zip of every part's file (stored, not recompressed: PDFs are compressed already)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for part in parts:
+            with part.file.open("rb") as fh:
+                archive.writestr(part.filename or part.file.name, fh.read())
+    batch.file.save(f"{secrets.token_hex(16)}.zip", ContentFile(buffer.getvalue()), save=False)
+    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.zip"
+    batch.state = State.DONE
+    batch.finished_at = timezone.now()
+    moments = [p.data_as_of for p in parts if p.data_as_of]
+    batch.data_as_of = max(moments) if moments else None

@@ -1,0 +1,239 @@
+"""Access hardening that is not about one screen: the citizen-ID mask, the lockout backend,
+the second-factor gate and the request's audit context.
+
+- `mask_citizen_id` / `citizen_id_for`: the one place deciding how a CCCD is shown.
+- `LockoutBackend`: django-axes' lockout, for logins coming from a request.
+- `SecondFactorMiddleware`: a user with a confirmed TOTP device reaches nothing but the
+  verification page (and logout) until this session passed it.
+- `AuditContextMiddleware`: opens `cells.audit.audit_context` around the request, so every
+  audit row knows the client address and, during "on behalf of" entry, the cell secretary.
+"""
+
+import time
+from urllib.parse import urlencode
+
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_otp import user_has_device
+
+from .accounts import on_behalf_candidates
+from .audit import audit_context
+from .choices import Role
+from .permissions import EDITING_ROLES, can_edit_roster, role_paths
+
+ON_BEHALF_SESSION_KEY = "partybuild_on_behalf_of"
+LOGIN_AT_SESSION_KEY = "partybuild_login_at"
+ACTIVITY_SESSION_KEY = "partybuild_last_activity"
+OTP_REQUIRED_SESSION_KEY = "partybuild_otp_required"
+# The last-activity time is written at most this often: a session write per request would
+# cost every page a database write.
+ACTIVITY_WRITE_SECONDS = 60
+# Roles offered the optional second factor (DOMAIN: the people who decide and administer).
+SECOND_FACTOR_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
+# Views a user who still owes the second factor may reach.
+SECOND_FACTOR_EXEMPT = frozenset({"accounts:totp_verify", "logout", "login", "set_language"})
+
+
+# --- citizen ID ------------------------------------------------------------------------------
+
+
+def mask_citizen_id(value: str | None) -> str:
+    """A CCCD for someone who may not see it: only the last four digits."""
+    if not value:
+        return ""
+    value = str(value)
+    return "*" * max(len(value) - 4, 0) + value[-4:]
+
+
+def can_see_citizen_id(user, cell) -> bool:
+    """The full CCCD is for those who keep the member's record: editors of their cell."""
+    return cell is not None and can_edit_roster(user, cell)
+
+
+def citizen_id_for(*, user, member, cell) -> str:
+    """The member's CCCD as `user` may see it (masked unless they edit `cell`)."""
+    value = member.citizen_id or ""
+    return value if can_see_citizen_id(user, cell) else mask_citizen_id(value)
+
+
+# --- login -----------------------------------------------------------------------------------
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check for logins that come from a request.
+
+    axes refuses an `authenticate()` without a request; those come only from code (the test
+    client, a shell), never from a login form, so there is nothing to lock out there.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def can_use_second_factor(user) -> bool:
+    """Reviewers and administrators (and superusers) may turn on TOTP."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(role in SECOND_FACTOR_ROLES for _path, role in role_paths(user))
+
+
+def owes_second_factor(user, session=None) -> bool:
+    """Logged in with a password, has a confirmed device, not yet verified this session."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
+        return False
+    if session is not None and session.get(OTP_REQUIRED_SESSION_KEY) is False:
+        return False
+    return user_has_device(user, confirmed=True)
+
+
+class SecondFactorMiddleware:
+    """Send a user who owes the second factor to the verification page (htmx: HX-Redirect)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.view_name in SECOND_FACTOR_EXEMPT:
+            return None
+        if not owes_second_factor(request.user, request.session):
+            return None
+        url = reverse("accounts:totp_verify") + "?" + urlencode({"next": request.get_full_path()})
+        if request.headers.get("HX-Request"):
+            return HttpResponse(status=204, headers={"HX-Redirect": url})
+        return redirect(url)
+
+
+# --- session lifetime ------------------------------------------------------------------------
+
+
+@receiver(user_logged_in, dispatch_uid="partybuild_session_start")
+def _session_start(sender, request, user, **kwargs):
+    """At login: start the session clocks and note whether a second factor is owed, so the
+    middleware needs no query for the many users without a device."""
+    if request is None or not hasattr(request, "session"):
+        return
+    now = int(time.time())
+    request.session[LOGIN_AT_SESSION_KEY] = now
+    request.session[ACTIVITY_SESSION_KEY] = now
+    request.session[OTP_REQUIRED_SESSION_KEY] = user_has_device(user, confirmed=True)
+
+
+def session_expired(session, *, now: float | None = None) -> bool:
+    """Idle longer than SESSION_IDLE_TIMEOUT, or open longer than SESSION_ABSOLUTE_TIMEOUT."""
+    now = time.time() if now is None else now
+    last = session.get(ACTIVITY_SESSION_KEY)
+    started = session.get(LOGIN_AT_SESSION_KEY)
+    return (last is not None and now - last > settings.SESSION_IDLE_TIMEOUT) or (
+        started is not None and now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+    )
+
+
+class SessionTimeoutMiddleware:
+    """Log out a session left idle (a shared office computer) or open too long."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            if session_expired(request.session, now=now):
+                logout(request)
+                messages.info(request, _("Your session ended after a period without activity."))
+            else:
+                last = request.session.get(ACTIVITY_SESSION_KEY)
+                if last is not None and now - last > ACTIVITY_WRITE_SECONDS:
+                    request.session[ACTIVITY_SESSION_KEY] = int(now)
+        return self.get_response(request)
+
+
+# --- the request's audit context -------------------------------------------------------------
+
+
+def client_ip(request) -> str | None:
+    """The client address; X-Forwarded-For only counts behind our own reverse proxy."""
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def on_behalf_of_for(request):
+    """The secretary this session enters data for, if still allowed; else None (and forgotten)."""
+    pk = request.session.get(ON_BEHALF_SESSION_KEY)
+    if pk is None:
+        return None
+    other = on_behalf_candidates(user=request.user).filter(pk=pk).first()
+    if other is None:
+        request.session.pop(ON_BEHALF_SESSION_KEY, None)
+    return other
+
+
+class AuditContextMiddleware:
+    """Every audit row written during the request records its address and "on behalf of"."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        on_behalf_of = None
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            on_behalf_of = on_behalf_of_for(request)
+        request.on_behalf_of = on_behalf_of
+        with audit_context(remote_addr=client_ip(request), on_behalf_of=on_behalf_of):
+            return self.get_response(request)
+
+
+# --- the account menu ------------------------------------------------------------------------
+
+
+class AccountMenu:
+    """Which account links the navbar shows; computed only when a template asks (one cached
+    role lookup per request, shared with the view)."""
+
+    def __init__(self, user):
+        self.user = user
+
+    def _roles(self) -> set[str]:
+        if getattr(self.user, "is_superuser", False):
+            return set(Role.values)
+        return {role for _path, role in role_paths(self.user)}
+
+    @property
+    def second_factor(self) -> bool:
+        return bool(self._roles() & SECOND_FACTOR_ROLES)
+
+    @property
+    def on_behalf(self) -> bool:
+        return bool(self._roles() & EDITING_ROLES)
+
+    @property
+    def administration(self) -> bool:
+        return Role.ADMIN in self._roles()
+
+
+def account_menu(request) -> dict:
+    """Template context processor: `account_menu` for authenticated users."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"account_menu": AccountMenu(user)}

@@ -1,0 +1,41 @@
+"""Periodic jobs run by Celery beat (schedule in partybuild.celery). Thin: each calls one
+service and logs what it did; the services are idempotent, so a job that runs twice (a
+beat restart, a redelivery after a worker loss) does no harm."""
+
+import logging
+
+from celery import shared_task
+
+from assessments import deadlines
+from partybuild import housekeeping
+
+logger = logging.getLogger(__name__)
+
+# A periodic job is not worth retrying hard: the next run comes tomorrow.
+PERIODIC = {"acks_late": True, "ignore_result": True}
+
+
+@shared_task(name="partybuild.rating_entry_close", **PERIODIC)
+def rating_entry_close() -> int:
+    """Record the rounds still open when their year's entry deadline passed."""
+    return len(deadlines.rounds_entry_close())
+
+
+@shared_task(name="partybuild.rating_entry_remind", **PERIODIC)
+def rating_entry_remind() -> dict:
+    """Email the secretaries of units that have not submitted, N days before the deadline."""
+    result = deadlines.rating_entry_remind()
+    summary = {
+        "sent": len(result.sent),
+        "no_recipient": len(result.no_recipient),
+        "failed": len(result.failed),
+        "disabled": result.skipped_disabled,
+    }
+    logger.info("Rating entry reminders: %s", summary)
+    return summary
+
+
+@shared_task(name="partybuild.generated_files_cleanup", **PERIODIC)
+def generated_files_cleanup() -> int:
+    """Delete expired report files and abandoned uploads under MEDIA_ROOT."""
+    return len(housekeeping.generated_files_delete_expired().deleted)

@@ -1,0 +1,80 @@
+"""Reports rendered end to end by a real Celery worker process (Redis broker, PostgreSQL)."""
+
+import subprocess
+import time
+import zipfile
+
+import pytest
+
+from assessments import services as rating_services
+from assessments.models import ReportJob
+from assessments.reports import services
+from cells.choices import Role
+from tests import factories
+from tests.assessments.conftest import make_members, open_round, save_levels, submit
+
+WAIT_SECONDS = 90
+FINISHED = {ReportJob.State.DONE, ReportJob.State.FAILED}
+
+
+def wait_for(job: ReportJob, worker) -> ReportJob:
+    """Poll the job row (as the page does) until it is finished; record the progress seen."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in FINISHED:
+            return job
+        worker.assert_alive()
+        time.sleep(0.2)
+    pytest.fail(f"Job stayed {job.state} for {WAIT_SECONDS} s. Worker log:\n{worker.log()}")
+
+
+@pytest.mark.integration
+def test_report_rendered_by_real_worker(celery_worker_process, tmp_path):
+    """A results report and a province batch are rendered by a real worker: the PDF has the
+    official header, the statistics and the requester in its footer; the batch offers a zip."""
+    worker = celery_worker_process
+    province = factories.build_small_province()
+    reviewer = factories.user_with_role(province.district, Role.REVIEWER)
+    round_ = open_round(province.old_commune, 2021)
+    members = make_members(province.old_cell, 6)
+    save_levels(round_, {m: "good" for m in members[:5]} | {members[5]: "excellent"})
+    submit(round_)
+    round_.refresh_from_db()
+    rating_services.round_decide(actor=reviewer, round=round_)
+    officer = factories.user_with_role(
+        province.province, Role.REPORTS, first_name="Lan", last_name="Trần Thị"
+    )
+
+    job, created = services.reportjob_request(
+        actor=officer, kind="results", organization=province.old_commune, year=2021, fmt="pdf"
+    )
+    batch, _ = services.reportjob_batch_request(
+        actor=officer, province=province.province, year=2021
+    )
+    worker.wait_ready()
+
+    job = wait_for(job, worker)
+    assert job.state == "done", (job.error, worker.log())
+    assert job.task_id and job.started_at and job.finished_at and job.attempts == 1
+    assert (job.progress_done, job.progress_total) == (4, 4)
+    path = tmp_path / "r.pdf"
+    with job.file.open("rb") as fh:
+        path.write_bytes(fh.read())
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+    )
+    assert "ĐẢNG ỦY XÃ AN HÒA" in text and "ĐẢNG CỘNG SẢN VIỆT NAM" in text
+    assert job.document_number in text
+    assert "Chi bộ ấp 1 6 0 0 0 0 0 6 1 16,67 5 83,33" in text
+    assert "Xuất bởi Lan Trần Thị" in text  # Django's full name: first then last
+
+    batch = wait_for(batch, worker)
+    assert batch.state == "done", (batch.error, worker.log())
+    with batch.file.open("rb") as fh, zipfile.ZipFile(fh) as archive:
+        assert archive.namelist() == ["results-BG-PA-AH-2021.pdf"]

@@ -1,0 +1,468 @@
+"""The permission matrix, generated from the URL configuration (NetBox style).
+
+Every named URL pattern (namespaces included) must have an entry in MATRIX saying how to
+build its arguments for an object in scope and for the same kind of object in ANOTHER
+province, which HTTP methods it accepts, which user may use it, and what a logged-in user
+without any role gets. For each entry the test checks, for every accepted method:
+
+- anonymous → redirect to the login page (public pages excepted);
+- a user with no role → the entry's code (403, or 404 for an object lookup, or a page that
+  shows nothing of anyone's data);
+- the user in scope → 200 or 302;
+- the in-scope user on another province's object → 404 (IDOR);
+- a method the view does not accept → 405.
+
+A URL added without an entry fails `test_url_has_matrix_entry[<name>]`, naming it, so no
+screen can escape the matrix. Django's admin (superusers only) is checked as one group.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from assessments import services as rating_services
+from cells.choices import ImportJobStatus, Role
+from cells.models import ImportJob, RoleAssignment
+from tests import factories
+
+RATING_YEAR = 2021
+
+
+# --- the URL configuration, walked ----------------------------------------------------------
+
+
+def _walk(patterns, namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _walk(pattern.url_patterns, ns)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name
+            if name is None:
+                callback = pattern.callback
+                name = f"<unnamed {callback.__module__}.{callback.__name__}>"
+            yield f"{namespace}:{name}" if namespace else name, pattern
+
+
+def url_names() -> list[str]:
+    """Every URL name of the project, namespaced; unnamed patterns get a descriptive key."""
+    return sorted({name for name, _pattern in _walk(get_resolver().url_patterns)})
+
+
+def _is_group_member(name: str) -> bool:
+    # Django's admin is covered as a group (test_admin_is_superusers_only); so is Django's
+    # static/media file view, which exists only with DEBUG on (never in production).
+    return name.startswith("admin:") or name == "<unnamed django.views.static.serve>"
+
+
+# --- the world ------------------------------------------------------------------------------
+
+
+def _user(username, organization=None, role=None, **fields):
+    """A user without a usable password (force_login needs none; hashing is slow)."""
+    user = get_user_model().objects.create(username=username, **fields)
+    if organization is not None:
+        RoleAssignment.objects.create(user=user, organization=organization, role=role)
+    return user
+
+
+@pytest.fixture
+def world(province):
+    p = province
+    w = SimpleNamespace(p=p)
+    w.secretary = _user("thu-ky", p.old_commune, Role.SECRETARY)
+    w.reviewer = _user("duyet", p.district, Role.REVIEWER)
+    w.admin = _user("quan-tri", p.province, Role.ADMIN)
+    w.reports = _user("bao-cao", p.province, Role.REPORTS)
+    w.superuser = _user("sieu", is_superuser=True, is_staff=True)
+    w.nobody = _user("khong-vai-tro")
+    w.cell_secretary = _user("thu-ky-chi-bo", p.other_cell, Role.SECRETARY)
+    w.foreign_secretary = _user("thu-ky-ha-giang", p.foreign_cell, Role.SECRETARY)
+    w.member = factories.member(p.other_cell, "Trần Thị Bình")
+    w.foreign_member = factories.member(p.foreign_cell, "Lò Văn Páo")
+    w.job = ImportJob.objects.create(
+        kind="members",
+        organization=p.old_commune,
+        created_by=w.secretary,
+        file="imports/x.csv",
+        filename="x.csv",
+        status=ImportJobStatus.INVALID,
+    )
+    w.foreign_job = ImportJob.objects.create(
+        kind="members",
+        organization=p.foreign_cell,
+        created_by=w.foreign_secretary,
+        file="imports/y.csv",
+        filename="y.csv",
+        status=ImportJobStatus.INVALID,
+    )
+    w.round = rating_services.round_get_or_create(
+        actor=None, organization=p.old_commune, year=RATING_YEAR
+    )
+    w.foreign_round = rating_services.round_get_or_create(
+        actor=None, organization=p.foreign_cell, year=RATING_YEAR
+    )
+    return w
+
+
+# --- the matrix ------------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """How to exercise one URL. `kwargs`/`foreign` build its arguments from the world (the
+    foreign ones point at the other province; None when the URL names no object)."""
+
+    methods: tuple[str, ...]
+    user: Callable  # world → the user in scope allowed to use it
+    no_role: int  # what a logged-in user without any role gets
+    kwargs: Callable = lambda w: {}
+    foreign: Callable | None = None
+    ok: tuple[int, ...] = (200, 302)
+    public: bool = False  # reachable without logging in (the login page itself)
+    data: dict = field(default_factory=dict)
+
+
+def _org(w):
+    return {"pk": w.p.old_commune.pk}
+
+
+def _foreign_org(w):
+    return {"pk": w.p.foreign_cell.pk}
+
+
+def _grid(w):
+    return {"org_pk": w.p.old_commune.pk, "year": RATING_YEAR}
+
+
+def _foreign_grid(w):
+    return {"org_pk": w.p.foreign_cell.pk, "year": RATING_YEAR}
+
+
+def _review_list(w):
+    return {"org_pk": w.p.district.pk, "year": RATING_YEAR}
+
+
+def _foreign_review_list(w):
+    return {"org_pk": w.p.other_province.pk, "year": RATING_YEAR}
+
+
+MATRIX: dict[str, Entry] = {
+    # Django's RedirectView and set_language answer any method with a redirect.
+    "home": Entry(("GET", "POST"), user=lambda w: w.secretary, no_role=302),
+    # Health checks answer load balancers and monitors, which never log in.
+    "healthz": Entry(("GET",), user=lambda w: w.secretary, no_role=200, public=True),
+    "readyz": Entry(("GET",), user=lambda w: w.secretary, no_role=200, public=True),
+    "login": Entry(("GET", "POST"), user=lambda w: w.secretary, no_role=200, public=True),
+    "logout": Entry(("POST",), user=lambda w: w.secretary, no_role=302),
+    "set_language": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.secretary,
+        no_role=302,
+        public=True,
+        data={"language": "vi"},
+    ),
+    # --- accounts ---
+    "accounts:password_change": Entry(("GET", "POST"), user=lambda w: w.secretary, no_role=200),
+    "accounts:user_list": Entry(("GET",), user=lambda w: w.admin, no_role=403),
+    "accounts:user_password_reset": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.admin,
+        no_role=403,
+        kwargs=lambda w: {"pk": w.secretary.pk},
+        foreign=lambda w: {"pk": w.foreign_secretary.pk},
+    ),
+    "accounts:totp_enrol": Entry(("GET", "POST"), user=lambda w: w.reviewer, no_role=403),
+    "accounts:totp_verify": Entry(("GET", "POST"), user=lambda w: w.reviewer, no_role=302),
+    "accounts:on_behalf": Entry(("GET", "POST"), user=lambda w: w.secretary, no_role=403),
+    # --- cells ---
+    "cells:organization_tree": Entry(("GET",), user=lambda w: w.secretary, no_role=200),
+    "cells:organization_search": Entry(("GET",), user=lambda w: w.secretary, no_role=200),
+    "cells:organization_detail": Entry(
+        ("GET",), user=lambda w: w.secretary, no_role=404, kwargs=_org, foreign=_foreign_org
+    ),
+    "cells:organization_children": Entry(
+        ("GET",), user=lambda w: w.secretary, no_role=404, kwargs=_org, foreign=_foreign_org
+    ),
+    "cells:organization_create": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {"parent_pk": w.p.old_commune.pk},
+        foreign=lambda w: {"parent_pk": w.p.foreign_cell.pk},
+    ),
+    "cells:organization_edit": Entry(
+        ("GET", "POST"), user=lambda w: w.secretary, no_role=404, kwargs=_org, foreign=_foreign_org
+    ),
+    "cells:member_create": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {"cell_pk": w.p.other_cell.pk},
+        foreign=lambda w: {"cell_pk": w.p.foreign_cell.pk},
+    ),
+    "cells:member_detail": Entry(
+        ("GET",),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {"pk": w.member.pk},
+        foreign=lambda w: {"pk": w.foreign_member.pk},
+    ),
+    "cells:member_edit": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {"pk": w.member.pk},
+        foreign=lambda w: {"pk": w.foreign_member.pk},
+    ),
+    "cells:memberevent_create": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {"pk": w.member.pk},
+        foreign=lambda w: {"pk": w.foreign_member.pk},
+    ),
+    "cells:importjob_list": Entry(("GET",), user=lambda w: w.secretary, no_role=200),
+    "cells:importjob_create": Entry(("GET", "POST"), user=lambda w: w.secretary, no_role=403),
+    "cells:importjob_template": Entry(
+        ("GET",), user=lambda w: w.secretary, no_role=200, kwargs=lambda w: {"kind": "members"}
+    ),
+    "cells:importjob_detail": Entry(
+        ("GET",),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {"pk": w.job.pk},
+        foreign=lambda w: {"pk": w.foreign_job.pk},
+    ),
+    "cells:importjob_progress": Entry(
+        ("GET",),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {"pk": w.job.pk},
+        foreign=lambda w: {"pk": w.foreign_job.pk},
+    ),
+    "cells:importjob_confirm": Entry(
+        ("POST",),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {"pk": w.job.pk},
+        foreign=lambda w: {"pk": w.foreign_job.pk},
+    ),
+    "cells:importjob_retry": Entry(
+        ("POST",),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {"pk": w.job.pk},
+        foreign=lambda w: {"pk": w.foreign_job.pk},
+    ),
+    "cells:auditentry_list": Entry(("GET",), user=lambda w: w.admin, no_role=403),
+    # --- assessments: entry grid ---
+    "assessments:rating_grid": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=_grid,
+        foreign=_foreign_grid,
+    ),
+    "assessments:rating_grid_check": Entry(
+        ("POST",), user=lambda w: w.secretary, no_role=404, kwargs=_grid, foreign=_foreign_grid
+    ),
+    "assessments:rating_grid_print": Entry(
+        ("GET",), user=lambda w: w.secretary, no_role=404, kwargs=_grid, foreign=_foreign_grid
+    ),
+    # --- assessments: review ---
+    "assessments:review_home": Entry(("GET",), user=lambda w: w.reviewer, no_role=200),
+    "assessments:review_list": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.reviewer,
+        no_role=404,
+        kwargs=_review_list,
+        foreign=_foreign_review_list,
+    ),
+    **{
+        f"assessments:{name}": Entry(
+            methods,
+            user=lambda w: w.reviewer,
+            no_role=404,
+            kwargs=lambda w: {"pk": w.round.pk},
+            foreign=lambda w: {"pk": w.foreign_round.pk},
+        )
+        for name, methods in [
+            ("review_detail", ("GET",)),
+            ("review_return", ("POST",)),
+            ("review_decide", ("POST",)),
+            ("review_publish", ("POST",)),
+            ("review_reopen", ("POST",)),
+        ]
+    },
+    # --- assessments: the Resolution 22 dashboard (any role on the node may read it) ---
+    "assessments:dashboard_home": Entry(("GET",), user=lambda w: w.reviewer, no_role=404),
+    **{
+        f"assessments:{name}": Entry(
+            ("GET",),
+            user=lambda w: w.reviewer,
+            no_role=404,
+            kwargs=lambda w, extra=extra: {"org_pk": w.p.district.pk, "year": RATING_YEAR, **extra},
+            foreign=lambda w, extra=extra: {
+                "org_pk": w.p.other_province.pk,
+                "year": RATING_YEAR,
+                **extra,
+            },
+        )
+        for name, extra in [
+            ("dashboard_detail", {}),
+            ("dashboard_trend", {}),
+            ("dashboard_list", {"counter": "gro.r2"}),
+            ("dashboard_export", {}),
+            ("dashboard_chart", {"kind": "cap-do"}),
+        ]
+    },
+    "assessments:indicatortarget_list": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.reports,
+        no_role=404,
+        kwargs=lambda w: {"org_pk": w.p.district.pk},
+        foreign=lambda w: {"org_pk": w.p.other_province.pk},
+    ),
+    # --- assessments: national year settings (superusers: the model permission) ---
+    "assessments:ratingyear_list": Entry(("GET",), user=lambda w: w.superuser, no_role=403),
+    "assessments:ratingyear_edit": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.superuser,
+        no_role=403,
+        kwargs=lambda w: {"year": RATING_YEAR},
+    ),
+}
+
+# Views of a role the in-scope test user lacks: (URL name, world → a user who can see the
+# object but lacks the role) → 403, the "in scope, wrong role" half of the matrix.
+WRONG_ROLE: dict[str, Callable] = {
+    "cells:organization_edit": lambda w: w.reviewer,
+    "cells:member_edit": lambda w: w.reviewer,
+    "cells:memberevent_create": lambda w: w.reviewer,
+    "assessments:review_decide": lambda w: w.secretary,
+    "assessments:review_reopen": lambda w: w.secretary,
+    "accounts:user_list": lambda w: w.secretary,
+    "cells:auditentry_list": lambda w: w.reviewer,
+    "accounts:totp_enrol": lambda w: w.secretary,
+    "assessments:indicatortarget_list": lambda w: w.reviewer,
+}
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+ALL_URL_NAMES = url_names()
+
+
+@pytest.mark.parametrize("name", [n for n in ALL_URL_NAMES if not _is_group_member(n)])
+def test_url_has_matrix_entry(name):
+    """Every URL pattern of the project has a permission matrix entry (a new one cannot escape)."""
+    assert name in MATRIX, (
+        f"URL {name!r} has no entry in tests/test_permission_matrix.py MATRIX: say who may use "
+        "it, its methods, and how to build its arguments in scope and in another province."
+    )
+
+
+def test_matrix_has_no_stale_entry():
+    """Every matrix entry names a URL that exists (a renamed URL does not leave a dead entry)."""
+    stale = sorted(set(MATRIX) - set(ALL_URL_NAMES))
+    assert not stale, f"matrix entries without a URL: {stale}"
+
+
+def _request(client, method: str, url: str, data: dict):
+    if method == "GET":
+        return client.get(url, data)
+    return client.generic(
+        method,
+        url,
+        data="&".join(f"{k}={v}" for k, v in data.items()),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_permission_matrix(client, world, name):
+    """For each method: anonymous → login; no role → the entry's code; in scope → 200/302;
+    another province's object → 404; an unaccepted method → 405."""
+    entry = MATRIX[name]
+    w = world
+    url = reverse(name, kwargs=entry.kwargs(w))
+    login_url = reverse("login")
+    failures = []
+    for method in ("GET", "POST"):
+        accepted = method in entry.methods
+        client.logout()
+        response = _request(client, method, url, entry.data)
+        if not entry.public and not (
+            response.status_code == 302 and response.url.startswith(login_url)
+        ):
+            failures.append(f"anonymous {method}: {response.status_code}, not the login page")
+        if not accepted:
+            client.force_login(entry.user(w))
+            response = _request(client, method, url, entry.data)
+            if response.status_code != 405:
+                failures.append(f"{method} not accepted but answered {response.status_code}")
+            continue
+        client.force_login(w.nobody)
+        response = _request(client, method, url, entry.data)
+        if response.status_code != entry.no_role:
+            failures.append(f"no role {method}: {response.status_code}, expected {entry.no_role}")
+        if response.status_code == 200:
+            body = response.content.decode()
+            for secret in (w.p.old_commune.name, w.member.full_name, w.foreign_member.full_name):
+                if secret in body:
+                    failures.append(f"no role {method}: the page shows {secret!r}")
+        client.force_login(entry.user(w))
+        response = _request(client, method, url, entry.data)
+        if response.status_code not in entry.ok:
+            failures.append(f"in scope {method}: {response.status_code}, expected {entry.ok}")
+        if entry.foreign is not None:
+            foreign_url = reverse(name, kwargs=entry.foreign(w))
+            response = _request(client, method, foreign_url, entry.data)
+            if response.status_code != 404:
+                failures.append(f"other province {method}: {response.status_code}, not 404")
+        if name in WRONG_ROLE:
+            client.force_login(WRONG_ROLE[name](w))
+            response = _request(client, method, url, entry.data)
+            if response.status_code != 403:
+                failures.append(f"wrong role {method}: {response.status_code}, not 403")
+    assert not failures, f"{name}: " + "; ".join(failures)
+
+
+def test_admin_is_superusers_only(client, world):
+    """Django's admin: anonymous and role holders (not staff) go to the admin login; a
+    superuser gets the pages; audit entries cannot be added, changed or deleted there."""
+    from django.contrib import admin
+
+    from cells.models import AuditEntry
+
+    urls = [reverse("admin:index")] + [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for model in admin.site._registry
+    ]
+    admin_login = reverse("admin:login")
+    for url in urls:
+        client.logout()
+        response = client.get(url)
+        assert response.status_code == 302, url
+        client.force_login(world.admin)
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(admin_login), url
+        client.force_login(world.superuser)
+        assert client.get(url).status_code == 200, url
+    entry = AuditEntry.objects.create(action="test")
+    client.force_login(world.superuser)
+    assert client.get(reverse("admin:cells_auditentry_add")).status_code == 403
+    response = client.post(
+        reverse("admin:cells_auditentry_change", args=[entry.pk]), {"action": "changed"}
+    )
+    assert response.status_code == 403
+    entry.refresh_from_db()
+    assert entry.action == "test"
+    assert client.get(reverse("admin:cells_auditentry_delete", args=[entry.pk])).status_code == 403
