@@ -226,8 +226,9 @@ def children_rows(
     scope = results.scope
     children = scope.children(year)
     listed = {c.path for c in children}
+    extra_infos = [scope.child_info(b) for b in results.buckets(year) if b and b not in listed]
     extra = sorted(
-        (scope.orgs[b] for b in results.buckets(year) if b and b not in listed and b in scope.orgs),
+        (info for info in extra_infos if info is not None),
         key=lambda i: (i.name_sort_key, i.path),
     )
     rows = []
@@ -339,39 +340,36 @@ def counter_label(counter: str) -> str:
 
 
 # --- Excel -------------------------------------------------------------------------------
-def safe_cell(value):
-    """Text a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def xlsx_bytes(*, title: str, header: list[str], rows: list[list]) -> bytes:
-    """A one-sheet workbook (openpyxl); every text cell neutralised."""
+def xlsx_bytes(*, title: str, header: list[str], rows: list[list], watermark: str) -> bytes:
+    """A one-sheet workbook (openpyxl): every text cell neutralised (a unit or member named
+    like a formula stays text) and `watermark` (who, when, which scope) on every printed page."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from partybuild.spreadsheets import watermark_workbook, xlsx_append
 
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31].replace("/", "-") or "Sheet"
-    sheet.append([safe_cell(h) for h in header])
+    xlsx_append(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([safe_cell(float(v)) if isinstance(v, Decimal) else safe_cell(v) for v in row])
+        xlsx_append(sheet, [float(v) if isinstance(v, Decimal) else v for v in row])
+    watermark_workbook(book, watermark)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def dashboard_table_xlsx(data: DashboardData) -> bytes:
+def dashboard_table_xlsx(data: DashboardData, *, watermark: str) -> bytes:
     header = [_("Unit"), *[i.name for i in data.columns]]
     rows = [[r.info.name, *[c.value for c in r.cells]] for r in data.rows]
     rows.append([_("Total"), *[c.value for c in data.totals]])
-    return xlsx_bytes(title=str(data.year), header=header, rows=rows)
+    return xlsx_bytes(title=str(data.year), header=header, rows=rows, watermark=watermark)
 
 
-def drill_list_xlsx(drill: DrillList) -> bytes:
+def drill_list_xlsx(drill: DrillList, *, watermark: str) -> bytes:
     if drill.kind == "member":
         header = [_("Record number"), _("Full name")]
         rows = [[m.record_number, m.full_name] for m in drill.items]
@@ -384,7 +382,7 @@ def drill_list_xlsx(drill: DrillList) -> bytes:
             [u.name, u.commune.name if u.commune else "", u.cell.name if u.cell else ""]
             for u in drill.items
         ]
-    return xlsx_bytes(title=drill.title, header=header, rows=rows)
+    return xlsx_bytes(title=drill.title, header=header, rows=rows, watermark=watermark)
 
 
 def indicator_report(*, user, node: Organization, year: int, **options) -> list[dict]:

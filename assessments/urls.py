@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, grid, indicators_admin, reports, review, settings
+from .views import dashboard, grid, indicators_admin, inputs, reports, review, settings
 
 app_name = "assessments"
 
@@ -79,4 +79,50 @@ urlpatterns = [
         name="reportjob_download",
     ),
     path("bao-cao/<int:pk>/thu-lai/", reports.ReportJobRetryView.as_view(), name="reportjob_retry"),
+    # --- rating inputs (tasks, civil-servant ratings, meetings) ---
+    path(
+        "don-vi/<int:org_pk>/<int:year>/nhiem-vu/",
+        inputs.MemberTasksView.as_view(),
+        name="member_tasks",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/nhiem-vu/dang-vien/<int:member_pk>/them/",
+        inputs.AssignedTaskCreateView.as_view(),
+        name="assignedtask_create",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/nhiem-vu/<int:pk>/sua/",
+        inputs.AssignedTaskEditView.as_view(),
+        name="assignedtask_edit",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/nhiem-vu/<int:pk>/xoa/",
+        inputs.AssignedTaskDeleteView.as_view(),
+        name="assignedtask_delete",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/nhiem-vu/dang-vien/<int:member_pk>/cong-chuc/",
+        inputs.CivilServantRatingView.as_view(),
+        name="civil_servant_rating_edit",
+    ),
+    path(
+        "chi-bo/<int:cell_pk>/<int:year>/sinh-hoat/",
+        inputs.CellMeetingListView.as_view(),
+        name="cellmeeting_list",
+    ),
+    path(
+        "chi-bo/<int:cell_pk>/<int:year>/sinh-hoat/them/",
+        inputs.CellMeetingCreateView.as_view(),
+        name="cellmeeting_create",
+    ),
+    path(
+        "chi-bo/<int:cell_pk>/<int:year>/sinh-hoat/<int:pk>/sua/",
+        inputs.CellMeetingEditView.as_view(),
+        name="cellmeeting_edit",
+    ),
+    path(
+        "chi-bo/<int:cell_pk>/<int:year>/sinh-hoat/<int:pk>/xoa/",
+        inputs.CellMeetingDeleteView.as_view(),
+        name="cellmeeting_delete",
+    ),
 ]

@@ -181,12 +181,10 @@ def measure(repeat: int, kind: str) -> None:
         floor.append(time.perf_counter() - started)
     full_median, floor_median = statistics.median(times), statistics.median(floor)
     print(f"{kind} report, {len(rendered.content):,} bytes PDF, {len(html):,} chars HTML")
-    print(
-        f"  report_render (data → HTML → PDF)   median {full_median:7.3f} s  min {min(times):.3f} s"
-    )
-    print(
-        f"  floor: WeasyPrint on the same HTML  median {floor_median:7.3f} s  min {min(floor):.3f} s"
-    )
+    full_line = f"median {full_median:7.3f} s  min {min(times):.3f} s"
+    floor_line = f"median {floor_median:7.3f} s  min {min(floor):.3f} s"
+    print(f"  report_render (data → HTML → PDF)   {full_line}")
+    print(f"  floor: WeasyPrint on the same HTML  {floor_line}")
     print(f"  ratio {full_median / floor_median:.2f}×")
     print(f"  peak RSS {full_rss:.0f} MB (after Django set-up: {start_rss:.0f} MB)")
 

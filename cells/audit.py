@@ -171,6 +171,19 @@ ACTION_LABELS = {
     "totp_enable": _("Two-step verification turned on"),
     "on_behalf_start": _("Started entering on behalf of a secretary"),
     "on_behalf_stop": _("Stopped entering on behalf of a secretary"),
+    "civil_servant_rating_set": _("Civil-servant rating recorded"),
+    "assignedtask_create": _("Task assigned"),
+    "assignedtask_update": _("Task changed"),
+    "assignedtask_delete": _("Task removed"),
+    "cellmeeting_create": _("Cell meeting recorded"),
+    "cellmeeting_update": _("Cell meeting changed"),
+    "cellmeeting_delete": _("Cell meeting removed"),
+    "round_entry_closed": _("Entry closed at the deadline"),
+    "round_entry_reminder": _("Deadline reminder sent"),
+    "report.request": _("Report requested"),
+    "report.request_batch": _("Reports requested for all units"),
+    "report.download": _("Report downloaded"),
+    "report.retry": _("Report retried"),
 }
 
 # Object types the search offers (label_lower → label).

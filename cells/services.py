@@ -6,14 +6,17 @@ into a 404 before a service is ever reached.
 """
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from .audit import audit_record, diff, snapshot
+from .audit import audit_record, current_audit_context, diff, snapshot
 from .choices import CELL_TYPES, LEAVING_EVENTS, EventKind, MembershipKind
-from .models import Member, MemberEvent, Membership, Organization
+from .models import AuditEntry, Member, MemberEvent, Membership, Organization, Post
 from .permissions import can_edit_roster
 from .vietnamese import nfc
 
@@ -146,13 +149,26 @@ def _history_through_predecessors(
     years are rated on the structure of their year. With several predecessors the file
     does not say which one, and history starts at the cell's founding.
     """
+    return _membership_chain(
+        cell, admitted_on, predecessors_of=lambda org: list(org.predecessors.all()[:2])
+    )
+
+
+def _membership_chain(
+    cell: Organization,
+    admitted_on: datetime.date | None,
+    *,
+    predecessors_of: Callable[[Organization], list[Organization]],
+) -> list[tuple[Organization, datetime.date, datetime.date | None]]:
+    # The walk of _history_through_predecessors, with the predecessor lookup passed in so
+    # that members_bulk_create can answer it from one prefetch instead of a query per step.
     chain = []
     end = None
     current = cell
     while True:
         start = membership_start_for(cell=current, admitted_on=admitted_on)
         chain.append((current, start, end))
-        predecessors = list(current.predecessors.all()[:2])
+        predecessors = predecessors_of(current)
         if (
             len(predecessors) != 1
             or current.established_on is None
@@ -186,6 +202,162 @@ def member_create(*, actor, cell: Organization, audit: bool = True, **fields) ->
             changes={k: [None, v] for k, v in snapshot(member, _MEMBER_FIELDS).items()},
         )
     return member
+
+
+@dataclass
+class NewMember:
+    """One member for `members_bulk_create`: the fields `member_create` takes, the cell, and
+    the member's posts (unsaved `Post`s without a member; it is set on them)."""
+
+    cell: Organization
+    fields: dict
+    posts: list[Post] = field(default_factory=list)
+
+
+class MemberRowRefused(Exception):
+    """`members_bulk_create` refused `rows[index]`: `error` is the ValidationError or
+    PermissionDenied that `member_create` would have raised for that row."""
+
+    def __init__(self, index: int, error: ValidationError | PermissionDenied):
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
+
+
+_UNIQUE_MEMBER_FIELDS = ("record_number", "card_number", "citizen_id")
+
+
+def _taken_member_keys(members: list[Member]) -> dict[str, set[str]]:
+    """The record, card and citizen-ID numbers among `members` already held in the database."""
+    wanted = {
+        name: {getattr(m, name) for m in members} - {None, ""} for name in _UNIQUE_MEMBER_FIELDS
+    }
+    taken: dict[str, set[str]] = {name: set() for name in _UNIQUE_MEMBER_FIELDS}
+    if not any(wanted.values()):
+        return taken
+    query = Q()
+    for name, values in wanted.items():
+        if values:
+            query |= Q(**{f"{name}__in": values})
+    for row in Member.objects.filter(query).values_list(*_UNIQUE_MEMBER_FIELDS):
+        for name, value in zip(_UNIQUE_MEMBER_FIELDS, row, strict=True):
+            if value in wanted[name]:
+                taken[name].add(value)
+    return taken
+
+
+def _predecessors_by_successor(cells: list[Organization]) -> dict[int, list[Organization]]:
+    """The merge predecessors of `cells` and, through single predecessors, of theirs: every
+    lookup `_membership_chain` can make, in one query per level of merges."""
+    found: dict[int, list[Organization]] = {}
+    frontier = {cell.pk for cell in cells}
+    while frontier:
+        level: dict[int, list[Organization]] = {pk: [] for pk in frontier}
+        for org in Organization.objects.filter(successor_id__in=frontier):
+            level[org.successor_id].append(org)
+        found.update(level)
+        # Past a cell with several predecessors the walk stops, so only single ones go on.
+        frontier = {preds[0].pk for preds in level.values() if len(preds) == 1} - found.keys()
+    return found
+
+
+def _member_create_audit_entry(*, actor, member: Member, cell: Organization) -> AuditEntry:
+    # The row audit_record writes for member_create, built unsaved for one bulk insert.
+    context = current_audit_context()
+    on_behalf_of = context.on_behalf_of
+    return AuditEntry(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        on_behalf_of=on_behalf_of if getattr(on_behalf_of, "is_authenticated", False) else None,
+        action="member_create",
+        organization=cell,
+        object_type=Member._meta.label_lower,
+        object_id=str(member.pk),
+        object_repr=str(member)[:255],
+        changes={k: [None, v] for k, v in snapshot(member, _MEMBER_FIELDS).items()},
+        remote_addr=context.remote_addr,
+    )
+
+
+@transaction.atomic
+def members_bulk_create(
+    *, actor, rows: list[NewMember], audit: bool = True, batch_size: int = 1000
+) -> list[Member]:
+    """Add many new members at once, writing exactly what `member_create` would for each.
+
+    A province's roster file holds tens of thousands of members; `member_create` spends a
+    dozen queries on each (unique checks, the merge walk, one insert per row). Here the
+    permission is checked once per cell, uniqueness against the database and among `rows`
+    in one query, the predecessor chains are read once for all cells, and members,
+    memberships, posts (and the audit rows) are inserted in batches. The first row that
+    `member_create` would refuse raises `MemberRowRefused` with its index, and nothing of
+    the call is kept. Returns the saved members in the order of `rows`.
+    """
+    drafts = [Member(**_clean_member_fields(dict(row.fields))) for row in rows]
+    taken = _taken_member_keys(drafts)
+    allowed: dict[int, bool] = {}
+    for index, (row, member) in enumerate(zip(rows, drafts, strict=True)):
+        try:
+            if row.cell.type not in CELL_TYPES:
+                raise ValidationError(_("Members belong to a Party cell."))
+            if row.cell.pk not in allowed:
+                allowed[row.cell.pk] = actor is None or can_edit_roster(actor, row.cell)
+            if not allowed[row.cell.pk]:
+                raise PermissionDenied(_("You may not change this unit."))
+            _clean_member_in_bulk(member, taken)
+        except (ValidationError, PermissionDenied) as exc:
+            raise MemberRowRefused(index, exc) from exc
+    predecessors = _predecessors_by_successor(
+        list({row.cell.pk: row.cell for row in rows}.values())
+    )
+    Member.objects.bulk_create(drafts, batch_size=batch_size)
+    memberships = []
+    posts = []
+    for row, member in zip(rows, drafts, strict=True):
+        chain = _membership_chain(
+            row.cell, member.admitted_on, predecessors_of=lambda org: predecessors[org.pk]
+        )
+        # Ids rather than instances: the related-object setters cost more than the insert.
+        memberships.extend(
+            Membership(member_id=member.pk, organization_id=org.pk, start=start, end=end)
+            for org, start, end in chain
+        )
+        for post in row.posts:
+            post.member = member
+            posts.append(post)
+    Membership.objects.bulk_create(memberships, batch_size=batch_size)
+    Post.objects.bulk_create(posts, batch_size=batch_size)
+    if audit:
+        AuditEntry.objects.bulk_create(
+            [
+                _member_create_audit_entry(actor=actor, member=member, cell=row.cell)
+                for row, member in zip(rows, drafts, strict=True)
+            ],
+            batch_size=batch_size,
+        )
+    return drafts
+
+
+def _clean_member_in_bulk(member: Member, taken: dict[str, set[str]]) -> None:
+    """`member.full_clean()` with its unique checks answered from `taken` (the database's
+    values, to which each checked member's own are added) instead of a query each."""
+    errors: dict = {}
+    try:
+        # Besides uniqueness, the one constraint checks `gender`, which its choices already do.
+        member.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    for name in _UNIQUE_MEMBER_FIELDS:
+        value = getattr(member, name)
+        if value is None or name in errors:
+            continue
+        if value in taken[name]:
+            errors[name] = [member.unique_error_message(Member, (name,))]
+    if errors:
+        raise ValidationError(errors)
+    for name in _UNIQUE_MEMBER_FIELDS:
+        value = getattr(member, name)
+        if value is not None:
+            taken[name].add(value)
 
 
 def member_current_cell(*, member: Member) -> Organization | None:

@@ -153,6 +153,14 @@ def _foreign_review_list(w):
     return {"org_pk": w.p.other_province.pk, "year": RATING_YEAR}
 
 
+def _meeting(cell):
+    """A regular meeting of `cell` in the rating year (made on first use)."""
+    meeting, _created = cell.meetings.get_or_create(
+        held_on=f"{RATING_YEAR}-03-05", defaults={"attended": 3, "expected": 4}
+    )
+    return meeting
+
+
 MATRIX: dict[str, Entry] = {
     # Django's RedirectView and set_language answer any method with a redirect.
     "home": Entry(("GET", "POST"), user=lambda w: w.secretary, no_role=302),
@@ -338,6 +346,62 @@ MATRIX: dict[str, Entry] = {
         no_role=403,
         kwargs=lambda w: {"year": RATING_YEAR},
     ),
+    # --- assessments: rating inputs (tasks, civil-servant ratings, meetings) ---
+    "assessments:member_tasks": Entry(
+        ("GET",), user=lambda w: w.secretary, no_role=404, kwargs=_grid, foreign=_foreign_grid
+    ),
+    **{
+        f"assessments:{name}": Entry(
+            ("POST",),
+            user=lambda w: w.secretary,
+            no_role=404,
+            kwargs=lambda w: {**_grid(w), "member_pk": w.member.pk},
+            foreign=lambda w: {**_foreign_grid(w), "member_pk": w.foreign_member.pk},
+        )
+        for name in ("assignedtask_create", "civil_servant_rating_edit")
+    },
+    **{
+        f"assessments:{name}": Entry(
+            methods,
+            user=lambda w: w.secretary,
+            no_role=404,
+            kwargs=lambda w: {
+                **_grid(w),
+                "pk": w.member.tasks.get_or_create(year=RATING_YEAR, title="Nhiệm vụ")[0].pk,
+            },
+            foreign=lambda w: {
+                **_foreign_grid(w),
+                "pk": w.foreign_member.tasks.get_or_create(year=RATING_YEAR, title="Việc")[0].pk,
+            },
+        )
+        for name, methods in [
+            ("assignedtask_edit", ("GET", "POST")),
+            ("assignedtask_delete", ("POST",)),
+        ]
+    },
+    **{
+        f"assessments:{name}": Entry(
+            methods,
+            user=lambda w: w.secretary,
+            no_role=404,
+            kwargs=lambda w, pk=pk: {
+                "cell_pk": w.p.other_cell.pk,
+                "year": RATING_YEAR,
+                **({"pk": _meeting(w.p.other_cell).pk} if pk else {}),
+            },
+            foreign=lambda w, pk=pk: {
+                "cell_pk": w.p.foreign_cell.pk,
+                "year": RATING_YEAR,
+                **({"pk": _meeting(w.p.foreign_cell).pk} if pk else {}),
+            },
+        )
+        for name, methods, pk in [
+            ("cellmeeting_list", ("GET",), False),
+            ("cellmeeting_create", ("GET", "POST"), False),
+            ("cellmeeting_edit", ("GET", "POST"), True),
+            ("cellmeeting_delete", ("POST",), True),
+        ]
+    },
 }
 
 # Views of a role the in-scope test user lacks: (URL name, world → a user who can see the
@@ -352,6 +416,18 @@ WRONG_ROLE: dict[str, Callable] = {
     "cells:auditentry_list": lambda w: w.reviewer,
     "accounts:totp_enrol": lambda w: w.secretary,
     "assessments:indicatortarget_list": lambda w: w.reviewer,
+    **{
+        f"assessments:{name}": lambda w: w.reviewer
+        for name in (
+            "assignedtask_create",
+            "assignedtask_edit",
+            "assignedtask_delete",
+            "civil_servant_rating_edit",
+            "cellmeeting_create",
+            "cellmeeting_edit",
+            "cellmeeting_delete",
+        )
+    },
 }
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from cells.models import Member, Organization, ResidentialUnit
 
-from . import families
+from . import families, grouped
 from .catalogue import CATALOGUE, FORMULAS, Formula, ensure_indicator_catalogue
 from .scope import SELF, OrgInfo, Scope, year_end
 
@@ -78,7 +78,7 @@ def compute(*, scope: Scope, years: list[int]) -> Results:
     years = sorted(set(years))
     results = Results(scope=scope, years=years)
     moments = []
-    for found in families.facts_for(scope, years):
+    for found in grouped.facts_for(scope, years):
         moments.append(found.as_of)
         for fact in found.facts:
             bucket = scope.bucket(fact.path)

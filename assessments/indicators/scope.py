@@ -113,8 +113,9 @@ class Scope:
     allowed_roots: list[str] | None = None  # the user's visible subtrees (None: everything)
     today: datetime.date = field(default_factory=timezone.localdate)
     roots: list[str] = field(init=False)
-    orgs: dict[str, OrgInfo] = field(init=False)
-    by_id: dict[int, OrgInfo] = field(init=False)
+    _orgs: dict[str, OrgInfo] | None = field(init=False, default=None)
+    _by_id: dict[int, OrgInfo] | None = field(init=False, default=None)
+    _children: dict[str, OrgInfo] | None = field(init=False, default=None)
     _bucket_cache: dict[str, str | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -122,9 +123,33 @@ class Scope:
         if self.mapped:
             roots += self._predecessor_roots()
         self.roots = _intersect(roots, self.allowed_roots)
-        rows = Organization.objects.filter(path_q(self.roots)).values_list(*_ORG_FIELDS)
-        self.orgs = {row[1]: OrgInfo(*row) for row in rows}
-        self.by_id = {info.id: info for info in self.orgs.values()}
+
+    # The whole subtree (28,000 units in a large province) is loaded only when needed: merge
+    # mapping and the lists behind a number. The page's counts are keyed by the child's path
+    # prefix and need only the children.
+    @property
+    def orgs(self) -> dict[str, OrgInfo]:
+        if self._orgs is None:
+            rows = Organization.objects.filter(path_q(self.roots)).values_list(*_ORG_FIELDS)
+            self._orgs = {row[1]: OrgInfo(*row) for row in rows}
+        return self._orgs
+
+    @property
+    def by_id(self) -> dict[int, OrgInfo]:
+        if self._by_id is None:
+            self._by_id = {info.id: info for info in self.orgs.values()}
+        return self._by_id
+
+    def child_info(self, path: str) -> OrgInfo | None:
+        """A child of the node (on any year's tree) by path."""
+        if self._orgs is not None:
+            return self._orgs.get(path)
+        if self._children is None:
+            rows = Organization.objects.filter(
+                path_q(self.roots), path__startswith=self.node.path, depth=self.node.depth + 1
+            ).values_list(*_ORG_FIELDS)
+            self._children = {row[1]: OrgInfo(*row) for row in rows}
+        return self._children.get(path)
 
     # --- scope --------------------------------------------------------------------------------
     def _predecessor_roots(self) -> list[str]:
@@ -190,9 +215,14 @@ class Scope:
         """The node's children on the year's tree, or today's children when mapped."""
         day = self.today if self.mapped else year_end(year)
         depth = self.node.depth + 1
+        if self._orgs is None:
+            self.child_info(self.node.path)
+            candidates = self._children.values()
+        else:
+            candidates = self._orgs.values()
         found = [
             info
-            for info in self.orgs.values()
+            for info in candidates
             if info.depth == depth and info.path.startswith(self.node.path) and info.exists_on(day)
         ]
         return sorted(found, key=lambda i: (i.name_sort_key, i.path))

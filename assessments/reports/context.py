@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -589,11 +590,27 @@ def _members_with_cells(node: Organization, year: int) -> tuple[list[Member], di
     return members, names
 
 
+def max_forms() -> int:
+    """Most self-review forms in one file (REPORT_MAX_FORMS, read at call time)."""
+    return getattr(settings, "REPORT_MAX_FORMS", 400)
+
+
 def self_review_body(*, node: Organization, year: int) -> list[SelfReviewSheet]:
     """One pre-filled self-review form per member, with the form code of the year's scheme."""
     scheme = schemes.scheme_for_year(year)
     end = period_end(year)
     members, cells = _members_with_cells(node, year)
+    limit = max_forms()
+    if len(members) > limit:
+        # One page per member: 1,700 pages take minutes and ~2 GB in WeasyPrint (see
+        # bench/report_render.py --kind self_review); a cell's forms are what a meeting needs.
+        raise ReportError(
+            _(
+                "%(unit)s has %(count)s members: ask for the forms of one cell at a time "
+                "(at most %(limit)s forms per file)."
+            )
+            % {"unit": node.name, "count": len(members), "limit": limit}
+        )
     ids = [m.pk for m in members]
     posts: dict[int, dict[str, list[str]]] = {}
     for post in Post.objects.filter(

@@ -165,7 +165,14 @@ def _xlsx(document: context.ReportDocument) -> bytes:
 
 # --- the report centre: requests -------------------------------------------------------------
 def reportjob_is_stale(job: ReportJob, *, now: datetime.datetime | None = None) -> bool:
-    """Queued or running for longer than the task time limit: its worker is gone."""
+    """Queued or running for longer than the task time limit: its worker is gone.
+
+    A batch runs as long as its parts take, so it is judged by its last sign of life: every
+    part that finishes touches the batch row.
+    """
+    if job.is_batch and job.state in RUNNING:
+        now = now or timezone.now()
+        return (job.updated_at or job.created_at) < now - pb_jobs.time_limit()
     return pb_jobs.job_is_stale(job, queued=QUEUED, running=RUNNING, now=now)
 
 
@@ -344,6 +351,16 @@ def reportjob_retry(*, actor, job: ReportJob) -> ReportJob:
     _require_view(actor, job.organization)
     if not (job.state == State.FAILED or reportjob_is_stale(job)):
         raise ValidationError(_("Only a failed report can be retried."), code="state")
+    if job.batch_id is None and _active_duplicate(
+        actor=job.requested_by,
+        kind=job.kind,
+        organization=job.organization,
+        year=job.year,
+        fmt=job.format,
+        is_batch=job.is_batch,
+    ) not in (None, job):
+        # The same report was asked for again meanwhile: that one is on its way.
+        raise ValidationError(_("This report is already being prepared."), code="duplicate")
     targets = (
         list(job.parts.select_for_update().filter(Q(state=State.FAILED) | Q(state__in=ACTIVE)))
         if job.is_batch

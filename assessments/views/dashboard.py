@@ -3,8 +3,12 @@
 Thin: the node comes from `cells.selectors.organization_get` (out of scope → 404) and every
 number from `assessments.dashboard`. Options travel in the query string: `nam` (year),
 `anh_xa=1` (map earlier years onto today's units), `de_xuat=1` (include undecided proposals),
-`nhom` (the group of the children table).
+`nhom` (the group of the children table). Every Excel download carries a watermark (who,
+when, which unit and year) and writes an audit row: a download is an action, recorded here.
 """
+
+from collections.abc import Callable
+from functools import partial
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse, JsonResponse
@@ -15,6 +19,8 @@ from django.views.generic import TemplateView
 
 from assessments import charts, dashboard
 from cells import selectors as cells_selectors
+from cells.audit import audit_export
+from partybuild.spreadsheets import export_watermark
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR = 2008
@@ -25,12 +31,6 @@ def _options(request) -> dict:
         "mapped": request.GET.get("anh_xa") == "1",
         "include_proposals": request.GET.get("de_xuat") == "1",
     }
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class _DashboardMixin(LoginRequiredMixin):
@@ -45,6 +45,29 @@ class _DashboardMixin(LoginRequiredMixin):
             raise Http404
         self.options = _options(request)
         return super().dispatch(request, *args, **kwargs)
+
+    def xlsx_response(
+        self, build: Callable[..., bytes], *, what: str, filename: str, rows: int, filters: dict
+    ) -> HttpResponse:
+        """The workbook `build(watermark=…)` as a download, recorded in the audit trail.
+
+        `filters` are the options that chose the rows, so the audit shows exactly what left.
+        """
+        watermark = export_watermark(
+            user=self.request.user, scope=f"{self.node.name} · {self.year}"
+        )
+        content = build(watermark=watermark)
+        audit_export(
+            actor=self.request.user,
+            what=what,
+            organization=self.node,
+            filename=filename,
+            rows=rows,
+            filters={"year": self.year, **self.options, **filters},
+        )
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 class DashboardHomeView(LoginRequiredMixin, View):
@@ -115,7 +138,13 @@ class DashboardListView(_DashboardMixin, TemplateView):
             **self.options,
         )
         if request.GET.get("xuat") == "xlsx":
-            return _xlsx(dashboard.drill_list_xlsx(self.drill), f"danh-sach-{self.year}.xlsx")
+            return self.xlsx_response(
+                partial(dashboard.drill_list_xlsx, self.drill),
+                what="dashboard_list",
+                filename=f"danh-sach-{self.year}.xlsx",
+                rows=len(self.drill.items),
+                filters={"counter": kwargs["counter"], "child": child_pk},
+            )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -137,8 +166,12 @@ class DashboardExportView(_DashboardMixin, View):
             group=request.GET.get("nhom", "organizations"),
             **self.options,
         )
-        return _xlsx(
-            dashboard.dashboard_table_xlsx(data), f"chi-tieu-{self.node.code}-{self.year}.xlsx"
+        return self.xlsx_response(
+            partial(dashboard.dashboard_table_xlsx, data),
+            what="dashboard_table",
+            filename=f"chi-tieu-{self.node.code}-{self.year}.xlsx",
+            rows=len(data.rows),
+            filters={"group": data.group},
         )
 
 

@@ -16,7 +16,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -25,19 +25,9 @@ from assessments.choices import EDITABLE_STATES
 from assessments.forms import NOT_RATED, RatingGridForm, field_name
 from assessments.year_services import rating_year_range
 from cells import selectors as cells_selectors
+from cells.audit import ACTION_LABELS, audit_export
 from cells.choices import CELL_TYPES
 from cells.models import Organization
-
-HISTORY_ACTIONS = {
-    "round_create": gettext_lazy("Opened the rating"),
-    "rating_save": gettext_lazy("Saved levels"),
-    "round_submit": gettext_lazy("Sent for review"),
-    "round_return": gettext_lazy("Returned for correction"),
-    "round_decide": gettext_lazy("Decided"),
-    "round_publish": gettext_lazy("Published"),
-    "round_reopen": gettext_lazy("Reopened"),
-    "organization_rating_save": gettext_lazy("Saved the cells' levels"),
-}
 
 
 @dataclass
@@ -63,7 +53,7 @@ def history_items(entries) -> list[HistoryItem]:
         items.append(
             HistoryItem(
                 entry=entry,
-                label=str(HISTORY_ACTIONS.get(entry.action, entry.action)),
+                label=str(ACTION_LABELS.get(entry.action, entry.action)),
                 detail=detail,
             )
         )
@@ -543,9 +533,23 @@ class RatingGridCheckView(RatingGridMixin, View):
 
 
 class RatingGridPrintView(RatingGridMixin, TemplateView):
-    """A blank sheet of the grid, for cells that rate on paper at their meeting."""
+    """A blank sheet of the grid, for cells that rate on paper at their meeting.
+
+    It lists the members by name, so opening it is recorded in the audit trail like any export.
+    """
 
     template_name = "assessments/rating_grid_print.html"
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        audit_export(
+            actor=request.user,
+            what="rating_grid_print",
+            organization=self.organization,
+            rows=len(response.context_data["members"]),
+            filters={"year": self.year},
+        )
+        return response
 
     def get_context_data(self, **kwargs):
         self.load_unit()

@@ -30,13 +30,9 @@ def _years():
 
 
 def _units(user):
-    # Subordinate cells are reported through their grassroots organization; leaving them out
-    # keeps the list to the units a committee reports on.
-    return (
-        cells_selectors.organizations_visible_to(user=user)
-        .exclude(type=OrganizationType.CELL)
-        .order_by("path")
-    )
+    # Cells are listed too: the forms and minutes of a large unit are asked for one cell at a
+    # time.
+    return cells_selectors.organizations_visible_to(user=user).order_by("path")
 
 
 class ReportJobForm(forms.Form):

@@ -274,52 +274,86 @@ class MemberImporter(Importer):
                 % {"value": value, "record": owner},
             )
 
-    # --- writing ----------------------------------------------------------------------
+    # --- writing ---------------------------------------------------------------------------
+    # New members go through members_bulk_create in chunks of this many rows, so that a large
+    # file still reports its progress as it is written.
+    BULK_CHUNK = 1000
+
     def write(self, progress: Progress) -> tuple[int, int]:
-        created = updated = 0
+        # Updates first: a card or CCCD number an existing member gives up in this file is
+        # free by the time a new member takes it, whatever the order of the rows.
+        updated = self._write_updates(progress)
+        created = self._write_new(progress)
+        return created, updated
+
+    def _write_updates(self, progress: Progress) -> int:
+        updated = 0
         stale_posts: list[tuple[int, str]] = []
         new_posts: list[Post] = []
         for plan in self.plans:
+            if plan.member is None:
+                continue
             with self.refusal(plan.row, "so_ly_lich"):
-                if plan.member is None:
-                    member = services.member_create(
+                member = plan.member
+                changed = {k: v for k, v in plan.fields.items() if getattr(member, k) != v}
+                if changed or plan.transfer:
+                    member = services.member_update(
                         actor=self.actor,
-                        cell=plan.cell,
+                        member=member,
+                        cell=plan.cell if plan.transfer else None,
                         audit=False,
-                        record_number=plan.record_number,
-                        **plan.fields,
+                        **changed,
                     )
-                    created += 1
-                else:
-                    member = plan.member
-                    changed = {k: v for k, v in plan.fields.items() if getattr(member, k) != v}
-                    if changed or plan.transfer:
-                        member = services.member_update(
-                            actor=self.actor,
-                            member=member,
-                            cell=plan.cell if plan.transfer else None,
-                            audit=False,
-                            **changed,
-                        )
-                    updated += 1
+                updated += 1
             for kind, titles in plan.posts.items():
                 if sorted(self.posts.get((member.pk, kind), [])) == sorted(titles):
                     continue
                 stale_posts.append((member.pk, kind))
-                new_posts.extend(
-                    Post(
-                        member=member,
-                        kind=kind,
-                        title=title,
-                        organization=plan.cell,
-                        is_hamlet_head=kind == PostKind.GOVERNMENT and is_hamlet_head(title),
-                    )
-                    for title in titles
-                )
+                new_posts.extend(_posts(plan, kind, titles, member=member))
             progress.step()
         for kind in _POST_COLUMNS.values():
             member_pks = [pk for pk, k in stale_posts if k == kind]
             if member_pks:
                 Post.objects.filter(member_id__in=member_pks, kind=kind).delete()
         Post.objects.bulk_create(new_posts, batch_size=1000)
-        return created, updated
+        return updated
+
+    def _write_new(self, progress: Progress) -> int:
+        plans = [plan for plan in self.plans if plan.member is None]
+        for first in range(0, len(plans), self.BULK_CHUNK):
+            chunk = plans[first : first + self.BULK_CHUNK]
+            rows = [
+                services.NewMember(
+                    cell=plan.cell,
+                    fields={"record_number": plan.record_number, **plan.fields},
+                    posts=[
+                        post
+                        for kind, titles in plan.posts.items()
+                        for post in _posts(plan, kind, titles)
+                    ],
+                )
+                for plan in chunk
+            ]
+            try:
+                services.members_bulk_create(actor=self.actor, rows=rows, audit=False)
+            except services.MemberRowRefused as exc:
+                with self.refusal(chunk[exc.index].row, "so_ly_lich"):
+                    raise exc.error from exc
+            for _plan in chunk:
+                progress.step()
+        return len(plans)
+
+
+def _posts(plan: _MemberPlan, kind: str, titles: list[str], member: Member | None = None):
+    """The file's posts of one kind for a member (set later by members_bulk_create if None)."""
+    owner = {} if member is None else {"member": member}
+    return [
+        Post(
+            **owner,
+            kind=kind,
+            title=title,
+            organization=plan.cell,
+            is_hamlet_head=kind == PostKind.GOVERNMENT and is_hamlet_head(title),
+        )
+        for title in titles
+    ]

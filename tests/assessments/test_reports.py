@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from assessments import services as rating_services
 from assessments.models import DocumentNumber, ReportJob
-from assessments.reports import pdf, selectors, services, xlsx
+from assessments.reports import context, pdf, selectors, services, xlsx
 from cells.choices import EventKind, PostKind, Role
 from cells.models import AuditEntry, Post, Term
 from tests import factories
@@ -532,3 +532,16 @@ def test_reportjob_create_view_redirects_to_job(province, officer, client):
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     assert ReportJob.objects.count() == 1
+
+
+def test_report_self_review_too_many_members_asks_per_cell(province, rated, settings):
+    """Forms for more members than REPORT_MAX_FORMS are refused with a clear reason: a
+    1,700-page file would take minutes and gigabytes in the worker."""
+    settings.REPORT_MAX_FORMS = 12
+    with pytest.raises(context.ReportError) as excinfo:
+        render("self_review", province.old_commune)
+    assert str(excinfo.value) == (
+        "Đảng bộ xã An Hòa có 15 đảng viên: hãy lập bản kiểm điểm cho từng chi bộ "
+        "(tối đa 12 bản mỗi tệp)."
+    )
+    assert render("self_review", province.old_cell).content.startswith(b"%PDF")

@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from assessments import services as rating_services
 from assessments.indicators.catalogue import ensure_indicator_catalogue
@@ -35,8 +34,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+BASE_DIR = Path(__file__).resolve().parents[2]
+AXE = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+AXE_URL = "/__e2e__/axe.min.js"  # served by the browser context, never by the app
+SCREENSHOTS = BASE_DIR / "docs" / "screenshots"
 PASSWORD = "mat-khau-thu-nghiem"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
@@ -50,6 +51,17 @@ AXE_BLOCKING_IMPACTS = ("serious", "critical")
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "e2e: browser journey (Chromium headless through Playwright, live server)"
+    )
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line on what axe-core checked, and the minor findings that do not fail a test."""
+    if not AXE_RESULTS:
+        return
+    minor = sorted({f"{v['id']} ({v['impact']})" for found in AXE_RESULTS.values() for v in found})
+    terminalreporter.write_line(
+        f"axe-core: {len(AXE_RESULTS)} screens checked; "
+        + (f"findings below 'serious': {', '.join(minor)}" if minor else "no violation")
     )
 
 
@@ -93,9 +105,6 @@ def browser(playwright_driver):
     browser.close()
 
 
-AXE_URL = "/__e2e__/axe.min.js"
-
-
 def _new_page(browser, live_server, viewport):
     context = browser.new_context(
         base_url=live_server.url,
@@ -103,6 +112,8 @@ def _new_page(browser, live_server, viewport):
         locale="vi-VN",
         timezone_id="Asia/Ho_Chi_Minh",
         accept_downloads=True,
+        # No smooth scrolling or animated stripes: screenshots show the screen at rest.
+        reduced_motion="reduce",
     )
     context.set_default_timeout(TIMEOUT_MS)
     # axe-core is served from the site's own origin, so the app's Content-Security-Policy
@@ -116,9 +127,11 @@ def _new_page(browser, live_server, viewport):
     page.on("pageerror", lambda exc: page.problems.append(f"JavaScript error: {exc}"))
     page.on(
         "console",
-        lambda msg: page.problems.append(f"{page.url}: {msg.text}")
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            page.problems.append(f"{page.url}: {msg.text}")
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
     )
     return context, page
 
@@ -154,9 +167,14 @@ def login(page, user, *, password: str = PASSWORD, screenshot: str | None = None
     page.get_by_label("Mật khẩu").fill(password)
     if screenshot:
         shot(page, screenshot)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Đăng nhập"))
     assert "/dang-nhap/" not in page.url, page.locator("main").inner_text()
+
+
+def follow(locator) -> None:
+    """Click a link or a submit button and wait for the page it leads to."""
+    with locator.page.expect_navigation():
+        locator.click()
 
 
 def logout(page) -> None:
@@ -186,6 +204,8 @@ def axe_check(page, name: str) -> list[dict]:
 
     Returns every violation found (minor and moderate included) for the record.
     """
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci` (`make test` does).")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(url=AXE_URL)
     result = page.evaluate(
@@ -204,21 +224,11 @@ def axe_check(page, name: str) -> list[dict]:
     )
     AXE_RESULTS[name] = result
     blocking = [v for v in result if v["impact"] in AXE_BLOCKING_IMPACTS]
-    if os.environ.get("E2E_AXE_SOFT"):  # TEMP
-        print("AXE", name, blocking)
-        return result
     assert not blocking, f"axe-core on {name} ({page.url}): " + "\n".join(
         f"[{v['impact']}] {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
         for v in blocking
     )
     return result
-
-
-def body_overflow(page) -> int:
-    """How many pixels the page body is wider than the screen (0 when it fits)."""
-    return page.evaluate(
-        "() => document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
-    )
 
 
 def assert_fits(page, what: str) -> None:

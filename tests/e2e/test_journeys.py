@@ -11,10 +11,13 @@ Each journey runs axe-core on its screens and saves the screenshots of docs/scre
 """
 
 import re
+import subprocess
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
+from assessments import services as rating_services
 from assessments.choices import RoundState
 from assessments.models import MemberRating, RatingRound
 from tests.e2e.conftest import (
@@ -22,8 +25,8 @@ from tests.e2e.conftest import (
     PLAN_A,
     PLAN_B,
     axe_check,
+    follow,
     login,
-    logout,
     main_text,
     rate,
     shot,
@@ -71,9 +74,9 @@ def test_journey_secretary_rates_meets_quota_and_submits(page, commune):
     # The tree starts at her unit; its page leads to the year's rating.
     assert "Chi bộ ấp Tân Hòa" in main_text(page)
     axe_check(page, "tree (secretary)")
-    page.get_by_role("link", name="Chi bộ ấp Tân Hòa").click()
+    follow(page.get_by_role("link", name="Chi bộ ấp Tân Hòa"))
     axe_check(page, "organization page")
-    page.get_by_role("link", name=f"Xếp loại năm {data.year}").click()
+    follow(page.get_by_role("link", name=f"Xếp loại năm {data.year}"))
     page.wait_for_url(f"**/xep-loai/don-vi/{data.cell_a.pk}/{data.year}/")
     text = main_text(page)
     assert f"Xếp loại chất lượng đảng viên năm {data.year}" in text, text[:400]
@@ -91,9 +94,11 @@ def test_journey_secretary_rates_meets_quota_and_submits(page, commune):
 
     for name, (level, points) in PLAN_A.items():
         choose(page, data.members_a[name], level, points)
+    counters = page.locator("#grid-counters")
+    expect(counters).to_contain_text(
+        re.compile(r"Hoàn thành xuất sắc nhiệm vụ:\s*1\s*/\s*tối đa 1.*tốt nhiệm vụ:\s*6", re.S)
+    )
     wait_for_check(page)
-    counters = page.locator("#grid-counters").inner_text()
-    assert re.search(r"Hoàn thành xuất sắc nhiệm vụ:\s*1\s*/\s*tối đa 1", counters), counters
     page.locator("details.grid-help").evaluate("d => d.open = false")
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "03-luoi-xep-loai")
@@ -101,13 +106,15 @@ def test_journey_secretary_rates_meets_quota_and_submits(page, commune):
     # One too many at the top level: the message shows on that member's row.
     pushed = data.members_a["Trần Thị Lan"]
     choose(page, pushed, "excellent", 92)
-    wait_for_check(page)
     msgs = page.locator(f"#msgs-{pushed.pk}")
-    msgs.get_by_text("Vượt tỷ lệ").wait_for()
-    assert "tối đa 1 đảng viên Hoàn thành xuất sắc nhiệm vụ" in msgs.inner_text()
-    assert "đề nghị 2" in msgs.inner_text()
-    assert "grid-counter--over" in page.locator("#grid-counters li").first.get_attribute("class")
-    assert page.get_by_role("button", name="Gửi duyệt").is_disabled()
+    expect(msgs).to_contain_text(
+        "Vượt tỷ lệ: tối đa 1 đảng viên Hoàn thành xuất sắc nhiệm vụ (20% của 5 Hoàn thành tốt "
+        "nhiệm vụ), đề nghị 2"
+    )
+    expect(msgs).to_have_class(re.compile(r"grid-msgs--error"))
+    expect(counters.locator("li").first).to_have_class(re.compile(r"grid-counter--over"))
+    expect(page.get_by_role("button", name="Gửi duyệt")).to_be_disabled()
+    wait_for_check(page)
     axe_check(page, "grid (quota exceeded)")
     grid_row(page, pushed).scroll_into_view_if_needed()
     page.evaluate("window.scrollBy(0, 200)")
@@ -115,16 +122,14 @@ def test_journey_secretary_rates_meets_quota_and_submits(page, commune):
 
     # She puts it back, saves, and sends the list to the commune.
     choose(page, pushed, "good", 88)
+    expect(msgs).not_to_contain_text("Vượt tỷ lệ")
+    expect(msgs).not_to_have_class(re.compile(r"grid-msgs--error"))
     wait_for_check(page)
-    assert "Vượt tỷ lệ" not in msgs.inner_text()
-    assert "grid-msgs--error" not in msgs.get_attribute("class")
-    page.get_by_role("button", name="Lưu").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Lưu"))
     assert "Đã lưu xếp loại của 9 đảng viên" in main_text(page), main_text(page)[:600]
     send = page.get_by_role("button", name="Gửi duyệt")
-    assert send.is_enabled()
-    send.click()
-    page.wait_for_load_state()
+    expect(send).to_be_enabled()
+    follow(send)
     text = main_text(page)
     assert "Đã gửi Đảng bộ xã An Hòa xem xét, quyết định" in text, text[:600]
     assert "Đã gửi" in page.locator(".grid-state").inner_text()
@@ -172,7 +177,7 @@ def test_journey_reviewer_returns_one_unit_and_decides_the_other(page, commune):
     assert "nhiệm vụ – 0/0" in dashboard_card(page, "mem-good")
     axe_check(page, "dashboard (before)")
 
-    page.get_by_role("link", name="Duyệt xếp loại").click()
+    follow(page.get_by_role("link", name="Duyệt xếp loại"))
     page.wait_for_url(f"**/xep-loai/duyet/{data.commune.pk}/{data.year}/")
     text = main_text(page)
     assert "Chi bộ ấp Tân Hòa" in text and "Chi bộ ấp Phú Lợi" in text
@@ -184,26 +189,24 @@ def test_journey_reviewer_returns_one_unit_and_decides_the_other(page, commune):
     comment = (
         "Đề nghị chi bộ bổ sung biên bản họp ngày 10/12 và chấm lại điểm của đồng chí Vũ Thị Yến."
     )
-    page.get_by_role("link", name="Chi bộ ấp Phú Lợi").click()
+    follow(page.get_by_role("link", name="Chi bộ ấp Phú Lợi"))
     page.get_by_label("Nội dung đơn vị cần sửa").fill(comment)
     axe_check(page, "review detail (submitted)")
-    page.get_by_role("button", name="Trả lại đơn vị").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Trả lại đơn vị"))
     text = main_text(page)
     assert "Đề nghị của Chi bộ ấp Phú Lợi đã được trả lại cho đơn vị." in text, text[:600]
     assert comment in text
     assert "Bị trả lại" in text
 
     # Tân Hòa is in order: decided.
-    page.get_by_role("link", name=f"Đảng bộ xã An Hòa · {data.year}").click()
-    page.get_by_role("link", name="Chi bộ ấp Tân Hòa").click()
+    follow(page.get_by_role("link", name=f"Đảng bộ xã An Hòa · {data.year}"))
+    follow(page.get_by_role("link", name="Chi bộ ấp Tân Hòa"))
     counts = page.locator(".review-counts")
     assert counts.locator('[data-level="excellent"]').inner_text() == "1"
     assert counts.locator('[data-level="good"]').inner_text() == "6"
     assert "Không vi phạm quy định nào." in main_text(page)
     shot(page, "07-duyet-chi-tiet")
-    page.get_by_role("button", name="Quyết định").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Quyết định"))
     text = main_text(page)
     assert "Xếp loại của Chi bộ ấp Tân Hòa đã được quyết định." in text, text[:600]
     assert "Đã quyết định" in text
@@ -221,7 +224,69 @@ def test_journey_reviewer_returns_one_unit_and_decides_the_other(page, commune):
     assert "nhiệm vụ trở lên 87,50% 7/8" in dashboard_card(page, "mem-good-or-better")
     assert "nhiệm vụ 75% 6/8" in dashboard_card(page, "mem-good")
     axe_check(page, "dashboard (after)")
+    page.locator("#grp-members").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -60)")
     shot(page, "08-chi-tieu-nq22")
+
+
+# --- 3 ------------------------------------------------------------------------------------------
+def pdf_text(path) -> str:
+    """The PDF's text as pdftotext reads it (layout kept, so table rows stay on one line)."""
+    result = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.decode("utf-8")
+
+
+def test_journey_reports_staff_download_the_results_report(
+    page, commune, celery_worker_process, tmp_path
+):
+    """Reports staff ask for the commune's results report, watch the progress bar while the
+    worker renders it, download the PDF and its text carries the official figures."""
+    data = commune
+    round_a = rate(data.cell_a, data.members_a, PLAN_A, year=data.year, actor=data.secretary)
+    rate(data.cell_b, data.members_b, PLAN_B, year=data.year, actor=data.secretary_b)
+    rating_services.round_decide(actor=data.reviewer, round=round_a)
+
+    login(page, data.reports)
+    page.goto(reverse("assessments:reportjob_list"))
+    form = page.locator("#reportjob-form")
+    form.get_by_label("Báo cáo").select_option("results")
+    form.get_by_label("Đơn vị").select_option(str(data.commune.pk))
+    form.get_by_label("Năm").select_option(str(data.year))
+    form.get_by_label("Định dạng").select_option("pdf")
+    axe_check(page, "reports form")
+    follow(form.get_by_role("button", name="Lập báo cáo"))
+    page.wait_for_url("**/xep-loai/bao-cao/*/")
+
+    # The worker is still starting: the job waits, and its progress bar says so.
+    bar = page.get_by_role("progressbar", name="Tiến độ")
+    bar.wait_for()
+    assert 0 <= int(bar.get_attribute("aria-valuenow")) < 100
+    assert "Báo cáo kết quả kiểm điểm, xếp loại" in main_text(page)
+    axe_check(page, "report (in progress)")
+    shot(page, "11-bao-cao-tien-do")
+
+    celery_worker_process.wait_ready()
+    download = page.get_by_role("link", name="Tải về")
+    download.wait_for(timeout=90_000)
+    assert bar.count() == 0
+    axe_check(page, "report (ready)")
+    shot(page, "12-bao-cao-xong")
+    with page.expect_download() as info:
+        download.click()
+    pdf = tmp_path / info.value.suggested_filename
+    info.value.save_as(pdf)
+    assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")
+
+    text = pdf_text(pdf)
+    flat = re.sub(r"\s+", " ", text)
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in flat
+    assert f"năm {data.year}" in flat
+    print(text)
 
 
 # --- 4 ------------------------------------------------------------------------------------------
@@ -253,7 +318,7 @@ def upload(page, data, file: dict) -> None:
     page.get_by_label("Nội dung tệp").select_option("members")
     page.get_by_label("Đơn vị").select_option(str(data.cell_a.pk))
     page.locator("#id_file").set_input_files(file)
-    page.get_by_role("button", name="Tải lên và kiểm tra").click()
+    follow(page.get_by_role("button", name="Tải lên và kiểm tra"))
     page.wait_for_url("**/to-chuc/nhap/*/")
 
 
@@ -265,8 +330,8 @@ def test_journey_import_with_errors_then_corrected_file(page, commune, celery_wo
     data = commune
     before = Member.objects.count()
     login(page, data.secretary)
-    page.get_by_role("link", name="Nhập dữ liệu").click()
-    page.get_by_role("link", name="Nhập tệp").click()
+    follow(page.get_by_role("link", name="Nhập dữ liệu"))
+    follow(page.get_by_role("link", name="Nhập tệp"))
     axe_check(page, "import form")
     upload(page, data, member_file("dang_vien_tan_hoa.csv", MEMBERS_WITH_ERRORS))
 
@@ -288,14 +353,14 @@ def test_journey_import_with_errors_then_corrected_file(page, commune, celery_wo
     axe_check(page, "import (errors)")
     shot(page, "09-nhap-loi")
 
-    page.get_by_role("link", name="Tải lên tệp đã sửa").click()
+    follow(page.get_by_role("link", name="Tải lên tệp đã sửa"))
     upload(page, data, member_file("dang_vien_tan_hoa_da_sua.csv", MEMBERS_CORRECTED))
     # The check writes nothing: it says what the import will do and waits for a yes.
     confirm = page.get_by_role("button", name="Xác nhận nhập")
     confirm.wait_for(timeout=60_000)
     assert "Sẽ thêm 3, cập nhật 0." in main_text(page)
     assert Member.objects.count() == before
-    confirm.click()
+    follow(confirm)
     page.locator("#importjob-progress .alert-success").wait_for(timeout=60_000)
     assert "Đã nhập: thêm 3, cập nhật 0." in main_text(page)
     axe_check(page, "import (done)")

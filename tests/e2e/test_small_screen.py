@@ -11,6 +11,7 @@ from tests.e2e.conftest import (
     PLAN_B,
     assert_fits,
     axe_check,
+    follow,
     login,
     logout,
     main_text,
@@ -55,9 +56,9 @@ def test_small_screen_grid_by_keyboard_review_and_dashboard(phone_page, commune)
     login(page, data.secretary)
     assert_fits(page, "tree")
 
-    page.get_by_role("link", name="Chi bộ ấp Tân Hòa").click()
+    follow(page.get_by_role("link", name="Chi bộ ấp Tân Hòa"))
     assert_fits(page, "organization page")
-    page.get_by_role("link", name=f"Xếp loại năm {data.year}").click()
+    follow(page.get_by_role("link", name=f"Xếp loại năm {data.year}"))
     page.wait_for_url(f"**/xep-loai/don-vi/{data.cell_a.pk}/{data.year}/")
     assert_fits(page, "grid (empty)")
     axe_check(page, "grid at 375 px")
@@ -87,7 +88,7 @@ def test_small_screen_grid_by_keyboard_review_and_dashboard(phone_page, commune)
     page.wait_for_function("() => !document.querySelector('.htmx-request')")
     assert_fits(page, "grid (filled)")
     page.locator(f"#member-{data.members_a['Trần Thị Lan'].pk}").scroll_into_view_if_needed()
-    shot(page, "11-dien-thoai-luoi")
+    shot(page, "13-dien-thoai-luoi")
 
     with page.expect_navigation():
         page.keyboard.press("Control+s")
@@ -117,11 +118,10 @@ def test_small_screen_grid_by_keyboard_review_and_dashboard(phone_page, commune)
     page.wait_for_url(f"**/xep-loai/duyet/{data.commune.pk}/{data.year}/")
     assert_fits(page, "review list")
     axe_check(page, "review list at 375 px")
-    shot(page, "12-dien-thoai-duyet")
-    page.get_by_role("link", name="Chi bộ ấp Tân Hòa").click()
+    shot(page, "14-dien-thoai-duyet")
+    follow(page.get_by_role("link", name="Chi bộ ấp Tân Hòa"))
     assert_fits(page, "review detail")
-    page.get_by_role("button", name="Quyết định").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Quyết định"))
     assert "Xếp loại của Chi bộ ấp Tân Hòa đã được quyết định." in main_text(page)
     assert_fits(page, "review detail (decided)")
 
@@ -134,4 +134,4 @@ def test_small_screen_grid_by_keyboard_review_and_dashboard(phone_page, commune)
     assert_fits(page, "dashboard")
     axe_check(page, "dashboard at 375 px")
     page.locator('[data-indicator="mem-good-or-better"]').scroll_into_view_if_needed()
-    shot(page, "13-dien-thoai-chi-tieu")
+    shot(page, "15-dien-thoai-chi-tieu")

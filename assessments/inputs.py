@@ -1,0 +1,574 @@
+"""Rating inputs (DOMAIN §5): members' assigned tasks and their results, the civil-servant
+rating of members who are civil servants, and the cell meeting log.
+
+The rules read these through assessments.facts (tasks for M0/M5, the civil-servant level for
+M4); this module writes them and lists them for the input screens. Writes follow the order of
+assessments.services: check the permission, lock the year's round of the grassroots
+organization (a rating sent for review or decided keeps the inputs it was made on), validate,
+write, audit. Field problems are a ValidationError keyed by field, for the form to place.
+"""
+
+import calendar
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cells.audit import audit_record, diff, snapshot
+from cells.choices import CELL_TYPES, PostKind
+from cells.models import Member, Membership, Organization, Post
+from cells.selectors import members_of
+from cells.vietnamese import nfc
+
+from . import rules
+from .choices import EDITABLE_STATES, MeetingKind, TaskResult
+from .models import AssignedTask, CellMeeting, MemberRating, RatingRound
+from .permissions import can_enter_ratings
+from .selectors import entry_deadline_passed, grassroots_for, period_end, year_setting
+
+# The round's checks and errors are the workflow's own, so a locked round reads the same here.
+from .services import RatingError, _conflict, _require_open_for_entry, _save_round
+
+_TASK_FIELDS = ["year", "member_id", "organization_id", "title", "result", "shortcoming_remedied"]
+_MEETING_FIELDS = ["cell_id", "held_on", "kind", "topic", "attended", "expected"]
+
+
+# === Helpers ===================================================================================
+def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def _require_entry(actor, organization: Organization) -> Organization:
+    """The grassroots organization of `organization`, when `actor` may enter its inputs."""
+    grassroots = grassroots_for(organization)
+    if grassroots is None:
+        raise RatingError(
+            _("%(organization)s is not inside a grassroots Party organization.")
+            % {"organization": organization}
+        )
+    if actor is not None and not can_enter_ratings(actor, grassroots):
+        raise PermissionDenied(
+            _("You may not enter ratings for %(organization)s.") % {"organization": grassroots}
+        )
+    return grassroots
+
+
+def _lock_open_round(*, grassroots: Organization, year: int) -> RatingRound | None:
+    """The year's round, locked, when it exists; refused when it no longer takes changes.
+
+    Locking serializes an input change with a grid save of the same organization, so the
+    rules never count half of it. No round yet means nothing was proposed: inputs are free.
+    """
+    locked = (
+        RatingRound.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(organization=grassroots, year=year)
+        .first()
+    )
+    if locked is not None:
+        _require_open_for_entry(locked, year_setting(year))
+    return locked
+
+
+def _cell_of(member: Member, year: int) -> Organization:
+    """The cell `member` belongs to at the end of `year`'s rating period (where they are rated)."""
+    end = period_end(year)
+    membership = (
+        Membership.objects.filter(Q(end__isnull=True) | Q(end__gte=end), member=member)
+        .filter(start__lte=end)
+        .select_related("organization")
+        .order_by("-start")
+        .first()
+    )
+    if membership is None:
+        raise ValidationError(
+            _("%(member)s is not a member of any cell at the end of %(year)s.")
+            % {"member": member, "year": year}
+        )
+    return membership.organization
+
+
+def _record(actor, action: str, instance, organization, changes: dict) -> None:
+    audit_record(
+        actor=actor, action=action, instance=instance, organization=organization, changes=changes
+    )
+
+
+# === Assigned tasks ============================================================================
+@transaction.atomic
+def assignedtask_save(
+    *,
+    actor,
+    year: int,
+    title: str,
+    result: str = "",
+    shortcoming_remedied: bool | None = None,
+    member: Member | None = None,
+    organization: Organization | None = None,
+    task: AssignedTask | None = None,
+) -> AssignedTask:
+    """Record a task assigned to a member (or an organization) for `year`, or change one.
+
+    The 2025 rules count the results (HTTNV needs every task done on time, HTXSNV 30%
+    exceeding), so a task belongs to the grassroots organization that proposes the level and
+    is frozen with its rating once sent for review. Pass `task` to change it (its owner and
+    year stay); otherwise exactly one of `member` and `organization`.
+    """
+    if task is not None:
+        year, member, organization = task.year, task.member, task.organization
+    if (member is None) == (organization is None):
+        raise ValueError("A task has exactly one owner: a member or an organization.")
+    unit = _cell_of(member, year) if member is not None else organization
+    grassroots = _require_entry(actor, unit)
+    _lock_open_round(grassroots=grassroots, year=year)
+    errors: dict[str, list[str]] = {}
+    title = nfc(title or "").strip()
+    if not title:
+        errors["title"] = [_("Write what the task is.")]
+    elif len(title) > 255:
+        errors["title"] = [_("At most 255 characters.")]
+    result = (result or "").strip()
+    if result and result not in TaskResult.values:
+        errors["result"] = [_("Choose a result from the list.")]
+    if errors:
+        raise ValidationError(errors)
+    values = {"title": title, "result": result, "shortcoming_remedied": shortcoming_remedied}
+    if task is None:
+        task = AssignedTask.objects.create(
+            year=year, member=member, organization=organization, **values
+        )
+        _record(actor, "assignedtask_create", task, unit, snapshot(task, _TASK_FIELDS))
+        return task
+    task = AssignedTask.objects.select_for_update().get(pk=task.pk)
+    before = snapshot(task, _TASK_FIELDS)
+    for name, value in values.items():
+        setattr(task, name, value)
+    changes = diff(before, snapshot(task, _TASK_FIELDS))
+    if changes:
+        task.save(update_fields=list(changes))
+        _record(actor, "assignedtask_update", task, unit, changes)
+    return task
+
+
+@transaction.atomic
+def assignedtask_delete(*, actor, task: AssignedTask) -> None:
+    """Remove a task recorded by mistake; the audit row keeps what it was."""
+    unit = _cell_of(task.member, task.year) if task.member_id else task.organization
+    grassroots = _require_entry(actor, unit)
+    _lock_open_round(grassroots=grassroots, year=task.year)
+    before = snapshot(task, _TASK_FIELDS)
+    _record(actor, "assignedtask_delete", task, unit, {k: [v, None] for k, v in before.items()})
+    AssignedTask.objects.filter(pk=task.pk).delete()
+
+
+# === Civil-servant rating ======================================================================
+def rating_row_missing(member: Member) -> RatingError:
+    """The refusal when a member has no rating row of the round to hold the level."""
+    return RatingError(
+        _(
+            "Enter a level (or “Not rated”) for %(member)s on the rating grid first: "
+            "the civil-servant rating is stored with it."
+        )
+        % {"member": member}
+    )
+
+
+@transaction.atomic
+def civil_servant_rating_set(
+    *,
+    actor,
+    round: RatingRound,  # noqa: A002
+    member: Member,
+    level: str,
+    version: int | None = None,
+) -> MemberRating:
+    """Record the level a member who is a civil servant got at their agency ("" clears it).
+
+    M4 reads it: HTXSNV as a member needs HTXSNV as a civil servant, KHTNV as one means KHTNV.
+    It is stored on the member's rating of the year, so it is written like the grid writes:
+    the round locked and still open, the row's `version` checked when given, both versions
+    bumped and the change audited against the round. The member needs a rating row (saved
+    from the grid): a row with neither a level nor a reason would read as "not rated without
+    a reason" and block the grid.
+    """
+    _require_entry(actor, round.organization)
+    locked = (
+        RatingRound.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=round.pk)
+    )
+    _require_open_for_entry(locked, year_setting(locked.year))
+    level = (level or "").strip()
+    if level and not locked.scheme.is_member_level(level):
+        raise ValidationError({"level": [_("Choose a level from the list.")]})
+    rating = (
+        MemberRating.objects.select_for_update()
+        .filter(member=member, year=locked.year)
+        .select_related("member")
+        .first()
+    )
+    if rating is None or rating.round_id != locked.pk:
+        raise rating_row_missing(member)
+    if version is not None and rating.version != version:
+        raise _conflict(rating.updated_at)
+    if rating.civil_servant_level == level:
+        return rating
+    before = rating.civil_servant_level
+    rating.civil_servant_level = level
+    rating.version += 1
+    rating.updated_at = timezone.now()
+    rating.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    rating.save(update_fields=["civil_servant_level", "version", "updated_at", "updated_by"])
+    _save_round(locked, [])
+    audit_record(
+        actor=actor,
+        action="civil_servant_rating_set",
+        instance=locked,
+        organization=locked.organization,
+        changes={f"member {member.pk} civil_servant_level": [before, level]},
+    )
+    rating.round = locked
+    return rating
+
+
+# === Cell meetings =============================================================================
+def meeting_problems(
+    *,
+    year: int,
+    held_on: datetime.date | None,
+    kind: str,
+    attended: int | None,
+    expected: int | None,
+    cell: Organization,
+    regular_months_taken: frozenset[int] = frozenset(),
+) -> dict[str, list[str]]:
+    """What is wrong with a meeting record, by field (empty when nothing is).
+
+    Kết luận 18-KL/TW asks for one regular meeting a month: a second regular meeting in the
+    same month is refused (record it as thematic).
+    """
+    errors: dict[str, list[str]] = defaultdict(list)
+    first, last = _year_bounds(year)
+    if held_on is None:
+        errors["held_on"].append(_("Enter the date of the meeting."))
+    elif not first <= held_on <= last:
+        errors["held_on"].append(
+            _("The date must be in %(year)s (from %(first)s to %(last)s).")
+            % {"year": year, "first": f"{first:%d/%m/%Y}", "last": f"{last:%d/%m/%Y}"}
+        )
+    elif not cell.is_active_on(held_on):
+        errors["held_on"].append(
+            _("%(cell)s did not exist on %(date)s.") % {"cell": cell, "date": f"{held_on:%d/%m/%Y}"}
+        )
+    elif kind == MeetingKind.REGULAR and held_on.month in regular_months_taken:
+        errors["held_on"].append(
+            _(
+                "A regular meeting is already recorded for %(month)s/%(year)s: "
+                "a cell holds one regular meeting a month (record others as thematic)."
+            )
+            % {"month": f"{held_on.month:02d}", "year": held_on.year}
+        )
+    if kind not in MeetingKind.values:
+        errors["kind"].append(_("Choose a kind from the list."))
+    if expected is None or expected < 1:
+        errors["expected"].append(_("Enter the number of members expected (at least 1)."))
+    if attended is None or attended < 0:
+        errors["attended"].append(_("Enter the number of members who attended."))
+    elif expected is not None and attended > expected:
+        errors["attended"].append(
+            _("Attended (%(attended)s) cannot be more than expected (%(expected)s).")
+            % {"attended": attended, "expected": expected}
+        )
+    return dict(errors)
+
+
+@transaction.atomic
+def cellmeeting_save(
+    *,
+    actor,
+    cell: Organization,
+    year: int,
+    held_on: datetime.date | None,
+    kind: str,
+    attended: int | None,
+    expected: int | None,
+    topic: str = "",
+    meeting: CellMeeting | None = None,
+) -> CellMeeting:
+    """Record a cell meeting of `year` (or change `meeting`) with its attendance.
+
+    The log feeds the cell's rating and the Resolution 22 indicator "cells holding all 12
+    regular meetings". The cell row is locked so two people cannot both record the regular
+    meeting of one month.
+    """
+    if cell.type not in CELL_TYPES:
+        raise ValueError("Only a cell holds cell meetings.")
+    grassroots = _require_entry(actor, cell)
+    _lock_open_round(grassroots=grassroots, year=year)
+    Organization.objects.select_for_update().filter(pk=cell.pk).first()
+    first, last = _year_bounds(year)
+    taken = CellMeeting.objects.filter(
+        cell=cell, kind=MeetingKind.REGULAR, held_on__range=(first, last)
+    )
+    if meeting is not None:
+        taken = taken.exclude(pk=meeting.pk)
+    errors = meeting_problems(
+        year=year,
+        held_on=held_on,
+        kind=kind,
+        attended=attended,
+        expected=expected,
+        cell=cell,
+        regular_months_taken=frozenset(d.month for d in taken.values_list("held_on", flat=True)),
+    )
+    if errors:
+        raise ValidationError(errors)
+    values = {
+        "held_on": held_on,
+        "kind": kind,
+        "topic": nfc(topic or "").strip()[:255],
+        "attended": attended,
+        "expected": expected,
+    }
+    if meeting is None:
+        meeting = CellMeeting.objects.create(cell=cell, **values)
+        _record(actor, "cellmeeting_create", meeting, cell, snapshot(meeting, _MEETING_FIELDS))
+        return meeting
+    meeting = CellMeeting.objects.select_for_update().get(pk=meeting.pk, cell=cell)
+    before = snapshot(meeting, _MEETING_FIELDS)
+    for name, value in values.items():
+        setattr(meeting, name, value)
+    changes = diff(before, snapshot(meeting, _MEETING_FIELDS))
+    if changes:
+        meeting.save(update_fields=list(changes))
+        _record(actor, "cellmeeting_update", meeting, cell, changes)
+    return meeting
+
+
+@transaction.atomic
+def cellmeeting_delete(*, actor, meeting: CellMeeting) -> None:
+    """Remove a meeting recorded by mistake; the audit row keeps what it was."""
+    cell = meeting.cell
+    grassroots = _require_entry(actor, cell)
+    _lock_open_round(grassroots=grassroots, year=meeting.held_on.year)
+    before = snapshot(meeting, _MEETING_FIELDS)
+    _record(actor, "cellmeeting_delete", meeting, cell, {k: [v, None] for k, v in before.items()})
+    CellMeeting.objects.filter(pk=meeting.pk).delete()
+
+
+# === Selectors =================================================================================
+def _percent(part: int, whole: int) -> int | None:
+    """A share as a whole percent, rounded down (never shows 100% before it is reached)."""
+    return None if not whole else part * 100 // whole
+
+
+@dataclass
+class MemberTasks:
+    """One member on the tasks screen: their tasks of the year and what M5 makes of them."""
+
+    member: Member  # annotated by members_of with .cell_id
+    cell: Organization | None
+    tasks: list[AssignedTask]
+    rating: MemberRating | None
+    is_civil_servant: bool
+    summary: rules.TasksSummary | None = None
+
+    @property
+    def on_time_percent(self) -> int | None:
+        s = self.summary
+        return _percent(s.done_on_time, s.assigned) if s else None
+
+    @property
+    def exceeded_percent(self) -> int | None:
+        s = self.summary
+        return _percent(s.exceeded, s.assigned) if s else None
+
+    @property
+    def not_done(self) -> int:
+        return self.summary.assigned - self.summary.done if self.summary else 0
+
+    @property
+    def all_on_time(self) -> bool:
+        """HTTNV's task condition under M5 (100% of tasks done on time)."""
+        return self.summary is None or self.summary.done_on_time == self.summary.assigned
+
+    @property
+    def enough_exceeded(self) -> bool:
+        """HTXSNV's task condition under M5 (≥ 30% exceeding requirements)."""
+        s, share = self.summary, rules.M5_EXCEEDING_SHARE
+        return s is None or s.exceeded * share.denominator >= s.assigned * share.numerator
+
+    @property
+    def shortcomings_open(self) -> bool:
+        return any(t.shortcoming_remedied is False for t in self.tasks)
+
+
+def civil_servant_ids(*, member_ids: list[int], year: int) -> set[int]:
+    """Members holding a government post (a hamlet head excepted) at some time in `year`.
+
+    A hamlet or street-group head is elected by the residents, not a civil servant, so M4
+    does not concern them (one query).
+    """
+    first, last = _year_bounds(year)
+    return set(
+        Post.objects.filter(
+            Q(start__isnull=True) | Q(start__lte=last),
+            Q(end__isnull=True) | Q(end__gte=first),
+            member_id__in=member_ids,
+            kind=PostKind.GOVERNMENT,
+            is_hamlet_head=False,
+        ).values_list("member_id", flat=True)
+    )
+
+
+def member_tasks_for(*, organization: Organization, year: int) -> list[MemberTasks]:
+    """Every member of `organization` (its subtree) at the end of `year`, in Vietnamese name
+    order, with their tasks, rating row and whether they are a civil servant (5 queries)."""
+    members = list(members_of(organization=organization, on=period_end(year), subtree=True))
+    ids = [m.pk for m in members]
+    tasks: dict[int, list[AssignedTask]] = defaultdict(list)
+    for task in AssignedTask.objects.filter(member_id__in=ids, year=year).order_by("id"):
+        tasks[task.member_id].append(task)
+    ratings = {r.member_id: r for r in MemberRating.objects.filter(member_id__in=ids, year=year)}
+    servants = civil_servant_ids(member_ids=ids, year=year)
+    cells = Organization.objects.in_bulk({m.cell_id for m in members})
+    rows = []
+    for member in members:
+        found = tasks.get(member.pk, [])
+        rows.append(
+            MemberTasks(
+                member=member,
+                cell=cells.get(member.cell_id),
+                tasks=found,
+                rating=ratings.get(member.pk),
+                is_civil_servant=member.pk in servants,
+                summary=rules.TasksSummary.from_results(t.result for t in found) if found else None,
+            )
+        )
+    return rows
+
+
+def assignedtask_get(*, organization: Organization, year: int, pk) -> AssignedTask:
+    """A task of `year` of a member of `organization` (the caller already scoped it); else 404."""
+    members = members_of(organization=organization, on=period_end(year), subtree=True)
+    task = AssignedTask.objects.filter(pk=pk, year=year, member__in=members.values("pk")).first()
+    if task is None:
+        raise Http404
+    return task
+
+
+def member_in_unit_get(*, organization: Organization, year: int, pk) -> Member:
+    """A member of `organization`'s subtree at the end of `year`, with .cell_id; else 404."""
+    member = members_of(organization=organization, on=period_end(year), subtree=True).filter(pk=pk)
+    found = member.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@dataclass
+class MonthSlot:
+    month: int
+    regular: CellMeeting | None
+    thematic: int = 0
+
+
+@dataclass
+class MeetingLog:
+    """A cell's meetings of one year: the 12 months, the thematic meetings, attendance."""
+
+    cell: Organization
+    year: int
+    meetings: list[CellMeeting]
+    months: list[MonthSlot] = field(default_factory=list)
+
+    @property
+    def regular_count(self) -> int:
+        return sum(slot.regular is not None for slot in self.months)
+
+    @property
+    def thematic(self) -> list[CellMeeting]:
+        return [m for m in self.meetings if m.kind == MeetingKind.THEMATIC]
+
+    @property
+    def attendance_percent(self) -> int | None:
+        """Members present over members expected, across every meeting (rounded down)."""
+        attended = sum(m.attended for m in self.meetings)
+        return _percent(attended, sum(m.expected for m in self.meetings))
+
+    def missing_months(self, *, today: datetime.date | None = None) -> list[int]:
+        """Months already over with no regular meeting recorded."""
+        day = today or timezone.localdate()
+        return [
+            s.month
+            for s in self.months
+            if s.regular is None and datetime.date(self.year, s.month, 1) <= day
+        ]
+
+
+def cell_meetings_for(*, cell: Organization, year: int) -> MeetingLog:
+    """The meeting log of `cell` for `year`, one query."""
+    first, last = _year_bounds(year)
+    found = CellMeeting.objects.filter(cell=cell, held_on__range=(first, last))
+    meetings = list(found.order_by("held_on", "id"))
+    log = MeetingLog(cell=cell, year=year, meetings=meetings)
+    for month in range(1, 13):
+        in_month = [m for m in meetings if m.held_on.month == month]
+        regular = next((m for m in in_month if m.kind == MeetingKind.REGULAR), None)
+        thematic = sum(m.kind == MeetingKind.THEMATIC for m in in_month)
+        log.months.append(MonthSlot(month=month, regular=regular, thematic=thematic))
+    return log
+
+
+def cellmeeting_get(*, cell: Organization, year: int, pk) -> CellMeeting:
+    """A meeting of `cell` in `year` (the caller already scoped the cell); else 404."""
+    first, last = _year_bounds(year)
+    meeting = CellMeeting.objects.filter(pk=pk, cell=cell, held_on__range=(first, last)).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def default_meeting_date(*, year: int, month: int | None) -> datetime.date | None:
+    """A date to pre-fill: the 5th of the asked month of `year` (clamped to its length)."""
+    if month is None or not 1 <= month <= 12:
+        return None
+    return datetime.date(year, month, min(5, calendar.monthrange(year, month)[1]))
+
+
+def expected_attendance(*, cell: Organization, year: int) -> int:
+    """Members of the cell on the year's last day (or today, in the current year): the
+    default of "members expected"."""
+    day = min(period_end(year), timezone.localdate())
+    return members_of(organization=cell, on=day).count()
+
+
+def inputs_editable(
+    *, user, grassroots: Organization, year: int
+) -> tuple[bool, RatingRound | None]:
+    """Whether `user` may change the inputs of `year` now, and the year's round if any.
+
+    The same test as the writes: a role that enters ratings, and the round (once opened)
+    still in progress or returned and before its deadline.
+    """
+    round_ = RatingRound.objects.filter(organization=grassroots, year=year).first()
+    if not can_enter_ratings(user, grassroots):
+        return False, round_
+    if round_ is None:
+        return True, None
+    open_ = round_.state in EDITABLE_STATES and not entry_deadline_passed(
+        round=round_, setting=year_setting(year)
+    )
+    return open_, round_
+
+
+def fraction_text(share: Fraction) -> str:
+    """30% for Fraction(3, 10): the M5 share as the screens write it."""
+    return f"{share.numerator * 100 // share.denominator}%"
