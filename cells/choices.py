@@ -4,6 +4,7 @@ The labels are the exact wording of the regulations; the interchange files use t
 so `label_to_value` is the one place that maps a file's text back to a slug.
 """
 
+import functools
 import unicodedata
 
 from django.db import models
@@ -122,13 +123,17 @@ def normalize_label(text: str) -> str:
 
 def label_to_value(choices: type[models.TextChoices], text: str) -> str | None:
     """The stored value whose label (or value) matches `text`, forgiving case and normalisation."""
-    wanted = normalize_label(text)
-    # Files carry the official Vietnamese wording whatever the user's UI language.
+    return _vietnamese_labels(choices).get(normalize_label(text))
+
+
+@functools.cache
+def _vietnamese_labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    # Files carry the official Vietnamese wording whatever the user's UI language; built once
+    # per choices class because imports look up every cell of every row.
     with translation.override("vi"):
-        for value, label in choices.choices:
-            if wanted in (normalize_label(str(label)), value):
-                return value
-    return None
+        table = {normalize_label(str(label)): value for value, label in choices.choices}
+    table.update({value: value for value in choices.values})
+    return table
 
 
 class ImportJobStatus(models.TextChoices):

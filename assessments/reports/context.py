@@ -573,7 +573,8 @@ def proposals_body(*, node: Organization, year: int) -> ProposalsBody:
     return ProposalsBody(
         round_state=str(RoundState(round_.state).label),
         scheme=scheme,
-        groups=sorted(groups.values(), key=lambda g: g.cell),
+        groups=[groups[c.pk] for c in grid.cells if c.pk in groups]
+        + [g for pk, g in groups.items() if pk not in cells],
         counts=counts,
         not_rated=grid.not_rated,
         quota_lines=quota_lines,
@@ -586,8 +587,8 @@ def _members_with_cells(node: Organization, year: int) -> tuple[list[Member], di
     end = period_end(year)
     members = list(members_of(organization=node, on=end, subtree=True))
     cell_ids = {m.cell_id for m in members}
-    names = dict(Organization.objects.filter(pk__in=cell_ids).values_list("pk", "name"))
-    return members, names
+    found = Organization.objects.filter(pk__in=cell_ids).order_by("name_sort_key", "path")
+    return members, dict(found.values_list("pk", "name"))
 
 
 def max_forms() -> int:
@@ -678,7 +679,7 @@ def minutes_body(*, node: Organization, year: int) -> list[MinutesSheet]:
                 cell_level=_label(scheme, r.cell_level) if r else "",
             )
         )
-    return sorted(by_cell.values(), key=lambda s: s.cell)
+    return [by_cell[pk] for pk in cells if pk in by_cell]
 
 
 class ReportError(Exception):
