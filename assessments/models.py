@@ -221,7 +221,15 @@ class MemberRating(models.Model):
                 name="mr_votes_consistent",
             ),
         ]
-        indexes = [models.Index(fields=["year", "decided_level"], name="mr_year_level_idx")]
+        indexes = [
+            models.Index(fields=["year", "decided_level"], name="mr_year_level_idx"),
+            # The dashboard counts a year's ratings per cell and level in one index-only scan.
+            models.Index(
+                fields=["year", "cell", "round", "decided_level", "not_rated_reason"],
+                include=["proposed_level", "updated_at"],
+                name="mr_year_cell_cover_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.member} · {self.year}"
@@ -360,7 +368,13 @@ class CellMeeting(models.Model):
                 condition=Q(attended__lte=models.F("expected")), name="meeting_attendance_valid"
             ),
         ]
-        indexes = [models.Index(fields=["cell", "held_on"], name="meeting_cell_date_idx")]
+        indexes = [
+            models.Index(fields=["cell", "held_on"], name="meeting_cell_date_idx"),
+            # The dashboard reads one year of meetings for a whole province by date range.
+            models.Index(
+                fields=["held_on"], include=["cell", "kind"], name="meeting_date_cover_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.cell} {self.held_on:%d/%m/%Y}"

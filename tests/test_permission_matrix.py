@@ -22,9 +22,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments import services as rating_services
+from assessments.models import ReportJob
 from cells.choices import ImportJobStatus, Role
 from cells.models import ImportJob, RoleAssignment
 from tests import factories
@@ -108,7 +110,23 @@ def world(province):
     w.foreign_round = rating_services.round_get_or_create(
         actor=None, organization=p.foreign_cell, year=RATING_YEAR
     )
+    w.report = _finished_report(p.old_commune, w.reports, "bao-cao-x.pdf")
+    w.foreign_report = _finished_report(p.foreign_cell, w.foreign_secretary, "bao-cao-y.pdf")
     return w
+
+
+def _finished_report(organization, user, filename):
+    job = ReportJob.objects.create(
+        kind=ReportJob.Kind.RESULTS,
+        organization=organization,
+        year=RATING_YEAR,
+        format=ReportJob.Format.PDF,
+        requested_by=user,
+        state=ReportJob.State.DONE,
+        filename=filename,
+    )
+    job.file.save(filename, ContentFile(b"%PDF-1.7 test"), save=True)
+    return job
 
 
 # --- the matrix ------------------------------------------------------------------------------
@@ -338,6 +356,26 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {"org_pk": w.p.district.pk},
         foreign=lambda w: {"org_pk": w.p.other_province.pk},
     ),
+    # --- assessments: the report centre (anyone may ask for the units they can see) ---
+    "assessments:reportjob_list": Entry(("GET",), user=lambda w: w.reports, no_role=200),
+    # An empty request re-shows the form with its errors; nothing is queued.
+    "assessments:reportjob_create": Entry(("POST",), user=lambda w: w.reports, no_role=200),
+    "assessments:reportjob_batch": Entry(("POST",), user=lambda w: w.reports, no_role=200),
+    **{
+        f"assessments:{name}": Entry(
+            methods,
+            user=lambda w: w.reports,
+            no_role=404,
+            kwargs=lambda w: {"pk": w.report.pk},
+            foreign=lambda w: {"pk": w.foreign_report.pk},
+        )
+        for name, methods in [
+            ("reportjob_detail", ("GET",)),
+            ("reportjob_progress", ("GET",)),
+            ("reportjob_download", ("GET",)),
+            ("reportjob_retry", ("POST",)),
+        ]
+    },
     # --- assessments: national year settings (superusers: the model permission) ---
     "assessments:ratingyear_list": Entry(("GET",), user=lambda w: w.superuser, no_role=403),
     "assessments:ratingyear_edit": Entry(

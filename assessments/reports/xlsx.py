@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from . import context
+from . import bodies, context
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -97,7 +97,7 @@ def _write_rows(sheet, document: context.ReportDocument, *, start_row: int) -> N
     """The list kinds (proposals, forms, minutes) as one flat table."""
     body = document.body
     row = start_row
-    if isinstance(body, context.ProposalsBody):
+    if isinstance(body, bodies.ProposalsBody):
         head = ["Chi bộ", "STT", "Họ và tên", "Năm sinh", "Tự nhận", "Chi bộ đề nghị",
                 "Biểu quyết", "Đề nghị", "Quyết định", "Ghi chú"]  # fmt: skip
         lines = [
@@ -116,13 +116,13 @@ def _write_rows(sheet, document: context.ReportDocument, *, start_row: int) -> N
             for g in body.groups
             for ln in g.lines
         ]
-    elif isinstance(body, list) and body and isinstance(body[0], context.SelfReviewSheet):
+    elif isinstance(body, list) and body and isinstance(body[0], bodies.SelfReviewSheet):
         head = ["Mẫu", "Họ và tên", "Ngày sinh", "Chi bộ", "Chức vụ Đảng", "Chức vụ chính quyền"]
         lines = [
             [s.form_code, s.full_name, s.birth_date, s.cell, s.party_posts, s.government_posts]
             for s in body
         ]
-    elif isinstance(body, list) and body and isinstance(body[0], context.MinutesSheet):
+    elif isinstance(body, list) and body and isinstance(body[0], bodies.MinutesSheet):
         head = ["Chi bộ", "STT", "Họ và tên", "Tự nhận", "Biểu quyết", "Chi bộ đề nghị"]
         lines = [
             [s.cell, ln.number, ln.name, ln.self_level, ln.votes, ln.cell_level]

@@ -545,3 +545,23 @@ def test_report_self_review_too_many_members_asks_per_cell(province, rated, sett
         "(tối đa 12 bản mỗi tệp)."
     )
     assert render("self_review", province.old_cell).content.startswith(b"%PDF")
+
+
+def test_reportjob_batch_with_failed_part_fails_and_retries_only_it(
+    province, rated, media, django_capture_on_commit_callbacks
+):
+    """A batch whose part failed is failed with a count; retrying it queues only the failed
+    parts again, and the batch shows as running."""
+    admin = factories.user_with_role(province.province, Role.REPORTS)
+    batch, _ = services.reportjob_batch_request(actor=admin, province=province.province, year=2021)
+    (part,) = batch.parts.all()
+    ReportJob.objects.filter(pk=part.pk).update(kind="proposals", year=2019)
+    services.reportjob_run(part.pk, task_id="t-1")
+    batch.refresh_from_db()
+    assert (batch.state, batch.error) == ("failed", "1 trên 1 đơn vị bị lỗi: hãy thử lại.")
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.reportjob_retry(actor=admin, job=batch)
+    assert len(callbacks) == 1
+    batch.refresh_from_db()
+    part.refresh_from_db()
+    assert (batch.state, part.state, part.error) == ("running", "pending", "")
