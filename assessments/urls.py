@@ -25,9 +25,7 @@ urlpatterns = [
     path(
         "duyet/vong/<int:pk>/quyet-dinh/", review.ReviewDecideView.as_view(), name="review_decide"
     ),
-    path(
-        "duyet/vong/<int:pk>/cong-bo/", review.ReviewPublishView.as_view(), name="review_publish"
-    ),
+    path("duyet/vong/<int:pk>/cong-bo/", review.ReviewPublishView.as_view(), name="review_publish"),
     path("duyet/vong/<int:pk>/mo-lai/", review.ReviewReopenView.as_view(), name="review_reopen"),
     path("nam/", settings.RatingYearListView.as_view(), name="ratingyear_list"),
     path("nam/<int:year>/sua/", settings.RatingYearEditView.as_view(), name="ratingyear_edit"),

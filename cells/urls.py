@@ -10,21 +10,22 @@ urlpatterns = [
     path("tim-kiem/", organizations.OrganizationSearchView.as_view(), name="organization_search"),
     path("<int:pk>/", organizations.OrganizationDetailView.as_view(), name="organization_detail"),
     path(
-        "<int:pk>/con/", organizations.OrganizationChildrenView.as_view(),
+        "<int:pk>/con/",
+        organizations.OrganizationChildrenView.as_view(),
         name="organization_children",
     ),
     path(
-        "<int:parent_pk>/them/", organizations.OrganizationCreateView.as_view(),
+        "<int:parent_pk>/them/",
+        organizations.OrganizationCreateView.as_view(),
         name="organization_create",
     ),
     path("<int:pk>/sua/", organizations.OrganizationEditView.as_view(), name="organization_edit"),
-    path(
-        "<int:cell_pk>/dang-vien/them/", members.MemberCreateView.as_view(), name="member_create"
-    ),
+    path("<int:cell_pk>/dang-vien/them/", members.MemberCreateView.as_view(), name="member_create"),
     path("dang-vien/<int:pk>/", members.MemberDetailView.as_view(), name="member_detail"),
     path("dang-vien/<int:pk>/sua/", members.MemberEditView.as_view(), name="member_edit"),
     path(
-        "dang-vien/<int:pk>/su-kien/them/", members.MemberEventCreateView.as_view(),
+        "dang-vien/<int:pk>/su-kien/them/",
+        members.MemberEventCreateView.as_view(),
         name="memberevent_create",
     ),
     # --- interchange imports (upload → preview → confirm) ---

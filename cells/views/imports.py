@@ -14,8 +14,8 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from .. import jobs
-from ..imports import ImportKind
 from ..choices import ImportJobStatus
+from ..imports import ImportKind
 
 
 class ImportJobForm(forms.Form):

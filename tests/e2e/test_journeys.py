@@ -242,7 +242,7 @@ def pdf_text(path) -> str:
 
 
 def test_journey_reports_staff_download_the_results_report(
-    page, commune, celery_worker_process, tmp_path
+    page, commune, broker, request, tmp_path
 ):
     """Reports staff ask for the commune's results report, watch the progress bar while the
     worker renders it, download the PDF and its text carries the official figures."""
@@ -252,7 +252,7 @@ def test_journey_reports_staff_download_the_results_report(
     rating_services.round_decide(actor=data.reviewer, round=round_a)
 
     login(page, data.reports)
-    page.goto(reverse("assessments:reportjob_list"))
+    follow(page.locator("#main-nav").get_by_role("link", name="Báo cáo", exact=True))
     form = page.locator("#reportjob-form")
     form.get_by_label("Báo cáo").select_option("results")
     form.get_by_label("Đơn vị").select_option(str(data.commune.pk))
@@ -262,7 +262,7 @@ def test_journey_reports_staff_download_the_results_report(
     follow(form.get_by_role("button", name="Lập báo cáo"))
     page.wait_for_url("**/xep-loai/bao-cao/*/")
 
-    # The worker is still starting: the job waits, and its progress bar says so.
+    # No worker yet: the job waits in the queue, and its progress bar says so.
     bar = page.get_by_role("progressbar", name="Tiến độ")
     bar.wait_for()
     assert 0 <= int(bar.get_attribute("aria-valuenow")) < 100
@@ -270,7 +270,8 @@ def test_journey_reports_staff_download_the_results_report(
     axe_check(page, "report (in progress)")
     shot(page, "11-bao-cao-tien-do")
 
-    celery_worker_process.wait_ready()
+    # The worker starts (the queue was emptied once, by `broker`, before the request).
+    request.getfixturevalue("celery_worker_process").wait_ready()
     download = page.get_by_role("link", name="Tải về")
     download.wait_for(timeout=90_000)
     assert bar.count() == 0
