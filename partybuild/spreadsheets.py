@@ -77,6 +77,8 @@ def export_watermark(*, user, scope: str, when: datetime.datetime | None = None)
 
 def watermark_workbook(workbook, text: str) -> None:
     """Put the watermark in the printed header and footer of every sheet of an openpyxl book."""
+    # "&" starts a formatting code in Excel headers ("&D" prints the date): double it.
+    text = text.replace("&", "&&")
     for sheet in workbook.worksheets:
         sheet.oddHeader.right.text = text
         sheet.oddFooter.left.text = text

@@ -199,12 +199,15 @@ class Footer:
     exported_by: str
     exported_at: datetime.datetime
     as_of: datetime.datetime | None
+    scope: str = ""
 
     @property
     def text(self) -> str:
+        """The watermark of every page and sheet: who, when, which scope, data as of when."""
         as_of = fmt_datetime(self.as_of) or "—"
+        scope = f" · Phạm vi: {self.scope}" if self.scope else ""
         return (
-            f"Xuất bởi {self.exported_by} lúc {fmt_datetime(self.exported_at)} · "
+            f"Xuất bởi {self.exported_by} lúc {fmt_datetime(self.exported_at)}{scope} · "
             f"Số liệu tính đến {as_of}"
         )
 
@@ -402,7 +405,12 @@ def build_document(
         organization=organization,
         year=year,
         header=header,
-        footer=Footer(exported_by=exported_by, exported_at=timezone.now(), as_of=as_of),
+        footer=Footer(
+            exported_by=exported_by,
+            exported_at=timezone.now(),
+            as_of=as_of,
+            scope=f"{organization.name} ({organization.code}), {year}",
+        ),
         body=body,
         landscape=landscape,
         tables=tables,

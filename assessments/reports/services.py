@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cells.audit import audit_record
+from cells.audit import audit_export, audit_record
 from cells.choices import COMMUNE_LEVEL_TYPES
 from cells.models import Organization
 from cells.permissions import can_view_organization
@@ -400,18 +400,21 @@ def reportjob_retry(*, actor, job: ReportJob) -> ReportJob:
     return job
 
 
-def reportjob_download(*, actor, job: ReportJob, remote_addr: str | None = None) -> ReportJob:
-    """Record that `actor` took the file of a finished job (member data leaves the system)."""
+def reportjob_download(*, actor, job: ReportJob) -> ReportJob:
+    """Record that `actor` took the file of a finished job (member data leaves the system).
+
+    Written as an export like every other download, so the audit search finds them all; the
+    client address comes from the request context (proxy-aware), not from the caller.
+    """
     _require_view(actor, job.organization)
     if job.state != State.DONE or not job.file:
         raise ValidationError(_("The report is not ready yet."), code="state")
-    audit_record(
+    audit_export(
         actor=actor,
-        action="report.download",
-        instance=job,
+        what=f"report_{job.format}",
         organization=job.organization,
-        changes={"kind": job.kind, "year": job.year, "format": job.format, "file": job.filename},
-        remote_addr=remote_addr,
+        filename=job.filename,
+        filters={"kind": job.kind, "year": job.year, "format": job.format, "job": job.pk},
     )
     return job
 

@@ -15,20 +15,19 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from . import bodies, context
+from partybuild.spreadsheets import safe_cell, watermark_workbook
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+from . import bodies, context
 
 
 def safe(value):
-    """A cell value that cannot run as a formula; Decimals become numbers."""
+    """A cell value that cannot run as a formula (the one shared check); Decimals become
+    numbers so the spreadsheet can add them up."""
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, str):
         value = context.nfc(value)
-        if value.startswith(FORMULA_TRIGGERS):
-            return "'" + value
-    return value
+    return safe_cell(value)
 
 
 def _sheet_title(text: str, used: set[str]) -> str:
@@ -88,6 +87,7 @@ def document_xlsx(document: context.ReportDocument) -> bytes:
         for col in range(2, len(view.columns) + 1):
             sheet.column_dimensions[get_column_letter(col)].width = 9
             sheet.cell(row=len(intro) + 2, column=col).alignment = Alignment(wrap_text=True)
+    watermark_workbook(book, document.footer.text)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -182,9 +182,7 @@ class ReportJobDownloadView(View):
     def get(self, request, pk):
         job = selectors.reportjob_get(user=request.user, pk=pk)
         try:
-            services.reportjob_download(
-                actor=request.user, job=job, remote_addr=request.META.get("REMOTE_ADDR")
-            )
+            services.reportjob_download(actor=request.user, job=job)
         except (ValidationError, PermissionDenied) as exc:
             raise Http404 from exc
         return FileResponse(

@@ -416,8 +416,8 @@ def test_reportjob_run_renders_and_download_is_audited(province, rated, officer,
     content = b"".join(response.streaming_content)
     assert content.startswith(b"%PDF")
     assert 'filename="results-BG-PA-AH-2021.pdf"' in response["Content-Disposition"]
-    entry = AuditEntry.objects.filter(action="report.download").get()
-    assert (entry.actor, entry.object_id) == (officer, str(job.pk))
+    entry = AuditEntry.objects.filter(action="export", comment="report_pdf").get()
+    assert (entry.actor, entry.changes["filters"]["job"]) == (officer, job.pk)
     stranger = factories.user_with_role(province.other_province, Role.ADMIN)
     client.force_login(stranger)
     assert client.get(reverse("assessments:reportjob_download", args=[job.pk])).status_code == 404

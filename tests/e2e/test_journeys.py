@@ -34,12 +34,6 @@ from tests.e2e.conftest import (
 
 pytestmark = pytest.mark.e2e
 
-LEVEL_LABELS = {
-    "excellent": "Hoàn thành xuất sắc nhiệm vụ",
-    "good": "Hoàn thành tốt nhiệm vụ",
-    "complete": "Hoàn thành nhiệm vụ",
-}
-
 
 def grid_row(page, member):
     return page.locator(f"#member-{member.pk}")
