@@ -179,6 +179,29 @@ def load_average() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def _spin(n: int) -> None:
+    x = 0
+    for i in range(n):
+        x += i
+
+
+def cpu_scaling(n: int = 20_000_000) -> float:
+    """Pure-Python work in 2 processes against 1: how many cores the shared machine gives now
+    (2.0 on an idle 2-core machine; other people's tests lower it)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # no inherited database sockets
+    with ctx.Pool(2) as pool:
+        pool.map(_spin, [1000, 1000])  # the pool's start-up is not measured
+        started = time.perf_counter()
+        pool.map(_spin, [n])
+        one = time.perf_counter() - started
+        started = time.perf_counter()
+        pool.map(_spin, [n, n], chunksize=1)
+        two = time.perf_counter() - started
+    return 2 * one / two
+
+
 def unit_pages(province) -> tuple[list[str], float]:
     """Each unit's report page, built beforehand (data → HTML), and the seconds it took."""
     from assessments.reports import context, services
@@ -302,6 +325,7 @@ def measure(args) -> None:
     pages, html_seconds = unit_pages(province)
     units = len(pages)
     print(f"{units} units; their HTML built beforehand in {html_seconds:.1f} s", flush=True)
+    print(f"CPU scaling, 2 processes / 1 (pure Python): {cpu_scaling():.2f}×", flush=True)
     print(f"load average before the floor: {load_average()}", flush=True)
     floor_seconds = floor_run(pages)
     print(f"floor: WeasyPrint alone, 1 process: {floor_seconds:.1f} s", flush=True)
@@ -318,6 +342,7 @@ def measure(args) -> None:
             f"{run['render_span']:.1f} s; zip {run['zip_mb']:.1f} MB; load before {run['load']})",
             flush=True,
         )
+    print(f"CPU scaling, 2 processes / 1 (pure Python): {cpu_scaling():.2f}×", flush=True)
     floor_rate = units / floor_seconds
     print()
     floor2_rate = units / floor2_seconds

@@ -52,4 +52,14 @@ if ! redis_ok; then
   fi
   redis_ok || { echo "LỖI: không kết nối được Redis ($redis_url). Đặt REDIS_URL hoặc khởi động Redis." >&2; exit 1; }
 fi
+# The database itself (the suite makes test_<name> from it; checks connect to it).
+"$py" - "$db_url" <<'PY'
+import sys, psycopg, environ
+cfg = environ.Env.db_url_config(sys.argv[1])
+with psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
+                     password=cfg["PASSWORD"] or None, dbname="postgres", autocommit=True) as conn:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
+        conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+        print(f"Đã tạo cơ sở dữ liệu / created database {cfg['NAME']}")
+PY
 echo "PostgreSQL và Redis sẵn sàng / ready: $db_url $redis_url"

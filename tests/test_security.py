@@ -145,6 +145,9 @@ def test_check_deploy_clean_in_production():
         "ALLOWED_HOSTS": "dangbo.example.vn",
     }
     env.pop("DEBUG", None)
+    # The browser tests set this for Playwright's sync API in the same process; a deployment
+    # never has it, and check --deploy rightly refuses it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
@@ -313,6 +316,24 @@ def _service_calls(province, tmp_path, settings):
                     gender="male",
                     record_number="000777BG",
                 ),
+            ),
+            "member_create",
+        ),
+        (
+            "cells.services.members_bulk_create",
+            # A 2025 cell, outside the 2021 round that later calls rate in full.
+            lambda: cs.members_bulk_create(
+                actor=admin,
+                rows=[
+                    cs.NewMember(
+                        cell=p.new_cell,
+                        fields={
+                            "full_name": "Đỗ Thị Hoa",
+                            "gender": "female",
+                            "record_number": "000778BG",
+                        },
+                    )
+                ],
             ),
             "member_create",
         ),
