@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from cells.imports import IMPORTERS, RowError, run_import
+from cells.imports import IMPORTERS, ImportResult, RowError, run_import
 from cells.models import Organization
 
 
@@ -26,11 +26,18 @@ def format_error(error: RowError) -> str:
 
 
 class ImportCommand(BaseCommand):
+    """One import command: FILE [--org CODE] [--dry-run]. Subclasses name their `kind`, or
+    override `run_file` for an importer outside cells (the ratings import adds --year)."""
+
     kind: str
+
+    @property
+    def needs_organization(self) -> bool:
+        return IMPORTERS[self.kind].needs_organization
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV (UTF-8) or XLSX file")
-        if IMPORTERS[self.kind].needs_organization:
+        if self.needs_organization:
             # Checked in handle(), not by argparse, so a missing --org exits 2 under
             # call_command too.
             parser.add_argument("--org", help="code of the organization the file belongs to")
@@ -42,25 +49,37 @@ class ImportCommand(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("File not found: %(path)s") % {"path": path}, returncode=2)
-        organization = None
-        if IMPORTERS[self.kind].needs_organization:
-            code = (options.get("org") or "").strip()
-            if not code:
-                raise CommandError(_("The --org CODE option is required."), returncode=2)
-            organization = Organization.objects.filter(code=code).first()
-            if organization is None:
-                raise CommandError(
-                    _("Unknown organization code “%(code)s”.") % {"code": code}, returncode=2
-                )
+        organization = self.organization_from(options) if self.needs_organization else None
         with path.open("rb") as file:
-            result = run_import(
-                kind=self.kind,
-                file=file,
-                filename=path.name,
-                actor=None,
-                organization=organization,
-                dry_run=options["dry_run"],
+            result = self.run_file(
+                file=file, filename=path.name, organization=organization, options=options
             )
+        self.report(result)
+
+    @staticmethod
+    def organization_from(options) -> Organization:
+        code = (options.get("org") or "").strip()
+        if not code:
+            raise CommandError(_("The --org CODE option is required."), returncode=2)
+        organization = Organization.objects.filter(code=code).first()
+        if organization is None:
+            raise CommandError(
+                _("Unknown organization code “%(code)s”.") % {"code": code}, returncode=2
+            )
+        return organization
+
+    def run_file(self, *, file, filename: str, organization, options) -> ImportResult:
+        return run_import(
+            kind=self.kind,
+            file=file,
+            filename=filename,
+            actor=None,
+            organization=organization,
+            dry_run=options["dry_run"],
+        )
+
+    def report(self, result: ImportResult) -> None:
+        """Every error on stderr and exit 1, or the counts on stdout."""
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(format_error(error))
