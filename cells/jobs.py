@@ -17,16 +17,17 @@ import io
 import logging
 import os
 import secrets
-import time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import InterfaceError, OperationalError, connection, connections, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from partybuild.jobs import TRANSIENT_ERRORS, ProgressWriter, job_claim, job_is_stale
 
 from .audit import audit_record
 from .choices import ImportJobPhase, ImportJobStatus, Role
@@ -45,9 +46,8 @@ ACTIVE_STATUSES = QUEUED_STATUSES | RUNNING_STATUSES
 FINISHED_STATUSES = frozenset(
     {ImportJobStatus.INVALID, ImportJobStatus.READY, ImportJobStatus.DONE, ImportJobStatus.FAILED}
 )
-# Database outages are left to the task's retry policy: the job stays running, and if the
-# retries run out the stale check below reports it.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# Database outages (partybuild.jobs.TRANSIENT_ERRORS) are left to the task's retry policy: the
+# job stays running, and if the retries run out the stale check reports it.
 # Progress is written at most this often, or every PROGRESS_ROWS rows.
 PROGRESS_SECONDS = 0.5
 PROGRESS_ROWS = 100
@@ -122,17 +122,10 @@ def importjob_get(*, user, pk) -> ImportJob:
 
 
 def importjob_is_stale(job: ImportJob, *, now: datetime.datetime | None = None) -> bool:
-    """Queued or running for longer than the task time limit: its worker is gone.
-
-    Celery kills a task at CELERY_TASK_TIME_LIMIT, so past that nothing can still be
-    working on the job, and offering a retry cannot run the same phase twice at once.
-    """
-    if job.status not in ACTIVE_STATUSES:
-        return False
-    since = job.started_at if job.status in RUNNING_STATUSES else job.queued_at
-    since = since or job.updated_at or job.created_at
-    limit = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return since < (now or timezone.now()) - limit
+    """Queued or running for longer than the task time limit: its worker is gone."""
+    return job_is_stale(
+        job, queued=QUEUED_STATUSES, running=RUNNING_STATUSES, state_field="status", now=now
+    )
 
 
 def importjob_display_status(job: ImportJob) -> str:
@@ -343,95 +336,19 @@ def importjob_retry(*, actor, job: ImportJob) -> ImportJob:
 
 
 def _claim(job_id: int, *, queued: str, running: str, phase: str, task_id: str) -> ImportJob | None:
-    """Mark the job as running under this task, or None when it is not this task's to run.
-
-    A redelivered message (acks_late after a worker loss) or a Celery retry carries the
-    same task id and may take over; a duplicate message for a job already past this phase
-    is ignored.
-    """
+    """Mark the job as running under this task, or None when it is not this task's to run
+    (see partybuild.jobs.job_claim: a redelivered message or a retry may take over)."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None:
-            logger.warning("Import job %s no longer exists", job_id)
-            return None
-        ours = job.status == queued or (
-            job.status == running
-            and ((task_id and job.task_id == task_id) or importjob_is_stale(job))
+        return job_claim(
+            ImportJob,
+            job_id,
+            queued=queued,
+            running=running,
+            task_id=task_id,
+            is_stale=importjob_is_stale,
+            extra={"phase": phase, "progress_done": 0, "message": ""},
+            state_field="status",
         )
-        if not ours:
-            logger.info("Import job %s is %s: nothing to do for %s", job_id, job.status, phase)
-            return None
-        job.status = running
-        job.phase = phase
-        job.task_id = task_id or ""
-        job.started_at = timezone.now()
-        job.progress_done = 0
-        job.message = ""
-        job.save(
-            update_fields=[
-                "status",
-                "phase",
-                "task_id",
-                "started_at",
-                "progress_done",
-                "message",
-                "updated_at",
-            ]
-        )
-    return job
-
-
-class _ProgressWriter:
-    """The `progress(done, total)` callback given to run_import.
-
-    Writes at most every PROGRESS_SECONDS or PROGRESS_ROWS rows. While the import holds its
-    transaction open, the row is written through a second connection in autocommit, so the
-    page sees the progress before the import commits; the import itself never touches the
-    job row, so the two connections never wait for each other.
-    """
-
-    def __init__(self, job_id: int):
-        self.job_id = job_id
-        self.last_done = -1
-        self.last_time = 0.0
-        self._side = None
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if (
-            self.last_done >= 0
-            and done < total
-            and done - self.last_done < PROGRESS_ROWS
-            and now - self.last_time < PROGRESS_SECONDS
-        ):
-            return
-        self.last_done, self.last_time = done, now
-        try:
-            self._write(done, total)
-        except TRANSIENT_ERRORS:
-            # Progress is a courtesy: never let it break the import.
-            logger.warning("Could not record progress of import job %s", self.job_id)
-
-    def _write(self, done: int, total: int) -> None:
-        if not (connection.in_atomic_block and connection.vendor == "postgresql"):
-            ImportJob.objects.filter(pk=self.job_id).update(
-                progress_done=done, progress_total=total, updated_at=timezone.now()
-            )
-            return
-        if self._side is None:
-            self._side = connections.create_connection(connection.alias)
-        table = ImportJob._meta.db_table
-        with self._side.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET progress_done = %s, progress_total = %s, "  # noqa: S608
-                "updated_at = %s WHERE id = %s",
-                [done, total, timezone.now(), self.job_id],
-            )
-
-    def close(self) -> None:
-        if self._side is not None:
-            self._side.close()
-            self._side = None
 
 
 def _finish(job: ImportJob, **fields) -> None:
@@ -481,7 +398,7 @@ def importjob_validate(job_id: int, *, task_id: str = "") -> ImportJob | None:
     )
     if job is None:
         return None
-    progress = _ProgressWriter(job.pk)
+    progress = ProgressWriter(ImportJob, job.pk, seconds=PROGRESS_SECONDS, step=PROGRESS_ROWS)
     try:
         with translation.override(settings.LANGUAGE_CODE), job.file.open("rb") as fh:
             result = run_import(
@@ -533,7 +450,7 @@ def importjob_apply(job_id: int, *, task_id: str = "") -> ImportJob | None:
     )
     if job is None:
         return None
-    progress = _ProgressWriter(job.pk)
+    progress = ProgressWriter(ImportJob, job.pk, seconds=PROGRESS_SECONDS, step=PROGRESS_ROWS)
     try:
         with (
             translation.override(settings.LANGUAGE_CODE),

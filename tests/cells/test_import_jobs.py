@@ -17,6 +17,7 @@ from cells import jobs
 from cells.choices import Role
 from cells.models import ImportJob, ImportJobPhase, ImportJobStatus, Member, Organization
 from partybuild.celery import app as celery_app
+from partybuild.jobs import ProgressWriter
 from tests import factories
 
 MEMBERS_HEADER = "so_ly_lich,ho_ten,gioi_tinh,ngay_sinh,ma_chi_bo,ngay_vao_dang\n"
@@ -486,7 +487,9 @@ def test_importjob_progress_is_visible_while_the_write_transaction_is_open(tmp_p
     job = ImportJob.objects.create(
         kind="members", created_by=user, file="imports/x.csv", filename="x.csv"
     )
-    writer = jobs._ProgressWriter(job.pk)
+    writer = ProgressWriter(
+        ImportJob, job.pk, seconds=jobs.PROGRESS_SECONDS, step=jobs.PROGRESS_ROWS
+    )
     try:
         with transaction.atomic():
             writer(150, 1000)
