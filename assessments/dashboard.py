@@ -19,16 +19,17 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from cells.models import Organization
-from cells.selectors import _paths_visible_to
+from cells.selectors import organization_paths_visible_to
+from partybuild.spreadsheets import watermark_workbook, xlsx_append
 
 from . import indicators
 from .models import Indicator, IndicatorTarget
 
 TREND_SPAN = 10
-# Spreadsheet applications run text starting with these as formulas (CSV/formula injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 GROUPS = (
     "organizations",
     "cells",
@@ -126,7 +127,7 @@ def dashboard_scope(
     *, user, node: Organization, mapped: bool = False, include_proposals: bool = False
 ) -> indicators.Scope:
     """The counted scope for `user` (None: a command-line run, everything)."""
-    allowed = None if user is None else _paths_visible_to(user)
+    allowed = None if user is None else organization_paths_visible_to(user)
     return indicators.Scope(
         node=node, mapped=mapped, include_proposals=include_proposals, allowed_roots=allowed
     )
@@ -343,11 +344,6 @@ def counter_label(counter: str) -> str:
 def xlsx_bytes(*, title: str, header: list[str], rows: list[list], watermark: str) -> bytes:
     """A one-sheet workbook (openpyxl): every text cell neutralised (a unit or member named
     like a formula stays text) and `watermark` (who, when, which scope) on every printed page."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from partybuild.spreadsheets import watermark_workbook, xlsx_append
-
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31].replace("/", "-") or "Sheet"

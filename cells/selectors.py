@@ -12,7 +12,7 @@ from .models import Member, MemberEvent, Membership, Organization
 from .permissions import role_paths
 
 
-def _paths_visible_to(user) -> list[str] | None:
+def organization_paths_visible_to(user) -> list[str] | None:
     """Root paths of the user's subtrees, or None for "everything" (superusers)."""
     if getattr(user, "is_superuser", False):
         return None
@@ -37,7 +37,7 @@ def organizations_visible_to(*, user) -> QuerySet[Organization]:
     qs = Organization.objects.all()
     if not getattr(user, "is_authenticated", False):
         return qs.none()
-    paths = _paths_visible_to(user)
+    paths = organization_paths_visible_to(user)
     return qs if paths is None else qs.filter(_path_q(paths))
 
 
@@ -51,7 +51,7 @@ def organization_get(*, user, pk) -> Organization:
 
 def organization_roots_for(*, user) -> QuerySet[Organization]:
     """The top nodes of the user's visible tree (where the tree screen starts)."""
-    paths = _paths_visible_to(user)
+    paths = organization_paths_visible_to(user)
     if paths is None:
         return Organization.objects.get_root_nodes()
     return Organization.objects.filter(path__in=paths).order_by("path")
