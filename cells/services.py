@@ -100,7 +100,8 @@ def organization_update(
     return organization
 
 
-_MEMBER_FIELDS = [
+# The member record as services write it and audit it (the generator's COPY writes the same).
+MEMBER_RECORD_FIELDS = [
     "record_number",
     "full_name",
     "gender",
@@ -199,7 +200,7 @@ def member_create(*, actor, cell: Organization, audit: bool = True, **fields) ->
             action="member_create",
             instance=member,
             organization=cell,
-            changes={k: [None, v] for k, v in snapshot(member, _MEMBER_FIELDS).items()},
+            changes={k: [None, v] for k, v in snapshot(member, MEMBER_RECORD_FIELDS).items()},
         )
     return member
 
@@ -273,7 +274,7 @@ def _member_create_audit_entry(*, actor, member: Member, cell: Organization) -> 
         object_type=Member._meta.label_lower,
         object_id=str(member.pk),
         object_repr=str(member)[:255],
-        changes={k: [None, v] for k, v in snapshot(member, _MEMBER_FIELDS).items()},
+        changes={k: [None, v] for k, v in snapshot(member, MEMBER_RECORD_FIELDS).items()},
         remote_addr=context.remote_addr,
     )
 
@@ -374,12 +375,12 @@ def member_update(
     current = member_current_cell(member=member)
     if current is not None:
         _require_roster_rights(actor, current)
-    before = snapshot(member, _MEMBER_FIELDS)
+    before = snapshot(member, MEMBER_RECORD_FIELDS)
     for key, value in _clean_member_fields(fields).items():
         setattr(member, key, value)
     member.full_clean()
     member.save()
-    changes = diff(before, snapshot(member, _MEMBER_FIELDS))
+    changes = diff(before, snapshot(member, MEMBER_RECORD_FIELDS))
     if cell is not None and cell != current:
         member_transfer(actor=actor, member=member, cell=cell, on=datetime.date.today())
     if changes and audit:

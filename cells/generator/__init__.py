@@ -25,6 +25,7 @@ from ..models import (
     ResidentialUnit,
     Term,
 )
+from ..services import MEMBER_RECORD_FIELDS
 from ..vietnamese import collation_key
 from .plan import Org, Plan, build_plan
 from .ratings import (
@@ -226,25 +227,7 @@ def _write_structure(writer: BulkWriter, plan: Plan) -> None:
     next_member = writer.first_free_id(Member)
     for n, person in enumerate(plan.people):
         person.id = next_member + n
-    record = [
-        "record_number",
-        "full_name",
-        "gender",
-        "birth_date",
-        "birthplace",
-        "hometown",
-        "ethnicity",
-        "religion",
-        "occupation",
-        "general_education",
-        "professional_level",
-        "political_theory",
-        "admitted_on",
-        "ceremony_on",
-        "full_member_on",
-        "card_number",
-        "citizen_id",
-    ]
+    record = MEMBER_RECORD_FIELDS
     writer.write(
         Member,
         ["id", *record, "name_sort_key", "created_at", "updated_at"],
