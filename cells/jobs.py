@@ -31,7 +31,7 @@ from partybuild.jobs import TRANSIENT_ERRORS, ProgressWriter, job_claim, job_is_
 
 from .audit import audit_record
 from .choices import ImportJobPhase, ImportJobStatus, Role
-from .imports import ImportFileError, ImportKind, run_import
+from .imports import IMPORTERS, ImportFileError, ImportKind, run_import
 from .models import ImportJob, Organization
 from .permissions import EDITING_ROLES, active_assignments, can_edit_roster, roles_on
 from .selectors import organizations_visible_to
@@ -52,46 +52,11 @@ FINISHED_STATUSES = frozenset(
 PROGRESS_SECONDS = 0.5
 PROGRESS_ROWS = 100
 
-# Header rows of the downloadable templates (DOMAIN.md §8).
+# Header rows of the downloadable templates (DOMAIN.md §8): the columns each importer reads,
+# required ones first, so a template can never offer a column the importer refuses.
 TEMPLATE_COLUMNS: dict[str, list[str]] = {
-    ImportKind.ORGANIZATIONS: [
-        "ma",
-        "ten",
-        "loai",
-        "ma_cap_tren",
-        "co_so",
-        "ngay_thanh_lap",
-        "ngay_giai_the",
-        "ma_ke_thua",
-        "thon_to_dan_pho",
-    ],
-    ImportKind.MEMBERS: [
-        "so_ly_lich",
-        "ho_ten",
-        "gioi_tinh",
-        "ngay_sinh",
-        "ma_chi_bo",
-        "ngay_vao_dang",
-        "ngay_chinh_thuc",
-        "so_the_dang_vien",
-        "cccd",
-        "dan_toc",
-        "ton_giao",
-        "trinh_do_pho_thong",
-        "chuyen_mon",
-        "ly_luan_chinh_tri",
-        "chuc_vu_dang",
-        "chuc_vu_chinh_quyen",
-    ],
-    ImportKind.EVENTS: [
-        "so_ly_lich",
-        "loai",
-        "tu_ngay",
-        "den_ngay",
-        "hinh_thuc",
-        "tu_phat_hien_khac_phuc",
-        "ghi_chu",
-    ],
+    kind: [*importer.required_columns, *importer.optional_columns]
+    for kind, importer in IMPORTERS.items()
 }
 TEMPLATE_FILENAMES: dict[str, str] = {
     ImportKind.ORGANIZATIONS: "to_chuc_mau.csv",
