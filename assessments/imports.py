@@ -18,12 +18,17 @@ from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cells.audit import audit_record
-from cells.imports import ImportFileError, ImportResult, Progress, Row, RowError, read_table
-from cells.imports.base import Importer, ProgressCallback, duplicate_in_file, outside_scope
+from cells.imports import ImportResult, Progress, Row, RowError
+from cells.imports.base import (
+    Importer,
+    ImportRefused,
+    ProgressCallback,
+    duplicate_in_file,
+    outside_scope,
+    run_importer,
+)
 from cells.imports.members import RECORD_NUMBER, record_number_message
 from cells.models import Member, Organization
 from cells.selectors import members_of
@@ -67,14 +72,6 @@ def _level_labels(scheme: RatingScheme, *, organization: bool) -> str:
 def _reason_labels() -> str:
     fixed = [label for slug, label in rules.NOT_RATED_LABELS.items() if slug != "other"]
     return ", ".join([*fixed, "Khác: …"])
-
-
-class _ServiceRefusal(Exception):
-    """A service refused part of the file while writing: roll the whole import back."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__("; ".join(e.message for e in errors))
-        self.errors = errors
 
 
 class RatingImporter(Importer):
@@ -489,7 +486,7 @@ class RatingImporter(Importer):
             yield
         except services.RuleViolationError as exc:
             row_of = {r.member.pk: r.row for r in rows if r.member is not None}
-            raise _ServiceRefusal(
+            raise ImportRefused(
                 [
                     RowError(row_of.get(v.subject_id, row), column, v.message)
                     for v in exc.violations
@@ -498,12 +495,12 @@ class RatingImporter(Importer):
                 or [RowError(row, column, exc.message)]
             ) from exc
         except services.RatingError as exc:
-            raise _ServiceRefusal([RowError(row, column, exc.message)]) from exc
+            raise ImportRefused([RowError(row, column, exc.message)]) from exc
         except ValidationError as exc:
-            raise _ServiceRefusal([RowError(row, column, " ".join(exc.messages))]) from exc
+            raise ImportRefused([RowError(row, column, " ".join(exc.messages))]) from exc
         except PermissionDenied as exc:
             message = str(exc) or _("You may not change this unit.")
-            raise _ServiceRefusal([RowError(row, column, message)]) from exc
+            raise ImportRefused([RowError(row, column, message)]) from exc
 
     def write(self, progress: Progress) -> tuple[int, int]:
         created = updated = 0
@@ -561,10 +558,10 @@ class RatingImporter(Importer):
                         points=rating.points,
                     )
                     rounds[rating.grassroots.pk] = saved.round
-            except _ServiceRefusal as exc:
+            except ImportRefused as exc:
                 refused.extend(exc.errors)
         if refused:
-            raise _ServiceRefusal(refused)
+            raise ImportRefused(refused)
         for rating in (*self.member_rows, *self.organization_rows):
             if (
                 rating.member.pk in rated_members
@@ -594,44 +591,13 @@ def ratings_import(
     round keeps its editable state, so the deciding level still reviews and decides them.
     A dry run validates and writes in a transaction that is rolled back.
     """
-    result = ImportResult(kind=KIND, total_rows=0, created=0, updated=0, errors=[], dry_run=dry_run)
-    try:
-        table = read_table(file=file, filename=filename)
-    except ImportFileError as exc:
-        result.errors.append(RowError(0, "", exc.message))
-        return result
-    result.total_rows = len(table.rows)
-    tracker = Progress(progress, rows=len(table.rows))
-    result.errors = RatingImporter.header_errors(table)
-    if result.errors:
-        tracker.finish()
-        return result
-    importer = RatingImporter(
-        actor=actor, organization=organization, columns=table.columns, year=year
+    return run_importer(
+        RatingImporter,
+        file=file,
+        filename=filename,
+        actor=actor,
+        organization=organization,
+        dry_run=dry_run,
+        progress=progress,
+        options={"year": year},
     )
-    rows = [Row(number, values, importer.errors) for number, values in table.rows]
-    try:
-        with transaction.atomic():
-            importer.validate(rows, tracker)
-            if not importer.errors:
-                result.created, result.updated = importer.write(tracker)
-                audit_record(
-                    actor=actor,
-                    action=f"import_{KIND}",
-                    organization=organization,
-                    changes={
-                        "year": year,
-                        "created": result.created,
-                        "updated": result.updated,
-                        "rows": result.total_rows,
-                        "file": filename,
-                    },
-                )
-                if dry_run:
-                    transaction.set_rollback(True)
-    except _ServiceRefusal as exc:
-        importer.errors.extend(exc.errors)
-        result.created = result.updated = 0
-    result.errors = sorted(importer.errors, key=lambda e: (e.row, e.column))
-    tracker.finish()
-    return result

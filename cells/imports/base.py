@@ -61,12 +61,12 @@ class ImportResult:
         return not self.errors
 
 
-class _RowFailure(Exception):
-    """A service refused a row during the write phase: abort (and roll back) the import."""
+class ImportRefused(Exception):
+    """Services refused rows during the write phase: abort (and roll back) the import."""
 
-    def __init__(self, error: RowError):
-        super().__init__(error.message)
-        self.error = error
+    def __init__(self, errors: list[RowError]):
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
 
 
 class Progress:
@@ -214,10 +214,10 @@ class Importer:
         try:
             yield
         except ValidationError as exc:
-            raise _RowFailure(RowError(row, column, " ".join(exc.messages))) from exc
+            raise ImportRefused([RowError(row, column, " ".join(exc.messages))]) from exc
         except PermissionDenied as exc:
             message = str(exc) or _("You may not change this unit.")
-            raise _RowFailure(RowError(row, column, message)) from exc
+            raise ImportRefused([RowError(row, column, message)]) from exc
 
     @classmethod
     def header_errors(cls, table: Table) -> list[RowError]:
@@ -259,18 +259,44 @@ def run_import(
     dry_run: bool,
     progress: ProgressCallback | None = None,
 ) -> ImportResult:
-    """Validate a whole file, then write it all or nothing, with one summary audit row.
-
-    An unreadable file is reported as a single error on row 0 rather than raised, so a
-    background task always gets a result back. A dry run validates and writes inside a
-    transaction that is then rolled back: its counts are exactly those of a real run.
-    """
+    """Validate a whole file of a registered kind, then write it all or nothing."""
     try:
         importer_class = IMPORTERS[kind]
     except KeyError:
         raise ValueError(f"Unknown import kind {kind!r}") from None
     if importer_class.needs_organization and organization is None:
         raise ValueError(f"A {kind} import is scoped to an organization")
+    return run_importer(
+        importer_class,
+        file=file,
+        filename=filename,
+        actor=actor,
+        organization=organization,
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
+def run_importer(
+    importer_class: type[Importer],
+    *,
+    file: BinaryIO,
+    filename: str,
+    actor,
+    organization: Organization | None,
+    dry_run: bool,
+    progress: ProgressCallback | None = None,
+    options: dict | None = None,
+) -> ImportResult:
+    """Validate a whole file, then write it all or nothing, with one summary audit row.
+
+    `options` go to the importer's constructor and into the audit row (the ratings import's
+    year). An unreadable file is reported as a single error on row 0 rather than raised, so
+    a background task always gets a result back. A dry run validates and writes inside a
+    transaction that is then rolled back: its counts are exactly those of a real run.
+    """
+    options = options or {}
+    kind = importer_class.kind
     result = ImportResult(kind=kind, total_rows=0, created=0, updated=0, errors=[], dry_run=dry_run)
     try:
         table = read_table(file=file, filename=filename)
@@ -283,7 +309,9 @@ def run_import(
     if result.errors:
         tracker.finish()
         return result
-    importer = importer_class(actor=actor, organization=organization, columns=table.columns)
+    importer = importer_class(
+        actor=actor, organization=organization, columns=table.columns, **options
+    )
     rows = [Row(number, values, importer.errors) for number, values in table.rows]
     try:
         with transaction.atomic():
@@ -295,6 +323,7 @@ def run_import(
                     action=f"import_{kind}",
                     organization=organization,
                     changes={
+                        **options,
                         "created": result.created,
                         "updated": result.updated,
                         "rows": result.total_rows,
@@ -303,9 +332,10 @@ def run_import(
                 )
                 if dry_run:
                     transaction.set_rollback(True)
-    except _RowFailure as exc:
-        importer.errors.append(exc.error)
+    except ImportRefused as exc:
+        importer.errors.extend(exc.errors)
         result.created = result.updated = 0
+    # Stable by row: within a row the errors keep the order the checks found them.
     result.errors = sorted(importer.errors, key=lambda e: e.row)
     tracker.finish()
     return result
