@@ -23,7 +23,7 @@ from django.views.generic import TemplateView
 from assessments import permissions, rules, schemes, selectors, services
 from assessments.choices import EDITABLE_STATES
 from assessments.forms import NOT_RATED, RatingGridForm, field_name
-from assessments.year_services import rating_year_range
+from assessments.views.unit import UnitYearMixin
 from cells import selectors as cells_selectors
 from cells.audit import ACTION_LABELS, audit_export
 from cells.choices import CELL_TYPES
@@ -152,18 +152,11 @@ def _choice_label(bound_field) -> str:
     return str(dict(bound_field.field.choices).get(value, ""))
 
 
-class RatingGridMixin:
-    """Finds the unit (scoped), its grassroots organization and, where allowed, the round."""
+class RatingGridMixin(UnitYearMixin):
+    """The unit and year (UnitYearMixin), the cell that narrows the grid and the round."""
 
     def load_unit(self) -> None:
-        user = self.request.user
-        self.organization = cells_selectors.organization_get(user=user, pk=self.kwargs["org_pk"])
-        self.year = self.kwargs["year"]
-        if self.year not in rating_year_range():
-            raise Http404
-        self.grassroots = selectors.grassroots_for(self.organization)
-        if self.grassroots is None:
-            raise Http404
+        self.load_unit_year(self.kwargs["org_pk"])
         # Below the grassroots organization only a cell narrows the grid: any other node
         # (a sub-committee) shows the whole organization.
         self.cell = (
@@ -171,8 +164,6 @@ class RatingGridMixin:
             if self.organization.pk != self.grassroots.pk and self.organization.type in CELL_TYPES
             else None
         )
-        self.scheme = selectors.scheme_for(self.year)
-        self.can_enter = permissions.can_enter_ratings(user, self.grassroots)
 
     def load_round(self) -> None:
         """The round of the year: created on first visit by someone who may enter ratings;
@@ -307,9 +298,7 @@ class RatingGridMixin:
         return counters
 
     def page_context(self, **kwargs) -> dict:
-        ancestors = cells_selectors.organization_ancestors_visible(
-            user=self.request.user, organizations=[self.organization]
-        )[self.organization.pk]
+        ancestors = self.unit_ancestors()
         return {
             "organization": self.organization,
             "grassroots": self.grassroots,

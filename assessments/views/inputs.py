@@ -22,8 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from assessments import inputs, rules, schemes, selectors, services
 from assessments.choices import MeetingKind, TaskResult
-from assessments.permissions import can_enter_ratings
-from assessments.year_services import rating_year_range
+from assessments.views.unit import UnitYearMixin
 from cells import selectors as cells_selectors
 from cells.choices import CELL_TYPES
 
@@ -103,22 +102,13 @@ def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 # === Shared loading ============================================================================
-class InputsMixin:
-    """Finds the unit (scoped), its grassroots organization and whether inputs may change."""
+class InputsMixin(UnitYearMixin):
+    """The unit and year (UnitYearMixin) and whether its inputs may still change."""
 
     def load_unit(self, pk) -> None:
-        user = self.request.user
-        self.organization = cells_selectors.organization_get(user=user, pk=pk)
-        self.year = self.kwargs["year"]
-        if self.year not in rating_year_range():
-            raise Http404
-        self.grassroots = selectors.grassroots_for(self.organization)
-        if self.grassroots is None:
-            raise Http404
-        self.scheme = selectors.scheme_for(self.year)
-        self.can_enter = can_enter_ratings(user, self.grassroots)
+        self.load_unit_year(pk)
         self.editable, self.round = inputs.inputs_editable(
-            user=user, grassroots=self.grassroots, year=self.year
+            user=self.request.user, grassroots=self.grassroots, year=self.year
         )
 
     def require_entry(self) -> None:
@@ -126,9 +116,7 @@ class InputsMixin:
             raise PermissionDenied
 
     def base_context(self, **kwargs) -> dict:
-        ancestors = cells_selectors.organization_ancestors_visible(
-            user=self.request.user, organizations=[self.organization]
-        )[self.organization.pk]
+        ancestors = self.unit_ancestors()
         return {
             "organization": self.organization,
             "grassroots": self.grassroots,
