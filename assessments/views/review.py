@@ -5,6 +5,7 @@ selectors (out of scope = 404), each POST calls exactly one service with the req
 as `actor`, and the service's Vietnamese `RatingError` message is what the user reads.
 """
 
+import abc
 from collections import Counter
 
 from django import forms
@@ -301,7 +302,7 @@ class ReviewDetailView(TemplateView):
         return context
 
 
-class ReviewActionView(View):
+class ReviewActionView(abc.ABC, View):
     """A POST that moves a round on: check the form, call one service, redirect with a message.
 
     Out of scope is 404 (scoped fetch); in scope without the deciding role is 403; a
@@ -328,11 +329,13 @@ class ReviewActionView(View):
             messages.success(request, self.success_message() % {"name": round.organization.name})
         return redirect("assessments:review_detail", pk=round.pk)
 
+    @abc.abstractmethod
     def perform(self, *, actor, round, data) -> None:
-        raise NotImplementedError
+        """Call the one service of this action."""
 
+    @abc.abstractmethod
     def success_message(self) -> str:
-        raise NotImplementedError
+        """The message shown after the action, with %(name)s for the unit."""
 
 
 class ReviewReturnView(ReviewActionView):

@@ -6,6 +6,7 @@ through, leaves the database as it was. A kind of file is an `Importer` subclass
 under an `ImportKind` value; `run_import` drives all of them the same way.
 """
 
+import abc
 import datetime
 import re
 from collections.abc import Callable, Iterator
@@ -183,7 +184,7 @@ def outside_scope(code: str, organization: Organization) -> str:
     }
 
 
-class Importer:
+class Importer(abc.ABC):
     """One kind of interchange file. Subclasses parse rows in `validate`, then `write`.
 
     `validate` must not query per row: it prefetches what it compares against in bulk.
@@ -201,12 +202,13 @@ class Importer:
         self.columns = set(columns)
         self.errors: list[RowError] = []
 
+    @abc.abstractmethod
     def validate(self, rows: list[Row], progress: Progress) -> None:
-        raise NotImplementedError
+        """Check every row, appending to `self.errors`; plan the writes."""
 
+    @abc.abstractmethod
     def write(self, progress: Progress) -> tuple[int, int]:
         """Write what `validate` planned; return (created, updated)."""
-        raise NotImplementedError
 
     @contextmanager
     def refusal(self, row: int, column: str) -> Iterator[None]:
