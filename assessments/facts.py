@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from cells.choices import EventKind, PostKind
 from cells.models import Member, MemberEvent, Organization, Post
@@ -130,39 +130,23 @@ def _effective_level(proposed: str, decided: str) -> str | None:
     return (decided or proposed) or None
 
 
-def sub_units_of(*, organization: Organization, year: int) -> list[Organization]:
-    """Direct sub-units of an organization that exist on the period end (one query)."""
-    end = rules.default_period_end(year)
-    return list(
-        Organization.objects.get_children(organization)
-        .filter(
-            Q(established_on__isnull=True) | Q(established_on__lte=end),
-            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=end),
-        )
-        .order_by("name_sort_key")
-    )
-
-
-def leadership_disciplines(*, organization: Organization, year: int) -> list[rules.EventFact]:
-    """Disciplines in `year` of members holding a Party post in `organization` on that date."""
-    first, last = _year_bounds(year)
-    holds_post = Post.objects.filter(
-        Q(start__isnull=True) | Q(start__lte=OuterRef("start")),
-        Q(end__isnull=True) | Q(end__gte=OuterRef("start")),
-        member_id=OuterRef("member_id"),
-        organization=organization,
-        kind=PostKind.PARTY,
-    )
-    events = MemberEvent.objects.filter(
-        Exists(holds_post), kind=EventKind.DISCIPLINE, start__range=(first, last)
-    ).order_by("start", "id")
-    return [_event_fact(e) for e in events]
-
-
 def organization_facts_for(
     *, organization: Organization, year: int, points: Decimal | None = None
 ) -> rules.OrganizationFacts:
-    """OrganizationFacts of `year` for a cell or a grassroots organization (a few queries).
+    """OrganizationFacts of `year` for one cell or grassroots organization."""
+    return organizations_facts_for(
+        organizations=[organization], year=year, points={organization.pk: points}
+    )[organization.pk]
+
+
+def organizations_facts_for(
+    *,
+    organizations: Iterable[Organization],
+    year: int,
+    points: Mapping[int, Decimal | None] | None = None,
+) -> dict[int, rules.OrganizationFacts]:
+    """OrganizationFacts of `year` for several organizations at once, by id (five queries,
+    however many: deciding a round checks every cell of it).
 
     A đảng bộ (an organization with sub-units) is judged on its sub-units' ratings, a chi bộ
     on its members' ratings (O1); the decided level counts once there is one.
@@ -170,22 +154,77 @@ def organization_facts_for(
     Not recorded in the database yet, so passed as none: disciplines of a leadership
     collective and of sub-units as organizations (O3/O4 on those grounds cannot trigger).
     """
-    sub_units = sub_units_of(organization=organization, year=year)
-    if sub_units:
-        rows = OrganizationRating.objects.filter(year=year, organization__in=sub_units).values_list(
-            "proposed_level", "decided_level"
-        )
-    else:
-        rows = MemberRating.objects.filter(year=year, cell=organization).values_list(
-            "proposed_level", "decided_level"
-        )
-    return rules.OrganizationFacts(
-        organization_id=organization.pk,
-        year=year,
-        is_committee=bool(sub_units),
-        established_on=organization.established_on,
-        sub_levels=tuple(_effective_level(p, d) for p, d in rows),
-        leadership_disciplines=tuple(leadership_disciplines(organization=organization, year=year)),
-        sub_unit_count=len(sub_units),
-        points=points,
+    organizations = list(organizations)
+    points = points or {}
+    if not organizations:
+        return {}
+    first, last = _year_bounds(year)
+    by_path = {o.path: o for o in organizations}
+    children = Organization.objects.filter(
+        Q(established_on__isnull=True) | Q(established_on__lte=last),
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=last),
+        depth__in={o.depth + 1 for o in organizations},
+    ).filter(_path_prefixes(by_path))
+    sub_units: dict[int, list[int]] = defaultdict(list)
+    for child in children.only("id", "path", "depth"):
+        parent = by_path.get(child.path[: -Organization.steplen])
+        if parent is not None:
+            sub_units[parent.pk].append(child.pk)
+    child_parent = {c: parent for parent, cs in sub_units.items() for c in cs}
+    levels: dict[int, list[str | None]] = defaultdict(list)
+    for org_id, proposed, decided in OrganizationRating.objects.filter(
+        year=year, organization_id__in=child_parent
+    ).values_list("organization_id", "proposed_level", "decided_level"):
+        levels[child_parent[org_id]].append(_effective_level(proposed, decided))
+    cells = [o.pk for o in organizations if o.pk not in sub_units]
+    for cell_id, proposed, decided in MemberRating.objects.filter(
+        year=year, cell_id__in=cells
+    ).values_list("cell_id", "proposed_level", "decided_level"):
+        levels[cell_id].append(_effective_level(proposed, decided))
+    disciplines = _leadership_disciplines_by_organization(
+        organization_ids=[o.pk for o in organizations], first=first, last=last
     )
+    return {
+        o.pk: rules.OrganizationFacts(
+            organization_id=o.pk,
+            year=year,
+            is_committee=bool(sub_units.get(o.pk)),
+            established_on=o.established_on,
+            sub_levels=tuple(levels.get(o.pk, ())),
+            leadership_disciplines=tuple(disciplines.get(o.pk, ())),
+            sub_unit_count=len(sub_units.get(o.pk, ())),
+            points=points.get(o.pk),
+        )
+        for o in organizations
+    }
+
+
+def _path_prefixes(by_path: Mapping[str, Organization]) -> Q:
+    q = Q(pk__in=[])
+    for path in by_path:
+        q |= Q(path__startswith=path)
+    return q
+
+
+def _leadership_disciplines_by_organization(
+    *, organization_ids: list[int], first: datetime.date, last: datetime.date
+) -> dict[int, list[rules.EventFact]]:
+    """Disciplines between `first` and `last` of members holding a Party post in each
+    organization on the day of the discipline (two queries)."""
+    posts = defaultdict(list)
+    for post in Post.objects.filter(organization_id__in=organization_ids, kind=PostKind.PARTY).only(
+        "member_id", "organization_id", "start", "end"
+    ):
+        posts[post.member_id].append(post)
+    events = MemberEvent.objects.filter(
+        member_id__in=posts, kind=EventKind.DISCIPLINE, start__range=(first, last)
+    ).order_by("start", "id")
+    found: dict[int, list[rules.EventFact]] = defaultdict(list)
+    for event in events:
+        for post in posts[event.member_id]:
+            held = (post.start is None or post.start <= event.start) and (
+                post.end is None or post.end >= event.start
+            )
+            if held and event not in found[post.organization_id]:
+                found[post.organization_id].append(event)
+    return {org: [_event_fact(e) for e in evs] for org, evs in found.items()}

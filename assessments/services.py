@@ -23,7 +23,7 @@ from cells.vietnamese import nfc
 
 from . import rules, schemes
 from .choices import EDITABLE_STATES, RoundState
-from .facts import organization_facts_for
+from .facts import organization_facts_for, organizations_facts_for
 from .models import MemberRating, OrganizationRating, RatingRound, RatingYear
 from .permissions import can_decide_round, can_enter_ratings
 from .selectors import (
@@ -412,13 +412,17 @@ def round_return(*, actor, round: RatingRound, comment: str) -> RatingRound:  # 
 def _organization_rating_violations(
     locked: RatingRound, scheme: schemes.RatingScheme
 ) -> list[rules.Violation]:
-    """O1–O6 for every organization rating of the round (a few queries per cell)."""
+    """O1–O6 for every organization rating of the round (a fixed number of queries)."""
     found = []
     end = period_end(locked.year)
-    for rating in locked.organization_ratings.select_related("organization"):
-        facts = organization_facts_for(
-            organization=rating.organization, year=locked.year, points=rating.points
-        )
+    ratings = list(locked.organization_ratings.select_related("organization"))
+    facts_by_id = organizations_facts_for(
+        organizations=[r.organization for r in ratings],
+        year=locked.year,
+        points={r.organization_id: r.points for r in ratings},
+    )
+    for rating in ratings:
+        facts = facts_by_id[rating.organization_id]
         found.extend(
             rules.check_organization_rating(
                 scheme,
