@@ -55,6 +55,11 @@ def group_label(group: str) -> str:
     }.get(group, group)
 
 
+def link_counter(indicator: Indicator) -> str:
+    """The counter whose list is behind an indicator's number."""
+    return indicators.FORMULAS[indicator.formula].link_counter
+
+
 @dataclass
 class Card:
     """One indicator on the page: value, last year's, target and gap, and its list."""
@@ -70,7 +75,7 @@ class Card:
 
     @property
     def counter(self) -> str:
-        return indicators.FORMULAS[self.indicator.formula].link_counter
+        return link_counter(self.indicator)
 
     @property
     def delta(self) -> Decimal | None:
@@ -79,15 +84,16 @@ class Card:
         return self.value - self.previous
 
 
-@dataclass(frozen=True)
+@dataclass
 class TableCell:
     indicator: Indicator
     value: Decimal | None
     numerator: int
+    href: str = ""  # the list behind the number, set by the view
 
     @property
     def counter(self) -> str:
-        return indicators.FORMULAS[self.indicator.formula].link_counter
+        return link_counter(self.indicator)
 
 
 def _cell(results: indicators.Results, indicator: Indicator, year: int, bucket=None) -> TableCell:

@@ -4,9 +4,19 @@
 
 Server time of the whole page (URL resolution, middleware, every indicator, the children
 table, template rendering) through Django's test client as a superuser, for the generated
-province and for its largest commune-level unit. Floors from the same run: an empty Django
-view (request overhead) and the raw SQL that produces the page's core numbers for the same
-subtree and year (member and organization ratings per level, grouped by child unit).
+province and for its largest commune-level unit, with and without the merge mapping.
+
+Floors and references from the same run:
+- floor: the raw SQL that reads the page's numbers — the per-unit tallies summed per child for
+  the two years on the page, plus the two small families counted live — sent through a bare
+  cursor, no Django model code, no Python roll-up;
+- reference: counting the same numbers live from the source tables (the grouped SQL the page
+  used before the tallies, and still uses for years the tallies do not cover);
+- freshness: the page right after a change has marked units (a decided round of the largest
+  commune re-written), which recomputes those units' tallies inside the request;
+- the empty request (`/healthz`): Django's own overhead.
+
+Run `python manage.py indicator_tallies rebuild` once after generating the province.
 """
 
 from __future__ import annotations
@@ -14,37 +24,32 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from _common import query_count, report, setup_django, timed
+from _common import Rollback, ms, query_count, report, setup_django, timed
 
 setup_django()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
+from assessments.indicators import Scope, grouped, tally  # noqa: E402
+from assessments.models import TALLY_COUNTERS, MemberRating, RatingRound, tally_column  # noqa: E402
 from cells.choices import COMMUNE_LEVEL_TYPES  # noqa: E402
 from cells.models import Organization  # noqa: E402
 
-RAW_SQL = """
-WITH kids AS (
-    SELECT id, path FROM cells_organization WHERE path LIKE %(path)s AND depth = %(depth)s + 1
-)
-SELECT k.id, r.decided_level, count(*)
-FROM assessments_memberrating r
-JOIN assessments_ratinground rr ON rr.id = r.round_id
-JOIN cells_organization c ON c.id = r.cell_id
-JOIN kids k ON c.path LIKE k.path || '%%'
-WHERE r.year = %(year)s AND rr.state IN ('decided', 'published')
-GROUP BY k.id, r.decided_level
-UNION ALL
-SELECT k.id, o.decided_level, count(*)
-FROM assessments_organizationrating o
-JOIN assessments_ratinground rr ON rr.id = o.round_id
-JOIN cells_organization g ON g.id = o.organization_id
-JOIN kids k ON g.path LIKE k.path || '%%'
-WHERE o.year = %(year)s AND rr.state IN ('decided', 'published')
-GROUP BY k.id, o.decided_level
+# Written out, not generated from the app's code: the floor is what PostgreSQL must do.
+FLOOR_SQL = """
+SELECT t.year, substring(c.path, 1, %(child_len)s), max(t.last_change), {sums}
+FROM assessments_indicatortally t JOIN cells_organization c ON c.id = t.organization_id
+WHERE t.year = ANY(%(years)s) AND NOT t.with_proposals AND c.path LIKE %(path)s
+GROUP BY 1, 2
+""".format(sums=", ".join(f"sum(t.{tally_column(c)})" for c in TALLY_COUNTERS))
+HAMLETS_SQL = """
+SELECT u.commune_id, u.cell_id IS NULL, count(*) FROM cells_residentialunit u
+JOIN cells_organization c ON c.id = u.commune_id WHERE c.path LIKE %(path)s GROUP BY 1, 2
 """
 
 
@@ -64,6 +69,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
 
+    if not tally.covers([args.year - 1, args.year]):
+        raise SystemExit("Tallies not built: run `manage.py indicator_tallies rebuild` first.")
     province = Organization.objects.get(code=args.code)
     communes = Organization.objects.filter(
         path__startswith=province.path, type__in=COMMUNE_LEVEL_TYPES, dissolved_on__isnull=True
@@ -71,31 +78,72 @@ def main() -> None:
     commune = max(communes, key=lambda c: c.numchild)
     client = client_for_superuser()
     empty = timed(lambda: client.get("/healthz"), repeat=args.repeat * 3)
+    print(f"empty request (/healthz): median {ms(statistics.median(empty))}")
 
     for label, node in (("province", province), ("commune", commune)):
         url = reverse("assessments:dashboard_detail", kwargs={"org_pk": node.pk, "year": args.year})
+        years = [args.year - 1, args.year]
 
-        def page(url=url):
-            response = client.get(url)
+        def page(url=url, query=""):
+            response = client.get(url + query)
             assert response.status_code == 200, response.status_code
 
-        def raw(node=node):
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    RAW_SQL, {"path": node.path + "%", "depth": node.depth, "year": args.year}
-                )
+        def floor(node=node, years=years):
+            params = {
+                "path": node.path + "%",
+                "child_len": len(node.path) + Organization.steplen,
+                "years": years,
+            }
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute(FLOOR_SQL, params)
                 cursor.fetchall()
+                cursor.execute(HAMLETS_SQL, params)
+                cursor.fetchall()
+
+        def live(node=node, years=years):
+            grouped.facts_for(Scope(node=node), years)
 
         queries = query_count(page)
         times = timed(page, repeat=args.repeat)
-        floor = timed(raw, repeat=args.repeat)
         print(f"\n{label}: {node.code} «{node.name}», {args.year}, {queries} queries")
-        report(f"dashboard page ({label})", times, floor, "raw SQL, same core numbers")
+        report(
+            f"dashboard page ({label})",
+            times,
+            timed(floor, repeat=args.repeat),
+            "raw SQL reading the same numbers",
+        )
         ratio = statistics.median(times) / statistics.median(empty)
         print(
             f"  {'floor: empty request (/healthz)':42} median "
-            f"{statistics.median(empty) * 1000:9.1f} ms  ratio {ratio:6.1f}×"
+            f"{ms(statistics.median(empty))}  ratio {ratio:6.1f}×"
         )
+        report(
+            f"dashboard page, mapped ({label})",
+            timed(lambda: page(query="?anh_xa=1"), repeat=args.repeat),
+        )
+        report(f"reference: live counting ({label})", timed(live, repeat=3, warmup=0))
+
+    # Freshness: a change marks one round's cells; the next page recomputes them.
+    largest = (
+        RatingRound.objects.filter(year=args.year, organization__path__startswith=province.path)
+        .annotate(n=Count("member_ratings"))
+        .order_by("-n")
+        .first()
+    )
+    round_cells = MemberRating.objects.filter(round=largest)
+    marked = round_cells.values("cell").distinct().count()
+    url = reverse("assessments:dashboard_detail", kwargs={"org_pk": province.pk, "year": args.year})
+    times = []
+    for _ in range(args.repeat):
+        try:
+            with transaction.atomic():
+                round_cells.update(updated_at=timezone.now())
+                times.append(timed(lambda: client.get(url), repeat=1, warmup=0)[0])
+                raise Rollback
+        except Rollback:
+            pass
+    report(f"province page after a write ({marked} cells marked)", times)
 
 
 if __name__ == "__main__":

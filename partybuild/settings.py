@@ -209,6 +209,11 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Dashboard ------------------------------------------------------------------
+# First year whose indicators are read from the per-unit tallies (earlier years are counted
+# live: correct, slower). The last is always next year (assessments.indicators.tally).
+INDICATOR_TALLY_FIRST_YEAR = env.int("INDICATOR_TALLY_FIRST_YEAR", default=2015)
+
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from assessments import deadlines
+from assessments.indicators import tally
 from partybuild import housekeeping
 
 logger = logging.getLogger(__name__)
@@ -39,3 +40,13 @@ def rating_entry_remind() -> dict:
 def generated_files_cleanup() -> int:
     """Delete expired report files and abandoned uploads under MEDIA_ROOT."""
     return len(housekeeping.generated_files_delete_expired().deleted)
+
+
+@shared_task(name="partybuild.indicator_tallies_rebuild", **PERIODIC, time_limit=30 * 60)
+def indicator_tallies_rebuild() -> bool:
+    """Rebuild the dashboard's tallies when their window moved (New Year) or they were never
+    built (a fresh database); otherwise nothing: changes keep them fresh as they happen."""
+    rebuilt = tally.tallies_rebuild_if_stale()
+    if rebuilt:
+        logger.info("Dashboard tallies rebuilt: %s", tally.status())
+    return rebuilt

@@ -1,4 +1,5 @@
-"""The periodic jobs behind Celery beat: deadline reminders, entry closure, file cleanup."""
+"""The periodic jobs behind Celery beat: deadline reminders, entry closure, file cleanup,
+the dashboard tallies."""
 
 import datetime
 import os
@@ -8,10 +9,12 @@ import pytest
 from django.utils import timezone
 
 from assessments import deadlines, schemes
-from assessments.models import RatingRound, RatingYear
+from assessments.indicators import tally
+from assessments.models import IndicatorTallyWindow, RatingRound, RatingYear
 from cells.choices import ImportJobStatus, Role
 from cells.models import AuditEntry, ImportJob
 from partybuild.housekeeping import generated_files_delete_expired
+from partybuild.tasks import indicator_tallies_rebuild
 from tests import factories
 
 
@@ -127,3 +130,13 @@ def test_generated_files_delete_expired_by_age_keeps_pending_imports(db, setting
     remaining = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*"))
     assert remaining == ["imports/pending.csv", "other/ancient.bin", "reports/new.pdf"]
     assert not (tmp_path / "reports" / "2025").exists()
+
+
+def test_indicator_tallies_job_builds_once_then_waits_for_the_new_year(province):
+    """The nightly job builds the dashboard's tallies on a database that has none, then does
+    nothing until the window's year changes (the marks keep the tallies fresh meanwhile)."""
+    assert indicator_tallies_rebuild.apply().get() is True
+    built = IndicatorTallyWindow.objects.get()
+    assert built.last_year == timezone.localdate().year + 1
+    assert indicator_tallies_rebuild.apply().get() is False
+    assert tally.status()["marked_units"] == 0

@@ -9,6 +9,8 @@ Public API:
   behind a number.
 - `ensure_indicator_catalogue()`: the indicator rows (idempotent; seed and migration call it).
 
+Counts come from per-unit tallies kept fresh by database triggers (`tally`) when they cover
+the years asked, else from grouped SQL (`grouped`), else from the per-item families (SQLite).
 The rule for which level counts is in `families` (decided rounds only, unless proposals are
 included); the arithmetic in `catalogue.FORMULAS`; the tree and merge mapping in `scope`.
 """
@@ -20,12 +22,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from cells.models import Member, Organization, ResidentialUnit
 
-from . import families, grouped
+from . import families, grouped, tally
 from .catalogue import CATALOGUE, FORMULAS, Formula, ensure_indicator_catalogue
 from .scope import SELF, OrgInfo, Scope, year_end
 
@@ -40,6 +43,7 @@ __all__ = [
     "compute",
     "drill",
     "ensure_indicator_catalogue",
+    "tally",
     "year_end",
 ]
 
@@ -53,15 +57,19 @@ class Results:
     counts: dict[tuple[int, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
     as_of: datetime.datetime | None = None
 
+    _totals: dict[int, Counter] = field(default_factory=dict, repr=False)
+
     def counters(self, year: int, bucket: str | None = None) -> Counter:
         """The counters of one child (bucket) or, with None, of the whole node."""
         if bucket is not None:
             return self.counts.get((year, bucket), Counter())
-        total: Counter = Counter()
-        for (y, _b), found in self.counts.items():
-            if y == year:
-                total.update(found)
-        return total
+        if year not in self._totals:  # asked once per indicator: add the children up once
+            total: Counter = Counter()
+            for (y, _b), found in self.counts.items():
+                if y == year:
+                    total.update(found)
+            self._totals[year] = total
+        return self._totals[year]
 
     def value(self, formula: str, year: int, bucket: str | None = None) -> Decimal | None:
         return FORMULAS[formula].value(self.counters(year, bucket))
@@ -78,15 +86,26 @@ def compute(*, scope: Scope, years: list[int]) -> Results:
     years = sorted(set(years))
     results = Results(scope=scope, years=years)
     moments = []
-    for found in grouped.facts_for(scope, years):
+    for found in _facts(scope, years):
         moments.append(found.as_of)
         for fact in found.facts:
-            bucket = scope.bucket(fact.path)
+            bucket = fact.path if found.bucketed else scope.bucket(fact.path)
             if bucket is not None and fact.year in years:
                 results.counts[(fact.year, bucket)][fact.counter] += fact.n
     known = [m for m in moments if m is not None]
     results.as_of = max(known) if known else timezone.now()
     return results
+
+
+def _facts(scope: Scope, years: list[int]) -> list[families.FamilyResult]:
+    """Where the counts come from: the tallies when they cover the years (PostgreSQL, built),
+    else grouped SQL (PostgreSQL), else the per-item families (the SQLite demo). All three
+    apply the same rules; tests check that they agree."""
+    if tally.covers(years):
+        return tally.compute_facts(scope, years)
+    if connection.vendor == "postgresql":
+        return grouped.facts_for(scope, years)
+    return families.facts_for(scope, years)
 
 
 def drill(

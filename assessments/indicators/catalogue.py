@@ -58,7 +58,6 @@ def _levels(prefix: str) -> dict[str, Formula]:
         f"{prefix}_weak_pct": Formula((f"{prefix}.r0",), rated),
         f"{prefix}_good_or_better_pct": Formula((f"{prefix}.r3", f"{prefix}.r2"), rated),
         f"{prefix}_weak": Formula((f"{prefix}.r0",)),
-        f"{prefix}_weak_consecutive": Formula((f"{prefix}.weak2",)),
         f"{prefix}_not_rated": Formula((f"{prefix}.not_rated",)),
         f"{prefix}_pending": Formula((f"{prefix}.pending",)),
     }
@@ -68,6 +67,9 @@ FORMULAS: dict[str, Formula] = {
     **_levels("gro"),
     **_levels("cell"),
     **_levels("mem"),
+    # Organizations only: a member's consecutive years are not an indicator of DOMAIN §6.
+    "gro_weak_consecutive": Formula(("gro.weak2",)),
+    "cell_weak_consecutive": Formula(("cell.weak2",)),
     "gro_exemplary_pct": Formula(("gro.exemplary",), ("gro.r3",)),
     "mem_excellent_to_good_pct": Formula(("mem.r3",), ("mem.r2",)),
     "members": Formula(("mc.end",)),

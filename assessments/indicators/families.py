@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
@@ -81,6 +81,14 @@ class Fact:
 class FamilyResult:
     facts: list[Fact]
     as_of: datetime.datetime | None = None
+    bucketed: bool = False  # True: each fact's path is already its bucket (the tallies)
+    # The latest change per (year, path) where a family knows it (the ratings): the tallies
+    # keep it per unit for the page's "as of".
+    changed: dict[tuple[int, str], datetime.datetime] = field(default_factory=dict)
+
+    def note_change(self, year: int, path: str, moment: datetime.datetime | None) -> None:
+        self.as_of = _latest(self.as_of, moment)
+        self.changed[(year, path)] = _latest(self.changed.get((year, path)), moment)
 
 
 def _latest(*moments) -> datetime.datetime | None:
@@ -352,11 +360,17 @@ def cadres(scope: Scope, years: list[int]) -> FamilyResult:
             "member__political_theory",
         )
     )
+    # A hamlet head anywhere counts (a fact about the person, not about the scope).
+    head_posts = list(
+        Post.objects.filter(is_hamlet_head=True, member_id__in={p[0] for p in posts})
+        .filter(Q(start__isnull=True) | Q(start__lte=last), Q(end__isnull=True) | Q(end__gte=first))
+        .values_list("member_id", "start", "end")
+    )
     facts = []
     for year in years:
         day = year_end(year)
         held = [p for p in posts if (p[4] is None or p[4] <= day) and (p[5] is None or p[5] >= day)]
-        heads = {p[0] for p in held if p[3]}
+        heads = {m for m, s, e in head_posts if (s is None or s <= day) and (e is None or e >= day)}
         seen = set()
         for member_id, kind, title, is_head, _s, _e, org_id, professional, theory in held:
             info = scope.by_id.get(org_id)

@@ -24,6 +24,7 @@ from cells.models import Member, Membership, Organization, Post, ResidentialUnit
 from .. import schemes
 from ..choices import MeetingKind
 from ..models import (
+    CADRE_COUNTERS,
     CellMeeting,
     MemberRating,
     NewRuralRecognition,
@@ -54,13 +55,22 @@ ORG = Organization._meta.db_table
 WEAK_SLUGS = [s for s, r in RANK_OF_SLUG.items() if r == schemes.Rank.NOT_COMPLETE]
 
 
-def _where(scope: Scope, column: str) -> tuple[str, list]:
-    """SQL for rows whose organization path `column` lies in the scope's subtrees."""
+def scope_where(scope: Scope, column: str) -> tuple[str, list]:
+    """SQL for rows whose organization path `column` lies in the scope's subtrees (or, for a
+    tally refresh, is one of the scope's `exact_paths`)."""
+    exact = getattr(scope, "exact_paths", None)
+    if exact is not None:
+        return f"{column} = ANY(%s)", [list(exact)]
     if not scope.roots:
         return "FALSE", []
     return "(" + " OR ".join(f"{column} LIKE %s" for _ in scope.roots) + ")", [
-        r.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for r in scope.roots
+        like_prefix(r) for r in scope.roots
     ]
+
+
+def like_prefix(path: str) -> str:
+    """A LIKE pattern for paths starting with `path` (its wildcards escaped)."""
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _key(scope: Scope, column: str) -> str:
@@ -84,7 +94,7 @@ def _rows(sql: str, params: list) -> list[tuple]:
 # --- organizations ---------------------------------------------------------------------------
 def organization_ratings(scope: Scope, years: list[int]) -> FamilyResult:
     """`families.organization_ratings`, grouped; the previous year is joined for `*.weak2`."""
-    where, where_params = _where(scope, "c.path")
+    where, where_params = scope_where(scope, "c.path")
     level, level_params = _level(scope, "rr.state", "o.decided_level", "o.proposed_level")
     sql = f"""
         WITH r AS (
@@ -113,26 +123,26 @@ def organization_ratings(scope: Scope, years: list[int]) -> FamilyResult:
         years,
         OrganizationType.CELL,
     ]
-    facts, as_of = [], None
+    result = FamilyResult([])
     for year, key, grassroots, is_cell, level_, reason, exemplary, weak2, n, last in _rows(
         sql, params
     ):
         prefix = "gro" if grassroots else "cell" if is_cell else None
         if prefix is None:
             continue
-        as_of = _latest(as_of, last)
+        result.note_change(year, key, last)
         counters = [f"{prefix}.total", *level_counters(prefix, level_, reason)]
         if f"{prefix}.r3" in counters and exemplary:
             counters.append(f"{prefix}.exemplary")
         if weak2:
             counters.append(f"{prefix}.weak2")
-        facts += [Fact(year, key, c, n) for c in counters]
-    return FamilyResult(facts, as_of)
+        result.facts += [Fact(year, key, c, n) for c in counters]
+    return result
 
 
 def organizations_existing(scope: Scope, years: list[int]) -> FamilyResult:
     """`families.organizations_existing`: units existing on 31/12, counted per year in SQL."""
-    where, where_params = _where(scope, "c.path")
+    where, where_params = scope_where(scope, "c.path")
     columns, params = [], []
     kinds = (
         ("exist.gro", "c.is_grassroots", []),
@@ -163,7 +173,7 @@ def organizations_existing(scope: Scope, years: list[int]) -> FamilyResult:
 # --- members ---------------------------------------------------------------------------------
 def member_ratings(scope: Scope, years: list[int]) -> FamilyResult:
     """`families.member_ratings`: grouped by cell first (index-only), then by child."""
-    where, where_params = _where(scope, "c.path")
+    where, where_params = scope_where(scope, "c.path")
     level, level_params = _level(scope, "rr.state", "g.decided_level", "g.proposed_level")
     proposed = "proposed_level" if scope.include_proposals else "''"
     sql = f"""
@@ -181,19 +191,19 @@ def member_ratings(scope: Scope, years: list[int]) -> FamilyResult:
         WHERE {where}
         GROUP BY 1, 2, 3, 4
     """  # noqa: S608 - only table names and literals from code; values are parameters
-    facts, as_of = [], None
+    result = FamilyResult([])
     for year, key, level_, reason, n, last in _rows(
         sql, [*level_params, years, *where_params, *where_params]
     ):
-        as_of = _latest(as_of, last)
+        result.note_change(year, key, last)
         for counter in ["mem.total", *level_counters("mem", level_, reason)]:
-            facts.append(Fact(year, key, counter, n))
-    return FamilyResult(facts, as_of)
+            result.facts.append(Fact(year, key, counter, n))
+    return result
 
 
 def member_counts(scope: Scope, years: list[int]) -> FamilyResult:
     """`families.member_counts`: distinct members on 31/12 of each year and the one before."""
-    where, where_params = _where(scope, "c.path")
+    where, where_params = scope_where(scope, "c.path")
     days = sorted({year_end(y) for y in years} | {year_end(y - 1) for y in years})
     columns = ", ".join(
         'count(DISTINCT m.member_id) FILTER (WHERE m.start <= %s AND (m."end" IS NULL OR '
@@ -218,7 +228,7 @@ def member_counts(scope: Scope, years: list[int]) -> FamilyResult:
 
 def admissions(scope: Scope, years: list[int]) -> FamilyResult:
     """`families.admissions` over a date range (indexed) rather than an extracted year."""
-    where, where_params = _where(scope, "c.path")
+    where, where_params = scope_where(scope, "c.path")
     sql = f"""
         SELECT DISTINCT ON (m.id) m.id, {_key(scope, "c.path")}, m.admitted_on, m.gender,
                m.birth_date, m.ethnicity, m.religion, m.updated_at
@@ -253,8 +263,8 @@ def admissions(scope: Scope, years: list[int]) -> FamilyResult:
 # --- residential units -----------------------------------------------------------------------
 def residential_units(scope: Scope, years: list[int]) -> FamilyResult:
     """`families.residential_units`: coverage classes counted per commune in SQL."""
-    commune_where, commune_params = _where(scope, "co.path")
-    cell_where, cell_params = _where(scope, "ce.path")
+    commune_where, commune_params = scope_where(scope, "co.path")
+    cell_where, cell_params = scope_where(scope, "ce.path")
     unit = ResidentialUnit._meta.db_table
     sql = f"""
         SELECT {_key(scope, "COALESCE(co.path, ce.path)")},
@@ -280,7 +290,7 @@ def residential_units(scope: Scope, years: list[int]) -> FamilyResult:
 def cadres(scope: Scope, years: list[int]) -> FamilyResult:
     """`families.cadres`: one row per post held on each 31/12, deduplicated per member, unit
     and kind, counted per child in SQL."""
-    where, where_params = _where(scope, "c.path")
+    where, where_params = scope_where(scope, "c.path")
     sql = f"""
         WITH d AS (SELECT * FROM unnest(%s::int[], %s::date[]) AS d(year, day)),
         held AS (
@@ -300,8 +310,8 @@ def cadres(scope: Scope, years: list[int]) -> FamilyResult:
             FROM {Post._meta.db_table} p
             JOIN d ON (p.start IS NULL OR p.start <= d.day)
                 AND (p."end" IS NULL OR p."end" >= d.day)
-            JOIN {ORG} c ON c.id = p.organization_id
-            WHERE p.is_hamlet_head AND {where}
+            -- a hamlet head anywhere: being one is a fact about the person, not the scope
+            WHERE p.is_hamlet_head AND p.member_id IN (SELECT member_id FROM held)
         ),
         sorted AS (
             SELECT held.*, heads.member_id IS NOT NULL AS head,
@@ -334,7 +344,6 @@ def cadres(scope: Scope, years: list[int]) -> FamilyResult:
         list(CELL_TYPES),
         SECRETARY_TITLE_PREFIX + "%",
         *where_params,
-        *where_params,
         PostKind.PARTY,
         PostKind.GOVERNMENT,
         PostKind.PARTY,
@@ -342,25 +351,16 @@ def cadres(scope: Scope, years: list[int]) -> FamilyResult:
         list(INTERMEDIATE_PROFESSIONAL),
         list(INTERMEDIATE_THEORY),
     ]
-    names = (
-        "cad.committee",
-        "cad.committee_degree",
-        "cad.official",
-        "cad.official_professional",
-        "cad.official_theory",
-        "cad.secretary",
-        "cad.secretary_head",
-    )
     facts = []
     for year, key, *counts in _rows(sql, params):
-        facts += [Fact(year, key, c, n) for c, n in zip(names, counts, strict=True) if n]
+        facts += [Fact(year, key, c, n) for c, n in zip(CADRE_COUNTERS, counts, strict=True) if n]
     return FamilyResult(facts)
 
 
 # --- cell meetings ---------------------------------------------------------------------------
 def cell_meetings(scope: Scope, years: list[int]) -> FamilyResult:
     """`families.cell_meetings` over a date range: grouped per cell, then per child."""
-    where, where_params = _where(scope, "c.path")
+    where, where_params = scope_where(scope, "c.path")
     sql = f"""
         SELECT g.y, {_key(scope, "c.path")},
                coalesce(sum(g.n) FILTER (WHERE g.kind = %s), 0)::int,
@@ -397,7 +397,7 @@ def cell_meetings(scope: Scope, years: list[int]) -> FamilyResult:
 # --- new-rural communes ----------------------------------------------------------------------
 def new_rural(scope: Scope, years: list[int]) -> FamilyResult:
     """`families.new_rural`: a commune's first recognition year, with its dates (few rows)."""
-    where, where_params = _where(scope, "c.path")
+    where, where_params = scope_where(scope, "c.path")
     sql = f"""
         SELECT c.path, c.established_on, c.dissolved_on, min(n.year), max(n.updated_at)
         FROM {NewRuralRecognition._meta.db_table} n JOIN {ORG} c ON c.id = n.commune_id

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from assessments.demo import seed_ratings
 from assessments.indicators import ensure_indicator_catalogue
+from assessments.indicators.tally import tallies_rebuild_if_stale
 from cells import demo
 from cells.models import Organization
 
@@ -60,6 +61,8 @@ class Command(BaseCommand):
         rated = seed_ratings(root=province, stdout=self.stdout)
         # Demo targets and the 2017 baselines of DOMAIN §6 for the dashboard.
         ensure_indicator_catalogue(targets_for=province)
+        # The dashboard's tallies (PostgreSQL): built once; later changes mark their units.
+        tallies_rebuild_if_stale()
         if rated:
             self.stdout.write(f"Đã tạo {rated} kết quả xếp loại đảng viên (2016–2025).")
         self.stdout.write("")
