@@ -564,7 +564,7 @@ class IndicatorTally(models.Model):
     trigger has marked the unit changed (`IndicatorTallyDirty`). Summing a province's ≈ 28,000
     units is then ~50 ms instead of counting ≈ 2 million source rows on every page view.
     `with_proposals`: the row counts undecided rounds with their proposed levels (the
-    dashboard's proposals switch); the other row holds the official figures.
+    dashboard's proposals switch), written only where that differs from the official row.
     """
 
     organization = models.ForeignKey(
@@ -572,6 +572,9 @@ class IndicatorTally(models.Model):
     )
     year = models.PositiveSmallIntegerField()
     with_proposals = models.BooleanField()
+    # On an official row: a `with_proposals` twin exists (the unit had undecided proposals
+    # that year). Without one the official row serves both bases: half the rows.
+    has_twin = models.BooleanField(default=False)
     last_change = models.DateTimeField(null=True)
 
     class Meta:

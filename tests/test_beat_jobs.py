@@ -13,8 +13,9 @@ from assessments.indicators import tally
 from assessments.models import IndicatorTallyWindow, RatingRound, RatingYear
 from cells.choices import ImportJobStatus, Role
 from cells.models import AuditEntry, ImportJob
+from partybuild.celery import app
 from partybuild.housekeeping import generated_files_delete_expired
-from partybuild.tasks import indicator_tallies_rebuild
+from partybuild.tasks import indicator_tallies_rebuild, indicator_tallies_refresh
 from tests import factories
 
 
@@ -140,3 +141,22 @@ def test_indicator_tallies_job_builds_once_then_waits_for_the_new_year(province)
     assert built.last_year == timezone.localdate().year + 1
     assert indicator_tallies_rebuild.apply().get() is False
     assert tally.status()["marked_units"] == 0
+
+
+def test_indicator_tallies_refresh_job_recomputes_marked_units(province):
+    """The minute job recomputes units changed since the last run, so the next reader has
+    nothing left to do; with no tallies built it does nothing."""
+    factories.member(province.old_cell, "Trần Thị Mai")
+    assert indicator_tallies_refresh.apply().get() == 0  # never built: nothing to keep
+    tally.tallies_rebuild()
+    factories.member(province.old_cell, "Lê Văn Nam")
+    assert tally.status()["marked_units"] == 1
+    assert indicator_tallies_refresh.apply().get() == 1
+    assert tally.status()["marked_units"] == 0
+
+
+def test_every_scheduled_job_is_a_registered_task():
+    """A typo in the beat schedule would send a task no worker knows: each name resolves."""
+    app.loader.import_default_modules()
+    missing = [e["task"] for e in app.conf.beat_schedule.values() if e["task"] not in app.tasks]
+    assert missing == []

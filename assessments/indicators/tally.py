@@ -14,6 +14,8 @@ Exact and live, with no nightly batch:
 - The tallies cover the years of `IndicatorTallyWindow`; other years, a database that was
   never rebuilt, and SQLite (the demo) are counted live. `tallies_rebuild` (command
   `indicator_tallies rebuild`, the daily beat job when the window moves) recomputes everything.
+- A beat job recomputes the marked units every minute, so a reader seldom pays for it; the
+  read-time recomputation is what makes the figures exact, the job only moves the cost.
 
 Concurrency: refreshers serialise on an advisory lock and claim the marks with DELETE …
 RETURNING, so two readers never compute the same unit at once; a mark written by a transaction
@@ -133,17 +135,19 @@ def _write(ids: list[int] | None, paths: dict[str, int], years: list[int]) -> in
         else:
             cursor.execute(f"DELETE FROM {TALLY} WHERE organization_id = ANY(%s)", [ids])  # noqa: S608
         statement = (
-            f"COPY {TALLY} (organization_id, year, with_proposals, last_change, "
+            f"COPY {TALLY} (organization_id, year, with_proposals, has_twin, last_change, "
             f"{', '.join(COLUMNS)}) FROM STDIN"
         )
         written = 0
         with cursor.cursor.copy(statement) as copy:
             for (path, year, basis), counts in counted.items():
                 unit = paths.get(path)
-                if unit is None:
-                    continue
+                twin = counted.get((path, year, not basis))
+                if unit is None or (basis and twin == counts):
+                    continue  # proposals that change nothing: the official row serves both
+                has_twin = not basis and twin is not None and twin != counts
                 copy.write_row(
-                    [unit, year, basis, changed.get((year, path))]
+                    [unit, year, basis, has_twin, changed.get((year, path))]
                     + [counts.get(c, 0) for c in TALLY_COUNTERS]
                 )
                 written += 1
@@ -183,10 +187,21 @@ def tallies_rebuild_if_stale(*, today: datetime.date | None = None) -> bool:
 
 def ensure_fresh(scope: Scope) -> int:
     """Recompute the marked units in the scope's subtrees; returns how many were redone."""
-    found = window()
-    if found is None or not scope.roots:
+    if not scope.roots:
         return 0
-    where, params = grouped.scope_where(scope, "c.path")
+    return _refresh_marked(*grouped.scope_where(scope, "c.path"))
+
+
+def tallies_refresh_marked() -> int:
+    """Recompute every marked unit (the minute job: most reads then find nothing to do)."""
+    return _refresh_marked("TRUE", [])
+
+
+def _refresh_marked(where: str, params: list) -> int:
+    """Claim the marked units whose path matches `where` and recompute their tallies."""
+    found = window()
+    if found is None:
+        return 0
     marked = f"FROM {DIRTY} d JOIN {ORG} c ON c.id = d.organization_id WHERE {where}"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT EXISTS (SELECT 1 {marked})", params)  # noqa: S608
@@ -239,10 +254,14 @@ def facts_for(scope: Scope, years: list[int]) -> FamilyResult:
     ensure_fresh(scope)
     source, key, params = _rows_sql(scope)
     sums = ", ".join(f"sum(t.{column})::int" for column in COLUMNS)
+    # An official row without a twin serves the proposals basis too (see IndicatorTally).
+    basis = (
+        "t.with_proposals OR NOT t.has_twin" if scope.include_proposals else "NOT t.with_proposals"
+    )
     sql = f"""
         SELECT t.year, {key}, max(t.last_change), {sums}
         FROM {source}
-        WHERE t.year = ANY(%s) AND t.with_proposals = %s
+        WHERE t.year = ANY(%s) AND ({basis})
         GROUP BY 1, 2
     """  # noqa: S608 - only table and column names from code; values are parameters
     node_path = scope.node.path
@@ -251,7 +270,7 @@ def facts_for(scope: Scope, years: list[int]) -> FamilyResult:
         # Summing ~60 columns over tens of thousands of rows looks costly to the planner,
         # whose JIT compilation then takes longer (≈ 1 s) than the query itself (≈ 60 ms).
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [*params, list(years), scope.include_proposals])
+        cursor.execute(sql, [*params, list(years)])
         rows = cursor.fetchall()
     for year, bucket, last, *counts in rows:
         bucket = SELF if bucket == node_path else bucket

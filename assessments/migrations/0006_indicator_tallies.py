@@ -150,6 +150,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('year', models.PositiveSmallIntegerField()),
                 ('with_proposals', models.BooleanField()),
+                ('has_twin', models.BooleanField(default=False)),
                 ('last_change', models.DateTimeField(null=True)),
                 ('gro_total', models.IntegerField(default=0)),
                 ('gro_rated', models.IntegerField(default=0)),
