@@ -87,9 +87,32 @@ CREATE TRIGGER pb_tally_round AFTER UPDATE ON assessments_ratinground FOR EACH R
     EXECUTE FUNCTION pb_tally_mark_round();
 """
 
+# A post marks its unit and the units of the holder's other posts: a cell secretary who
+# becomes a hamlet head (a post elsewhere) changes the cell's `cad.secretary_head`.
+POST_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION pb_tally_mark_post() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO {DIRTY} (organization_id)
+        SELECT organization_id FROM new_rows
+        UNION SELECT p.organization_id FROM cells_post p
+              WHERE p.member_id IN (SELECT member_id FROM new_rows)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO {DIRTY} (organization_id)
+        SELECT organization_id FROM old_rows
+        UNION SELECT p.organization_id FROM cells_post p
+              WHERE p.member_id IN (SELECT member_id FROM old_rows)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
 MARKED_TABLES = (
     ("cells_membership", "organization_id"),
-    ("cells_post", "organization_id"),
+    ("cells_post", "post"),
     ("assessments_memberrating", "cell_id"),
     ("assessments_organizationrating", "organization_id"),
     ("assessments_cellmeeting", "cell_id"),
@@ -99,8 +122,9 @@ MARKED_TABLES = (
 def create_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    columns = sorted({c for _t, c in MARKED_TABLES} | {"id"})
+    columns = sorted({c for _t, c in MARKED_TABLES if c != "post"} | {"id"})
     statements = [MARK_FUNCTION.format(column=c, dirty=DIRTY) for c in columns]
+    statements.append(POST_FUNCTION)
     statements += [STATEMENT_TRIGGERS.format(table=t, column=c) for t, c in MARKED_TABLES]
     statements.append(ROW_TRIGGERS)
     for statement in statements:
@@ -117,7 +141,7 @@ def drop_triggers(apps, schema_editor):
     schema_editor.execute("DROP TRIGGER IF EXISTS pb_tally_organization ON cells_organization")
     schema_editor.execute("DROP TRIGGER IF EXISTS pb_tally_ins ON cells_organization")
     schema_editor.execute("DROP TRIGGER IF EXISTS pb_tally_round ON assessments_ratinground")
-    for name in ("organization_id", "cell_id", "id", "member", "organization", "round"):
+    for name in ("organization_id", "cell_id", "id", "post", "member", "organization", "round"):
         schema_editor.execute(f"DROP FUNCTION IF EXISTS pb_tally_mark_{name}()")
 
 

@@ -19,6 +19,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from assessments import charts, dashboard
+from assessments.year_services import current_rating_year
 from cells import selectors as cells_selectors
 from cells.audit import audit_export
 from partybuild.spreadsheets import export_watermark
@@ -90,13 +91,14 @@ def _link_cells(data: dashboard.DashboardData) -> None:
 
 
 class DashboardHomeView(LoginRequiredMixin, View):
-    """Start at the top node the user can see, last year's figures (the year being rated)."""
+    """Start at the top node the user can see, on the year being rated — the same year the
+    review screen opens on (from November, this year: its decisions show as they are made)."""
 
     def get(self, request):
         roots = list(cells_selectors.organization_roots_for(user=request.user)[:1])
         if not roots:
             raise Http404
-        year = timezone.localdate().year - 1
+        year = current_rating_year()
         return redirect("assessments:dashboard_detail", org_pk=roots[0].pk, year=year)
 
 

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from assessments import indicators, schemes
 from assessments.choices import RoundState
 from assessments.models import IndicatorTarget, OrganizationRating, RatingRound
+from assessments.year_services import current_rating_year
 from cells.choices import Role
 from tests import factories
 
@@ -144,3 +145,13 @@ def test_dashboard_decision_shows_at_once(client, rated):
     )
     assert rated.old_commune.code in client.get(url).content.decode()
     assert datetime.date.today()
+
+
+def test_dashboard_home_opens_on_the_year_being_rated(client, rated):
+    """The menu entry lands on the top visible node and the current rating year (the review
+    screen's year: from November, this year)."""
+    client.force_login(factories.user_with_role(rated.province, Role.REVIEWER))
+    response = client.get(reverse("assessments:dashboard_home"))
+    year = current_rating_year()
+    assert response.status_code == 302
+    assert response.url == _url("dashboard_detail", rated.province, year=year)

@@ -173,6 +173,18 @@ def test_member_and_organization_changes_are_marked(built, province):
     assert _marked() == {cell.pk}
     _read(province)
 
+    # The secretary becomes hamlet head (a post of the commune): the cell's count changes too.
+    Post.objects.create(
+        member=members[1],
+        organization=commune,
+        kind=PostKind.GOVERNMENT,
+        title="Trưởng thôn",
+        is_hamlet_head=True,
+    )
+    assert _marked() == {cell.pk, commune.pk}
+    result = indicators.compute(scope=Scope(node=province.province), years=[YEAR])
+    assert result.counters(YEAR)["cad.secretary_head"] == 1
+
     type(commune).objects.filter(pk=commune.pk).update(is_grassroots=False)
     assert _marked() == {commune.pk}
     _read(province)
