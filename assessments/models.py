@@ -594,11 +594,12 @@ for _counter in TALLY_COUNTERS:
 
 
 class IndicatorTallyDirty(models.Model):
-    """A unit whose tallies are out of date: written by database triggers on every table the
-    tallied counters read (see migration 0006), cleared when the tallies are recomputed.
-    No foreign key: a trigger may mark a unit that its own statement is deleting."""
+    """A unit whose tallies may be out of date: appended by database triggers (migration
+    0006 says which changes mark which units), claimed when the tallies are recomputed.
+    Append-only (no unique key): see the migration. No foreign key: a trigger may mark a
+    unit that its own statement is deleting."""
 
-    organization_id = models.BigIntegerField(primary_key=True)
+    organization_id = models.BigIntegerField(db_index=True)
 
     def __str__(self):
         return str(self.organization_id)
@@ -610,6 +611,9 @@ class IndicatorTallyWindow(models.Model):
     first_year = models.PositiveSmallIntegerField()
     last_year = models.PositiveSmallIntegerField()
     rebuilt_at = models.DateTimeField()
+    # The counting code the tallies were computed with (tally.rules_fingerprint): after a
+    # release that changes it, the dashboard counts live until the tallies are rebuilt.
+    fingerprint = models.CharField(max_length=64)
 
     def __str__(self):
         return f"{self.first_year}–{self.last_year}"

@@ -34,13 +34,13 @@ app.conf.beat_schedule = {
         "task": "partybuild.generated_files_cleanup",
         "schedule": crontab(hour=3, minute=30),
     },
-    # Just after New Year's midnight the tallies' window moves to the new year; daily, so a
-    # restored or new database gets its tallies the same night.
     # Every minute: recompute the tallies of units changed since, before a reader must.
     "indicator-tallies-refresh": {
         "task": "partybuild.indicator_tallies_refresh",
         "schedule": 60.0,
     },
+    # Just after New Year's midnight the tallies' window moves to the new year; daily, so a
+    # restored or new database, or a release that changed the counting, is rebuilt that night.
     "indicator-tallies-rebuild": {
         "task": "partybuild.indicator_tallies_rebuild",
         "schedule": crontab(hour=0, minute=20),

@@ -57,7 +57,7 @@ class Results:
     counts: dict[tuple[int, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
     as_of: datetime.datetime | None = None
 
-    _totals: dict[int, Counter] = field(default_factory=dict, repr=False)
+    _totals: dict[int, Counter] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def counters(self, year: int, bucket: str | None = None) -> Counter:
         """The counters of one child (bucket) or, with None, of the whole node."""

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 
-from cells.choices import Gender, PoliticalTheoryLevel, PostKind, ProfessionalLevel
+from cells.choices import (
+    Gender,
+    MembershipKind,
+    PoliticalTheoryLevel,
+    PostKind,
+    ProfessionalLevel,
+)
 from cells.models import Member, Membership, Post, ResidentialUnit
 
 from .. import schemes
@@ -235,13 +241,16 @@ def _active_on(day: datetime.date) -> Q:
 
 def member_counts(scope: Scope, years: list[int]) -> FamilyResult:
     """Members on 31/12 of each year (`mc.end`) and of the year before (`mc.start`), in one
-    GROUP BY with one filtered count per date."""
+    GROUP BY with one filtered count per date. Official memberships only: a member attending
+    a cell temporarily (sinh hoạt tạm thời) is counted once, where they officially belong."""
     days = {year_end(y) for y in years} | {year_end(y - 1) for y in years}
     aggregates = {
         f"d{day:%Y}": Count("member_id", distinct=True, filter=_active_on(day)) for day in days
     }
     rows = (
-        Membership.objects.filter(scope.q("organization__path"), start__lte=max(days))
+        Membership.objects.filter(
+            scope.q("organization__path"), kind=MembershipKind.OFFICIAL, start__lte=max(days)
+        )
         .filter(Q(end__isnull=True) | Q(end__gte=min(days)))
         .annotate(key=_path_key(scope, "organization__path"))
         .values("key")
@@ -261,7 +270,8 @@ def member_counts_members(
 ) -> QuerySet[Member]:
     day = year_end(year if counter == "mc.end" else year - 1)
     memberships = Membership.objects.filter(
-        scope.q("organization__path") if paths is None else Q(organization__path__in=paths)
+        scope.q("organization__path") if paths is None else Q(organization__path__in=paths),
+        kind=MembershipKind.OFFICIAL,
     ).filter(_active_on(day))
     return Member.objects.filter(pk__in=memberships.values("member_id"))
 
@@ -272,10 +282,14 @@ def _age(born: datetime.date, on: datetime.date) -> int:
 
 
 def admissions(scope: Scope, years: list[int]) -> FamilyResult:
-    """Members admitted in the year (`adm.*`), counted in the cell they joined."""
+    """Members admitted in the year (`adm.*`), counted in the cell they joined: their first
+    official membership covering the admission day, chosen among all their memberships (not
+    only those in scope), then counted if that cell is in scope."""
+    in_scope = Membership.objects.filter(scope.q("organization__path")).values("member_id")
     rows = (
         Membership.objects.filter(
-            scope.q("organization__path"),
+            member_id__in=in_scope,
+            kind=MembershipKind.OFFICIAL,
             member__admitted_on__year__in=years,
             start__lte=F("member__admitted_on"),
         )
@@ -290,13 +304,15 @@ def admissions(scope: Scope, years: list[int]) -> FamilyResult:
             "member__religion",
             "member__updated_at",
         )
-        .order_by("member_id", "start")
+        .order_by("member_id", "start", "id")
     )
     facts, seen, as_of = [], set(), None
     for member_id, path, admitted, gender, born, ethnicity, religion, updated in rows:
         if member_id in seen:
             continue
         seen.add(member_id)
+        if not any(path.startswith(root) for root in scope.roots):
+            continue
         as_of = _latest(as_of, updated)
         counters = ["adm.total"]
         if gender == Gender.FEMALE:

@@ -18,7 +18,14 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from cells.choices import CELL_TYPES, COMMUNE_LEVEL_TYPES, Gender, OrganizationType, PostKind
+from cells.choices import (
+    CELL_TYPES,
+    COMMUNE_LEVEL_TYPES,
+    Gender,
+    MembershipKind,
+    OrganizationType,
+    PostKind,
+)
 from cells.models import Member, Membership, Organization, Post, ResidentialUnit
 
 from .. import schemes
@@ -58,9 +65,8 @@ WEAK_SLUGS = [s for s, r in RANK_OF_SLUG.items() if r == schemes.Rank.NOT_COMPLE
 def scope_where(scope: Scope, column: str) -> tuple[str, list]:
     """SQL for rows whose organization path `column` lies in the scope's subtrees (or, for a
     tally refresh, is one of the scope's `exact_paths`)."""
-    exact = getattr(scope, "exact_paths", None)
-    if exact is not None:
-        return f"{column} = ANY(%s)", [list(exact)]
+    if scope.exact_paths is not None:
+        return f"{column} = ANY(%s)", [list(scope.exact_paths)]
     if not scope.roots:
         return "FALSE", []
     return "(" + " OR ".join(f"{column} LIKE %s" for _ in scope.roots) + ")", [
@@ -213,10 +219,11 @@ def member_counts(scope: Scope, years: list[int]) -> FamilyResult:
     sql = f"""
         SELECT {_key(scope, "c.path")}, {columns}
         FROM {Membership._meta.db_table} m JOIN {ORG} c ON c.id = m.organization_id
-        WHERE m.start <= %s AND (m."end" IS NULL OR m."end" >= %s) AND {where}
+        WHERE m.kind = %s AND m.start <= %s AND (m."end" IS NULL OR m."end" >= %s) AND {where}
         GROUP BY 1
     """  # noqa: S608 - only table names and literals from code; values are parameters
-    params = [d for day in days for d in (day, day)] + [max(days), min(days), *where_params]
+    params = [d for day in days for d in (day, day)]
+    params += [MembershipKind.OFFICIAL, max(days), min(days), *where_params]
     facts = []
     for key, *counts in _rows(sql, params):
         on = dict(zip(days, counts, strict=True))
@@ -227,22 +234,32 @@ def member_counts(scope: Scope, years: list[int]) -> FamilyResult:
 
 
 def admissions(scope: Scope, years: list[int]) -> FamilyResult:
-    """`families.admissions` over a date range (indexed) rather than an extracted year."""
+    """`families.admissions`: the first official membership covering the admission day among
+    all the member's memberships (so a unit's count does not depend on the scope asked),
+    for members with any membership in scope; admissions over a date range (indexed)."""
     where, where_params = scope_where(scope, "c.path")
+    memberships = Membership._meta.db_table
     sql = f"""
-        SELECT DISTINCT ON (m.id) m.id, {_key(scope, "c.path")}, m.admitted_on, m.gender,
+        SELECT m.id, {_key(scope, "c.path")}, m.admitted_on, m.gender,
                m.birth_date, m.ethnicity, m.religion, m.updated_at
         FROM {Member._meta.db_table} m
-        JOIN {Membership._meta.db_table} s ON s.member_id = m.id
-        JOIN {ORG} c ON c.id = s.organization_id
-        WHERE m.admitted_on BETWEEN %s AND %s AND s.start <= m.admitted_on
-          AND (s."end" IS NULL OR s."end" >= m.admitted_on) AND {where}
-        ORDER BY m.id, s.start
+        JOIN LATERAL (
+            SELECT s.organization_id FROM {memberships} s
+            WHERE s.member_id = m.id AND s.kind = %s AND s.start <= m.admitted_on
+              AND (s."end" IS NULL OR s."end" >= m.admitted_on)
+            ORDER BY s.start, s.id LIMIT 1
+        ) joined ON TRUE
+        JOIN {ORG} c ON c.id = joined.organization_id
+        WHERE m.admitted_on BETWEEN %s AND %s AND {where}
+          AND m.id IN (
+              SELECT s.member_id FROM {memberships} s JOIN {ORG} c ON c.id = s.organization_id
+              WHERE {where}
+          )
     """  # noqa: S608 - only table names and literals from code; values are parameters
     first, last = datetime.date(min(years), 1, 1), year_end(max(years))
     facts, as_of = [], None
     for _id, key, admitted, gender, born, ethnicity, religion, updated in _rows(
-        sql, [first, last, *where_params]
+        sql, [MembershipKind.OFFICIAL, first, last, *where_params, *where_params]
     ):
         if admitted.year not in years:
             continue

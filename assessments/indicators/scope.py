@@ -107,6 +107,10 @@ def _intersect(roots: list[str], allowed: list[str] | None) -> list[str]:
 class Scope:
     """A node, how its years are read, and the tree facts to roll rows up to its children."""
 
+    # Set only by the tallies' per-unit scope (`tally._UnitScope`): count exactly these units
+    # instead of the subtrees of `roots` (read by `grouped.scope_where`).
+    exact_paths = None
+
     node: Organization
     mapped: bool = False
     include_proposals: bool = False

@@ -2,29 +2,35 @@
 
 Why: a province page counts ≈ 2 million source rows (two years of member ratings, memberships,
 meetings, posts, admissions) — about 2 s on PostgreSQL however it is grouped. Summing one row
-per unit and year (`IndicatorTally`, ≈ 28,000 units in a large province) takes ≈ 50 ms.
+per unit and year (`IndicatorTally`, ≈ 28,000 units in a large province) takes ≈ 80 ms.
 
 Exact and live, with no nightly batch:
 - A unit's tally rows are computed by the same grouped SQL as the live path (`grouped`),
-  keyed by the unit's own path instead of rolled up, so both count by the same rules.
-- Triggers on every table those families read mark the units a statement touched
-  (`IndicatorTallyDirty`, migration 0006) — whatever wrote the rows: a service, an import, the
-  admin, the generator's COPY. Before counting, `ensure_fresh` recomputes the marked units
-  under the page's node, in the reader's transaction; a decision shows up on the next read.
-- The tallies cover the years of `IndicatorTallyWindow`; other years, a database that was
-  never rebuilt, and SQLite (the demo) are counted live. `tallies_rebuild` (command
-  `indicator_tallies rebuild`, the daily beat job when the window moves) recomputes everything.
-- A beat job recomputes the marked units every minute, so a reader seldom pays for it; the
-  read-time recomputation is what makes the figures exact, the job only moves the cost.
+  keyed by the unit's own path instead of rolled up, so both count by the same rules. The
+  families are written so that a unit's counts do not depend on the scope asked (a member is
+  counted in one official membership; an admission in one cell chosen among all the
+  member's memberships), which is what lets per-unit counts add up.
+- Triggers on the tables those families read append marks for the units a statement may
+  have changed (`IndicatorTallyDirty`, migration 0006 says which); before counting, a read
+  recomputes the marked units under its node, in its own transaction. A decision shows on the
+  next read; a minute job (`tallies_refresh_marked`) usually gets there first.
+- Counted live instead: years outside `IndicatorTallyWindow`, a database never rebuilt,
+  tallies computed by other counting code (`rules_fingerprint`: after a release, until the
+  nightly `tallies_rebuild_if_stale`), SQLite (the demo), and a read that finds another
+  transaction recomputing — readers never wait.
 
-Concurrency: refreshers serialise on an advisory lock and claim the marks with DELETE …
-RETURNING, so two readers never compute the same unit at once; a mark written by a transaction
-still in flight is invisible to the claim and stays for the next read.
+Concurrency: one refresher at a time (a transaction-level advisory lock, tried, not waited
+for). It claims only committed marks (DELETE … RETURNING) and then counts; a writer still in
+flight keeps its own mark (append-only: no unique key to merge on or wait for), so its change
+is counted by the read after its commit.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
+import inspect
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +41,7 @@ from django.utils import timezone
 
 from cells.models import Organization
 
+from .. import schemes
 from ..models import (
     TALLY_COUNTERS,
     IndicatorTally,
@@ -42,7 +49,7 @@ from ..models import (
     IndicatorTallyWindow,
     tally_column,
 )
-from . import grouped
+from . import families, grouped
 from .families import Fact, FamilyResult
 from .scope import SELF, Scope
 
@@ -86,9 +93,13 @@ def expected_window(today: datetime.date | None = None) -> tuple[int, int]:
 
 
 def window() -> IndicatorTallyWindow | None:
+    """The tallies' window, if they are built and were computed by this code."""
     if connection.vendor != "postgresql":
         return None
-    return IndicatorTallyWindow.objects.first()
+    found = IndicatorTallyWindow.objects.first()
+    if found is None or found.fingerprint != rules_fingerprint():
+        return None
+    return found
 
 
 def covers(years: Iterable[int]) -> bool:
@@ -96,6 +107,19 @@ def covers(years: Iterable[int]) -> bool:
     found = window()
     years = list(years)
     return found is not None and found.first_year <= min(years) and max(years) <= found.last_year
+
+
+@functools.cache
+def rules_fingerprint() -> str:
+    """A digest of the code that decides what the tallies hold: the counting SQL and rules
+    (`grouped`, `families`), the schemes' levels, the tallied counters. A release that
+    changes any of them makes the stored tallies stale at once (the dashboard counts live)
+    until the nightly job rebuilds them."""
+    digest = hashlib.sha256()
+    for module in (grouped, families, schemes):
+        digest.update(inspect.getsource(module).encode())
+    digest.update(repr((TALLY_COUNTERS, [f.__name__ for f in TALLIED])).encode())
+    return digest.hexdigest()
 
 
 # --- computing ------------------------------------------------------------------------------
@@ -142,6 +166,8 @@ def _write(ids: list[int] | None, paths: dict[str, int], years: list[int]) -> in
         with cursor.cursor.copy(statement) as copy:
             for (path, year, basis), counts in counted.items():
                 unit = paths.get(path)
+                # Every rating adds `*.total` on both bases, so a unit-year with ratings has
+                # both rows in `counted`; one without has only the official row.
                 twin = counted.get((path, year, not basis))
                 if unit is None or (basis and twin == counts):
                     continue  # proposals that change nothing: the official row serves both
@@ -162,43 +188,50 @@ def tallies_rebuild(*, today: datetime.date | None = None) -> int:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-            # Marks first: a write committed after this delete marks again and is redone.
+            # Claim the committed marks first: a change committed later leaves its own mark
+            # (the marks are append-only) and is recomputed by the next read.
             cursor.execute(f"DELETE FROM {DIRTY}")  # noqa: S608 - table name from code
         paths = dict(Organization.objects.values_list("path", "id"))
         written = _write(None, paths, list(range(first, last + 1)))
         IndicatorTallyWindow.objects.all().delete()
         IndicatorTallyWindow.objects.create(
-            first_year=first, last_year=last, rebuilt_at=timezone.now()
+            first_year=first,
+            last_year=last,
+            rebuilt_at=timezone.now(),
+            fingerprint=rules_fingerprint(),
         )
     return written
 
 
 def tallies_rebuild_if_stale(*, today: datetime.date | None = None) -> bool:
-    """Rebuild when the tallies were never built or their window no longer matches (New
-    Year, or a changed setting); the daily beat job calls this."""
+    """Rebuild when the tallies were never built, were computed by other counting code, or
+    their window no longer matches (New Year, a changed setting); the nightly job calls it."""
     if connection.vendor != "postgresql":
         return False
-    found = IndicatorTallyWindow.objects.first()
+    found = window()
     if found is not None and (found.first_year, found.last_year) == expected_window(today):
         return False
     tallies_rebuild(today=today)
     return True
 
 
-def ensure_fresh(scope: Scope) -> int:
-    """Recompute the marked units in the scope's subtrees; returns how many were redone."""
+def ensure_fresh(scope: Scope) -> bool:
+    """Recompute the marked units in the scope's subtrees. False when another transaction
+    is recomputing right now: the caller then counts this scope live (never waits)."""
     if not scope.roots:
-        return 0
-    return _refresh_marked(*grouped.scope_where(scope, "c.path"))
+        return True
+    return _refresh_marked(*grouped.scope_where(scope, "c.path")) is not None
 
 
 def tallies_refresh_marked() -> int:
-    """Recompute every marked unit (the minute job: most reads then find nothing to do)."""
-    return _refresh_marked("TRUE", [])
+    """Recompute every marked unit (the minute job: most reads then find nothing to do);
+    returns how many, 0 when another transaction is at it."""
+    return _refresh_marked("TRUE", []) or 0
 
 
-def _refresh_marked(where: str, params: list) -> int:
-    """Claim the marked units whose path matches `where` and recompute their tallies."""
+def _refresh_marked(where: str, params: list) -> int | None:
+    """Claim the committed marks of units whose path matches `where` and recompute those
+    units; the number of units, or None when the lock is taken by another refresh."""
     found = window()
     if found is None:
         return 0
@@ -209,14 +242,22 @@ def _refresh_marked(where: str, params: list) -> int:
             return 0
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            # One refresher at a time, and nobody waits: a reader that cannot have the lock
+            # counts live (a rebuild holds it for a minute at province scale).
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                return None
+            # Only committed marks are seen and deleted: a writer still in flight keeps its
+            # mark, and its rows are counted by the read after its commit.
             cursor.execute(
                 f"DELETE FROM {DIRTY} d USING {ORG} c "  # noqa: S608 - names from code
                 f"WHERE c.id = d.organization_id AND {where} RETURNING c.id, c.path",
                 params,
             )
-            claimed = cursor.fetchall()
+            claimed = set(cursor.fetchall())
         if claimed:
+            # By path (what the grouped SQL keys on). A unit moved after this claim marked
+            # itself again (its path changed), so the next read redoes it.
             paths = {path: unit for unit, path in claimed}
             years = list(range(found.first_year, found.last_year + 1))
             _write(sorted(paths.values()), paths, years)
@@ -250,8 +291,8 @@ def _rows_sql(scope: Scope) -> tuple[str, str, list]:
 
 
 def facts_for(scope: Scope, years: list[int]) -> FamilyResult:
-    """The tallied counters of the scope, already rolled up to the node's children."""
-    ensure_fresh(scope)
+    """The tallied counters of the scope, rolled up to the node's children (the caller has
+    brought the scope's tallies up to date: `ensure_fresh`)."""
     source, key, params = _rows_sql(scope)
     sums = ", ".join(f"sum(t.{column})::int" for column in COLUMNS)
     # An official row without a twin serves the proposals basis too (see IndicatorTally).
@@ -285,7 +326,10 @@ def facts_for(scope: Scope, years: list[int]) -> FamilyResult:
 
 
 def compute_facts(scope: Scope, years: list[int]) -> list[FamilyResult]:
-    """Tallied families from the tallies, the others live."""
+    """Tallied families from the tallies, the others live; all live when the tallies of the
+    scope cannot be brought up to date right now (another refresh holds the lock)."""
+    if not ensure_fresh(scope):
+        return grouped.facts_for(scope, years)
     return [facts_for(scope, years), *(family(scope, years) for family in LIVE)]
 
 
@@ -294,6 +338,8 @@ def differences(scope: Scope, years: list[int]) -> list[tuple[int, str, str, int
     """(year, bucket, counter, tallied, live) wherever the tallies and a live count of the
     tallied families disagree for the scope (an empty list: they agree)."""
     tallied: Counter = Counter()
+    if not ensure_fresh(scope):
+        raise RuntimeError("another transaction is recomputing the tallies: try again")
     for fact in facts_for(scope, years).facts:
         tallied[(fact.year, fact.path, fact.counter)] += fact.n
     live: Counter = Counter()
@@ -311,10 +357,11 @@ def differences(scope: Scope, years: list[int]) -> list[tuple[int, str, str, int
 
 def status() -> dict:
     """What `indicator_tallies status` prints: the window, rows, units waiting."""
-    found = window()
+    found = IndicatorTallyWindow.objects.first()
     return {
         "window": None if found is None else f"{found.first_year}–{found.last_year}",
         "rebuilt_at": None if found is None else found.rebuilt_at,
+        "same_counting_code": found is not None and found.fingerprint == rules_fingerprint(),
         "rows": IndicatorTally.objects.count(),
         "marked_units": IndicatorTallyDirty.objects.count(),
     }

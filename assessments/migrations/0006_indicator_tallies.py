@@ -5,10 +5,17 @@ from django.db import migrations, models
 
 
 
-# Every table the tallied counters read marks the units it touched (assessments.indicators.tally
-# recomputes them on the next read). Statement-level triggers with transition tables: one insert
-# per statement, so COPY and bulk writes of the generator and the imports stay fast. Only on
-# PostgreSQL; elsewhere (the SQLite demo) the dashboard counts live and the tables stay empty.
+# Marks: every change to what the tallied counters read appends the ids of the units whose
+# tallies it may change (assessments.indicators.tally recomputes them on the next read).
+# Append-only, no unique key: a writer never waits for, nor is absorbed into, another
+# transaction's mark, so a change committed after a reader claimed the marks always leaves its
+# own. Statement-level triggers with transition tables: one insert per statement, so bulk
+# writes stay fast. PostgreSQL only; elsewhere (the SQLite demo) the dashboard counts live.
+#
+# Not marked (rebuild with `manage.py indicator_tallies rebuild`): TRUNCATE, writes with
+# session_replication_role = replica (the generator, which rebuilds in its own transaction),
+# and changes to the counting code itself (the tallies' fingerprint then no longer matches
+# and the dashboard counts live until the nightly rebuild).
 DIRTY = "assessments_indicatortallydirty"
 
 MARK_FUNCTION = """
@@ -16,13 +23,34 @@ CREATE OR REPLACE FUNCTION pb_tally_mark_{column}() RETURNS trigger LANGUAGE plp
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         INSERT INTO {dirty} (organization_id)
-        SELECT DISTINCT {column} FROM new_rows WHERE {column} IS NOT NULL
-        ON CONFLICT DO NOTHING;
+        SELECT DISTINCT {column} FROM new_rows WHERE {column} IS NOT NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         INSERT INTO {dirty} (organization_id)
-        SELECT DISTINCT {column} FROM old_rows WHERE {column} IS NOT NULL
-        ON CONFLICT DO NOTHING;
+        SELECT DISTINCT {column} FROM old_rows WHERE {column} IS NOT NULL;
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
+# A membership or a post marks its unit and the units of the holder's other memberships or
+# posts: the cell an admission counts in is the member's first official membership covering
+# the admission day (adding an earlier one elsewhere moves it), and a cell secretary who
+# becomes a hamlet head (a post elsewhere) changes the cell's `cad.secretary_head`.
+HOLDER_FUNCTION = """
+CREATE OR REPLACE FUNCTION pb_tally_mark_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO {dirty} (organization_id)
+        SELECT organization_id FROM new_rows
+        UNION SELECT x.organization_id FROM {table} x
+              WHERE x.member_id IN (SELECT member_id FROM new_rows);
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO {dirty} (organization_id)
+        SELECT organization_id FROM old_rows
+        UNION SELECT x.organization_id FROM {table} x
+              WHERE x.member_id IN (SELECT member_id FROM old_rows);
     END IF;
     RETURN NULL;
 END $$;
@@ -30,24 +58,24 @@ END $$;
 
 STATEMENT_TRIGGERS = """
 CREATE TRIGGER pb_tally_ins AFTER INSERT ON {table}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_tally_mark_{column}();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_tally_mark_{name}();
 CREATE TRIGGER pb_tally_upd AFTER UPDATE ON {table}
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION pb_tally_mark_{column}();
+    FOR EACH STATEMENT EXECUTE FUNCTION pb_tally_mark_{name}();
 CREATE TRIGGER pb_tally_del AFTER DELETE ON {table}
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_tally_mark_{column}();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_tally_mark_{name}();
 """
 
 # Row-level, on a change of what is counted only: a member's admission facts or
-# qualifications (the units of their memberships and posts), a unit's kind, a round crossing
-# into or out of the decided states (its units' levels start or stop counting).
+# qualifications (the units of their memberships and posts), a unit's kind, dates or place in
+# the tree, a round crossing into or out of the decided states (its units' levels start or
+# stop counting).
 ROW_TRIGGERS = f"""
 CREATE OR REPLACE FUNCTION pb_tally_mark_member() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO {DIRTY} (organization_id)
     SELECT organization_id FROM cells_membership WHERE member_id = NEW.id
-    UNION SELECT organization_id FROM cells_post WHERE member_id = NEW.id
-    ON CONFLICT DO NOTHING;
+    UNION SELECT organization_id FROM cells_post WHERE member_id = NEW.id;
     RETURN NULL;
 END $$;
 CREATE TRIGGER pb_tally_member AFTER UPDATE ON cells_member FOR EACH ROW
@@ -62,14 +90,15 @@ CREATE TRIGGER pb_tally_member AFTER UPDATE ON cells_member FOR EACH ROW
 
 CREATE OR REPLACE FUNCTION pb_tally_mark_organization() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO {DIRTY} (organization_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
+    INSERT INTO {DIRTY} (organization_id) VALUES (NEW.id);
     RETURN NULL;
 END $$;
 CREATE TRIGGER pb_tally_organization AFTER UPDATE ON cells_organization FOR EACH ROW
     WHEN (OLD.type IS DISTINCT FROM NEW.type
           OR OLD.is_grassroots IS DISTINCT FROM NEW.is_grassroots
           OR OLD.established_on IS DISTINCT FROM NEW.established_on
-          OR OLD.dissolved_on IS DISTINCT FROM NEW.dissolved_on)
+          OR OLD.dissolved_on IS DISTINCT FROM NEW.dissolved_on
+          OR OLD.path IS DISTINCT FROM NEW.path)
     EXECUTE FUNCTION pb_tally_mark_organization();
 CREATE TRIGGER pb_tally_ins AFTER INSERT ON cells_organization
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_tally_mark_id();
@@ -78,8 +107,7 @@ CREATE OR REPLACE FUNCTION pb_tally_mark_round() RETURNS trigger LANGUAGE plpgsq
 BEGIN
     INSERT INTO {DIRTY} (organization_id)
     SELECT cell_id FROM assessments_memberrating WHERE round_id = NEW.id
-    UNION SELECT organization_id FROM assessments_organizationrating WHERE round_id = NEW.id
-    ON CONFLICT DO NOTHING;
+    UNION SELECT organization_id FROM assessments_organizationrating WHERE round_id = NEW.id;
     RETURN NULL;
 END $$;
 CREATE TRIGGER pb_tally_round AFTER UPDATE ON assessments_ratinground FOR EACH ROW
@@ -87,45 +115,29 @@ CREATE TRIGGER pb_tally_round AFTER UPDATE ON assessments_ratinground FOR EACH R
     EXECUTE FUNCTION pb_tally_mark_round();
 """
 
-# A post marks its unit and the units of the holder's other posts: a cell secretary who
-# becomes a hamlet head (a post elsewhere) changes the cell's `cad.secretary_head`.
-POST_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION pb_tally_mark_post() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO {DIRTY} (organization_id)
-        SELECT organization_id FROM new_rows
-        UNION SELECT p.organization_id FROM cells_post p
-              WHERE p.member_id IN (SELECT member_id FROM new_rows)
-        ON CONFLICT DO NOTHING;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO {DIRTY} (organization_id)
-        SELECT organization_id FROM old_rows
-        UNION SELECT p.organization_id FROM cells_post p
-              WHERE p.member_id IN (SELECT member_id FROM old_rows)
-        ON CONFLICT DO NOTHING;
-    END IF;
-    RETURN NULL;
-END $$;
-"""
-
+# (table, the function marking its units: pb_tally_mark_<name>)
 MARKED_TABLES = (
-    ("cells_membership", "organization_id"),
+    ("cells_membership", "membership"),
     ("cells_post", "post"),
     ("assessments_memberrating", "cell_id"),
     ("assessments_organizationrating", "organization_id"),
     ("assessments_cellmeeting", "cell_id"),
 )
+HOLDER_TABLES = {"membership": "cells_membership", "post": "cells_post"}
 
 
 def create_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    columns = sorted({c for _t, c in MARKED_TABLES if c != "post"} | {"id"})
-    statements = [MARK_FUNCTION.format(column=c, dirty=DIRTY) for c in columns]
-    statements.append(POST_FUNCTION)
-    statements += [STATEMENT_TRIGGERS.format(table=t, column=c) for t, c in MARKED_TABLES]
+    statements = [
+        MARK_FUNCTION.format(column=column, dirty=DIRTY)
+        for column in ("cell_id", "id", "organization_id")
+    ]
+    statements += [
+        HOLDER_FUNCTION.format(name=name, table=table, dirty=DIRTY)
+        for name, table in HOLDER_TABLES.items()
+    ]
+    statements += [STATEMENT_TRIGGERS.format(table=t, name=n) for t, n in MARKED_TABLES]
     statements.append(ROW_TRIGGERS)
     for statement in statements:
         schema_editor.execute(statement)
@@ -134,14 +146,16 @@ def create_triggers(apps, schema_editor):
 def drop_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table, _column in MARKED_TABLES:
-        for name in ("pb_tally_ins", "pb_tally_upd", "pb_tally_del"):
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+    for table, _name in MARKED_TABLES:
+        for trigger in ("pb_tally_ins", "pb_tally_upd", "pb_tally_del"):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
     schema_editor.execute("DROP TRIGGER IF EXISTS pb_tally_member ON cells_member")
     schema_editor.execute("DROP TRIGGER IF EXISTS pb_tally_organization ON cells_organization")
     schema_editor.execute("DROP TRIGGER IF EXISTS pb_tally_ins ON cells_organization")
     schema_editor.execute("DROP TRIGGER IF EXISTS pb_tally_round ON assessments_ratinground")
-    for name in ("organization_id", "cell_id", "id", "post", "member", "organization", "round"):
+    for name in ("organization_id", "cell_id", "id", "membership", "post", "member"):
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS pb_tally_mark_{name}()")
+    for name in ("organization", "round"):
         schema_editor.execute(f"DROP FUNCTION IF EXISTS pb_tally_mark_{name}()")
 
 
@@ -156,7 +170,8 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='IndicatorTallyDirty',
             fields=[
-                ('organization_id', models.BigIntegerField(primary_key=True, serialize=False)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organization_id', models.BigIntegerField(db_index=True)),
             ],
         ),
         migrations.CreateModel(
@@ -166,6 +181,7 @@ class Migration(migrations.Migration):
                 ('first_year', models.PositiveSmallIntegerField()),
                 ('last_year', models.PositiveSmallIntegerField()),
                 ('rebuilt_at', models.DateTimeField()),
+                ('fingerprint', models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(

@@ -12,7 +12,7 @@ import re
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -29,7 +29,7 @@ from assessments.models import (
     OrganizationRating,
     RatingRound,
 )
-from cells.choices import PostKind, Role
+from cells.choices import MembershipKind, PostKind, Role
 from cells.models import Member, Membership, Post
 from cells.services import member_transfer
 from tests import factories
@@ -323,3 +323,155 @@ def test_concurrent_reads_recompute_a_marked_unit_once(province):
     rows = IndicatorTally.objects.filter(organization=province.old_cell, year=YEAR)
     # No undecided proposals in the cell: one row serves both bases.
     assert list(rows.values_list("with_proposals", "has_twin")) == [(False, False)]
+
+
+def _meeting(cell, day, kind=MeetingKind.REGULAR):
+    return CellMeeting.objects.create(cell=cell, held_on=day, kind=kind, attended=3, expected=3)
+
+
+class _InThread(threading.Thread):
+    """Runs `body` on its own database connection; keeps what it raised."""
+
+    def __init__(self, body):
+        super().__init__(daemon=True)
+        self.body, self.error = body, None
+
+    def run(self):
+        try:
+            self.body()
+        except Exception as exc:  # noqa: BLE001 - re-raised by the test through `error`
+            self.error = exc
+        finally:
+            connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_in_flight_during_a_refresh_keeps_its_mark(province):
+    """A writer still open while a refresh claims the unit's committed mark: the refresh
+    cannot see its row, so the writer's own mark must survive and the next read count it."""
+    make_members(province.old_cell, 2)
+    tally.tallies_rebuild()
+    _meeting(province.old_cell, D(YEAR, 1, 10), MeetingKind.THEMATIC)  # a committed mark
+    written, release = threading.Event(), threading.Event()
+
+    def writer():
+        with transaction.atomic():
+            _meeting(province.old_cell, D(YEAR, 2, 10), MeetingKind.THEMATIC)
+            written.set()
+            assert release.wait(timeout=10)
+
+    thread = _InThread(writer)
+    thread.start()
+    assert written.wait(timeout=10)
+    assert tally.tallies_refresh_marked() == 1  # claims the committed mark, not the other
+    release.set()
+    thread.join(timeout=10)
+    assert thread.error is None
+    assert province.old_cell.pk in _marked()
+    result = indicators.compute(scope=Scope(node=province.province), years=[YEAR])
+    assert result.counters(YEAR)["mt.thematic"] == 2
+    _agree(province.province)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_marking_units_in_opposite_orders_do_not_deadlock(province):
+    """Two transactions marking cell A then B and B then A both commit (the marks have no
+    unique key to wait on)."""
+    tally.tallies_rebuild()
+    a, b = province.old_cell, province.new_cell
+    both_first = threading.Barrier(2)
+
+    def marking(first, second):
+        def body():
+            with transaction.atomic():
+                _meeting(first, D(2025, 3, 1))
+                both_first.wait(timeout=10)
+                _meeting(second, D(2025, 4, 1))
+
+        return body
+
+    threads = [_InThread(marking(a, b)), _InThread(marking(b, a))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert [t.error for t in threads] == [None, None]
+    assert CellMeeting.objects.count() == 4
+    assert {a.pk, b.pk} <= _marked()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_during_another_refresh_counts_live_without_waiting(province):
+    """While another transaction holds the refresh lock (a rebuild, the minute job), a read
+    with marked units does not wait: it counts live, with the exact figures."""
+    make_members(province.old_cell, 2)
+    tally.tallies_rebuild()
+    _meeting(province.old_cell, D(YEAR, 5, 5), MeetingKind.THEMATIC)
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [tally._LOCK_KEY])
+            locked.set()
+            assert release.wait(timeout=10)
+
+    thread = _InThread(holder)
+    thread.start()
+    assert locked.wait(timeout=10)
+    try:
+        result = indicators.compute(scope=Scope(node=province.province), years=[YEAR])
+        assert result.counters(YEAR)["mt.thematic"] == 1
+        assert province.old_cell.pk in _marked()  # left for a later read
+    finally:
+        release.set()
+        thread.join(timeout=10)
+    assert thread.error is None
+
+
+def test_a_temporary_membership_is_not_counted_twice(built, province):
+    """A member attending another cell of the same commune temporarily counts once (in the
+    official cell), for the commune and the province, mapped or not."""
+    _province, members = built
+    Membership.objects.create(
+        member=members[0],
+        organization=province.other_cell,
+        kind=MembershipKind.TEMPORARY,
+        start=D(2020, 1, 1),
+    )
+    scopes = [
+        Scope(node=province.old_commune),
+        Scope(node=province.province),
+        Scope(node=province.province, mapped=True),
+    ]
+    for scope in scopes:
+        result = indicators.compute(scope=scope, years=[2021])
+        assert result.counters(2021)["mc.end"] == 5, (scope.node, scope.mapped)
+    _agree(province.province)
+
+
+def test_an_earlier_membership_elsewhere_moves_the_admission(built, province):
+    """An admission counts in the member's first official membership covering the day: a
+    corrected history (admitted in cell 2, moved to cell 1 on 1/7) moves it there, on the
+    next read."""
+    _province, members = built
+    Member.objects.filter(pk=members[0].pk).update(admitted_on=D(YEAR, 3, 1))
+    Membership.objects.filter(member=members[0]).update(start=D(YEAR, 3, 1))
+    before = indicators.compute(scope=Scope(node=province.old_commune), years=[YEAR])
+    assert before.counts[(YEAR, province.old_cell.path)]["adm.total"] == 1
+    Membership.objects.filter(member=members[0]).update(start=D(YEAR, 7, 1))
+    Membership.objects.create(
+        member=members[0], organization=province.other_cell, start=D(YEAR, 3, 1), end=D(YEAR, 6, 30)
+    )
+    after = indicators.compute(scope=Scope(node=province.old_commune), years=[YEAR])
+    assert after.counts[(YEAR, province.old_cell.path)]["adm.total"] == 0
+    assert after.counts[(YEAR, province.other_cell.path)]["adm.total"] == 1
+    _agree(province.province)
+
+
+def test_counting_code_changed_since_the_build_reads_live(built, province):
+    """Tallies computed by other counting code (another release) are not read: the page
+    counts live until the nightly job rebuilds them."""
+    IndicatorTallyWindow.objects.update(fingerprint="0" * 64)
+    assert not tally.covers([YEAR])
+    assert tally.tallies_rebuild_if_stale() is True
+    assert tally.covers([YEAR])
