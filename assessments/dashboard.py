@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Max
 from django.http import Http404
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -27,7 +28,8 @@ from cells.selectors import organization_paths_visible_to
 from partybuild.spreadsheets import watermark_workbook, xlsx_append
 
 from . import indicators
-from .models import Indicator, IndicatorTarget
+from .models import Indicator, IndicatorTarget, RatingRound
+from .year_services import current_rating_year
 
 TREND_SPAN = 10
 GROUPS = (
@@ -127,6 +129,17 @@ class DashboardData:
 
     def cards_in(self, group: str) -> list[Card]:
         return [c for c in self.cards if c.indicator.group == group]
+
+
+def dashboard_default_year(*, user) -> int:
+    """The year the dashboard opens on: the year being rated (the review screen's), or, until
+    a unit the user can see has a round for it, the latest year that has one."""
+    current = current_rating_year()
+    rounds = RatingRound.objects.filter(year__lte=current)
+    paths = organization_paths_visible_to(user)
+    if paths is not None:
+        rounds = rounds.filter(indicators.scope.path_q(paths, "organization__path"))
+    return rounds.aggregate(latest=Max("year"))["latest"] or current
 
 
 def dashboard_scope(

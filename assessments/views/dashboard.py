@@ -19,7 +19,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from assessments import charts, dashboard
-from assessments.year_services import current_rating_year
 from cells import selectors as cells_selectors
 from cells.audit import audit_export
 from partybuild.spreadsheets import export_watermark
@@ -91,14 +90,14 @@ def _link_cells(data: dashboard.DashboardData) -> None:
 
 
 class DashboardHomeView(LoginRequiredMixin, View):
-    """Start at the top node the user can see, on the year being rated — the same year the
-    review screen opens on (from November, this year: its decisions show as they are made)."""
+    """Start at the top node the user can see, on the year being rated (the review screen's:
+    its decisions show as they are made) once it has rounds, else the latest rated year."""
 
     def get(self, request):
         roots = list(cells_selectors.organization_roots_for(user=request.user)[:1])
         if not roots:
             raise Http404
-        year = current_rating_year()
+        year = dashboard.dashboard_default_year(user=request.user)
         return redirect("assessments:dashboard_detail", org_pk=roots[0].pk, year=year)
 
 

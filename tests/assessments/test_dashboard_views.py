@@ -148,10 +148,11 @@ def test_dashboard_decision_shows_at_once(client, rated):
 
 
 def test_dashboard_home_opens_on_the_year_being_rated(client, rated):
-    """The menu entry lands on the top visible node and the current rating year (the review
-    screen's year: from November, this year)."""
+    """The menu entry lands on the top visible node and the latest rated year (2020 here),
+    then on the year being rated once a unit has a round for it."""
     client.force_login(factories.user_with_role(rated.province, Role.REVIEWER))
-    response = client.get(reverse("assessments:dashboard_home"))
-    year = current_rating_year()
-    assert response.status_code == 302
-    assert response.url == _url("dashboard_detail", rated.province, year=year)
+    home = reverse("assessments:dashboard_home")
+    assert client.get(home).url == _url("dashboard_detail", rated.province, year=YEAR)
+    current = current_rating_year()
+    _rate(rated.new_commune, schemes.GOOD, year=current)
+    assert client.get(home).url == _url("dashboard_detail", rated.province, year=current)
