@@ -42,15 +42,17 @@ CREATE OR REPLACE FUNCTION pb_tally_mark_{name}() RETURNS trigger LANGUAGE plpgs
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         INSERT INTO {dirty} (organization_id)
-        SELECT organization_id FROM new_rows
+        SELECT organization_id FROM new_rows WHERE organization_id IS NOT NULL
         UNION SELECT x.organization_id FROM {table} x
-              WHERE x.member_id IN (SELECT member_id FROM new_rows);
+              WHERE x.member_id IN (SELECT member_id FROM new_rows)
+                AND x.organization_id IS NOT NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         INSERT INTO {dirty} (organization_id)
-        SELECT organization_id FROM old_rows
+        SELECT organization_id FROM old_rows WHERE organization_id IS NOT NULL
         UNION SELECT x.organization_id FROM {table} x
-              WHERE x.member_id IN (SELECT member_id FROM old_rows);
+              WHERE x.member_id IN (SELECT member_id FROM old_rows)
+                AND x.organization_id IS NOT NULL;
     END IF;
     RETURN NULL;
 END $$;
@@ -75,7 +77,8 @@ CREATE OR REPLACE FUNCTION pb_tally_mark_member() RETURNS trigger LANGUAGE plpgs
 BEGIN
     INSERT INTO {DIRTY} (organization_id)
     SELECT organization_id FROM cells_membership WHERE member_id = NEW.id
-    UNION SELECT organization_id FROM cells_post WHERE member_id = NEW.id;
+    UNION SELECT organization_id FROM cells_post
+          WHERE member_id = NEW.id AND organization_id IS NOT NULL;
     RETURN NULL;
 END $$;
 CREATE TRIGGER pb_tally_member AFTER UPDATE ON cells_member FOR EACH ROW

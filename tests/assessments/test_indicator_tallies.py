@@ -475,3 +475,26 @@ def test_counting_code_changed_since_the_build_reads_live(built, province):
     assert not tally.covers([YEAR])
     assert tally.tallies_rebuild_if_stale() is True
     assert tally.covers([YEAR])
+
+
+def test_a_unit_moved_in_the_tree_is_marked(built, province):
+    """A move rewrites the unit's path (what a refresh counts by): the unit marks itself, so a
+    refresh that claimed it under its old path is redone on the next read."""
+    cell = province.other_cell
+    moved = cell.path[:-4] + "ZZZZ"
+    type(cell).objects.filter(pk=cell.pk).update(path=moved)
+    assert cell.pk in _marked()
+    _agree(province.province)
+
+
+def test_a_post_without_a_unit_marks_only_the_holders_units(built, province):
+    """A post recorded without a unit (allowed by the model) marks the holder's other units
+    and nothing else."""
+    _province, members = built
+    Post.objects.create(member=members[2], organization=None, kind=PostKind.GOVERNMENT, title="x")
+    assert _marked() == set()
+    Post.objects.create(
+        member=members[2], organization=province.old_cell, kind=PostKind.PARTY, title="Chi ủy viên"
+    )
+    Post.objects.filter(member=members[2], organization=None).update(title="Công chức")
+    assert _marked() == {province.old_cell.pk}
