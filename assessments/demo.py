@@ -33,12 +33,25 @@ from . import rules, selectors
 from .choices import NotRatedReason, RoundState
 from .models import MemberRating, OrganizationRating, RatingRound
 from .schemes import ASSESSMENT_POINTS, Rank, RatingScheme
+from .year_services import current_rating_year
 
 DEMO_RATINGS_SEED = 20160101
 DEMO_REVIEWER = "thamdinh.tinh"
-FIRST_DEMO_YEAR, LAST_DEMO_YEAR = 2016, 2025
-# Ratings are made in December: in the demo, 2025 is the year whose rounds are still moving.
-YEAR_IN_PROGRESS = LAST_DEMO_YEAR
+FIRST_DEMO_YEAR = 2016
+# The demo's structure was reorganised in 2025: its first year in progress, never earlier.
+FIRST_YEAR_IN_PROGRESS = 2025
+
+
+def year_in_progress(today: datetime.date | None = None) -> int:
+    """The year whose rounds are still moving in the demo: the year being rated today (the
+    review screen opens on it), from 2025 on. Earlier years are decided and published."""
+    return max(FIRST_YEAR_IN_PROGRESS, current_rating_year(today=today))
+
+
+def demo_years(today: datetime.date | None = None) -> range:
+    return range(FIRST_DEMO_YEAR, year_in_progress(today) + 1)
+
+
 # Shares close to the published results of DOMAIN §6 (members: ≈ 13% HTXSNV, 80% HTTNV).
 MEMBER_WEIGHTS = {Rank.EXCELLENT: 16, Rank.GOOD: 76, Rank.COMPLETE: 6.5, Rank.NOT_COMPLETE: 1.5}
 ORGANIZATION_WEIGHTS = {Rank.EXCELLENT: 30, Rank.GOOD: 60, Rank.COMPLETE: 8, Rank.NOT_COMPLETE: 2}
@@ -419,7 +432,7 @@ class _Seeder:
 @transaction.atomic
 def seed_ratings(
     *,
-    years: Iterable[int] = range(FIRST_DEMO_YEAR, LAST_DEMO_YEAR + 1),
+    years: Iterable[int] | None = None,
     current_year_in_progress: bool = True,
     stdout=None,
     root: Organization | None = None,
@@ -427,13 +440,15 @@ def seed_ratings(
 ) -> int:
     """Rate every grassroots organization's members, cells and itself for each of `years`.
 
-    Past years are decided and published (by the demo reviewer when that login exists); 2025,
-    when `current_year_in_progress`, is a mix of rounds in draft, submitted,
+    `years` defaults to `demo_years()`. Past years are decided and published (by the demo
+    reviewer when that login exists); `year_in_progress()`, when `current_year_in_progress`,
+    is a mix of rounds in draft, submitted,
     returned and decided, as in December of a rating year. `root` limits the seeding to one
     subtree (the demo province). Rounds that exist are skipped, so a second run writes
     nothing. Returns the number of member ratings written.
     """
-    years = sorted(years)
+    years = sorted(demo_years() if years is None else years)
+    moving = year_in_progress()
 
     def log(text: str) -> None:
         if stdout is not None:
@@ -442,6 +457,6 @@ def seed_ratings(
 
     seeder = _Seeder(root=root, seed=seed, log=log)
     return sum(
-        seeder.seed_year(year, in_progress=current_year_in_progress and year == YEAR_IN_PROGRESS)
+        seeder.seed_year(year, in_progress=current_year_in_progress and year == moving)
         for year in years
     )

@@ -100,20 +100,21 @@ def snapshot() -> list[tuple]:
 
 
 def test_seed_ratings_breaks_no_rule_in_any_round(tree):
-    """Every round of 2016–2025 passes the rules of its scheme, every member included."""
+    """Every round of 2016 to the year in progress passes the rules of its scheme, every
+    member included."""
     out = io.StringIO()
     written = demo.seed_ratings(stdout=out)
 
     assert written == MemberRating.objects.count() > 0
     assert rule_errors() == []
     rounds = RatingRound.objects.all()
-    assert {r.year for r in rounds} == set(range(2016, 2026))
+    assert {r.year for r in rounds} == set(range(2016, demo.year_in_progress() + 1))
     # Each year on its own structure: the old commune until 2024, the new hamlet cell in 2025.
     by_year = {(r.organization.code, r.year) for r in rounds.select_related("organization")}
     assert ("BG-PA-AH", 2024) in by_year and ("BG-PA-AH", 2025) not in by_year
     assert ("BG-AH-AH01", 2025) in by_year and ("BG-AH-AH01", 2024) not in by_year
     assert {r.scheme_code for r in rounds.filter(year=2016)} == {"hd27-2014"}
-    assert "2025" in out.getvalue()
+    assert str(demo.year_in_progress()) in out.getvalue()
 
 
 def test_seed_ratings_follows_the_caps_and_gives_reasons(tree):
@@ -141,14 +142,18 @@ def test_seed_ratings_follows_the_caps_and_gives_reasons(tree):
 
 
 def test_seed_ratings_past_years_published_current_year_in_progress(tree):
-    """Past rounds are decided and published; 2025 rounds are still moving through the steps."""
+    """Past rounds are decided and published; the rounds of the year being rated are still
+    moving through the steps."""
     demo.seed_ratings()
+    moving = demo.year_in_progress()
 
-    past = RatingRound.objects.filter(year__lt=2025)
+    past = RatingRound.objects.filter(year__lt=moving)
     assert set(past.values_list("state", flat=True)) == {RoundState.PUBLISHED}
     assert all(r.decided_at and r.published_at for r in past)
-    assert not MemberRating.objects.filter(year__lt=2025).exclude(decided_level=F("proposed_level"))
-    current = RatingRound.objects.filter(year=2025)
+    assert not MemberRating.objects.filter(year__lt=moving).exclude(
+        decided_level=F("proposed_level")
+    )
+    current = RatingRound.objects.filter(year=moving)
     assert set(current.values_list("state", flat=True)) <= {
         RoundState.DRAFT,
         RoundState.SUBMITTED,
@@ -193,3 +198,13 @@ def test_seed_ratings_decided_by_the_demo_reviewer_when_present(tree):
     demo.seed_ratings(years=[2020])
 
     assert set(RatingRound.objects.values_list("decided_by", flat=True)) == {reviewer.pk}
+
+
+def test_year_in_progress_follows_the_rating_year_from_2025():
+    """The demo's moving year is the year being rated (this year from November), never
+    before the 2025 reorganisation of its structure."""
+    d = datetime.date
+    assert demo.year_in_progress(d(2025, 3, 1)) == 2025
+    assert demo.year_in_progress(d(2026, 10, 31)) == 2025
+    assert demo.year_in_progress(d(2026, 11, 1)) == 2026
+    assert demo.demo_years(d(2027, 12, 1)) == range(2016, 2028)

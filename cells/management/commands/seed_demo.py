@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
-from assessments.demo import seed_ratings
+from assessments.demo import demo_years, seed_ratings
 from assessments.indicators import ensure_indicator_catalogue
 from assessments.indicators.tally import tallies_rebuild_if_stale
 from cells import demo
@@ -64,7 +64,10 @@ class Command(BaseCommand):
         # The dashboard's tallies (PostgreSQL): built once; later changes mark their units.
         tallies_rebuild_if_stale()
         if rated:
-            self.stdout.write(f"Đã tạo {rated} kết quả xếp loại đảng viên (2016–2025).")
+            years = demo_years()
+            self.stdout.write(
+                f"Đã tạo {rated} kết quả xếp loại đảng viên ({years[0]}–{years[-1]})."
+            )
         self.stdout.write("")
         self.stdout.write("Tài khoản dùng thử (chỉ để trình diễn, không dùng cho hệ thống thật):")
         header = ("Tên đăng nhập", "Mật khẩu", "Vai trò", "Đơn vị")
