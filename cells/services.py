@@ -150,32 +150,38 @@ def _history_through_predecessors(
     years are rated on the structure of their year. With several predecessors the file
     does not say which one, and history starts at the cell's founding.
     """
-    return _membership_chain(
+    return membership_chain(
         cell, admitted_on, predecessors_of=lambda org: list(org.predecessors.all()[:2])
     )
 
 
-def _membership_chain(
-    cell: Organization,
+def membership_chain(
+    cell,
     admitted_on: datetime.date | None,
     *,
-    predecessors_of: Callable[[Organization], list[Organization]],
-) -> list[tuple[Organization, datetime.date, datetime.date | None]]:
-    # The walk of _history_through_predecessors, with the predecessor lookup passed in so
-    # that members_bulk_create can answer it from one prefetch instead of a query per step.
+    predecessors_of: Callable,
+) -> list[tuple]:
+    """(cell, start, end) from the earliest cell to `cell`, walking back while the member was
+    admitted before the current cell's founding and `predecessors_of` names exactly one.
+
+    The lookup is passed in so that members_bulk_create can answer it from one prefetch, and
+    the province generator (cells.generator.plan) from its in-memory plan; it is asked only
+    when the walk would go on, so a member admitted after the founding costs no lookup.
+    """
     chain = []
     end = None
     current = cell
     while True:
         start = membership_start_for(cell=current, admitted_on=admitted_on)
         chain.append((current, start, end))
-        predecessors = predecessors_of(current)
         if (
-            len(predecessors) != 1
-            or current.established_on is None
+            current.established_on is None
             or admitted_on is None
             or admitted_on >= current.established_on
         ):
+            break
+        predecessors = predecessors_of(current)
+        if len(predecessors) != 1:
             break
         end = current.established_on - datetime.timedelta(days=1)
         current = predecessors[0]
@@ -249,7 +255,7 @@ def _taken_member_keys(members: list[Member]) -> dict[str, set[str]]:
 
 def _predecessors_by_successor(cells: list[Organization]) -> dict[int, list[Organization]]:
     """The merge predecessors of `cells` and, through single predecessors, of theirs: every
-    lookup `_membership_chain` can make, in one query per level of merges."""
+    lookup `membership_chain` can make, in one query per level of merges."""
     found: dict[int, list[Organization]] = {}
     frontier = {cell.pk for cell in cells}
     while frontier:
@@ -314,7 +320,7 @@ def members_bulk_create(
     memberships = []
     posts = []
     for row, member in zip(rows, drafts, strict=True):
-        chain = _membership_chain(
+        chain = membership_chain(
             row.cell, member.admitted_on, predecessors_of=lambda org: predecessors[org.pk]
         )
         # Ids rather than instances: the related-object setters cost more than the insert.
@@ -407,6 +413,12 @@ def member_transfer(
     if cell.type not in CELL_TYPES:
         raise ValidationError(_("Members belong to a Party cell."))
     _require_roster_rights(actor, cell)
+    if cell.dissolved_on is not None and cell.dissolved_on < on:
+        # The importer and the edit form keep dissolved cells out; this holds for every caller.
+        raise ValidationError(
+            _("Cell %(code)s was dissolved on %(date)s.")
+            % {"code": cell.code, "date": cell.dissolved_on.strftime("%d/%m/%Y")}
+        )
     open_memberships = Membership.objects.select_for_update().filter(
         member=member, end__isnull=True
     )

@@ -30,6 +30,7 @@ from ..demo import (
     SCHOOLS,
     _person,
 )
+from ..services import membership_chain
 
 T = OrganizationType
 D = datetime.date
@@ -395,33 +396,25 @@ def _history(
 ) -> list[tuple[Org, datetime.date, datetime.date | None]]:
     """The cells a member of 2025 cell `cell` belonged to, as cells.services records them.
 
-    Like `_history_through_predecessors`: before a cell's founding the member was in its
-    predecessor; where a cell merged several, the member was in one of them (and moved on
-    01/07/2025, as the demo's transfer does). A cell split off a sibling during the years
-    had its first members moved from that sibling.
+    The walk is `membership_chain`'s, with more history than a roster file gives: where a
+    cell merged several, the member was in one of them (and moved on 01/07/2025, as the
+    demo's transfer does), and a cell split off a sibling during the years had its first
+    members moved from that sibling. A leaver's history stops on `left_on`.
     """
-    chain: list[tuple[Org, datetime.date, datetime.date | None]] = []
-    end = left_on
-    current = cell
-    while True:
-        start = max(admitted, current.established_on)
-        if left_on is not None and start > left_on:
-            pass  # left before this cell existed: keep looking back
-        else:
-            chain.append((current, start, end))
-        if admitted >= current.established_on:
-            break
-        before = current.established_on - DAY
-        if current.predecessors:
-            previous = rng.choice(current.predecessors)
-        elif current.split_from is not None:
-            previous = current.split_from
-        else:
-            break
-        end = before if left_on is None or left_on > before else left_on
-        current = previous
-    chain.reverse()
-    return chain
+
+    def earlier(org: Org) -> list[Org]:
+        if org.predecessors:
+            return [rng.choice(org.predecessors)]
+        return [org.split_from] if org.split_from is not None else []
+
+    chain = membership_chain(cell, admitted, predecessors_of=earlier)
+    if left_on is None:
+        return chain
+    return [
+        (org, start, left_on if end is None else min(end, left_on))
+        for org, start, end in chain
+        if start <= left_on
+    ]
 
 
 def build_people(

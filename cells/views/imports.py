@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from partybuild.jobs import percent
+
 from .. import jobs
 from ..choices import ImportJobStatus
 from ..imports import ImportKind
@@ -106,17 +108,21 @@ class ImportJobCreateView(FormView):
 
 
 class _JobContextMixin:
+    """The job named by the URL, its status and progress: the page and its polled partial."""
+
+    def get_context_data(self, **kwargs):
+        job = jobs.importjob_get(user=self.request.user, pk=kwargs["pk"])
+        return {**super().get_context_data(**kwargs), **self.job_context(job)}
+
     def job_context(self, job) -> dict:
         status = jobs.importjob_display_status(job)
-        total = job.progress_total or 0
-        percent = min(100, job.progress_done * 100 // total) if total else 0
         return {
             "job": job,
             "status": status,
             "status_label": ImportJobStatus(status).label,
             "is_stale": jobs.importjob_is_stale(job),
             "finished": status in jobs.FINISHED_STATUSES,
-            "percent": percent,
+            "percent": percent(job.progress_done, job.progress_total or 0),
             "errors": jobs.importjob_sorted_errors(job)
             if status == ImportJobStatus.INVALID
             else [],
@@ -131,19 +137,11 @@ class ImportJobDetailView(_JobContextMixin, TemplateView):
 
     template_name = "cells/importjob_detail.html"
 
-    def get_context_data(self, **kwargs):
-        job = jobs.importjob_get(user=self.request.user, pk=kwargs["pk"])
-        return {**super().get_context_data(**kwargs), **self.job_context(job)}
-
 
 class ImportJobProgressView(_JobContextMixin, TemplateView):
     """The progress partial, polled by htmx every second until the job is finished."""
 
     template_name = "includes/_importjob_progress.html"
-
-    def get_context_data(self, **kwargs):
-        job = jobs.importjob_get(user=self.request.user, pk=kwargs["pk"])
-        return {**super().get_context_data(**kwargs), **self.job_context(job)}
 
 
 class ImportJobConfirmView(View):
