@@ -12,9 +12,8 @@ import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from fractions import Fraction
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -31,10 +30,19 @@ from . import rules
 from .choices import EDITABLE_STATES, MeetingKind, TaskResult
 from .models import AssignedTask, CellMeeting, MemberRating, RatingRound
 from .permissions import can_enter_ratings
-from .selectors import entry_deadline_passed, grassroots_for, period_end, year_setting
 
 # The round's checks and errors are the workflow's own, so a locked round reads the same here.
-from .services import RatingError, _conflict, _require_open_for_entry, _save_round
+from .round_checks import (
+    RatingError,
+    acting_user,
+    conflict_error,
+    lock_round,
+    require_entry,
+    require_grassroots,
+    require_open_for_entry,
+    save_round,
+)
+from .selectors import entry_deadline_passed, period_end, year_setting
 
 _TASK_FIELDS = ["year", "member_id", "organization_id", "title", "result", "shortcoming_remedied"]
 _MEETING_FIELDS = ["cell_id", "held_on", "kind", "topic", "attended", "expected"]
@@ -47,16 +55,8 @@ def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
 
 def _require_entry(actor, organization: Organization) -> Organization:
     """The grassroots organization of `organization`, when `actor` may enter its inputs."""
-    grassroots = grassroots_for(organization)
-    if grassroots is None:
-        raise RatingError(
-            _("%(organization)s is not inside a grassroots Party organization.")
-            % {"organization": organization}
-        )
-    if actor is not None and not can_enter_ratings(actor, grassroots):
-        raise PermissionDenied(
-            _("You may not enter ratings for %(organization)s.") % {"organization": grassroots}
-        )
+    grassroots = require_grassroots(organization)
+    require_entry(actor, grassroots)
     return grassroots
 
 
@@ -73,7 +73,7 @@ def _lock_open_round(*, grassroots: Organization, year: int) -> RatingRound | No
         .first()
     )
     if locked is not None:
-        _require_open_for_entry(locked, year_setting(year))
+        require_open_for_entry(locked, year_setting(year))
     return locked
 
 
@@ -199,12 +199,8 @@ def civil_servant_rating_set(
     a reason" and block the grid.
     """
     _require_entry(actor, round.organization)
-    locked = (
-        RatingRound.objects.select_for_update(of=("self",))
-        .select_related("organization")
-        .get(pk=round.pk)
-    )
-    _require_open_for_entry(locked, year_setting(locked.year))
+    locked = lock_round(round)
+    require_open_for_entry(locked, year_setting(locked.year))
     level = (level or "").strip()
     if level and not locked.scheme.is_member_level(level):
         raise ValidationError({"level": [_("Choose a level from the list.")]})
@@ -217,16 +213,16 @@ def civil_servant_rating_set(
     if rating is None or rating.round_id != locked.pk:
         raise rating_row_missing(member)
     if version is not None and rating.version != version:
-        raise _conflict(rating.updated_at)
+        raise conflict_error(rating.updated_at)
     if rating.civil_servant_level == level:
         return rating
     before = rating.civil_servant_level
     rating.civil_servant_level = level
     rating.version += 1
     rating.updated_at = timezone.now()
-    rating.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    rating.updated_by = acting_user(actor)
     rating.save(update_fields=["civil_servant_level", "version", "updated_at", "updated_by"])
-    _save_round(locked, [])
+    save_round(locked, [])
     audit_record(
         actor=actor,
         action="civil_servant_rating_set",
@@ -567,8 +563,3 @@ def inputs_editable(
         round=round_, setting=year_setting(year)
     )
     return open_, round_
-
-
-def fraction_text(share: Fraction) -> str:
-    """30% for Fraction(3, 10): the M5 share as the screens write it."""
-    return f"{share.numerator * 100 // share.denominator}%"

@@ -331,7 +331,8 @@ def _num(value: Decimal | int) -> str:
     return format(Decimal(value).normalize(), "f").replace(".", ",")
 
 
-def _percent(ratio: Fraction) -> str:
+def percent_text(ratio: Fraction) -> str:
+    """A share as the screens and messages write it: "20%", "12,5%", "33,33%"."""
     hundred = ratio * 100
     if hundred.denominator == 1:
         return f"{hundred.numerator}%"
@@ -429,7 +430,7 @@ def _m5_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
     tasks, share = facts.tasks, M5_EXCEEDING_SHARE
     missing = []
     if tasks is not None and tasks.exceeded * share.denominator < tasks.assigned * share.numerator:
-        missing.append(f"ít nhất {_percent(share)} nhiệm vụ vượt yêu cầu")
+        missing.append(f"ít nhất {percent_text(share)} nhiệm vụ vượt yêu cầu")
     if not facts.earlier_shortcomings_remedied:
         missing.append("khắc phục hết hạn chế, khuyết điểm đã chỉ ra")
     if band == Rank.EXCELLENT and missing:
@@ -622,7 +623,8 @@ def quota_violations(
         where = f" trong nhóm «{count.group}»" if count.group else ""
         text = (
             f"Vượt tỷ lệ{where}: tối đa {count.max_excellent} đảng viên {excellent} "
-            f"({_percent(scheme.quota_ratio)} của {count.good} {good}), đề nghị {count.excellent}"
+            f"({percent_text(scheme.quota_ratio)} của {count.good} {good}), "
+            f"đề nghị {count.excellent}"
         )
         exception = next(
             (
@@ -697,7 +699,7 @@ def _organization_caps(facts: OrganizationFacts, scheme: RatingScheme) -> list[C
             cap("O1", Rank.GOOD, f"Có {what} không hoàn thành nhiệm vụ")
         elif good_or_better * share.denominator < rated * share.numerator:
             why = f"{good_or_better}/{rated} {what} hoàn thành tốt nhiệm vụ trở lên"
-            cap("O1", Rank.GOOD, f"{why}, dưới {_percent(share)}")
+            cap("O1", Rank.GOOD, f"{why}, dưới {percent_text(share)}")
     if scheme.applies("O2"):
         warning = DISCIPLINE_SEVERITY[DISCIPLINE_WARNING]
         if any(DISCIPLINE_SEVERITY.get(e.discipline_form or "", 0) >= warning for e in leaders):
@@ -708,7 +710,7 @@ def _organization_caps(facts: OrganizationFacts, scheme: RatingScheme) -> list[C
             cap("O3", bottom, f"Tập thể cấp ủy bị kỷ luật trong năm {year}")
         elif hit * share.denominator > facts.sub_unit_count * share.numerator:
             why = f"{hit}/{facts.sub_unit_count} tổ chức trực thuộc bị kỷ luật trong năm {year}"
-            cap("O3", bottom, f"{why}, trên {_percent(share)}")
+            cap("O3", bottom, f"{why}, trên {percent_text(share)}")
     if scheme.applies("O4"):
         if leaders or collective or facts.disciplined_sub_unit_count:
             cap("O4", Rank.GOOD, f"Có tổ chức trực thuộc hoặc cấp ủy viên bị kỷ luật năm {year}")
@@ -726,7 +728,7 @@ def _organization_caps(facts: OrganizationFacts, scheme: RatingScheme) -> list[C
             share, label = O5_NOT_COMPLETE_MEMBERS_SHARE, "không hoàn thành nhiệm vụ"
         low = sum(r == bottom for r in ranks)
         if low * share.denominator > rated * share.numerator:
-            cap("O5", bottom, f"{low}/{rated} {what} {label}, trên {_percent(share)}")
+            cap("O5", bottom, f"{low}/{rated} {what} {label}, trên {percent_text(share)}")
     return caps
 
 

@@ -40,7 +40,9 @@ def year_setting(year: int) -> RatingYear | None:
     return RatingYear.objects.filter(year=year).first()
 
 
-def _with_overrides(scheme: schemes.RatingScheme, setting: RatingYear | None):
+def with_quota_overrides(
+    scheme: schemes.RatingScheme, setting: RatingYear | None
+) -> schemes.RatingScheme:
     """The scheme with the year's configured quota, where DOMAIN §4.1 allows it (2023+)."""
     if setting is None or not scheme.quota_configurable:
         return scheme
@@ -54,12 +56,12 @@ def _with_overrides(scheme: schemes.RatingScheme, setting: RatingYear | None):
 
 def scheme_for(year: int) -> schemes.RatingScheme:
     """The scheme in force for `year` with the stored quota overrides applied (2023+)."""
-    return _with_overrides(schemes.scheme_for_year(year), year_setting(year))
+    return with_quota_overrides(schemes.scheme_for_year(year), year_setting(year))
 
 
 def round_scheme(round: RatingRound, setting: RatingYear | None) -> schemes.RatingScheme:  # noqa: A002
     """The scheme the round was opened under, with the year's quota overrides."""
-    return _with_overrides(round.scheme, setting)
+    return with_quota_overrides(round.scheme, setting)
 
 
 def period_end(year: int) -> datetime.date:

@@ -7,7 +7,6 @@ round's version and record an audit row against the round (cells.audit, never a 
 """
 
 import dataclasses
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -22,19 +21,30 @@ from cells.models import Organization
 from cells.vietnamese import nfc
 
 from . import rules, schemes
-from .choices import EDITABLE_STATES, RoundState
+from .choices import RoundState
 from .facts import organization_facts_for, organizations_facts_for
-from .models import MemberRating, OrganizationRating, RatingRound, RatingYear
+from .models import MemberRating, OrganizationRating, RatingRound
 from .permissions import can_decide_round, can_enter_ratings
-from .selectors import (
-    build_grid,
-    deciding_organization_for,
-    entry_deadline_passed,
-    grassroots_for,
-    period_end,
-    round_scheme,
-    year_setting,
+
+# The refusals are part of this module's interface (views catch services.RatingError and its
+# kinds), so they are re-exported here, ConcurrentEditError explicitly as no service names it.
+from .round_checks import ConcurrentEditError as ConcurrentEditError
+from .round_checks import (
+    RatingError,
+    RoundLockedError,
+    RuleViolationError,
+    acting_user,
+    check_round_version,
+    conflict_error,
+    lock_round,
+    require_deadline,
+    require_entry,
+    require_grassroots,
+    require_open_for_entry,
+    save_round,
+    state_locked_error,
 )
+from .selectors import build_grid, deciding_organization_for, period_end, round_scheme, year_setting
 
 _DECIDED_STATES = frozenset({RoundState.DECIDED, RoundState.PUBLISHED})
 _MEMBER_FIELDS = ("proposed_level", "not_rated_reason", "not_rated_note", "note", "points")
@@ -57,79 +67,11 @@ class RowInput:
     version: int | None = None
 
 
-class RatingError(Exception):
-    """A rating action refused; `message` is the Vietnamese sentence to show the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ConcurrentEditError(RatingError):
-    """Someone else changed the round (or the row) since the caller loaded it."""
-
-
-class RoundLockedError(RatingError):
-    """The round is not in a state that allows the action, or the entry deadline has passed.
-
-    `violations` holds the workflow rule (W1/W2) when a transition was refused.
-    """
-
-    def __init__(self, message: str, violations: list[rules.Violation] | None = None) -> None:
-        super().__init__(message)
-        self.violations = violations or []
-
-
-class RuleViolationError(RatingError):
-    """Rules of DOMAIN §4.1 are broken; nothing was written. `violations` lists the errors."""
-
-    def __init__(self, violations: list[rules.Violation]) -> None:
-        self.violations = list(violations)
-        super().__init__("\n".join(v.message for v in self.violations))
-
-
 # === Helpers ===================================================================================
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def _plain(value):
     if isinstance(value, Decimal):
         return str(value)
     return value
-
-
-def _when(moment: datetime.datetime | None) -> str:
-    moment = moment or timezone.now()
-    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
-
-
-def _conflict(changed_at: datetime.datetime | None) -> ConcurrentEditError:
-    return ConcurrentEditError(
-        _("The data was changed by someone else at %(time)s; please reload the page.")
-        % {"time": _when(changed_at)}
-    )
-
-
-def _lock(round_: RatingRound) -> RatingRound:
-    """The round row, locked until the end of the transaction (not the organization row)."""
-    return (
-        RatingRound.objects.select_for_update(of=("self",))
-        .select_related("organization")
-        .get(pk=round_.pk)
-    )
-
-
-def _check_version(locked: RatingRound, round_version: int) -> None:
-    if locked.version != round_version:
-        raise _conflict(locked.updated_at)
-
-
-def _require_entry(actor, organization: Organization) -> None:
-    if actor is not None and not can_enter_ratings(actor, organization):
-        raise PermissionDenied(
-            _("You may not enter ratings for %(organization)s.") % {"organization": organization}
-        )
 
 
 def _require_decider(actor, round_: RatingRound) -> None:
@@ -139,37 +81,6 @@ def _require_decider(actor, round_: RatingRound) -> None:
             _("Only the deciding level (%(organization)s) may do this.")
             % {"organization": deciding or "—"}
         )
-
-
-def _state_locked(locked: RatingRound) -> RoundLockedError:
-    return RoundLockedError(
-        _(
-            "The rating of %(organization)s for %(year)s is “%(state)s” "
-            "and can no longer be changed."
-        )
-        % {
-            "organization": locked.organization,
-            "year": locked.year,
-            "state": RoundState(locked.state).label,
-        }
-    )
-
-
-def _require_deadline(locked: RatingRound, setting: RatingYear | None) -> None:
-    if entry_deadline_passed(round=locked, setting=setting):
-        raise RoundLockedError(
-            _(
-                "The entry deadline (%(date)s) has passed; "
-                "only the deciding level can reopen the rating."
-            )
-            % {"date": f"{setting.entry_deadline:%d/%m/%Y}"}
-        )
-
-
-def _require_open_for_entry(locked: RatingRound, setting: RatingYear | None) -> None:
-    if locked.state not in EDITABLE_STATES:
-        raise _state_locked(locked)
-    _require_deadline(locked, setting)
 
 
 def _transition(locked: RatingRound, to_state: str, *, by_deciding_level: bool = False) -> None:
@@ -202,11 +113,6 @@ def _clean_points(points) -> Decimal | None:
     return value
 
 
-def _save_round(locked: RatingRound, fields: list[str]) -> None:
-    locked.version += 1
-    locked.save(update_fields=[*fields, "version", "updated_at"])
-
-
 def _audit(actor, action: str, locked: RatingRound, changes: dict, comment: str = "") -> None:
     audit_record(
         actor=actor,
@@ -232,12 +138,7 @@ def round_get_or_create(*, actor, organization: Organization, year: int) -> Rati
     Accepts a cell too (its grassroots organization is used): screens start from either. The
     round records the scheme in force so later rule changes never re-rate a past year.
     """
-    grassroots = grassroots_for(organization)
-    if grassroots is None:
-        raise RatingError(
-            _("%(organization)s is not inside a grassroots Party organization.")
-            % {"organization": organization}
-        )
+    grassroots = require_grassroots(organization)
     if actor is not None and not (
         can_enter_ratings(actor, grassroots)
         or can_decide_round(actor, RatingRound(organization=grassroots, year=year))
@@ -288,11 +189,11 @@ def member_ratings_save(
     both take the last HTXSNV place of the quota. The rules run over the WHOLE grassroots
     organization with the rows applied: any error-level violation anywhere refuses the save.
     """
-    _require_entry(actor, round.organization)
-    locked = _lock(round)
-    _check_version(locked, round_version)
+    require_entry(actor, round.organization)
+    locked = lock_round(round)
+    check_round_version(locked, round_version)
     setting = year_setting(locked.year)
-    _require_open_for_entry(locked, setting)
+    require_open_for_entry(locked, setting)
     proposed = {row.member_id: _normalized(row) for row in rows}
     grid = build_grid(round=locked, proposed=proposed, setting=setting, setting_loaded=True)
     grid_rows = {row.member.pk: row for row in grid.rows}
@@ -320,10 +221,10 @@ def member_ratings_save(
     for mid, row in proposed.items():
         saved = grid_rows[mid].rating
         if row.version is not None and saved is not None and saved.version != row.version:
-            raise _conflict(saved.updated_at)
+            raise conflict_error(saved.updated_at)
     _raise_blocking(grid.violations)
 
-    now, user = timezone.now(), _user(actor)
+    now, user = timezone.now(), acting_user(actor)
     changes: dict[str, list] = {}
     created, updated = [], []
     for mid, row in proposed.items():
@@ -365,7 +266,7 @@ def member_ratings_save(
     MemberRating.objects.bulk_update(
         updated, fields=[*_MEMBER_FIELDS, "version", "updated_by", "updated_at"]
     )
-    _save_round(locked, [])
+    save_round(locked, [])
     _audit(actor, "rating_save", locked, changes)
     return locked
 
@@ -379,18 +280,18 @@ def round_submit(
 ) -> RatingRound:
     """Send the proposals to the deciding level: every member must have a level or a reason
     and no rule may be broken."""
-    _require_entry(actor, round.organization)
-    locked = _lock(round)
-    _check_version(locked, round_version)
+    require_entry(actor, round.organization)
+    locked = lock_round(round)
+    check_round_version(locked, round_version)
     _transition(locked, RoundState.SUBMITTED)
     setting = year_setting(locked.year)
-    _require_deadline(locked, setting)
+    require_deadline(locked, setting)
     grid = build_grid(round=locked, include_missing=True, setting=setting, setting_loaded=True)
     _raise_blocking(grid.violations)
     before = locked.state
     locked.state = RoundState.SUBMITTED
-    locked.submitted_at, locked.submitted_by = timezone.now(), _user(actor)
-    _save_round(locked, ["state", "submitted_at", "submitted_by"])
+    locked.submitted_at, locked.submitted_by = timezone.now(), acting_user(actor)
+    save_round(locked, ["state", "submitted_at", "submitted_by"])
     _audit(actor, "round_submit", locked, {"state": [before, locked.state]})
     return locked
 
@@ -400,11 +301,11 @@ def round_return(*, actor, round: RatingRound, comment: str) -> RatingRound:  # 
     """The deciding level sends the proposals back for correction, saying why."""
     _require_decider(actor, round)
     comment = _require_text(comment, _("A reason is required to return the rating."))
-    locked = _lock(round)
+    locked = lock_round(round)
     _transition(locked, RoundState.RETURNED)
     before = locked.state
     locked.state, locked.return_comment = RoundState.RETURNED, comment
-    _save_round(locked, ["state", "return_comment"])
+    save_round(locked, ["state", "return_comment"])
     _audit(actor, "round_return", locked, {"state": [before, locked.state]}, comment=comment)
     return locked
 
@@ -438,7 +339,7 @@ def _organization_rating_violations(
 
 def _decide(actor, round_: RatingRound, quota_exception: str) -> RatingRound:
     _require_decider(actor, round_)
-    locked = _lock(round_)
+    locked = lock_round(round_)
     _transition(locked, RoundState.DECIDED)
     justification = nfc(quota_exception or "").strip() or locked.quota_exception
     setting = year_setting(locked.year)
@@ -452,7 +353,7 @@ def _decide(actor, round_: RatingRound, quota_exception: str) -> RatingRound:
     violations = grid.violations + _organization_rating_violations(locked, grid.scheme)
     _raise_blocking(violations)
 
-    now, user = timezone.now(), _user(actor)
+    now, user = timezone.now(), acting_user(actor)
     changes: dict[str, list] = {"state": [locked.state, RoundState.DECIDED]}
     stale = ~Q(decided_level=F("proposed_level"))
     member_ratings = MemberRating.objects.filter(stale, round=locked)
@@ -474,7 +375,7 @@ def _decide(actor, round_: RatingRound, quota_exception: str) -> RatingRound:
     locked.state = RoundState.DECIDED
     locked.decided_at, locked.decided_by = now, user
     locked.quota_exception = justification
-    _save_round(locked, ["state", "decided_at", "decided_by", "quota_exception"])
+    save_round(locked, ["state", "decided_at", "decided_by", "quota_exception"])
     _audit(actor, "round_decide", locked, changes, comment=justification)
     return locked
 
@@ -509,11 +410,11 @@ def rounds_decide(*, actor, rounds: list[RatingRound]) -> list[RatingRound]:
 def round_publish(*, actor, round: RatingRound) -> RatingRound:  # noqa: A002
     """Announce the decided results (DOMAIN §4.2 step 6)."""
     _require_decider(actor, round)
-    locked = _lock(round)
+    locked = lock_round(round)
     _transition(locked, RoundState.PUBLISHED)
     before = locked.state
     locked.state, locked.published_at = RoundState.PUBLISHED, timezone.now()
-    _save_round(locked, ["state", "published_at"])
+    save_round(locked, ["state", "published_at"])
     _audit(actor, "round_publish", locked, {"state": [before, locked.state]})
     return locked
 
@@ -527,9 +428,9 @@ def round_reopen(*, actor, round: RatingRound, reason: str) -> RatingRound:  # n
     """
     _require_decider(actor, round)
     reason = _require_text(reason, _("A reason is required to reopen the rating."))
-    locked = _lock(round)
+    locked = lock_round(round)
     _transition(locked, RoundState.DRAFT, by_deciding_level=True)
-    now, user = timezone.now(), _user(actor)
+    now, user = timezone.now(), acting_user(actor)
     changes: dict[str, list] = {"state": [locked.state, RoundState.DRAFT]}
     member_ratings = MemberRating.objects.filter(round=locked).exclude(decided_level="")
     for mid, before in member_ratings.values_list("member_id", "decided_level"):
@@ -544,7 +445,7 @@ def round_reopen(*, actor, round: RatingRound, reason: str) -> RatingRound:  # n
     locked.state = RoundState.DRAFT
     locked.reopened_at, locked.reopened_by, locked.reopen_reason = now, user, reason
     locked.decided_at = locked.decided_by = locked.published_at = None
-    _save_round(
+    save_round(
         locked,
         ["state", "reopened_at", "reopened_by", "reopen_reason", "decided_at", "decided_by"]
         + ["published_at"],
@@ -586,18 +487,18 @@ def organization_rating_save(
     if own:
         _require_decider(actor, round)
     else:
-        _require_entry(actor, round.organization)
-    locked = _lock(round)
+        require_entry(actor, round.organization)
+    locked = lock_round(round)
     setting = year_setting(locked.year)
     if own:
         if locked.state in _DECIDED_STATES:
-            raise _state_locked(locked)
+            raise state_locked_error(locked)
     else:
         if not _rated_in_round(locked, organization):
             raise RatingError(
                 _("%(organization)s is not rated in this round.") % {"organization": organization}
             )
-        _require_open_for_entry(locked, setting)
+        require_open_for_entry(locked, setting)
     level = (level or "").strip()
     values = {
         "proposed_level": level,
@@ -629,7 +530,7 @@ def organization_rating_save(
             _("%(organization)s is not rated in this round.") % {"organization": organization}
         )
     if version is not None and rating is not None and rating.version != version:
-        raise _conflict(rating.updated_at)
+        raise conflict_error(rating.updated_at)
     prefix = f"organization {organization.pk}"
     if rating is None:
         rating = OrganizationRating.objects.create(
@@ -651,7 +552,7 @@ def organization_rating_save(
             rating.version += 1
             rating.save(update_fields=[*changed, "version", "updated_at"])
     if changes:
-        _save_round(locked, [])
+        save_round(locked, [])
         _audit(actor, "organization_rating_save", locked, changes)
     rating.round = locked
     return rating

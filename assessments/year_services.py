@@ -18,6 +18,7 @@ from cells.audit import audit_record, diff, snapshot
 
 from . import schemes
 from .models import RatingYear
+from .selectors import with_quota_overrides
 
 EDITABLE_FIELDS = ("entry_deadline", "quota_numerator", "quota_denominator", "quota_scope")
 QUOTA_FIELDS = ("quota_numerator", "quota_denominator", "quota_scope")
@@ -61,16 +62,11 @@ class RatingYearRow:
 
     @property
     def effective_ratio(self) -> Fraction | None:
-        s = self.setting
-        if s is not None and s.quota_numerator is not None:
-            return Fraction(s.quota_numerator, s.quota_denominator)
-        return self.scheme.quota_ratio
+        return with_quota_overrides(self.scheme, self.setting).quota_ratio
 
     @property
     def effective_scope(self) -> str | None:
-        if self.setting is not None and self.setting.quota_scope:
-            return self.setting.quota_scope
-        return self.scheme.quota_scope
+        return with_quota_overrides(self.scheme, self.setting).quota_scope
 
 
 def rating_year_rows(*, today: datetime.date | None = None) -> list[RatingYearRow]:
@@ -85,11 +81,6 @@ def rating_year_rows(*, today: datetime.date | None = None) -> list[RatingYearRo
         for y in years
         if y >= schemes.FIRST_YEAR
     ]
-
-
-def rating_year_get(*, year: int) -> RatingYear | None:
-    """The stored settings of `year`, or None when the scheme defaults apply."""
-    return RatingYear.objects.filter(year=year).first()
 
 
 def _validate(year: int, values: dict) -> None:

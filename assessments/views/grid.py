@@ -7,7 +7,6 @@ and any write by them is a 403. Every rule (quota, caps, reasons) is in assessme
 this module only places the violations it reports on the rows.
 """
 
-import datetime
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -129,20 +128,6 @@ class GridState:
     with_points: bool
     not_entered: int = 0
     notes: list[str] = field(default_factory=list)
-
-
-def _period_end(year: int) -> datetime.date:
-    return rules.default_period_end(year)
-
-
-def _percent_text(ratio) -> str | None:
-    """A quota ratio as people write it: "20%", "12,5%"."""
-    if ratio is None:
-        return None
-    hundred = ratio * 100
-    if hundred.denominator == 1:
-        return f"{hundred.numerator}%"
-    return f"{float(hundred):.2f}".rstrip("0").rstrip(".").replace(".", ",") + "%"
 
 
 def _choice_label(bound_field) -> str:
@@ -299,6 +284,7 @@ class RatingGridMixin(UnitYearMixin):
 
     def page_context(self, **kwargs) -> dict:
         ancestors = self.unit_ancestors()
+        ratio = self.scheme.quota_ratio
         return {
             "organization": self.organization,
             "grassroots": self.grassroots,
@@ -311,7 +297,7 @@ class RatingGridMixin(UnitYearMixin):
                 (int(floor), self.scheme.member_level_at(rank).label)
                 for floor, rank in rules.POINT_BANDS
             ],
-            "quota_percent": _percent_text(self.scheme.quota_ratio),
+            "quota_percent": None if ratio is None else rules.percent_text(ratio),
             "not_rated_value": NOT_RATED,
             "check_url": reverse(
                 "assessments:rating_grid_check",
@@ -542,7 +528,7 @@ class RatingGridPrintView(RatingGridMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         self.load_unit()
-        period_end = _period_end(self.year)
+        period_end = selectors.period_end(self.year)
         members = list(
             cells_selectors.members_of(
                 organization=self.cell or self.grassroots, on=period_end, subtree=True

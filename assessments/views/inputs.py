@@ -25,6 +25,7 @@ from assessments.choices import MeetingKind, TaskResult
 from assessments.views.unit import UnitYearMixin
 from cells import selectors as cells_selectors
 from cells.choices import CELL_TYPES
+from cells.views.organizations import add_service_errors
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -92,15 +93,6 @@ class CellMeetingForm(forms.Form):
             self.fields[name].widget.attrs.update({"min": "0", "inputmode": "numeric"})
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's field errors onto the form (a field the form lacks goes on top)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # === Shared loading ============================================================================
 class InputsMixin(UnitYearMixin):
     """The unit and year (UnitYearMixin) and whether its inputs may still change."""
@@ -128,7 +120,7 @@ class InputsMixin(UnitYearMixin):
             "round": self.round,
             "m4": self.scheme.applies("M4"),
             "m5": self.scheme.applies("M5"),
-            "exceeding_share": inputs.fraction_text(rules.M5_EXCEEDING_SHARE),
+            "exceeding_share": rules.percent_text(rules.M5_EXCEEDING_SHARE),
             "complete_label": self.scheme.member_level_at(schemes.Rank.COMPLETE).label,
             "good_label": self.scheme.member_level_at(schemes.Rank.GOOD).label,
             "grid_url": reverse(
@@ -264,7 +256,7 @@ class AssignedTaskCreateView(MemberTasksMixin, View):
                     shortcoming_remedied=form.cleaned_data["shortcoming_remedied"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             except services.RatingError as exc:
                 return self.refused(member.pk, exc)
             else:
@@ -309,7 +301,7 @@ class AssignedTaskEditView(MemberTasksMixin, View):
                     shortcoming_remedied=form.cleaned_data["shortcoming_remedied"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             except services.RatingError as exc:
                 return self.refused(self.task.member_id, exc)
             else:
@@ -356,7 +348,7 @@ class CivilServantRatingView(MemberTasksMixin, View):
                 version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
             return self.respond(member.pk, civil_form=form)
         except services.RatingError as exc:
             return self.refused(member.pk, exc)
@@ -398,7 +390,7 @@ class CellMeetingMixin(InputsMixin):
                     meeting=meeting,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             except services.RatingError as exc:
                 messages.error(self.request, exc.message)
                 return redirect(self.list_url())

@@ -25,10 +25,9 @@ from assessments.year_services import current_rating_year
 from cells import selectors as cells_selectors
 from cells.permissions import DECIDING_ROLES, active_assignments, can_decide_rating
 
-NOT_STARTED = "not_started"
 # The order of the state filter and of the counters: the workflow's order.
 STATE_ORDER = (
-    NOT_STARTED,
+    selectors.NOT_STARTED,
     RoundState.DRAFT,
     RoundState.RETURNED,
     RoundState.SUBMITTED,

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
-from assessments import schemes, year_services
+from assessments import schemes, selectors, year_services
 from assessments.models import RatingYear
+from cells.views.organizations import add_service_errors
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y"]
 
@@ -86,7 +87,7 @@ class RatingYearEditView(RatingYearAdminMixin, FormView):
 
     def prepare(self, **kwargs) -> None:
         self.year = kwargs["year"]
-        self.setting = year_services.rating_year_get(year=self.year)
+        self.setting = selectors.year_setting(self.year)
         if self.setting is None and self.year not in year_services.rating_year_range():
             raise Http404
 
@@ -104,12 +105,7 @@ class RatingYearEditView(RatingYearAdminMixin, FormView):
                 actor=self.request.user, year=self.year, **form.cleaned_data
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-            else:
-                form.add_error(None, exc)
+            add_service_errors(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request,
