@@ -14,6 +14,9 @@ WIDTH, HEIGHT = 480, 240
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 44, 12, 28, 36
 BAR_COLOURS = ("#1f6f43", "#2e86c1", "#f0ad4e", "#c0392b")
 LINE_COLOUR = "#c0392b"
+# Not the print CSS's subset family names: listed here, they make WeasyPrint (70) draw a chart's
+# Vietnamese letters in DejaVu, while the bare 'Be Vietnam Pro' is matched to the subset
+# families of reports/_fonts.css (checked with pdffonts on a rendered chart).
 FONT = "font-family=\"'Be Vietnam Pro', 'DejaVu Sans', sans-serif\""
 
 

@@ -27,7 +27,7 @@ from cells.models import Organization
 from cells.selectors import organization_paths_visible_to
 from partybuild.spreadsheets import watermark_workbook, xlsx_append
 
-from . import indicators
+from . import indicators, schemes
 from .models import Indicator, IndicatorTarget, RatingRound
 from .year_services import current_rating_year
 
@@ -286,14 +286,16 @@ def dashboard_trend(
 
 
 def level_breakdown(*, user, node: Organization, year: int, prefix: str = "gro", **options):
-    """(short label, count) of each level for the bar chart of levels."""
+    """(short label, count) of each level, best first, for the bar chart of levels; the
+    labels are the year's scheme's (TSVM … Yếu kém for organizations before 2018)."""
     scope = dashboard_scope(user=user, node=node, **options)
     counters = indicators.compute(scope=scope, years=[year]).counters(year)
-    labels = [("r3", "HTXSNV"), ("r2", "HTTNV"), ("r1", "HTNV"), ("r0", "KHTNV")]
-    if year < 2018 and prefix != "mem":
-        labels[0] = ("r3", "TSVM")
-        labels[3] = ("r0", "Yếu kém")
-    return [(label, counters.get(f"{prefix}.{key}", 0)) for key, label in labels]
+    scheme = schemes.scheme_for_year(year)
+    level_at = scheme.member_level_at if prefix == "mem" else scheme.organization_level_at
+    return [
+        (level_at(rank).short, counters.get(f"{prefix}.{key}", 0))
+        for rank, key in indicators.families.RANK_COUNTERS.items()
+    ]
 
 
 @dataclass

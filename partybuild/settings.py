@@ -321,3 +321,6 @@ RATING_REMINDER_DAYS = [int(d) for d in env.list("RATING_REMINDER_DAYS", default
 # --- Generated files ---------------------------------------------------------------------
 REPORT_FILES_MAX_AGE_DAYS = env.int("REPORT_FILES_MAX_AGE_DAYS", default=7)
 IMPORT_FILES_MAX_AGE_DAYS = env.int("IMPORT_FILES_MAX_AGE_DAYS", default=30)
+# Most self-review forms (one page per member) in one PDF: past it, a unit's forms are asked
+# for one cell at a time (WeasyPrint needs ~2 GB for 1,700 pages).
+REPORT_MAX_FORMS = env.int("REPORT_MAX_FORMS", default=400)

@@ -16,7 +16,7 @@ from cells.choices import PostKind
 from cells.models import Member, Organization, Post
 from cells.selectors import members_of
 
-from .. import schemes
+from .. import charts, dashboard, schemes
 from ..choices import NotRatedReason, RoundState
 from ..models import MemberRating, RatingRound
 from ..selectors import build_grid, grassroots_for, period_end
@@ -39,7 +39,8 @@ class SummaryBody(ResultsBody):
     unit_levels: list[tuple[str, str, bool]] = field(default_factory=list)
     indicators: list[dict] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)
-    indicators_note: str = ""
+    # Shown in place of the indicator table when no indicator is active.
+    indicators_note: str = "Chưa có số liệu chỉ tiêu Nghị quyết 22."
 
 
 @dataclass
@@ -115,8 +116,6 @@ def _label(scheme: schemes.RatingScheme, slug: str) -> str:
 
 
 def _levels_chart(statistics: selectors.Statistics, year: int) -> str:
-    from .. import charts
-
     labels = statistics.members.labels
     bars = [(labels[k], statistics.members.total.n(k)) for k in selectors.RANKS]
     return charts.bar_chart_svg(title=f"Đảng viên theo mức xếp loại năm {year}", bars=bars)
@@ -159,11 +158,6 @@ def summary_body(*, node: Organization, year: int, include_proposals: bool) -> S
         node=node, year=year, include_proposals=include_proposals
     )
     body.charts = [base.chart_svg]
-    try:
-        from .. import charts, dashboard
-    except ImportError:  # the dashboard is optional: the tables above stand on their own
-        body.indicators_note = "Chưa có số liệu chỉ tiêu Nghị quyết 22."
-        return body
     data = dashboard.dashboard_get(
         user=None, node=node, year=year, include_proposals=include_proposals
     )
@@ -281,17 +275,12 @@ def _members_with_cells(node: Organization, year: int) -> tuple[list[Member], di
     return members, dict(found.values_list("pk", "name"))
 
 
-def max_forms() -> int:
-    """Most self-review forms in one file (REPORT_MAX_FORMS, read at call time)."""
-    return getattr(settings, "REPORT_MAX_FORMS", 400)
-
-
 def self_review_body(*, node: Organization, year: int) -> list[SelfReviewSheet]:
     """One pre-filled self-review form per member, with the form code of the year's scheme."""
     scheme = schemes.scheme_for_year(year)
     end = period_end(year)
     members, cells = _members_with_cells(node, year)
-    limit = max_forms()
+    limit = settings.REPORT_MAX_FORMS
     if len(members) > limit:
         # One page per member: 1,700 pages take minutes and ~2 GB in WeasyPrint (see
         # bench/report_render.py --kind self_review); a cell's forms are what a meeting needs.

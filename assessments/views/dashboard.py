@@ -18,13 +18,12 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from assessments import charts, dashboard
+from assessments import charts, dashboard, schemes
 from cells import selectors as cells_selectors
 from cells.audit import audit_export
 from partybuild.spreadsheets import export_watermark
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FIRST_YEAR = 2008
 
 
 def _options(request) -> dict:
@@ -42,7 +41,7 @@ class _DashboardMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.node = cells_selectors.organization_get(user=request.user, pk=kwargs["org_pk"])
         self.year = kwargs["year"]
-        if not FIRST_YEAR <= self.year <= timezone.localdate().year + 1:
+        if not schemes.FIRST_YEAR <= self.year <= timezone.localdate().year + 1:
             raise Http404
         self.options = _options(request)
         return super().dispatch(request, *args, **kwargs)
@@ -125,7 +124,7 @@ class DashboardDetailView(_DashboardMixin, TemplateView):
         return super().get_context_data(
             data=data,
             ancestors=ancestors,
-            years=list(range(this_year, FIRST_YEAR - 1, -1)),
+            years=list(range(this_year, schemes.FIRST_YEAR - 1, -1)),
             query=self.request.GET.urlencode(),
             **kwargs,
         )

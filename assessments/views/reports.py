@@ -20,13 +20,14 @@ from cells import selectors as cells_selectors
 from cells.choices import OrganizationType
 from partybuild.jobs import percent
 
+from .. import schemes
 from ..models import ReportJob
 from ..reports import selectors, services
 
 
 def _years():
     last = timezone.localdate().year
-    return [(y, str(y)) for y in range(last, 2007, -1)]
+    return [(y, str(y)) for y in range(last, schemes.FIRST_YEAR - 1, -1)]
 
 
 def _units(user):
