@@ -18,6 +18,15 @@ def pytest_configure(config):
         )
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Each test's uploads and reports go to its own folder: never into var/media, where they
+    piled up among the developer's files, nor into another test's way. Worker fixtures hand
+    this folder to their processes."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def province(db):
     """A small tree: province → district (dissolved 2025) → commune → 2 cells, and a

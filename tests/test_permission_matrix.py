@@ -179,6 +179,21 @@ def _meeting(cell):
     return meeting
 
 
+def _object_pages(namespace, obj, user, pages):
+    """Entries for the pages of one object, addressed by pk: `w.<obj>` in scope and
+    `w.foreign_<obj>` in the other province; a user without a role gets 404."""
+    return {
+        f"{namespace}:{name}": Entry(
+            methods,
+            user=user,
+            no_role=404,
+            kwargs=lambda w: {"pk": getattr(w, obj).pk},
+            foreign=lambda w: {"pk": getattr(w, f"foreign_{obj}").pk},
+        )
+        for name, methods in pages
+    }
+
+
 MATRIX: dict[str, Entry] = {
     # Django's RedirectView and set_language answer any method with a redirect.
     "home": Entry(("GET", "POST"), user=lambda w: w.secretary, no_role=302),
@@ -233,59 +248,31 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {"cell_pk": w.p.other_cell.pk},
         foreign=lambda w: {"cell_pk": w.p.foreign_cell.pk},
     ),
-    "cells:member_detail": Entry(
-        ("GET",),
+    **_object_pages(
+        "cells",
+        "member",
         user=lambda w: w.secretary,
-        no_role=404,
-        kwargs=lambda w: {"pk": w.member.pk},
-        foreign=lambda w: {"pk": w.foreign_member.pk},
-    ),
-    "cells:member_edit": Entry(
-        ("GET", "POST"),
-        user=lambda w: w.secretary,
-        no_role=404,
-        kwargs=lambda w: {"pk": w.member.pk},
-        foreign=lambda w: {"pk": w.foreign_member.pk},
-    ),
-    "cells:memberevent_create": Entry(
-        ("GET", "POST"),
-        user=lambda w: w.secretary,
-        no_role=404,
-        kwargs=lambda w: {"pk": w.member.pk},
-        foreign=lambda w: {"pk": w.foreign_member.pk},
+        pages=[
+            ("member_detail", ("GET",)),
+            ("member_edit", ("GET", "POST")),
+            ("memberevent_create", ("GET", "POST")),
+        ],
     ),
     "cells:importjob_list": Entry(("GET",), user=lambda w: w.secretary, no_role=200),
     "cells:importjob_create": Entry(("GET", "POST"), user=lambda w: w.secretary, no_role=403),
     "cells:importjob_template": Entry(
         ("GET",), user=lambda w: w.secretary, no_role=200, kwargs=lambda w: {"kind": "members"}
     ),
-    "cells:importjob_detail": Entry(
-        ("GET",),
+    **_object_pages(
+        "cells",
+        "job",
         user=lambda w: w.secretary,
-        no_role=404,
-        kwargs=lambda w: {"pk": w.job.pk},
-        foreign=lambda w: {"pk": w.foreign_job.pk},
-    ),
-    "cells:importjob_progress": Entry(
-        ("GET",),
-        user=lambda w: w.secretary,
-        no_role=404,
-        kwargs=lambda w: {"pk": w.job.pk},
-        foreign=lambda w: {"pk": w.foreign_job.pk},
-    ),
-    "cells:importjob_confirm": Entry(
-        ("POST",),
-        user=lambda w: w.secretary,
-        no_role=404,
-        kwargs=lambda w: {"pk": w.job.pk},
-        foreign=lambda w: {"pk": w.foreign_job.pk},
-    ),
-    "cells:importjob_retry": Entry(
-        ("POST",),
-        user=lambda w: w.secretary,
-        no_role=404,
-        kwargs=lambda w: {"pk": w.job.pk},
-        foreign=lambda w: {"pk": w.foreign_job.pk},
+        pages=[
+            ("importjob_detail", ("GET",)),
+            ("importjob_progress", ("GET",)),
+            ("importjob_confirm", ("POST",)),
+            ("importjob_retry", ("POST",)),
+        ],
     ),
     "cells:auditentry_list": Entry(("GET",), user=lambda w: w.admin, no_role=403),
     # --- assessments: entry grid ---
@@ -311,22 +298,18 @@ MATRIX: dict[str, Entry] = {
         kwargs=_review_list,
         foreign=_foreign_review_list,
     ),
-    **{
-        f"assessments:{name}": Entry(
-            methods,
-            user=lambda w: w.reviewer,
-            no_role=404,
-            kwargs=lambda w: {"pk": w.round.pk},
-            foreign=lambda w: {"pk": w.foreign_round.pk},
-        )
-        for name, methods in [
+    **_object_pages(
+        "assessments",
+        "round",
+        user=lambda w: w.reviewer,
+        pages=[
             ("review_detail", ("GET",)),
             ("review_return", ("POST",)),
             ("review_decide", ("POST",)),
             ("review_publish", ("POST",)),
             ("review_reopen", ("POST",)),
-        ]
-    },
+        ],
+    ),
     # --- assessments: the Resolution 22 dashboard (any role on the node may read it) ---
     "assessments:dashboard_home": Entry(("GET",), user=lambda w: w.reviewer, no_role=404),
     **{
@@ -361,21 +344,17 @@ MATRIX: dict[str, Entry] = {
     # An empty request re-shows the form with its errors; nothing is queued.
     "assessments:reportjob_create": Entry(("POST",), user=lambda w: w.reports, no_role=200),
     "assessments:reportjob_batch": Entry(("POST",), user=lambda w: w.reports, no_role=200),
-    **{
-        f"assessments:{name}": Entry(
-            methods,
-            user=lambda w: w.reports,
-            no_role=404,
-            kwargs=lambda w: {"pk": w.report.pk},
-            foreign=lambda w: {"pk": w.foreign_report.pk},
-        )
-        for name, methods in [
+    **_object_pages(
+        "assessments",
+        "report",
+        user=lambda w: w.reports,
+        pages=[
             ("reportjob_detail", ("GET",)),
             ("reportjob_progress", ("GET",)),
             ("reportjob_download", ("GET",)),
             ("reportjob_retry", ("POST",)),
-        ]
-    },
+        ],
+    ),
     # --- assessments: national year settings (superusers: the model permission) ---
     "assessments:ratingyear_list": Entry(("GET",), user=lambda w: w.superuser, no_role=403),
     "assessments:ratingyear_edit": Entry(

@@ -213,7 +213,7 @@ def writing_services() -> set[str]:
     return found
 
 
-def _service_calls(province, tmp_path, settings):
+def _service_calls(province):
     """(service, call, expected action): each call performs one write as a permitted user."""
     import datetime
 
@@ -225,7 +225,6 @@ def _service_calls(province, tmp_path, settings):
     from cells import jobs
     from cells import services as cs
 
-    settings.MEDIA_ROOT = tmp_path
     p = province
     secretary = factories.user_with_role(p.old_commune, Role.SECRETARY, username="s1")
     reviewer = factories.user_with_role(p.district, Role.REVIEWER, username="r1")
@@ -460,10 +459,10 @@ def _service_calls(province, tmp_path, settings):
     ]
 
 
-def test_every_writing_service_writes_an_audit_row(province, tmp_path, settings):
+def test_every_writing_service_writes_an_audit_row(province):
     """Each public @transaction.atomic service (found by introspection, so a new one must be
     added here) writes at least one audit row of its action, naming the acting user."""
-    calls = _service_calls(province, tmp_path, settings)
+    calls = _service_calls(province)
     assert {name for name, _call, _action in calls} == writing_services()
     for name, call, action in calls:
         before = AuditEntry.objects.count()

@@ -188,6 +188,20 @@ def test_rating_grid_cell_limits_rows_but_counts_whole_unit(client, unit):
     assert re.search(r"Hoàn thành tốt nhiệm vụ:</span>\s*<strong[^>]*>2<", counters)
 
 
+def test_rating_grid_grassroots_cell_has_no_cell_column(client, province):
+    """A grassroots cell's grid (and its printed sheet) holds one cell: no "Chi bộ" column
+    repeats the unit's name on every row, while a commune's grid keeps it."""
+    factories.member(province.new_cell, "Trần Văn Thành")
+    client.force_login(factories.user_with_role(province.new_cell, Role.SECRETARY))
+    html = client.get(_url("rating_grid", province.new_cell, 2025)).content.decode()
+    assert "Trần Văn Thành" in html
+    assert 'class="grid-cell"' not in html
+    assert "grid-cell-inline" not in html
+    sheet = client.get(_url("rating_grid_print", province.new_cell, 2025)).content.decode()
+    assert "Trần Văn Thành" in sheet
+    assert ">Chi bộ</th>" not in sheet
+
+
 def test_rating_grid_empty_unit_shows_empty_state(client, province):
     """A unit with no member at the end of the year explains why the list is empty."""
     client.force_login(factories.user_with_role(province.old_commune, Role.SECRETARY))

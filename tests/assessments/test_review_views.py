@@ -7,6 +7,7 @@ row, the required texts, the batch decision (all or nothing) and the list's quer
 """
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -262,6 +263,19 @@ def test_review_list_shows_states_and_counts_in_vietnamese(client, many):
     # Only submitted rounds can be picked for a batch decision.
     assert content.count('name="rounds"') == 1
     assert f'value="{many.round.pk}"' in content
+
+
+def test_review_list_and_grid_colour_a_state_alike(client, world):
+    """ "Đã gửi" wears the same colour on the review list, the review page and the unit's grid."""
+    client.force_login(world.reviewer)
+    grid_url = reverse("assessments:rating_grid", args=[world.old_commune.pk, YEAR])
+    badge = re.compile(r'<span class="badge ([^"]*)">\s*<i [^>]*></i> Đã gửi</span>')
+    colours = set()
+    for url in (_url(world, "review_list"), _url(world, "review_detail"), grid_url):
+        found = badge.findall(_content(client.get(url)))
+        assert found, url
+        colours |= {c for classes in found for c in classes.split() if c.startswith("text-bg-")}
+    assert len(colours) == 1
 
 
 def test_review_list_filters_by_state(client, many):

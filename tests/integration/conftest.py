@@ -78,16 +78,15 @@ class Worker:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, broker, settings, tmp_path):
+def celery_worker_process(transactional_db, broker, media_root):
     """A real worker on the test database and the test broker, always stopped afterwards."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     celery = Path(sys.executable).with_name("celery")
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": broker,
         "DJANGO_ENV": "test",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "MEDIA_ROOT": str(media_root),
         # Fewer pooled connections: the worker shares the server with the test process.
         "DB_POOL_MIN": "1",
         "DB_POOL_MAX": "4",

@@ -117,17 +117,16 @@ def _clear_unacked() -> None:
 
 
 @pytest.fixture
-def two_workers(transactional_db, broker, settings, tmp_path):
+def two_workers(transactional_db, broker, media_root):
     """Workers w1 and w2 (one process each, prefetch 1) on the test database and broker,
     both ready; always killed afterwards, logs printed on failure by the assertions."""
     _clear_unacked()
-    settings.MEDIA_ROOT = tmp_path / "media"
     env = {
         **os.environ,
         "DATABASE_URL": worker_database_url(),
         "CELERY_BROKER_URL": broker,
         "DJANGO_ENV": "test",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "MEDIA_ROOT": str(media_root),
         "DB_POOL_MIN": "1",
         "DB_POOL_MAX": "3",
     }
