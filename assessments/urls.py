@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, grid, indicators_admin, inputs, reports, review, settings
+from .views import dashboard, documents, grid, indicators_admin, inputs, reports, review, settings
 
 app_name = "assessments"
 
@@ -66,6 +66,7 @@ urlpatterns = [
     path("bao-cao/moi/", reports.ReportJobCreateView.as_view(), name="reportjob_create"),
     path("bao-cao/ca-tinh/", reports.ReportJobBatchCreateView.as_view(), name="reportjob_batch"),
     path("bao-cao/<int:pk>/", reports.ReportJobDetailView.as_view(), name="reportjob_detail"),
+    path("bao-cao/phat-hanh/", documents.DocumentIssueView.as_view(), name="document_issue"),
     path(
         "bao-cao/<int:pk>/tien-do/",
         reports.ReportJobProgressView.as_view(),

@@ -160,7 +160,7 @@ def measure(repeat: int, kind: str) -> None:
 
     def full():
         return services.report_render(
-            kind=kind, organization=unit, year=YEAR, exported_by="bench", number="Số 01-BC/ĐU"
+            kind=kind, organization=unit, year=YEAR, exported_by="bench"
         )
 
     full()  # warm-up: imports, fonts, template loading

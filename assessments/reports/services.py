@@ -1,4 +1,7 @@
-"""Writing side of the reports: rendering, document numbers, and the report centre's jobs.
+"""Writing side of the reports: rendering drafts, and the report centre's jobs.
+
+What the report centre renders is a draft ("DỰ THẢO", no number): a document gets its number
+only when it is issued (assessments.reports.issuing over documents.services.document_issue).
 
 `report_render` is the one code path of a report: the worker (through `reportjob_run`) and
 the `render_report` command both call it. Jobs follow the import jobs' design (cells.jobs,
@@ -33,7 +36,7 @@ from cells.models import Organization
 from cells.permissions import can_view_organization
 from partybuild import jobs as pb_jobs
 
-from ..models import DocumentNumber, ReportJob
+from ..models import ReportJob
 from . import context
 
 logger = logging.getLogger(__name__)
@@ -52,35 +55,6 @@ CONTENT_TYPES = {
     Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     Format.ZIP: "application/zip",
 }
-
-
-# --- document numbers ------------------------------------------------------------------------
-@transaction.atomic
-def document_number_next(*, organization: Organization, year: int, document_type: str) -> str:
-    """Hand out the next number of a document type, e.g. "Số 12-BC/ĐU".
-
-    Numbers restart at 01 for each type in each committee term (Hướng dẫn 36-HD/VPTW); a unit
-    with no term recorded numbers per calendar year. The counter row is locked, so two
-    workers rendering at once never get the same number.
-    """
-    term = context.term_for(organization, year)
-    key = {
-        "organization": organization,
-        "term": term,
-        "year": 0 if term else year,
-        "document_type": document_type,
-    }
-    try:
-        with transaction.atomic():
-            DocumentNumber.objects.get_or_create(**key)
-    except IntegrityError:
-        pass  # created by a concurrent call: lock it below
-    counter = DocumentNumber.objects.select_for_update().get(**key)
-    number = counter.next_number
-    counter.next_number = number + 1
-    counter.save(update_fields=["next_number", "updated_at"])
-    abbreviation = context.document_abbreviation(organization)
-    return f"Số {number:02d}-{document_type}/{abbreviation}"
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -107,22 +81,20 @@ def report_render(
     year: int,
     fmt: str = Format.PDF,
     exported_by: str,
-    number: str | None = None,
     day: datetime.date | None = None,
     include_proposals: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> RenderedReport:
     """Render one report to bytes: the single code path of the worker and the command.
 
-    A numbered kind takes the next document number unless one is given (a retried job keeps
-    the number it was first given).
+    The result is a draft: "DỰ THẢO" on its face and no number, however often it is made
+    (numbers are given by issuing only).
     """
     step = progress or (lambda done, total: None)
     if kind not in Kind.values:
         raise context.ReportError(f"Unknown report kind {kind!r}")
     if fmt not in (Format.PDF, Format.XLSX):
         raise context.ReportError(f"Unknown format {fmt!r}")
-    document_type = context.DOCUMENT_TYPES.get(kind)
     step(0, STEPS)
     document = context.build_document(
         kind=kind,
@@ -133,11 +105,6 @@ def report_render(
         day=day,
         include_proposals=include_proposals,
     )
-    if document_type and number is None:
-        number = document_number_next(
-            organization=organization, year=year, document_type=document_type
-        )
-    document.header.number = number or ""
     step(1, STEPS)
     if fmt == Format.XLSX:
         content = _xlsx(document)
@@ -152,7 +119,7 @@ def report_render(
         content=content,
         filename=f"{document.filename_stem}.{fmt}",
         content_type=CONTENT_TYPES[fmt],
-        number=number or "",
+        number="",
         as_of=document.footer.as_of,
     )
 
@@ -465,7 +432,6 @@ def _run(job_id: int, *, task_id: str) -> ReportJob | None:
                 year=job.year,
                 fmt=job.format,
                 exported_by=_requester_name(job),
-                number=job.document_number or None,
                 progress=progress,
             )
     except pb_jobs.TRANSIENT_ERRORS:
