@@ -51,6 +51,7 @@ class RatingYear(models.Model):
         choices=[
             (schemes.QUOTA_SCOPE_GRASSROOTS, _("Per grassroots organization")),
             (schemes.QUOTA_SCOPE_MEMBER_GROUP, _("Per group of similar members")),
+            (schemes.QUOTA_SCOPE_PEER_GROUP, _("Per peer group of the deciding level")),
         ],
     )
 
@@ -774,3 +775,14 @@ class DocumentNumber(models.Model):
 
     def __str__(self):
         return f"{self.organization} · {self.document_type} · {self.next_number}"
+
+
+# The 2025– regime's facts live in their own module (re-exported here for the app registry).
+from .models_regime import (  # noqa: E402, F401
+    MemberCategory,
+    PeerGroup,
+    PeerGroupAssignment,
+    PointsItem,
+    QuotaCeilingDecision,
+    ScoreSheet,
+)

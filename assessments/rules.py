@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from assessments.schemes import QUOTA_SCOPE_MEMBER_GROUP, Rank, RatingScheme
+from assessments.schemes import GROUPED_QUOTA_SCOPES, Rank, RatingScheme
 
 SubjectId = int | str
 
@@ -579,7 +579,7 @@ def quota_counts(scheme: RatingScheme, ratings: Iterable[MemberRatingInput]) -> 
     ratio = scheme.quota_ratio
     if ratio is None:
         return []
-    by_group = scheme.quota_scope == QUOTA_SCOPE_MEMBER_GROUP
+    by_group = scheme.quota_scope in GROUPED_QUOTA_SCOPES
     tallies: dict[tuple[SubjectId | None, str | None], list[int]] = {}
     for rating in ratings:
         tally = tallies.setdefault(
