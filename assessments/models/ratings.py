@@ -42,6 +42,7 @@ class RatingYear(models.Model):
         choices=[
             (schemes.QUOTA_SCOPE_GRASSROOTS, _("Per grassroots organization")),
             (schemes.QUOTA_SCOPE_MEMBER_GROUP, _("Per group of similar members")),
+            (schemes.QUOTA_SCOPE_PEER_GROUP, _("Per peer group of the deciding level")),
         ],
     )
 

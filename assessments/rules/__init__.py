@@ -1,7 +1,8 @@
 """The rating rules of DOMAIN.md §4.1 as pure functions over plain values and dataclasses.
 
 A package by rule family: `constants`, `data` (the dataclasses), `periods`, `common`,
-`members` (M0–M5), `quota` (Q1), `organizations` (O1–O6), `transitions` (the workflow); every
+`members` (M0–M5), `quota` (Q1), `organizations` (O1–O6), `transitions` (the workflow),
+`category` (the 2A/2B/2C form category); every
 public name is re-exported here, so `from assessments.rules import X` and `rules.X` both work.
 
 No ORM, no database, no HTTP: services and import commands gather the facts, call
@@ -29,6 +30,17 @@ Decisions on what the regulations leave open (each has boundary tests in test_ru
 only (a justified quota exception, a free-text "Khác:" reason left to the deciding level).
 """
 
+from .category import (
+    CATEGORY_CODES,
+    CATEGORY_LABELS,
+    CATEGORY_LEADER,
+    CATEGORY_NON_LEADER,
+    CATEGORY_OUTSIDE,
+    CategoryBasis,
+    CategorySuggestion,
+    category_from_text,
+    suggest_form_category,
+)
 from .common import percent_text
 from .constants import (
     DISCIPLINE_DISMISSAL,
@@ -110,7 +122,14 @@ from .transitions import (
 )
 
 __all__ = [
+    "CATEGORY_CODES",
+    "CATEGORY_LABELS",
+    "CATEGORY_LEADER",
+    "CATEGORY_NON_LEADER",
+    "CATEGORY_OUTSIDE",
     "CapReason",
+    "CategoryBasis",
+    "CategorySuggestion",
     "DISCIPLINE_DISMISSAL",
     "DISCIPLINE_EXPULSION",
     "DISCIPLINE_LABELS",
@@ -161,6 +180,7 @@ __all__ = [
     "TransitionError",
     "Violation",
     "add_months",
+    "category_from_text",
     "check_member_rating",
     "check_member_ratings",
     "check_organization_rating",
@@ -175,4 +195,5 @@ __all__ = [
     "quota_violations",
     "require_transition",
     "sick_leave_days",
+    "suggest_form_category",
 ]

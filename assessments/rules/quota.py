@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 
-from assessments.schemes import QUOTA_SCOPE_MEMBER_GROUP, Rank, RatingScheme
+from assessments.schemes import GROUPED_QUOTA_SCOPES, Rank, RatingScheme
 
 from .common import percent_text, violation
 from .constants import SEVERITY_WARNING, SubjectId
@@ -19,7 +19,7 @@ def quota_counts(scheme: RatingScheme, ratings: Iterable[MemberRatingInput]) -> 
     ratio = scheme.quota_ratio
     if ratio is None:
         return []
-    by_group = scheme.quota_scope == QUOTA_SCOPE_MEMBER_GROUP
+    by_group = scheme.quota_scope in GROUPED_QUOTA_SCOPES
     tallies: dict[tuple[SubjectId | None, str | None], list[int]] = {}
     for rating in ratings:
         tally = tallies.setdefault(
