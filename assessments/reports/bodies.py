@@ -17,11 +17,16 @@ from cells.models import Member, Organization, Post
 from cells.selectors import members_of
 
 from .. import charts, dashboard, schemes
-from ..choices import NotRatedReason, RoundState
+from ..choices import DECIDED_STATES, NotRatedReason, RoundState
+from ..indicators.counters import RANKS
 from ..models import MemberRating, RatingRound
 from ..selectors import build_grid, grassroots_for, period_end
 from . import selectors
-from .context import ReportError, fmt_date, fmt_int, fmt_pct, has_cell_committee
+from .formatting import fmt_date, fmt_int, fmt_pct
+
+
+class ReportError(Exception):
+    """The report cannot be made for this unit and year (shown to the user as is)."""
 
 
 @dataclass
@@ -119,7 +124,7 @@ def _label(scheme: schemes.RatingScheme, slug: str) -> str:
 
 def _levels_chart(statistics: selectors.Statistics, year: int) -> str:
     labels = statistics.members.labels
-    bars = [(labels[k], statistics.members.total.n(k)) for k in selectors.RANKS]
+    bars = [(labels[k], statistics.members.total.n(k)) for k in RANKS]
     return charts.bar_chart_svg(title=f"Đảng viên theo mức xếp loại năm {year}", bars=bars)
 
 
@@ -266,7 +271,7 @@ def proposals_body(*, node: Organization, year: int) -> ProposalsBody:
         quota_lines=quota_lines,
         quota_ok=not any(q.exceeded for q in grid.quota),
         quota_exception=round_.quota_exception,
-        decided=round_.state in selectors.DECIDED_STATES,
+        decided=round_.state in DECIDED_STATES,
     )
 
 
@@ -366,7 +371,7 @@ def minutes_body(*, node: Organization, year: int) -> list[MinutesSheet]:
     committees = {
         cell.pk
         for cell in Organization.objects.filter(pk__in=list(by_cell))
-        if has_cell_committee(cell, day)
+        if selectors.has_cell_committee(cell, day)
     }
     for pk in committees:
         by_cell[pk].on_behalf = "T/M CHI ỦY"

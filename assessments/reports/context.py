@@ -10,10 +10,8 @@ file cannot disagree.
 from __future__ import annotations
 
 import datetime
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
@@ -23,8 +21,11 @@ from cells.models import Organization, Post
 from documents import naming
 
 from ..choices import NotRatedReason
+from ..indicators.counters import RANKS
 from ..models import ReportJob
-from . import selectors
+from . import bodies, selectors
+from .bodies import ReportError
+from .formatting import date_line, fmt_datetime, fmt_int, fmt_pct, nfc
 
 Kind = ReportJob.Kind
 
@@ -53,38 +54,6 @@ _PLACE_WORDS = (
     "ấp",
     "bản",
 )
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "")
-
-
-def upper(text: str) -> str:
-    return nfc(text).upper()
-
-
-# --- numbers as printed (Vietnamese: 1.700 and 87,50) ---------------------------------------
-def fmt_int(n: int | None) -> str:
-    return "–" if n is None else f"{n:,}".replace(",", ".")
-
-
-def fmt_pct(value: Decimal | None) -> str:
-    return "–" if value is None else f"{value:.2f}".replace(".", ",")
-
-
-def fmt_date(day: datetime.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
-def fmt_datetime(moment: datetime.datetime | None) -> str:
-    if moment is None:
-        return ""
-    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
-
-
-def date_line(place: str, day: datetime.date) -> str:
-    """ "Vị Thắng, ngày 15 tháng 12 năm 2025" (Hướng dẫn 36-HD/VPTW)."""
-    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
 
 
 # --- columns of a statistics table, shared by the PDF and the Excel twin ---------------------
@@ -118,7 +87,7 @@ def table_columns(table: selectors.StatTable) -> list[Column]:
     if table.has_pending:
         columns.append(Column("", "Chưa quyết định", lambda r: r.pending))
     columns.append(Column("", "Được xếp loại", lambda r: r.rated))
-    for rank in selectors.RANKS:
+    for rank in RANKS:
         label = table.labels[rank]
         columns.append(Column(label, "SL", lambda r, k=rank: r.n(k)))
         columns.append(Column(label, "%", lambda r, k=rank: r.pct(k), "pct"))
@@ -277,21 +246,6 @@ def _secretary(organization: Organization, day: datetime.date) -> str:
     return post.member.full_name if post else ""
 
 
-def has_cell_committee(organization: Organization, day: datetime.date) -> bool:
-    """A chi bộ signs "T/M CHI ỦY" when it has an elected chi ủy: a deputy secretary or a
-    chi ủy member holds a post in it on the day."""
-    return (
-        Post.objects.filter(
-            Q(start__isnull=True) | Q(start__lte=day),
-            Q(end__isnull=True) | Q(end__gte=day),
-            organization=organization,
-            kind=PostKind.PARTY,
-        )
-        .filter(Q(title__icontains="Phó Bí thư") | Q(title__icontains="Chi ủy viên"))
-        .exists()
-    )
-
-
 def _unit(organization: Organization, day: datetime.date | None = None) -> naming.Unit:
     return naming.Unit(
         type=organization.type,
@@ -299,7 +253,7 @@ def _unit(organization: Organization, day: datetime.date | None = None) -> namin
         abbreviation=organization.document_abbreviation,
         has_cell_committee=day is not None
         and organization.type in naming.CELL_LIKE
-        and has_cell_committee(organization, day),
+        and selectors.has_cell_committee(organization, day),
     )
 
 
@@ -335,10 +289,6 @@ def build_header(
         recipients=list(names.recipients),
         suffix=names.suffix,
     )
-
-
-class ReportError(Exception):
-    """The report cannot be made for this unit and year (shown to the user as is)."""
 
 
 TITLES = {
@@ -390,8 +340,6 @@ def build_document(
     """The whole report of one kind for one unit and year, ready for a template."""
     day = day or timezone.localdate()
     doc_type, summary = TITLES[kind]
-    from . import bodies  # bodies imports the formatters of this module
-
     body: object
     tables: list[TableView] = []
     as_of = None
