@@ -86,6 +86,8 @@ class DocumentIssueForm(forms.Form):
         label=gettext_lazy("Reason for replacing"), required=False, widget=forms.HiddenInput
     )
 
+    prefix = "issue"  # the report centre shows it beside the report form: distinct field ids
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = _units(user)

@@ -107,9 +107,7 @@ def test_draft_says_du_thao_and_takes_no_number(province, rated, tmp_path):
     assert not DocumentNumber.objects.exists()
 
 
-def test_issue_refused_over_undecided_results_and_draft_says_so(
-    province, staff, tmp_path
-):
+def test_issue_refused_over_undecided_results_and_draft_says_so(province, staff, tmp_path):
     """Results not decided yet cannot be issued (no number taken); their draft says so."""
     from tests.assessments.conftest import make_members, save_levels
 
@@ -150,6 +148,61 @@ def test_issue_requires_an_issuing_role(province, rated, district_reviewer):
         issue(province.old_commune, district_reviewer)
 
 
+def tiny_render(organization):
+    """A minimal renderer for numbering tests: a one-line PDF/A carrying its manifest."""
+    from assessments.reports import pdf
+
+    def render(stamp):
+        snapshot = {"n": stamp.serial}
+        manifest = stamp.manifest(
+            what="results",
+            title="t",
+            scope="s",
+            organization=organization,
+            year=2021,
+            as_of=None,
+            snapshot=snapshot,
+        )
+        content, _ = pdf.render_pdfa(
+            "<p>x</p>", attachments=[pdf.EmbeddedFile(MANIFEST_NAME, manifest.to_bytes(), "m")]
+        )
+        return document_services.Rendering(
+            pdf=content, snapshot=snapshot, title="t", scope="s", filename_stem="t"
+        )
+
+    return render
+
+
+def test_numbers_restart_per_type_and_term(province):
+    """Numbers run 01, 02… per document type and restart with a new committee term; a unit
+    without a recorded term is numbered per year."""
+    from cells.models import Term
+
+    def take(organization, year, document_type, suffix="ĐU"):
+        return document_services.document_issue(
+            actor=None,
+            organization=organization,
+            year=year,
+            kind="results",
+            kind_label="Báo cáo",
+            document_type=document_type,
+            suffix=suffix,
+            render=tiny_render(organization),
+            check_permission=False,
+        ).number
+
+    commune = province.old_commune
+    Term.objects.create(organization=commune, start_year=2020, end_year=2025)
+    assert take(commune, 2021, "BC") == "Số 01-BC/ĐU"
+    assert take(commune, 2022, "BC") == "Số 02-BC/ĐU"
+    assert take(commune, 2022, "DS") == "Số 01-DS/ĐU"
+    Term.objects.create(organization=commune, start_year=2026, end_year=2030)
+    assert take(commune, 2026, "BC") == "Số 01-BC/ĐU"
+    cell = province.foreign_cell
+    assert take(cell, 2021, "BC", "CB") == "Số 01-BC/CB"
+    assert take(cell, 2022, "BC", "CB") == "Số 01-BC/CB"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_numbers_never_reused_nor_skipped_under_concurrent_issues(province):
     """Two issues at once on two connections get 01 and 02; a failed render gives its number
@@ -158,28 +211,20 @@ def test_numbers_never_reused_nor_skipped_under_concurrent_issues(province):
     barrier = threading.Barrier(2)
     numbers, errors = [], []
 
-    def render(stamp):
-        snapshot = {"n": stamp.serial}
-        manifest = stamp.manifest(
-            what="results", title="t", scope="s", organization=commune, year=2021,
-            as_of=None, snapshot=snapshot,
-        )
-        from assessments.reports import pdf
-
-        content, _ = pdf.render_pdfa(
-            "<p>x</p>",
-            attachments=[pdf.EmbeddedFile(MANIFEST_NAME, manifest.to_bytes(), "m")],
-        )
-        return document_services.Rendering(
-            pdf=content, snapshot=snapshot, title="t", scope="s", filename_stem="t"
-        )
+    render = tiny_render(commune)
 
     def worker():
         try:
             barrier.wait(timeout=10)
             doc = document_services.document_issue(
-                actor=None, organization=commune, year=2021, kind="results",
-                kind_label="Báo cáo", document_type="BC", suffix="ĐU", render=render,
+                actor=None,
+                organization=commune,
+                year=2021,
+                kind="results",
+                kind_label="Báo cáo",
+                document_type="BC",
+                suffix="ĐU",
+                render=render,
                 check_permission=False,
             )
             numbers.append(doc.number)
@@ -201,11 +246,25 @@ def test_numbers_never_reused_nor_skipped_under_concurrent_issues(province):
 
     with pytest.raises(RuntimeError):
         document_services.document_issue(
-            actor=None, organization=commune, year=2021, kind="results", kind_label="Báo cáo",
-            document_type="BC", suffix="ĐU", render=broken, check_permission=False,
+            actor=None,
+            organization=commune,
+            year=2021,
+            kind="results",
+            kind_label="Báo cáo",
+            document_type="BC",
+            suffix="ĐU",
+            render=broken,
+            check_permission=False,
         )
     third = document_services.document_issue(
-        actor=None, organization=commune, year=2021, kind="results", kind_label="Báo cáo",
-        document_type="BC", suffix="ĐU", render=render, check_permission=False,
+        actor=None,
+        organization=commune,
+        year=2021,
+        kind="results",
+        kind_label="Báo cáo",
+        document_type="BC",
+        suffix="ĐU",
+        render=render,
+        check_permission=False,
     )
     assert third.number == "Số 03-BC/ĐU"

@@ -203,4 +203,6 @@ def test_register_upload_view_shows_reason_and_register(
     client.force_login(stranger)
     detail = reverse("documents:issueddocument_detail", args=[issued.pk])
     assert client.get(detail).status_code == 404
-    assert "Số 01-BC/ĐU" not in client.get(reverse("documents:issueddocument_list")).content.decode()
+    assert (
+        "Số 01-BC/ĐU" not in client.get(reverse("documents:issueddocument_list")).content.decode()
+    )
