@@ -77,6 +77,7 @@ urlpatterns = [
         reports.ReportJobDownloadView.as_view(),
         name="reportjob_download",
     ),
+    path("bao-cao/<int:pk>/theo-chi-bo/", reports.ReportJobZipView.as_view(), name="reportjob_zip"),
     path("bao-cao/<int:pk>/thu-lai/", reports.ReportJobRetryView.as_view(), name="reportjob_retry"),
     # --- rating inputs (tasks, civil-servant ratings, meetings) ---
     path(

@@ -13,10 +13,8 @@ the task time limit is stale, shown as failed and may be retried.
 from __future__ import annotations
 
 import datetime
-import io
 import logging
 import secrets
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,7 +35,7 @@ from cells.permissions import can_view_organization
 from partybuild import jobs as pb_jobs
 
 from ..models import ReportJob
-from . import context
+from . import context, pieces
 from .formatting import nfc
 
 logger = logging.getLogger(__name__)
@@ -219,6 +217,12 @@ def reportjob_request(
     """
     _validate(kind, fmt, year)
     _require_view(actor, organization)
+    if kind in pieces.PIECE_KINDS and fmt == Format.PDF:
+        units = pieces.piece_units(organization=organization, year=year)
+        if units:
+            return _pieces_request(
+                actor=actor, kind=kind, organization=organization, year=year, units=units
+            )
     existing = _active_duplicate(
         actor=actor, kind=kind, organization=organization, year=year, fmt=fmt, is_batch=False
     )
@@ -244,6 +248,54 @@ def reportjob_request(
     )
     _enqueue(job)
     return job, True
+
+
+def _pieces_request(*, actor, kind, organization, year, units) -> tuple[ReportJob, bool]:
+    """The forms of a unit with cells: one part per cell rendered in parallel, joined into
+    one PDF when the last is done (assessments.reports.pieces)."""
+    existing = _active_duplicate(
+        actor=actor, kind=kind, organization=organization, year=year, fmt=Format.PDF, is_batch=True
+    )
+    if existing is not None and not _fail_if_stale(existing):
+        return existing, False
+    batch = _parts_create(
+        actor=actor, kind=kind, parent=organization, year=year, fmt=Format.PDF, units=units
+    )
+    audit_record(
+        actor=actor,
+        action="report.request_pieces",
+        instance=batch,
+        organization=organization,
+        changes={"kind": kind, "year": year, "pieces": len(units)},
+    )
+    return batch, True
+
+
+def _parts_create(*, actor, kind, parent, year, fmt, units, part_fmt=Format.PDF) -> ReportJob:
+    batch = _create(actor=actor, kind=kind, organization=parent, year=year, fmt=fmt, is_batch=True)
+    batch.state = State.RUNNING
+    batch.started_at = timezone.now()
+    batch.progress_total = len(units)
+    batch.save(update_fields=["state", "started_at", "progress_total", "updated_at"])
+    parts = ReportJob.objects.bulk_create(
+        [
+            ReportJob(
+                kind=kind,
+                organization=unit,
+                year=year,
+                format=part_fmt,
+                requested_by=actor,
+                batch=batch,
+                state=State.PENDING,
+                queued_at=batch.queued_at,
+                progress_total=STEPS,
+            )
+            for unit in units
+        ]
+    )
+    for part in parts:
+        _enqueue(part)
+    return batch
 
 
 def batch_units(*, province: Organization, year: int) -> list[Organization]:
@@ -277,28 +329,14 @@ def reportjob_batch_request(
     units = batch_units(province=province, year=year)
     if not units:
         raise ValidationError(_("There is no commune-level unit in this province for that year."))
-    batch = _create(
-        actor=actor, kind=kind, organization=province, year=year, fmt=Format.ZIP, is_batch=True
-    )
-    batch.state = State.RUNNING
-    batch.started_at = timezone.now()
-    batch.progress_total = len(units)
-    batch.save(update_fields=["state", "started_at", "progress_total", "updated_at"])
-    parts = ReportJob.objects.bulk_create(
-        [
-            ReportJob(
-                kind=kind,
-                organization=unit,
-                year=year,
-                format=fmt,
-                requested_by=actor,
-                batch=batch,
-                state=State.PENDING,
-                queued_at=batch.queued_at,
-                progress_total=STEPS,
-            )
-            for unit in units
-        ]
+    batch = _parts_create(
+        actor=actor,
+        kind=kind,
+        parent=province,
+        year=year,
+        fmt=Format.ZIP,
+        units=units,
+        part_fmt=fmt,
     )
     audit_record(
         actor=actor,
@@ -307,8 +345,6 @@ def reportjob_batch_request(
         organization=province,
         changes={"kind": kind, "year": year, "format": fmt, "units": len(units)},
     )
-    for part in parts:
-        _enqueue(part)
     return batch, True
 
 
@@ -494,21 +530,54 @@ def _batch_part_finished(job: ReportJob) -> None:
                 batch.finished_at = timezone.now()
                 fields += ["state", "error", "finished_at"]
             else:
-                _batch_zip(batch, done)
+                (_batch_join if batch.format == Format.PDF else _batch_zip)(batch, done)
                 fields += ["state", "file", "filename", "finished_at", "data_as_of"]
         batch.save(update_fields=[*fields, "updated_at"])
 
 
-def _batch_zip(batch: ReportJob, parts: list[ReportJob]) -> None:
-    """The zip of every part's file (stored, not recompressed: PDFs are compressed already)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for part in parts:
-            with part.file.open("rb") as fh:
-                archive.writestr(part.filename or part.file.name, fh.read())
-    batch.file.save(f"{secrets.token_hex(16)}.zip", ContentFile(buffer.getvalue()), save=False)
-    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.zip"
+def _part_files(parts: list[ReportJob]) -> list[tuple[str, bytes]]:
+    files = []
+    for part in parts:
+        with part.file.open("rb") as fh:
+            files.append((part.filename or part.file.name, fh.read()))
+    return files
+
+
+def _batch_join(batch: ReportJob, parts: list[ReportJob]) -> None:
+    """A unit's forms made in pieces: the pieces joined in cell order into one PDF."""
+    content = pieces.join_pdfs([content for _name, content in _part_files(parts)])
+    batch.file.save(f"{secrets.token_hex(16)}.pdf", ContentFile(content), save=False)
+    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.pdf"
+    _batch_done(batch, parts)
+
+
+def _batch_done(batch: ReportJob, parts: list[ReportJob]) -> None:
     batch.state = State.DONE
     batch.finished_at = timezone.now()
     moments = [p.data_as_of for p in parts if p.data_as_of]
     batch.data_as_of = max(moments) if moments else None
+
+
+def reportjob_parts_zip(*, actor, job: ReportJob) -> tuple[str, bytes]:
+    """A finished pieces job as a zip with one file per cell (audited like a download)."""
+    _require_view(actor, job.organization)
+    if not job.is_batch or job.state != State.DONE:
+        raise ValidationError(_("The report is not ready yet."), code="state")
+    parts = list(job.parts.filter(state=State.DONE).order_by("organization__name_sort_key", "id"))
+    filename = f"{job.kind}-{job.organization.code}-{job.year}-theo-chi-bo.zip"
+    audit_export(
+        actor=actor,
+        what="report_zip",
+        organization=job.organization,
+        filename=filename,
+        filters={"kind": job.kind, "year": job.year, "job": job.pk, "parts": len(parts)},
+    )
+    return filename, pieces.zip_files(_part_files(parts))
+
+
+def _batch_zip(batch: ReportJob, parts: list[ReportJob]) -> None:
+    """The zip of every part's file (stored, not recompressed: PDFs are compressed already)."""
+    content = pieces.zip_files(_part_files(parts))
+    batch.file.save(f"{secrets.token_hex(16)}.zip", ContentFile(content), save=False)
+    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.zip"
+    _batch_done(batch, parts)

@@ -8,7 +8,7 @@ jobs through reportjob_get, so another unit's or another user's job is a 404.
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -216,6 +216,20 @@ class ReportJobDownloadView(View):
             filename=job.filename or f"report.{job.format}",
             content_type=services.CONTENT_TYPES[job.format],
         )
+
+
+class ReportJobZipView(View):
+    """A unit's forms made in pieces, as a zip with one PDF per cell (audited)."""
+
+    def get(self, request, pk):
+        job = selectors.reportjob_get(user=request.user, pk=pk)
+        try:
+            filename, content = services.reportjob_parts_zip(actor=request.user, job=job)
+        except (ValidationError, PermissionDenied) as exc:
+            raise Http404 from exc
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 class ReportJobRetryView(View):
