@@ -87,14 +87,14 @@ class SignedOriginalUploadView(IssuedDocumentDetailView):
 
     def post(self, request, pk):
         document = selectors.document_get(user=request.user, pk=pk)
+        if not can_issue_document(request.user, document.organization):
+            raise PermissionDenied  # sees the register, does not keep its originals
         form = SignedUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 services.signed_original_upload(
                     actor=request.user, document=document, content=form.cleaned_data["file"].read()
                 )
-            except PermissionDenied as exc:
-                raise Http404 from exc
             except ValidationError as exc:
                 form.add_error("file", exc)
             else:

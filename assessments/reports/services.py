@@ -220,7 +220,7 @@ def reportjob_request(
     if kind in pieces.PIECE_KINDS and fmt == Format.PDF:
         units = pieces.piece_units(organization=organization, year=year)
         if units:
-            return _pieces_request(
+            return reportjob_pieces_request(
                 actor=actor, kind=kind, organization=organization, year=year, units=units
             )
     existing = _active_duplicate(
@@ -250,9 +250,11 @@ def reportjob_request(
     return job, True
 
 
-def _pieces_request(*, actor, kind, organization, year, units) -> tuple[ReportJob, bool]:
-    """The forms of a unit with cells: one part per cell rendered in parallel, joined into
-    one PDF when the last is done (assessments.reports.pieces)."""
+def reportjob_pieces_request(
+    *, actor, kind: str, organization: Organization, year: int, units: list[Organization]
+) -> tuple[ReportJob, bool]:
+    """The forms of a unit in pieces: one part per cell of `units` rendered in parallel,
+    joined into one PDF in that order when the last is done (assessments.reports.pieces)."""
     existing = _active_duplicate(
         actor=actor, kind=kind, organization=organization, year=year, fmt=Format.PDF, is_batch=True
     )
