@@ -28,7 +28,7 @@ from django.utils import timezone
 from cells.models import Membership, Organization
 from cells.selectors import members_of, organizations_visible_to
 
-from .choices import RoundState
+from .choices import DECIDED_STATES, RoundState
 from .models import MemberRating, RatingRound, RoundSnapshot, RoundSummary
 from .selectors import (
     NOT_STARTED,
@@ -37,7 +37,6 @@ from .selectors import (
     year_setting,
 )
 
-DECIDED_STATES = frozenset({RoundState.DECIDED, RoundState.PUBLISHED})
 DETAIL_PAGE_SIZE = 2000  # a commune-level unit (≈ 1,700 members) fits on one page
 # Sort keys of the review list: the query-string value → how rows are ordered.
 SORTS = ("name", "state", "submitted", "late", "members", "violations", "changed")
