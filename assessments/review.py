@@ -26,7 +26,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cells.models import Membership, Organization
-from cells.selectors import members_of, organizations_visible_to
+from cells.selectors import organizations_visible_to
 
 from .choices import DECIDED_STATES, RoundState
 from .models import MemberRating, RatingRound, RoundSnapshot, RoundSummary
@@ -157,6 +157,7 @@ def _summary_values(round_: RatingRound, setting, *, check: bool) -> dict:
         "findings": findings,
         "quota": quota,
         "changed": changed,
+        "changed_count": len(changed),
         "computed_at": timezone.now(),
     }
 
@@ -175,10 +176,25 @@ def round_summary_refresh(
     return summary
 
 
-def summaries_for(rounds: list[RatingRound], *, check: bool = False) -> dict[int, RoundSummary]:
+LIST_FIELDS = (
+    "round_id",
+    "version",
+    "members",
+    "counts",
+    "not_rated",
+    "checked",
+    "blocking",
+    "changed_count",
+)
+
+
+def summaries_for(
+    rounds: list[RatingRound], *, check: bool = False, fields: tuple[str, ...] | None = None
+) -> dict[int, RoundSummary]:
     """The current summary of each round, recomputing those whose version moved on (and,
-    with `check`, those the rules have not run for)."""
-    found = {s.round_id: s for s in RoundSummary.objects.filter(round__in=rounds)}
+    with `check`, those the rules have not run for). `fields` limits what is read."""
+    qs = RoundSummary.objects.filter(round__in=rounds)
+    found = {s.round_id: s for s in (qs.only(*fields) if fields else qs)}
     settings_by_year: dict[int, object] = {}
     for round_ in rounds:
         summary = found.get(round_.pk)
@@ -296,7 +312,7 @@ def review_rows(
             )
         )
     }
-    summaries = summaries_for(list(rounds.values()))
+    summaries = summaries_for(list(rounds.values()), fields=LIST_FIELDS)
     setting = year_setting(year)
     deadline = setting.entry_deadline if setting else None
     child_len = len(organization.path) + Organization.steplen
@@ -326,7 +342,7 @@ def review_rows(
                     state=state,
                     today=today,
                 ),
-                changed=len(summary.changed) if summary else 0,
+                changed=summary.changed_count if summary else 0,
                 last_snapshot_at=round_.last_snapshot_at if round_ else None,
             )
         )
@@ -512,11 +528,7 @@ def review_detail(
     """
     summary = summaries_for([round], check=True)[round.pk]
     end = period_end(round.year)
-    members = list(
-        members_of(organization=round.organization, on=end, subtree=True).only(
-            "pk", "full_name", "record_number", "name_sort_key"
-        )
-    )
+    members = _members_on(round.organization, end)
     cells = dict(
         Organization.objects.filter(
             path__startswith=round.organization.path, pk__in={m.cell_id for m in members}
@@ -553,6 +565,35 @@ def review_detail(
         snapshot=snapshot,
         changed=[line for line in lines if line.changed],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    pk: int
+    full_name: str
+    record_number: str
+    cell_id: int
+
+
+def _members_on(organization: Organization, day: datetime.date) -> list[_Member]:
+    """The unit's members on a day with their cell, in Vietnamese name order: the plain
+    columns only (the member states `members_of` annotates are the rules' business)."""
+    rows = (
+        Membership.objects.filter(
+            Q(end__isnull=True) | Q(end__gte=day),
+            start__lte=day,
+            organization__path__startswith=organization.path,
+        )
+        .order_by("member__name_sort_key", "member_id", "-start")
+        .values_list("member_id", "member__full_name", "member__record_number", "organization_id")
+    )
+    seen: set[int] = set()
+    found = []
+    for mid, name, number, cell in rows:
+        if mid not in seen:  # one line per member, in the cell of the latest membership
+            seen.add(mid)
+            found.append(_Member(mid, name, number, cell))
+    return found
 
 
 def _line(member, r, cells, decided, summary, before, changed_ids) -> MemberLine:

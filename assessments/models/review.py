@@ -82,6 +82,7 @@ class RoundSummary(models.Model):
     findings = models.JSONField(default=list)  # [code, message, blocking] of every violation
     quota = models.JSONField(default=list)  # the Q1 arithmetic per scope
     changed = models.JSONField(default=list)
+    changed_count = models.PositiveIntegerField(default=0)  # len(changed), read by the list
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -196,6 +196,10 @@ class ReviewListView(TemplateView):
             )
             for row in shown
         ]
+        # One reversed URL for every row: reversing per row costs more than the row itself.
+        detail_base = reverse("assessments:review_detail", args=[0]).removesuffix("0/")
+        for row in shown:
+            row.detail_url = f"{detail_base}{row.round.pk}/" if row.round else ""
         decidable = [r for r in shown if r.state == RoundState.SUBMITTED]
         context = super().get_context_data(**kwargs)
         context.update(
@@ -222,6 +226,8 @@ class ReviewListView(TemplateView):
             changed_count=sum(bool(r.changed) for r in rows),
             deadline=rows[0].deadline if rows else None,
             selected=selected,
+            changed_title=_("Members changed since the last return or decision"),
+            unchecked_title=_("Checked once the unit submits"),
             headers_before=_headers(flt, ("name", "state", "submitted", "late", "members")),
             headers_after=_headers(flt, ("violations", "changed")),
         )
