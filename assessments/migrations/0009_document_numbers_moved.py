@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0007_regime_2025"),
+        ("assessments", "0008_review_at_scale"),
         # the counters are copied over by documents first
         ("documents", "0001_register"),
     ]
