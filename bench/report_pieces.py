@@ -9,7 +9,7 @@ scratch database, then, in a fresh process:
 - floor: WeasyPrint alone rendering each sample cell's pre-built forms HTML, one after the
   other (the sum) — what the rendering costs without our code or any parallelism;
 - pieces: the sample cells' forms asked for as one document, their parts run by 1 and then
-  by 2 worker processes (forked, each calling `reportjob_run` exactly as the Celery task
+  by 2 worker processes (spawned, each calling `reportjob_run` exactly as the Celery task
   does); wall-clock until the joined PDF is stored, and each worker's peak RSS;
 - the whole unit (every cell) with 2 workers, once;
 - the proposals list of the unit as one worker renders it today, beside its floor.
@@ -35,13 +35,13 @@ base.DB_NAME = "pb_bench_pieces"  # our own scratch database, apart from report_
 
 
 def _worker_init() -> None:
-    from django.db import connections
-
-    connections.close_all()  # a forked child opens its own connection
+    base.setup_django()  # a spawned worker starts fresh, as a Celery worker process does
 
 
 def _run_part(part_id: int) -> tuple[int, float]:
     from assessments.reports import services
+
+    services._enqueue = lambda job: None  # nothing goes to the broker
 
     services.reportjob_run(part_id, task_id=f"bench-{part_id}")
     return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -64,7 +64,7 @@ def _pieces(actor, unit, cells, workers: int) -> tuple[float, float, int]:
     part_ids = list(batch.parts.order_by("id").values_list("pk", flat=True))
     connections.close_all()
     started = time.perf_counter()
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(workers, initializer=_worker_init, maxtasksperchild=None) as pool:
         peaks = pool.map(_run_part, part_ids, chunksize=1)
     elapsed = time.perf_counter() - started
