@@ -94,11 +94,11 @@ class TargetExplanationView(LoginRequiredMixin, View):
 
     def post(self, request, org_pk, year):
         node = cells_selectors.organization_get(user=request.user, pk=org_pk)
-        indicator = Indicator.objects.filter(pk=request.POST.get("indicator") or 0).first()
-        if indicator is None:
-            raise Http404
         if not can_explain(request.user, node):
             raise PermissionDenied(_("Only the unit's staff may explain its numbers."))
+        indicator = Indicator.objects.filter(code=request.POST.get("indicator", "")).first()
+        if indicator is None:
+            raise Http404
         target_explanation_save(
             actor=request.user,
             organization=node,
