@@ -32,6 +32,8 @@ from partybuild.jobs import TRANSIENT_ERRORS, ProgressWriter, job_claim, job_is_
 from .audit import audit_record
 from .choices import ImportJobPhase, ImportJobStatus, Role
 from .imports import IMPORTERS, ImportFileError, ImportKind, run_import
+from .imports.limits import check_upload
+from .imports.templates import template_spec, template_workbook
 from .models import ImportJob, Organization
 from .permissions import EDITING_ROLES, active_assignments, can_edit_roster, roles_on
 from .selectors import organizations_visible_to
@@ -39,6 +41,7 @@ from .selectors import organizations_visible_to
 logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Queued or running: the states a lost worker could leave a job in.
 QUEUED_STATUSES = frozenset({ImportJobStatus.PENDING, ImportJobStatus.CONFIRMED})
 RUNNING_STATUSES = frozenset({ImportJobStatus.VALIDATING, ImportJobStatus.APPLYING})
@@ -52,16 +55,11 @@ FINISHED_STATUSES = frozenset(
 PROGRESS_SECONDS = 0.5
 PROGRESS_ROWS = 100
 
-# Header rows of the downloadable templates (DOMAIN.md §8): the columns each importer reads,
-# required ones first, so a template can never offer a column the importer refuses.
+# Header rows of the CSV templates (DOMAIN.md §8): the columns each importer reads, required
+# ones first, so a template can never offer a column the importer refuses.
 TEMPLATE_COLUMNS: dict[str, list[str]] = {
     kind: [*importer.required_columns, *importer.optional_columns]
     for kind, importer in IMPORTERS.items()
-}
-TEMPLATE_FILENAMES: dict[str, str] = {
-    ImportKind.ORGANIZATIONS: "to_chuc_mau.csv",
-    ImportKind.MEMBERS: "dang_vien_mau.csv",
-    ImportKind.EVENTS: "su_kien_mau.csv",
 }
 
 
@@ -99,8 +97,10 @@ def importjob_display_status(job: ImportJob) -> str:
 
 
 def importjob_sorted_errors(job: ImportJob) -> list[dict]:
-    """The stored errors by row, then column (the preview's order)."""
-    return sorted(job.errors, key=lambda e: (e.get("row") or 0, e.get("column") or ""))
+    """The stored errors by row, then column (the preview's order), at most IMPORT_MAX_ERRORS
+    of them: a page listing a million errors would hold a web worker for minutes."""
+    errors = job.errors[: settings.IMPORT_MAX_ERRORS]
+    return sorted(errors, key=lambda e: (e.get("row") or 0, e.get("column") or ""))
 
 
 def can_import(user, *, kind: str, organization: Organization | None) -> bool:
@@ -135,14 +135,22 @@ def organizations_importable_by(*, user, kind: str) -> QuerySet[Organization]:
     return qs.filter(subtree)
 
 
-def importjob_template_csv(*, kind: str) -> tuple[str, bytes]:
-    """(file name, bytes) of an empty template: the header row only, UTF-8 with a BOM so that
-    spreadsheet programs open the Vietnamese text correctly."""
-    if kind not in TEMPLATE_COLUMNS:
+def importjob_template(*, kind: str, file_format: str = "xlsx") -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of an empty template of `kind`.
+
+    XLSX (the default): Vietnamese headings, drop-down lists, a frozen header row and a sheet
+    explaining each column (cells.imports.templates). CSV: the header row of technical names,
+    UTF-8 with a BOM so that spreadsheet programs open the Vietnamese text correctly.
+    """
+    spec = template_spec(kind) if kind in ImportKind.values else None
+    if spec is None:
         raise Http404
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(TEMPLATE_COLUMNS[kind])
-    return TEMPLATE_FILENAMES[kind], ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    if file_format == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(TEMPLATE_COLUMNS[kind])
+        content = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        return spec.filename.replace(".xlsx", ".csv"), "text/csv; charset=utf-8", content
+    return spec.filename, XLSX_CONTENT_TYPE, template_workbook(spec)
 
 
 # --- write side ------------------------------------------------------------------------------
@@ -176,6 +184,14 @@ def _validate_upload(uploaded_file) -> str:
         )
     if uploaded_file.size == 0:
         raise ValidationError({"file": _("The file is empty.")}, code="empty")
+    # Over the row, cell or unpacked-size limits: said now, not after a worker chewed on it.
+    uploaded_file.seek(0)
+    try:
+        check_upload(uploaded_file.read(), extension=ext.lstrip("."))
+    except ImportFileError as exc:
+        raise ValidationError({"file": exc.message}, code="limits") from exc
+    finally:
+        uploaded_file.seek(0)
     return ext
 
 
@@ -392,6 +408,7 @@ def importjob_validate(job_id: int, *, task_id: str = "") -> ImportJob | None:
         created_count=result.created,
         updated_count=result.updated,
         errors=_errors_json(result),
+        error_count=max(result.error_count, len(result.errors)),
         progress_done=result.total_rows,
         progress_total=result.total_rows,
     )
@@ -449,6 +466,7 @@ def importjob_apply(job_id: int, *, task_id: str = "") -> ImportJob | None:
             status=ImportJobStatus.INVALID,
             total_rows=rejected.result.total_rows,
             errors=_errors_json(rejected.result),
+            error_count=max(rejected.result.error_count, len(rejected.result.errors)),
         )
     except ImportFileError as exc:
         _finish(job, status=ImportJobStatus.INVALID, message=str(exc), errors=[])

@@ -497,6 +497,8 @@ class ImportJob(models.Model):
     created_count = models.PositiveIntegerField(_("rows created"), default=0)
     updated_count = models.PositiveIntegerField(_("rows updated"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # How many errors the check found; `errors` keeps the first IMPORT_MAX_ERRORS of them.
+    error_count = models.PositiveIntegerField(_("errors found"), default=0)
     message = models.TextField(_("message"), blank=True)
     task_id = models.CharField(_("worker task id"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)

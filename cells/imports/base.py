@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -28,7 +29,8 @@ from .files import ImportFileError, Table, read_table
 ProgressCallback = Callable[[int, int], None]
 
 PROGRESS_EVERY = 100
-_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# dd/mm/yyyy, also typed with "-" or "." as Excel and people write it (never yyyy-mm-dd).
+_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
 _YES = {"có", "co", "x"}
 _NO = {"không", "khong", ""}
 
@@ -56,10 +58,17 @@ class ImportResult:
     updated: int
     errors: list[RowError]
     dry_run: bool
+    # All the errors found; `errors` keeps the first IMPORT_MAX_ERRORS of them (by row).
+    error_count: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def keep_first_errors(self, errors: list[RowError]) -> None:
+        """Keep the first errors by row (a million-row file must not fill the job's row)."""
+        self.error_count = len(errors)
+        self.errors = errors[: settings.IMPORT_MAX_ERRORS]
 
 
 class ImportRefused(Exception):
@@ -130,7 +139,7 @@ class Row:
             return None
         match = _DATE.match(value)
         try:
-            day = datetime.date(int(match[3]), int(match[2]), int(match[1])) if match else None
+            day = datetime.date(int(match[4]), int(match[3]), int(match[1])) if match else None
         except ValueError:
             day = None
         if day is None:
@@ -303,11 +312,11 @@ def run_importer(
     try:
         table = read_table(file=file, filename=filename)
     except ImportFileError as exc:
-        result.errors.append(RowError(0, "", exc.message))
+        result.keep_first_errors([RowError(0, "", exc.message)])
         return result
     result.total_rows = len(table.rows)
     tracker = Progress(progress, rows=len(table.rows))
-    result.errors = importer_class.header_errors(table)
+    result.keep_first_errors(importer_class.header_errors(table))
     if result.errors:
         tracker.finish()
         return result
@@ -338,6 +347,6 @@ def run_importer(
         importer.errors.extend(exc.errors)
         result.created = result.updated = 0
     # Stable by row: within a row the errors keep the order the checks found them.
-    result.errors = sorted(importer.errors, key=lambda e: e.row)
+    result.keep_first_errors(sorted(importer.errors, key=lambda e: e.row))
     tracker.finish()
     return result

@@ -126,6 +126,7 @@ class _JobContextMixin:
             "errors": jobs.importjob_sorted_errors(job)
             if status == ImportJobStatus.INVALID
             else [],
+            "error_count": max(job.error_count, len(job.errors)),
             "can_act": jobs.can_import(
                 self.request.user, kind=job.kind, organization=job.organization
             ),
@@ -175,10 +176,14 @@ class ImportJobRetryView(View):
 
 
 class ImportJobTemplateView(View):
-    """An empty file of one kind (the header row only) to fill in."""
+    """An empty file of one kind to fill in: an XLSX template, or `?format=csv` for the header
+    row of technical names."""
 
     def get(self, request, kind):
-        filename, content = jobs.importjob_template_csv(kind=kind)
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        filename, content_type, content = jobs.importjob_template(
+            kind=kind, file_format=file_format
+        )
+        response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

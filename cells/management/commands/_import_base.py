@@ -83,9 +83,14 @@ class ImportCommand(BaseCommand):
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(format_error(error))
+            count = max(result.error_count, len(result.errors))
+            if count > len(result.errors):
+                self.stderr.write(
+                    _("… and %(more)s more errors (the first %(shown)s are listed).")
+                    % {"more": count - len(result.errors), "shown": len(result.errors)}
+                )
             self.stderr.write(
-                _("The file has %(count)s errors; nothing was written.")
-                % {"count": len(result.errors)}
+                _("The file has %(count)s errors; nothing was written.") % {"count": count}
             )
             sys.exit(1)
         counts = {"created": result.created, "updated": result.updated}
