@@ -119,6 +119,9 @@ def check_workbook(data: bytes, limits: FileLimits, *, unreadable_ok: bool = Fal
         raise ImportFileError(_("The file is not a valid XLSX workbook.")) from exc
     match = _DIMENSION.search(head)
     if not match or not match[4]:
+        # No declared size: openpyxl would parse the whole sheet to find one before giving a
+        # row. Count the row and cell tags of the unpacked bytes instead, stopping early.
+        _count_tags(archive, name, limits)
         return
     rows = int(match[4])
     columns = _column_number(match[3]) - _column_number(match[1] or b"A") + 1
@@ -126,6 +129,34 @@ def check_workbook(data: bytes, limits: FileLimits, *, unreadable_ok: bool = Fal
         raise too_many_rows(limits, found=rows)
     if rows * columns > limits.cells:
         raise too_many_cells(limits)
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_CHUNK = 1024 * 1024
+
+
+def _count_tags(archive: zipfile.ZipFile, name: str, limits: FileLimits) -> None:
+    rows = cells = 0
+    tail = b""
+    try:
+        with archive.open(name) as sheet:
+            while chunk := sheet.read(_CHUNK):
+                # A tag cut by the chunk boundary is found in the next window (tags are short).
+                window = tail + chunk
+                cut = max(0, len(window) - 16)
+                rows += len(_ROW_TAG.findall(window, 0, cut))
+                cells += len(_CELL_TAG.findall(window, 0, cut))
+                tail = window[cut:]
+                if rows - 1 > limits.rows:
+                    raise too_many_rows(limits)
+                if cells > limits.cells:
+                    raise too_many_cells(limits)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
+        raise ImportFileError(_("The file is not a valid XLSX workbook.")) from exc
+    rows += len(_ROW_TAG.findall(tail))
+    if rows - 1 > limits.rows:
+        raise too_many_rows(limits)
 
 
 def check_csv(data: bytes, limits: FileLimits) -> None:

@@ -161,14 +161,19 @@ def _sheet_xml(rows: int, *, dimension: bool = True) -> bytes:
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
     )
     if dimension:
-        head += f'<dimension ref="A1:B{rows + 1}"/>'
-    parts = [
-        head,
-        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>so_ly_lich</t></is>'
-        '</c><c r="B1" t="inlineStr"><is><t>ho_ten</t></is></c></row>',
-    ]
-    # Rows without their optional r="…" number repeat byte for byte: as small as the finding's.
-    parts.append('<row><c t="inlineStr"><is><t>x</t></is></c></row>' * rows)
+        head += f'<dimension ref="A1:D{rows + 1}"/>'
+    cells = "".join(
+        f'<c t="inlineStr"><is><t>{name}</t></is></c>'
+        for name in ("so_ly_lich", "ho_ten", "gioi_tinh", "ma_chi_bo")
+    )
+    parts = [head, f"<sheetData><row>{cells}</row>"]
+    # One bad record number per row, each row byte for byte the same (no optional r="…"):
+    # a million of them compress to a few hundred KB, like the finding's file.
+    row = "".join(
+        f'<c t="inlineStr"><is><t>{value}</t></is></c>'
+        for value in ("x", "Lê Văn Một", "Nam", "BG-AH-AH01")
+    )
+    parts.append(f"<row>{row}</row>" * rows)
     parts.append("</sheetData></worksheet>")
     return "".join(parts).encode()
 
