@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cells', '0002_import_job'),
+        ('cells', '0003_organization_discipline'),
     ]
 
     operations = [
