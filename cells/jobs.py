@@ -282,6 +282,58 @@ def importjob_confirm(*, actor, job: ImportJob) -> ImportJob:
     return job
 
 
+def _requeue(job: ImportJob, *, status: str, also: tuple[str, ...] = ()) -> None:
+    """Put a job back in the queue (as a fresh run of its phase); `also`: fields the caller set."""
+    job.status = status
+    job.queued_at = timezone.now()
+    job.started_at = None
+    job.task_id = ""
+    job.message = ""
+    job.progress_done = 0
+    job.save(
+        update_fields=[
+            *also,
+            "status",
+            "queued_at",
+            "started_at",
+            "task_id",
+            "message",
+            "progress_done",
+            "updated_at",
+        ]
+    )
+
+
+def importjob_confirmable(job: ImportJob) -> list[str]:
+    """The record numbers of the job's rows refused as probable typos (confirmable)."""
+    return sorted({e["confirm"] for e in job.errors if e.get("confirm")})
+
+
+@transaction.atomic
+def importjob_confirm_rows(*, actor, job: ImportJob, records: list[str]) -> ImportJob:
+    """Accept rows refused as probable typos (a record number that names someone else) as the
+    same person, and check the file again with them; the rest of the file is checked as before.
+    """
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not can_import(actor, kind=job.kind, organization=job.organization):
+        raise PermissionDenied(_("You may not import this kind of file into this unit."))
+    chosen = set(records) & set(importjob_confirmable(job))
+    if job.status != ImportJobStatus.INVALID or not chosen:
+        raise ValidationError(_("Tick the rows you confirm first."), code="state")
+    job.confirmed_records = sorted(set(job.confirmed_records) | chosen)
+    job.phase = ImportJobPhase.VALIDATE
+    _requeue(job, status=ImportJobStatus.PENDING, also=("confirmed_records", "phase"))
+    audit_record(
+        actor=actor,
+        action="import.confirm_rows",
+        instance=job,
+        organization=job.organization,
+        changes={"confirmed": sorted(chosen)},
+    )
+    _enqueue(job, phase=ImportJobPhase.VALIDATE)
+    return job
+
+
 @transaction.atomic
 def importjob_retry(*, actor, job: ImportJob) -> ImportJob:
     """Queue again the phase of a job that failed or whose worker was lost.
@@ -294,23 +346,7 @@ def importjob_retry(*, actor, job: ImportJob) -> ImportJob:
     if not (job.status == ImportJobStatus.FAILED or importjob_is_stale(job)):
         raise ValidationError(_("Only a failed import can be retried."), code="state")
     applying = job.phase == ImportJobPhase.APPLY
-    job.status = ImportJobStatus.CONFIRMED if applying else ImportJobStatus.PENDING
-    job.queued_at = timezone.now()
-    job.started_at = None
-    job.task_id = ""
-    job.message = ""
-    job.progress_done = 0
-    job.save(
-        update_fields=[
-            "status",
-            "queued_at",
-            "started_at",
-            "task_id",
-            "message",
-            "progress_done",
-            "updated_at",
-        ]
-    )
+    _requeue(job, status=ImportJobStatus.CONFIRMED if applying else ImportJobStatus.PENDING)
     audit_record(actor=actor, action="import.retry", instance=job, organization=job.organization)
     _enqueue(job, phase=job.phase)
     return job
@@ -339,9 +375,17 @@ def _finish(job: ImportJob, **fields) -> None:
     job.save(update_fields=[*fields, "updated_at"])
 
 
+def _options(job: ImportJob) -> dict | None:
+    """The kind's own options kept on the job: the members' confirmed record numbers."""
+    if job.kind == ImportKind.MEMBERS and job.confirmed_records:
+        return {"confirmed": list(job.confirmed_records)}
+    return None
+
+
 def _errors_json(result) -> list[dict]:
     rows = [
-        {"row": e.row, "column": str(e.column), "message": str(e.message)} for e in result.errors
+        {"row": e.row, "column": str(e.column), "message": str(e.message), "confirm": e.confirm}
+        for e in result.errors
     ]
     return sorted(rows, key=lambda e: (e["row"], e["column"]))
 
@@ -390,6 +434,7 @@ def importjob_validate(job_id: int, *, task_id: str = "") -> ImportJob | None:
                 organization=job.organization,
                 dry_run=True,
                 progress=progress,
+                options=_options(job),
             )
     except ImportFileError as exc:
         _finish(job, status=ImportJobStatus.INVALID, message=str(exc), errors=[])
@@ -409,6 +454,7 @@ def importjob_validate(job_id: int, *, task_id: str = "") -> ImportJob | None:
         updated_count=result.updated,
         errors=_errors_json(result),
         error_count=max(result.error_count, len(result.errors)),
+        changes=result.changes,
         progress_done=result.total_rows,
         progress_total=result.total_rows,
     )
@@ -447,6 +493,7 @@ def importjob_apply(job_id: int, *, task_id: str = "") -> ImportJob | None:
                 organization=job.organization,
                 dry_run=False,
                 progress=progress,
+                options=_options(job),
             )
             if not result.ok:
                 raise _Rejected(result)

@@ -272,6 +272,7 @@ MATRIX: dict[str, Entry] = {
             ("importjob_progress", ("GET",)),
             ("importjob_confirm", ("POST",)),
             ("importjob_retry", ("POST",)),
+            ("importjob_confirm_rows", ("POST",)),
         ],
     ),
     "cells:auditentry_list": Entry(("GET",), user=lambda w: w.admin, no_role=403),

@@ -11,7 +11,7 @@ import datetime
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar
 
 from django.conf import settings
@@ -48,6 +48,8 @@ class RowError:
     row: int
     column: str
     message: str
+    # The record number a user may confirm to lift this error (the typo guard), else "".
+    confirm: str = ""
 
 
 @dataclass
@@ -60,6 +62,8 @@ class ImportResult:
     dry_run: bool
     # All the errors found; `errors` keeps the first IMPORT_MAX_ERRORS of them (by row).
     error_count: int = 0
+    # The preview of updates: per changed record, each field as old → new (cells.imports.updates).
+    changes: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -109,9 +113,9 @@ class Row:
     def has(self, column: str) -> bool:
         return column in self.values
 
-    def error(self, column: str, message: str) -> None:
+    def error(self, column: str, message: str, *, confirm: str = "") -> None:
         self.failed.add(column)
-        self._errors.append(RowError(row=self.number, column=column, message=message))
+        self._errors.append(RowError(self.number, column, message, confirm))
 
     def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
         value = self.values.get(column, "")
@@ -269,8 +273,10 @@ def run_import(
     organization: Organization | None,
     dry_run: bool,
     progress: ProgressCallback | None = None,
+    options: dict | None = None,
 ) -> ImportResult:
-    """Validate a whole file of a registered kind, then write it all or nothing."""
+    """Validate a whole file of a registered kind, then write it all or nothing (`options`:
+    the kind's own, e.g. the members' confirmed record numbers)."""
     try:
         importer_class = IMPORTERS[kind]
     except KeyError:
@@ -285,6 +291,7 @@ def run_import(
         organization=organization,
         dry_run=dry_run,
         progress=progress,
+        options=options,
     )
 
 
@@ -348,5 +355,6 @@ def run_importer(
         result.created = result.updated = 0
     # Stable by row: within a row the errors keep the order the checks found them.
     result.keep_first_errors(sorted(importer.errors, key=lambda e: e.row))
+    result.changes = getattr(importer, "changes", [])
     tracker.finish()
     return result

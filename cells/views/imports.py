@@ -127,6 +127,8 @@ class _JobContextMixin:
             if status == ImportJobStatus.INVALID
             else [],
             "error_count": max(job.error_count, len(job.errors)),
+            "confirmable": bool(jobs.importjob_confirmable(job)),
+            "changes": job.changes if status == ImportJobStatus.READY else [],
             "can_act": jobs.can_import(
                 self.request.user, kind=job.kind, organization=job.organization
             ),
@@ -158,6 +160,22 @@ class ImportJobConfirmView(View):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("The import was confirmed: the data is being written."))
+        return redirect("cells:importjob_detail", pk=job.pk)
+
+
+class ImportJobConfirmRowsView(View):
+    """Confirm rows refused as probable typos and check the file again (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        job = jobs.importjob_get(user=request.user, pk=pk)
+        try:
+            jobs.importjob_confirm_rows(
+                actor=request.user, job=job, records=request.POST.getlist("confirm")
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
         return redirect("cells:importjob_detail", pk=job.pk)
 
 
