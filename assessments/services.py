@@ -24,8 +24,9 @@ from cells.vietnamese import nfc
 from . import rules, schemes
 from .choices import DECIDED_STATES, EDITABLE_STATES, RoundState
 from .facts import organization_facts_for, organizations_facts_for
-from .models import MemberRating, OrganizationRating, RatingRound
+from .models import MemberRating, OrganizationRating, RatingRound, RoundSnapshot
 from .permissions import can_decide_round, can_enter_ratings
+from .review_services import round_snapshot_take
 
 # The refusals are part of this module's interface (views catch services.RatingError and its
 # kinds), so they are re-exported here, ConcurrentEditError explicitly as no service names it.
@@ -306,6 +307,7 @@ def round_return(*, actor, round: RatingRound, comment: str) -> RatingRound:  # 
     before = locked.state
     locked.state, locked.return_comment = RoundState.RETURNED, comment
     save_round(locked, ["state", "return_comment"])
+    round_snapshot_take(locked=locked, kind=RoundSnapshot.Kind.RETURN, taken_by=acting_user(actor))
     _audit(actor, "round_return", locked, {"state": [before, locked.state]}, comment=comment)
     return locked
 
@@ -396,6 +398,7 @@ def _decide(
         locked.decision_number, locked.decision_date = decision.number, decision.date
         fields += ["decision_number", "decision_date"]
     save_round(locked, fields)
+    round_snapshot_take(locked=locked, kind=RoundSnapshot.Kind.DECIDE, taken_by=user)
     action = "round_decide" if decision is None else "round_decide_recorded"
     _audit(actor, action, locked, changes, comment=justification)
     return locked

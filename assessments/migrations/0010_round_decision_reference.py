@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0007_regime_2025'),
+        ('assessments', '0009_document_numbers_moved'),
     ]
 
     operations = [
