@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import dashboard, documents, grid, indicators_admin, inputs, reports, review, settings
+from .views import (
+    dashboard,
+    documents,
+    grid,
+    history,
+    indicators_admin,
+    inputs,
+    reports,
+    review,
+    settings,
+)
 
 app_name = "assessments"
 
@@ -27,6 +37,11 @@ urlpatterns = [
     ),
     path("duyet/vong/<int:pk>/cong-bo/", review.ReviewPublishView.as_view(), name="review_publish"),
     path("duyet/vong/<int:pk>/mo-lai/", review.ReviewReopenView.as_view(), name="review_reopen"),
+    path(
+        "duyet/nhap-ket-qua-da-quyet-dinh/",
+        history.RatingRoundImportView.as_view(),
+        name="ratinground_import",
+    ),
     path("nam/", settings.RatingYearListView.as_view(), name="ratingyear_list"),
     path("nam/<int:year>/sua/", settings.RatingYearEditView.as_view(), name="ratingyear_edit"),
     # --- Resolution 22 dashboard ---
