@@ -13,11 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from .choices import (
+    CELL_TYPES,
     DisciplineForm,
     EventKind,
     Gender,
     ImportJobPhase,
     ImportJobStatus,
+    ImportKind,
     MembershipKind,
     OrganizationDisciplineForm,
     OrganizationDisciplineTarget,
@@ -80,8 +82,6 @@ class Organization(MP_Node):
 
     @property
     def is_cell(self) -> bool:
-        from .choices import CELL_TYPES
-
         return self.type in CELL_TYPES
 
     def is_active_on(self, day) -> bool:
@@ -493,9 +493,7 @@ class AuditEntry(models.Model):
 
 
 def import_kind_choices():
-    """The interchange file kinds, owned by cells.imports (imported lazily: it imports us)."""
-    from .imports import ImportKind
-
+    """The interchange file kinds (a callable: migration 0002 names it)."""
     return ImportKind.choices
 
 

@@ -53,11 +53,16 @@ def points_in_band(rng: random.Random, rank: Rank) -> Decimal:
 
 def member_rank(rng: random.Random, cap: LevelCap | None) -> tuple[Rank | None, str]:
     """(rank, not-rated reason) of one member: None/reason when the rules exclude them, else a
-    drawn rank no higher than the cap. `cap` None: no fact of the member could cap them."""
-    if cap is not None and cap.level is None:
-        return None, cap.not_rated_reason or NotRatedReason.OTHER
+    drawn rank no higher than the cap. `cap` None: no fact of the member could cap them.
+
+    The rank is drawn for every member, rated or not, so that one member's facts do not shift
+    the draws of the others in the round."""
     drawn = pick(rng, MEMBER_WEIGHTS)
-    return (drawn if cap is None else min(drawn, cap.rank)), ""
+    if cap is None:
+        return drawn, ""
+    if cap.level is None:
+        return None, cap.not_rated_reason or NotRatedReason.OTHER
+    return min(drawn, cap.rank), ""
 
 
 def respect_quota(scheme: RatingScheme, ranks: dict, rng: random.Random) -> None:

@@ -34,7 +34,7 @@ from cells.permissions import can_view_organization
 from partybuild import jobs as pb_jobs
 
 from ..models import DocumentNumber, ReportJob
-from . import context
+from . import context, xlsx
 from .formatting import nfc
 
 logger = logging.getLogger(__name__)
@@ -145,7 +145,9 @@ def report_render(
     else:
         html = report_html(document)
         step(2, STEPS)
-        from . import pdf  # WeasyPrint loads only where a PDF is made
+        # Imported here on purpose: WeasyPrint takes seconds to load, and only the worker that
+        # renders a PDF needs it (not every web process).
+        from . import pdf
 
         content = pdf.render_pdf(html)
     step(3, STEPS)
@@ -159,8 +161,6 @@ def report_render(
 
 
 def _xlsx(document: context.ReportDocument) -> bytes:
-    from . import xlsx
-
     return xlsx.document_xlsx(document)
 
 
