@@ -7,7 +7,9 @@
 - indicators: the Resolution 22 dashboard's indicators, targets and new-rural recognitions;
 - tallies: the dashboard's per-unit counters (assessments.indicators.tally keeps them);
 - reports: report jobs and the document-number register;
-- regime: the 2025– regime's facts (form categories, peer groups, quota ceilings, points).
+- regime: the 2025– regime's facts (form categories, peer groups, quota ceilings, points);
+- review: the review at scale (snapshots at a return or decision, per-version round
+  summaries, units' explanations of their numbers against a target).
 
 The rules themselves are in assessments.rules (pure); the scheme of a year in
 assessments.schemes (data).
@@ -25,6 +27,7 @@ from .regime import (
     ScoreSheet,
 )
 from .reports import DocumentNumber, ReportJob
+from .review import RoundSnapshot, RoundSummary, TargetExplanation
 from .tallies import (
     CADRE_COUNTERS,
     TALLY_COUNTERS,
@@ -56,6 +59,9 @@ __all__ = [
     "RatingRound",
     "RatingYear",
     "ReportJob",
+    "RoundSnapshot",
+    "RoundSummary",
     "ScoreSheet",
+    "TargetExplanation",
     "tally_column",
 ]
