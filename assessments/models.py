@@ -774,3 +774,11 @@ class DocumentNumber(models.Model):
 
     def __str__(self):
         return f"{self.organization} · {self.document_type} · {self.next_number}"
+
+
+# The forms helper's dossier records live in their own module (re-exported here).
+from .dossier_models import (  # noqa: E402, F401
+    DossierDocument,
+    QuarterlyAssessment,
+    RatingReopening,
+)

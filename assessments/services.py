@@ -20,7 +20,7 @@ from cells.audit import audit_record
 from cells.models import Organization
 from cells.vietnamese import nfc
 
-from . import rules, schemes
+from . import rerating, rules, schemes
 from .choices import RoundState
 from .facts import organization_facts_for, organizations_facts_for
 from .models import MemberRating, OrganizationRating, RatingRound
@@ -376,6 +376,7 @@ def _decide(actor, round_: RatingRound, quota_exception: str) -> RatingRound:
     locked.decided_at, locked.decided_by = now, user
     locked.quota_exception = justification
     save_round(locked, ["state", "decided_at", "decided_by", "quota_exception"])
+    rerating.reopening_close(locked=locked, user=user, now=now)
     _audit(actor, "round_decide", locked, changes, comment=justification)
     return locked
 
@@ -433,15 +434,26 @@ def round_reopen(*, actor, round: RatingRound, reason: str) -> RatingRound:  # n
     now, user = timezone.now(), acting_user(actor)
     changes: dict[str, list] = {"state": [locked.state, RoundState.DRAFT]}
     member_ratings = MemberRating.objects.filter(round=locked).exclude(decided_level="")
-    for mid, before in member_ratings.values_list("member_id", "decided_level"):
+    withdrawn_members = dict(member_ratings.values_list("member_id", "decided_level"))
+    for mid, before in withdrawn_members.items():
         changes[f"member {mid} decided_level"] = [before, ""]
     member_ratings.update(
         decided_level="", version=F("version") + 1, updated_by=user, updated_at=now
     )
     org_ratings = OrganizationRating.objects.filter(round=locked).exclude(decided_level="")
-    for oid, before in org_ratings.values_list("organization_id", "decided_level"):
+    withdrawn_orgs = dict(org_ratings.values_list("organization_id", "decided_level"))
+    for oid, before in withdrawn_orgs.items():
         changes[f"organization {oid} decided_level"] = [before, ""]
     org_ratings.update(decided_level="", version=F("version") + 1, updated_at=now)
+    # Kept for Mẫu 03: what was annulled, why, and (at the next decision) what changed.
+    rerating.reopening_open(
+        locked=locked,
+        reason=reason,
+        withdrawn_members=withdrawn_members,
+        withdrawn_organizations=withdrawn_orgs,
+        user=user,
+        now=now,
+    )
     locked.state = RoundState.DRAFT
     locked.reopened_at, locked.reopened_by, locked.reopen_reason = now, user, reason
     locked.decided_at = locked.decided_by = locked.published_at = None

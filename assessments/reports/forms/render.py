@@ -1,0 +1,245 @@
+"""The forms as official documents and PDFs: header (reports.context), template, WeasyPrint
+(reports.pdf), the same path as every other report.
+
+`member_forms_pdf` is the per-piece function for bulk rendering: it takes any list of
+members (a cell, or one slice of a 1,700-member unit) and returns that piece's PDF.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cells.audit import audit_record
+from cells.models import Member, Organization
+
+from ... import rerating
+from ...models import RatingReopening
+from ...permissions import can_decide_round
+from ...selectors import deciding_organization_for
+from .. import context
+from ..services import document_number_next, report_html
+
+# Document type of a decision (Quyết định) in the numbering of Hướng dẫn 36-HD/VPTW.
+RERATING_DOCUMENT_TYPE = "QĐ"
+
+
+def form_document(
+    *,
+    kind: str,
+    organization: Organization,
+    year: int,
+    body: object,
+    doc_type: str,
+    summary: str,
+    exported_by: str,
+    number: str = "",
+    day: datetime.date | None = None,
+    recipients: list[str] | None = None,
+) -> context.ReportDocument:
+    """A form wrapped in the official header and footer (template `reports/<kind>.html`)."""
+    header = context.build_header(
+        organization=organization,
+        doc_type=doc_type,
+        summary=summary,
+        number=number,
+        day=day or timezone.localdate(),
+        recipients=recipients or [],
+    )
+    return context.ReportDocument(
+        kind=kind,
+        organization=organization,
+        year=year,
+        header=header,
+        footer=context.Footer(
+            exported_by=exported_by,
+            exported_at=timezone.now(),
+            as_of=timezone.now(),
+            scope=f"{organization.name} ({organization.code}), {year}",
+        ),
+        body=body,
+    )
+
+
+def document_pdf(document: context.ReportDocument) -> bytes:
+    from .. import pdf  # WeasyPrint loads only where a PDF is made
+
+    return pdf.render_pdf(report_html(document))
+
+
+def member_forms_document(
+    *,
+    members: list[Member],
+    organization: Organization,
+    year: int,
+    exported_by: str,
+    day: datetime.date | None = None,
+) -> context.ReportDocument:
+    from .member import member_form_sheets
+
+    return form_document(
+        kind="member_forms",
+        organization=organization,
+        year=year,
+        body=member_form_sheets(members=members, year=year),
+        doc_type="BẢN KIỂM ĐIỂM CÁ NHÂN",
+        summary=f"Năm {year}",
+        exported_by=exported_by,
+        day=day,
+    )
+
+
+def member_forms_pdf(
+    *,
+    members: list[Member],
+    organization: Organization,
+    year: int,
+    exported_by: str,
+    day: datetime.date | None = None,
+) -> bytes:
+    """The self-review forms of `members` (annotated with `cell_id`, scoped by the caller),
+    one form and its annexes per member, headed by `organization`."""
+    return document_pdf(
+        member_forms_document(
+            members=members, organization=organization, year=year, exported_by=exported_by, day=day
+        )
+    )
+
+
+def collective_document(
+    *, organization: Organization, year: int, exported_by: str, day: datetime.date | None = None
+) -> context.ReportDocument:
+    from .collective import collective_sheet
+
+    return form_document(
+        kind="form_01",
+        organization=organization,
+        year=year,
+        body=collective_sheet(organization=organization, year=year),
+        doc_type="BÁO CÁO",
+        summary=f"Kiểm điểm tập thể {organization.name} năm {year}",
+        exported_by=exported_by,
+        day=day,
+        recipients=context_recipients(organization),
+    )
+
+
+def context_recipients(organization: Organization) -> list[str]:
+    return ["- Cấp ủy cấp trên (để báo cáo),", "- Lưu hồ sơ."]
+
+
+def dossier_document(
+    *, organization: Organization, year: int, exported_by: str, day: datetime.date | None = None
+) -> context.ReportDocument:
+    from ...dossier import dossier_for
+
+    return form_document(
+        kind="form_04",
+        organization=organization,
+        year=year,
+        body=dossier_for(organization=organization, year=year),
+        doc_type="MỤC LỤC HỒ SƠ",
+        summary=f"Kiểm điểm, đánh giá, xếp loại chất lượng tổ chức đảng, đảng viên năm {year}",
+        exported_by=exported_by,
+        day=day,
+        recipients=["- Lưu hồ sơ."],
+    )
+
+
+def quarterly_document(
+    *,
+    member: Member,
+    organization: Organization,
+    year: int,
+    exported_by: str,
+    day: datetime.date | None = None,
+) -> context.ReportDocument:
+    """Mẫu 05 of one member (annotated with `cell_id`): the quarters and the year."""
+    from ... import quarterly
+    from .member import member_form_sheets
+
+    quarters = quarterly.quarters_for_members(members=[member], year=year)[member.pk]
+    (sheet,) = member_form_sheets(members=[member], year=year)
+    rows = list(zip(sheet.quarters, quarters.quarters, strict=True))
+    return form_document(
+        kind="form_05",
+        organization=organization,
+        year=year,
+        body={"sheet": sheet, "rows": rows},
+        doc_type="BẢN TỰ ĐÁNH GIÁ",
+        summary=f"Kết quả thực hiện nhiệm vụ theo quý và cả năm {year}",
+        exported_by=exported_by,
+        day=day,
+    )
+
+
+def rerating_document(
+    *, reopening: RatingReopening, exported_by: str, day: datetime.date | None = None
+) -> context.ReportDocument:
+    """Mẫu 03 of one reopening, issued by the deciding committee; a draft until the round is
+    decided again (and unnumbered until issued)."""
+    from .rerating import rerating_body
+
+    round_ = reopening.round
+    deciding = deciding_organization_for(round_) or round_.organization
+    body = rerating_body(reopening=reopening)
+    document = form_document(
+        kind="form_03",
+        organization=deciding,
+        year=round_.year,
+        body=body,
+        doc_type="QUYẾT ĐỊNH",
+        summary=(
+            f"Về việc hủy bỏ kết quả và xếp loại lại chất lượng năm {round_.year} "
+            f"của {round_.organization.name}"
+        ),
+        exported_by=exported_by,
+        number="" if body.draft else reopening.document_number,
+        day=day or (timezone.localdate(reopening.issued_at) if reopening.issued_at else None),
+        recipients=[
+            f"- {round_.organization.name} (để thực hiện),",
+            "- Các đồng chí có tên tại Điều 2,",
+            "- Lưu Văn phòng.",
+        ],
+    )
+    document.header.on_behalf = "T/M BAN THƯỜNG VỤ"
+    return document
+
+
+@transaction.atomic
+def rerating_issue(*, actor, reopening: RatingReopening) -> RatingReopening:
+    """Issue Mẫu 03: give it its number once, after the round was decided again (audited).
+
+    Issuing again returns the same number; an open reopening cannot be issued (its decision
+    is not made yet).
+    """
+    locked = (
+        RatingReopening.objects.select_for_update(of=("self",))
+        .select_related("round__organization")
+        .get(pk=reopening.pk)
+    )
+    if actor is not None and not can_decide_round(actor, locked.round):
+        raise PermissionDenied(_("Only the deciding committee may issue this decision."))
+    if locked.redecided_at is None:
+        raise ValidationError(
+            _("The rating has not been decided again yet: the decision is still a draft.")
+        )
+    if locked.document_number:
+        return locked
+    deciding = deciding_organization_for(locked.round) or locked.round.organization
+    number = document_number_next(
+        organization=deciding, year=locked.round.year, document_type=RERATING_DOCUMENT_TYPE
+    )
+    rerating.reopening_number_once(reopening=locked, number=number, now=timezone.now())
+    audit_record(
+        actor=actor,
+        action="rerating_issue",
+        instance=locked,
+        organization=deciding,
+        changes={"document_number": [None, number], "round": locked.round_id},
+    )
+    return locked
