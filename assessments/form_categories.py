@@ -1,67 +1,49 @@
-"""Which self-review form (Mẫu 2A / 2B / 2C) each member uses in a year: ONE selector.
+"""Which self-review form (Mẫu 2A / 2B / 2C) each member fills in for a year: ONE selector
+for every form that prints it.
 
-The category is a recorded fact per member and year (Hướng dẫn 43; the committee edits it).
-Until that record exists for a member, the form is suggested from the year's posts and the
-printed form says it is a suggestion — it is never presented as the committee's choice.
+The category is a recorded fact per member and year (`MemberCategory`, recorded by the
+committee; assessments.regime_selectors reads it with the suggestion beside it). Where none
+is recorded yet, the form is the suggestion, and the printed form says it is one — never
+presented as the committee's choice. With no suggestion either (no post, no occupation
+recorded: a hamlet cell's retiree or farmer, typically) the form is the one for members
+outside the political system.
 """
 
 from __future__ import annotations
 
-import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from cells.models import Member
 
-from cells.choices import PostKind
-from cells.models import Post
-
-from . import rules, schemes
+from . import schemes
+from .regime_selectors import member_categories_for
 
 
 @dataclass(frozen=True)
 class FormCategory:
     form: schemes.SelfReviewForm
-    recorded: bool  # False: suggested from the posts, not yet confirmed by the committee
+    recorded: bool  # False: a suggestion, not yet recorded by the committee
+    reason: str = ""  # why the suggestion (empty when recorded)
 
 
-def _posts_in_year(member_ids: list[int], year: int) -> dict[int, set[str]]:
-    end = rules.default_period_end(year)
-    start = datetime.date(year, 1, 1)
-    kinds: dict[int, set[str]] = {}
-    for member_id, kind in Post.objects.filter(
-        Q(start__isnull=True) | Q(start__lte=end),
-        Q(end__isnull=True) | Q(end__gte=start),
-        member_id__in=member_ids,
-    ).values_list("member_id", "kind"):
-        kinds.setdefault(member_id, set()).add(kind)
-    return kinds
+def _form_for(scheme: schemes.RatingScheme, audience: str) -> schemes.SelfReviewForm:
+    return scheme.self_review_form_for(
+        is_leader=audience == schemes.AUDIENCE_LEADER,
+        in_political_system=audience != schemes.AUDIENCE_OUTSIDE_POLITICAL_SYSTEM,
+    )
 
 
-def form_categories_for(*, member_ids: list[int], year: int) -> dict[int, FormCategory]:
-    """The self-review form of each member for `year` (one or two queries for any number)."""
+def form_categories_for(*, members: Iterable[Member], year: int) -> dict[int, FormCategory]:
+    """The self-review form of each member for `year` (two queries for any number)."""
     scheme = schemes.scheme_for_year(year)
-    recorded = _recorded_categories(member_ids, year)
-    posts = _posts_in_year([m for m in member_ids if m not in recorded], year)
     found = {}
-    for member_id in member_ids:
-        audience = recorded.get(member_id)
-        if audience is not None:
-            form = next((f for f in scheme.self_review_forms if f.audience == audience), None)
-            if form is not None:
-                found[member_id] = FormCategory(form=form, recorded=True)
-                continue
-        held = posts.get(member_id, set())
-        form = scheme.self_review_form_for(
-            is_leader=PostKind.PARTY in held, in_political_system=bool(held)
+    for member_id, view in member_categories_for(members=members, year=year).items():
+        if view.category:
+            found[member_id] = FormCategory(form=_form_for(scheme, view.category), recorded=True)
+            continue
+        audience = view.suggestion.category or schemes.AUDIENCE_OUTSIDE_POLITICAL_SYSTEM
+        found[member_id] = FormCategory(
+            form=_form_for(scheme, audience), recorded=False, reason=view.suggestion.reason
         )
-        found[member_id] = FormCategory(form=form, recorded=False)
     return found
-
-
-def _recorded_categories(member_ids: list[int], year: int) -> dict[int, str]:
-    """The recorded category (a schemes.AUDIENCE_* slug) per member, where there is one.
-
-    The record is helper "rules"' model of issue #14, not on main yet: read it here when it
-    lands; until then every member's form is a suggestion.
-    """
-    return {}

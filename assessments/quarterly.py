@@ -1,5 +1,5 @@
 """Mẫu 05: members' quarterly self-assessments — the service that writes one, the selectors
-that list a cell's quarters and a member's year (assessments.quarter_rules adds them up).
+that list a cell's quarters and a member's year (assessments.rules.quarters adds them up).
 
 Members have no accounts: the cell secretary, or an editor of a unit above the cell, enters
 what the member wrote on paper, and the row keeps who entered it. A quarter of a year whose
@@ -24,10 +24,11 @@ from cells.models import Member, Organization
 from cells.permissions import EDITING_ROLES, roles_on
 from cells.vietnamese import nfc
 
-from . import quarter_rules, schemes
+from . import schemes
 from .choices import RoundState
 from .models import QuarterlyAssessment, RatingRound
 from .round_checks import RatingError, acting_user, conflict_error
+from .rules import quarters as quarter_rules
 from .selectors import grassroots_for
 
 _FIELDS = ("points", "level", "results", "shortcomings")

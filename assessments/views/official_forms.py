@@ -21,8 +21,8 @@ from django.views import View
 
 from assessments import dossier, inputs, permissions, quarterly, selectors, services
 from assessments.models import DossierDocument, RatingReopening
-from assessments.quarter_rules import QUARTERS
 from assessments.reports.forms import render as form_render
+from assessments.rules.quarters import QUARTERS
 from assessments.views.unit import UnitYearMixin
 from cells import selectors as cells_selectors
 from cells.audit import audit_export

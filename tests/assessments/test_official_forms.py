@@ -10,12 +10,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from assessments import dossier, quarter_rules, quarterly, schemes
+from assessments import dossier, quarterly, regime_services, schemes
 from assessments import services as rating_services
 from assessments.models import AssignedTask, DossierDocument, RatingReopening
 from assessments.reports.forms import render as form_render
 from assessments.reports.forms.member import member_form_sheets
 from assessments.round_checks import ConcurrentEditError
+from assessments.rules import quarters as quarter_rules
 from assessments.schemes import Rank
 from assessments.services import RowInput
 from cells.choices import PostKind, Role
@@ -172,14 +173,12 @@ def test_member_forms_category_sections_and_task_annex(province, hamlet, tmp_pat
         exported_by="Nguyễn Văn Xuất", day=DAY,
     )  # fmt: skip
     text = pdf(document, tmp_path)
-    scheme = schemes.scheme_for_year(YEAR)
-    leader_code = scheme.self_review_form_for(is_leader=True, in_political_system=True).code
-    assert f"Mẫu {leader_code}" in text
+    assert "Mẫu 2A" in text  # a leadership post (Hướng dẫn 43)
     assert "Mẫu 2C" in text
     assert "LÀM RÕ TRÁCH NHIỆM CỦA CÁ NHÂN" in text  # leaders' section, once
     assert text.count("LÀM RÕ TRÁCH NHIỆM CỦA CÁ NHÂN") == 1
     assert "nhiệm vụ đảng viên, nhiệm vụ chi bộ phân công" in text  # 2C's section 2
-    assert "Mẫu do hệ thống gợi ý theo chức vụ" in text
+    assert "Mẫu do hệ thống gợi ý (Giữ chức vụ đảng «Bí thư Chi bộ»)" in text
     assert "PHỤ LỤC" in text and "Vận động hộ nghèo" in text and "Vượt yêu cầu" in text
     assert "Hoàn thành chậm" in text
     assert "Được giao 2 nhiệm vụ: hoàn thành 2, đúng hạn 1 (50%), vượt yêu cầu 1 (50%)" in text
@@ -187,6 +186,26 @@ def test_member_forms_category_sections_and_task_annex(province, hamlet, tmp_pat
     assert "Tự đánh giá theo quý (Mẫu 05) còn thiếu: Quý 2, Quý 4" in text
     assert "…/30" in text and "…/70" in text
     assert "ĐÁNH GIÁ, XẾP LOẠI CỦA CẤP ỦY CÓ THẨM QUYỀN" in text
+
+
+def test_member_forms_recorded_category_wins_over_the_suggestion(province, hamlet, tmp_path):
+    """The committee's recorded category decides the form (here 2B for the secretary the
+    posts would put on 2A), and that form carries no "suggested" note."""
+    regime_services.membercategory_set(
+        actor=None, member=hamlet[0], year=YEAR, category=schemes.AUDIENCE_NON_LEADER
+    )
+    sheets = {
+        s.member_id: s for s in member_form_sheets(members=annotated(province.new_cell), year=YEAR)
+    }
+    assert (sheets[hamlet[0].pk].form_code, sheets[hamlet[0].pk].category_recorded) == ("2B", True)
+    assert (sheets[hamlet[1].pk].form_code, sheets[hamlet[1].pk].category_recorded) == ("2C", False)
+    content = form_render.member_forms_pdf(
+        members=annotated(province.new_cell)[:1], organization=province.new_cell, year=YEAR,
+        exported_by="X", day=DAY,
+    )  # fmt: skip
+    text = squash(pdf_text(content, tmp_path))
+    assert "Mẫu 2B" in text and "Mẫu do hệ thống gợi ý" not in text
+    assert "LÀM RÕ TRÁCH NHIỆM CỦA CÁ NHÂN" not in text
 
 
 def test_member_form_sheets_query_count_does_not_grow(province, django_assert_max_num_queries):

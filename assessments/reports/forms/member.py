@@ -1,7 +1,7 @@
 """The member's self-review form of the year (Mẫu 2A / 2B / 2C from 2025; the scheme's form
 earlier), pre-filled, with the annex of task results and the quarters of Mẫu 05.
 
-`member_form_sheets` reads any list of members in a fixed number of queries (7), so a cell's
+`member_form_sheets` reads any list of members in a fixed number of queries (8), so a cell's
 forms and one piece of a 1,700-member unit cost the same round trips.
 """
 
@@ -20,9 +20,9 @@ from ... import quarterly, rules, schemes
 from ...choices import TaskResult
 from ...form_categories import form_categories_for
 from ...models import AssignedTask, MemberRating
-from ...quarter_rules import QUARTERS
+from ...rules.quarters import QUARTERS
 from ...selectors import period_end
-from ..context import fmt_date, fmt_pct
+from ..formatting import fmt_date, fmt_pct
 
 _RESULT_LABELS = dict(TaskResult.choices)
 
@@ -65,6 +65,7 @@ class MemberFormSheet:
     form_title: str
     audience: str
     category_recorded: bool
+    category_reason: str
     full_name: str
     birth_date: str
     cell: str
@@ -137,7 +138,7 @@ def member_form_sheets(*, members: list[Member], year: int) -> list[MemberFormSh
     tasks: dict[int, list[AssignedTask]] = defaultdict(list)
     for task in AssignedTask.objects.filter(member_id__in=ids, year=year).order_by("id"):
         tasks[task.member_id].append(task)
-    categories = form_categories_for(member_ids=ids, year=year)
+    categories = form_categories_for(members=members, year=year)
     quarters = quarterly.quarters_for_members(members=members, year=year)
     points_based = scheme.member_assessment == schemes.ASSESSMENT_POINTS
     sheets = []
@@ -151,6 +152,7 @@ def member_form_sheets(*, members: list[Member], year: int) -> list[MemberFormSh
             form_title=category.form.title,
             audience=category.form.audience,
             category_recorded=category.recorded,
+            category_reason=category.reason,
             full_name=m.full_name,
             birth_date=fmt_date(m.birth_date),
             cell=cells.get(m.cell_id, ""),

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from assessments.rules import POINT_BANDS
 from assessments.schemes import Rank
+
+from .common import points_rank
 
 QUARTERS = (1, 2, 3, 4)
 _CENT = Decimal("0.01")
@@ -32,11 +33,6 @@ class QuartersSummary:
     @property
     def complete(self) -> bool:
         return not self.missing
-
-
-def points_rank(points: Decimal) -> Rank:
-    """The band of a score: ≥ 90 HTXSNV, 70–< 90 HTTNV, 50–< 70 HTNV, < 50 KHTNV."""
-    return next((rank for floor, rank in POINT_BANDS if points >= floor), Rank.NOT_COMPLETE)
 
 
 def year_from_quarters(points_by_quarter: Mapping[int, Decimal | None]) -> QuartersSummary:

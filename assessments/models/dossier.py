@@ -3,7 +3,7 @@ members' quarterly self-assessments (Mẫu 05), the documents of the Điều 17 
 does not write itself (the residence committee's comment, suggestions, comments of related
 bodies, complaints), and each annulment of a decided rating with what was redone (Mẫu 03).
 
-Re-exported by assessments.models, so the app registry and the rest of the code see them there.
+Re-exported by assessments.models (the one app label).
 """
 
 from django.conf import settings
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cells.models import Member, Organization
 
-from .choices import LEVEL_VALUES
+from ..choices import LEVEL_VALUES
 
 
 class QuarterlyAssessment(models.Model):

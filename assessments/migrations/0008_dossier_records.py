@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0006_indicator_tallies'),
+        ('assessments', '0007_regime_2025'),
         ('cells', '0002_import_job'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
