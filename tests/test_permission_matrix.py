@@ -179,6 +179,18 @@ def _meeting(cell):
     return meeting
 
 
+def _reopening(round_):
+    """A reopening of `round_` (made on first use): Mẫu 03's pages need one."""
+    from django.utils import timezone
+
+    from assessments.models import RatingReopening
+
+    found = RatingReopening.objects.filter(round=round_).first()
+    return found or RatingReopening.objects.create(
+        round=round_, reason="Sai sót", reopened_at=timezone.now()
+    )
+
+
 def _object_pages(namespace, obj, user, pages):
     """Entries for the pages of one object, addressed by pk: `w.<obj>` in scope and
     `w.foreign_<obj>` in the other province; a user without a role gets 404."""
@@ -419,6 +431,42 @@ MATRIX: dict[str, Entry] = {
             ("cellmeeting_delete", ("POST",), True),
         ]
     },
+    # --- assessments: the forms of Hướng dẫn 43 (Mẫu 01, 2A/2B/2C, 03, 04, 05) ---
+    **{
+        f"assessments:{name}": Entry(
+            methods,
+            user=lambda w: w.secretary,
+            no_role=404,
+            kwargs=lambda w, extra=extra: {**_grid(w), **extra(w, w.member)},
+            foreign=lambda w, extra=extra: {**_foreign_grid(w), **extra(w, w.foreign_member)},
+        )
+        for name, methods, extra in [
+            ("quarterlyassessment_list", ("GET",), lambda w, m: {}),
+            (
+                "quarterlyassessment_edit",
+                ("GET", "POST"),
+                lambda w, m: {"member_pk": m.pk, "quarter": 1},
+            ),
+            ("quarterlyassessment_pdf", ("GET",), lambda w, m: {"member_pk": m.pk}),
+            ("memberform_pdf", ("GET",), lambda w, m: {"member_pk": m.pk}),
+            ("collectiveform_pdf", ("GET",), lambda w, m: {}),
+            ("dossier_detail", ("GET", "POST"), lambda w, m: {}),
+            ("dossier_pdf", ("GET",), lambda w, m: {}),
+        ]
+    },
+    **{
+        f"assessments:{name}": Entry(
+            methods,
+            user=lambda w: w.reviewer,
+            no_role=404,
+            kwargs=lambda w: {"pk": w.round.pk, "reopening_pk": _reopening(w.round).pk},
+            foreign=lambda w: {
+                "pk": w.foreign_round.pk,
+                "reopening_pk": _reopening(w.foreign_round).pk,
+            },
+        )
+        for name, methods in [("rerating_pdf", ("GET",)), ("rerating_issue", ("POST",))]
+    },
 }
 
 # Views of a role the in-scope test user lacks: (URL name, world → a user who can see the
@@ -429,6 +477,8 @@ WRONG_ROLE: dict[str, Callable] = {
     "cells:memberevent_create": lambda w: w.reviewer,
     "assessments:review_decide": lambda w: w.secretary,
     "assessments:review_reopen": lambda w: w.secretary,
+    "assessments:rerating_issue": lambda w: w.secretary,
+    "assessments:quarterlyassessment_edit": lambda w: w.reviewer,
     "accounts:user_list": lambda w: w.secretary,
     "cells:auditentry_list": lambda w: w.reviewer,
     "accounts:totp_enrol": lambda w: w.secretary,

@@ -12,7 +12,13 @@ from django.urls import reverse
 
 from assessments import dossier, quarterly, regime_services, schemes
 from assessments import services as rating_services
-from assessments.models import AssignedTask, DossierDocument, RatingReopening
+from assessments.models import (
+    AssignedTask,
+    DossierDocument,
+    MemberRating,
+    RatingReopening,
+    ScoreSheet,
+)
 from assessments.reports.forms import render as form_render
 from assessments.reports.forms.member import member_form_sheets
 from assessments.round_checks import ConcurrentEditError
@@ -212,7 +218,7 @@ def test_member_form_sheets_query_count_does_not_grow(province, django_assert_ma
     """The per-piece builder reads any number of members in a fixed number of queries."""
     make_members(province.new_cell, 12)
     members = annotated(province.new_cell)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         sheets = member_form_sheets(members=members, year=YEAR)
     assert len(sheets) == 12
 
@@ -232,6 +238,23 @@ def test_member_forms_pdf_shows_levels_of_each_step(province, hamlet, new_review
     text = squash(pdf_text(content, tmp_path))
     assert "80,00/100" in text
     assert "Cấp có thẩm quyền quyết định: HTTNV" in text
+
+
+def test_member_form_prints_the_30_and_70_parts_of_the_score_sheets(province, hamlet, tmp_path):
+    """The self-score sheet's parts fill the …/30 and …/70 boxes; the committee's appraisal
+    prints its parts and total."""
+    round_ = open_round(province.new_cell, YEAR)
+    save_points(round_, {hamlet[0]: ("good", 87)})
+    rating = MemberRating.objects.get(member=hamlet[0], year=YEAR)
+    ScoreSheet.objects.create(member_rating=rating, stage="self", general=27, tasks=60)
+    ScoreSheet.objects.create(member_rating=rating, stage="committee", general=26, tasks=58)
+    content = form_render.member_forms_pdf(
+        members=annotated(province.new_cell)[:1], organization=province.new_cell, year=YEAR,
+        exported_by="X", day=DAY,
+    )  # fmt: skip
+    text = squash(pdf_text(content, tmp_path, layout=False))
+    assert "27,00/30" in text and "60,00/70" in text and "87,00/100" in text
+    assert "26,00/30 + 58,00/70 = 84,00/100" in text
 
 
 # --- Mẫu 01 ----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The member's self-review form of the year (Mẫu 2A / 2B / 2C from 2025; the scheme's form
 earlier), pre-filled, with the annex of task results and the quarters of Mẫu 05.
 
-`member_form_sheets` reads any list of members in a fixed number of queries (8), so a cell's
+`member_form_sheets` reads any list of members in a fixed number of queries (9), so a cell's
 forms and one piece of a 1,700-member unit cost the same round trips.
 """
 
@@ -17,9 +17,9 @@ from cells.choices import PostKind
 from cells.models import Member, Organization, Post
 
 from ... import quarterly, rules, schemes
-from ...choices import TaskResult
+from ...choices import ScoreStage, TaskResult
 from ...form_categories import form_categories_for
-from ...models import AssignedTask, MemberRating
+from ...models import AssignedTask, MemberRating, ScoreSheet
 from ...rules.quarters import QUARTERS
 from ...selectors import period_end
 from ..formatting import fmt_date, fmt_pct
@@ -76,6 +76,9 @@ class MemberFormSheet:
     points_based: bool
     self_level: str = ""
     self_points: str = ""
+    self_general: str = ""  # the 30 part of the self-score sheet, when entered
+    self_tasks: str = ""  # the 70 part
+    appraisal_points: str = ""  # the committee's appraisal: "general + tasks = total"
     cell_level: str = ""
     votes: str = ""
     proposed_level: str = ""
@@ -138,6 +141,10 @@ def member_form_sheets(*, members: list[Member], year: int) -> list[MemberFormSh
     tasks: dict[int, list[AssignedTask]] = defaultdict(list)
     for task in AssignedTask.objects.filter(member_id__in=ids, year=year).order_by("id"):
         tasks[task.member_id].append(task)
+    sheets_by: dict[tuple[int, str], ScoreSheet] = {
+        (sheet.member_rating_id, sheet.stage): sheet
+        for sheet in ScoreSheet.objects.filter(member_rating__in=[r.pk for r in ratings.values()])
+    }
     categories = form_categories_for(members=members, year=year)
     quarters = quarterly.quarters_for_members(members=members, year=year)
     points_based = scheme.member_assessment == schemes.ASSESSMENT_POINTS
@@ -168,6 +175,22 @@ def member_form_sheets(*, members: list[Member], year: int) -> list[MemberFormSh
             sheet.proposed_level = level_short(scheme, rating.proposed_level)
             sheet.decided_level = level_short(scheme, rating.decided_level)
             sheet.self_points = points_text(rating.points)
+            own = sheets_by.get((rating.pk, ScoreStage.SELF))
+            if own is not None:
+                sheet.self_general, sheet.self_tasks = (
+                    points_text(own.general),
+                    points_text(own.tasks),
+                )
+            appraisal = sheets_by.get((rating.pk, ScoreStage.COMMITTEE))
+            if (
+                appraisal is not None
+                and appraisal.general is not None
+                and appraisal.tasks is not None
+            ):
+                sheet.appraisal_points = (
+                    f"{points_text(appraisal.general)}/30 + {points_text(appraisal.tasks)}/70 = "
+                    f"{points_text(appraisal.general + appraisal.tasks)}/100"
+                )
             if rating.votes_total:
                 sheet.votes = f"{rating.votes_for or 0}/{rating.votes_total}"
             if not rating.proposed_level and rating.not_rated_reason:
