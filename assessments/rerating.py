@@ -69,18 +69,3 @@ def reopening_close(*, locked: RatingRound, user, now: datetime.datetime) -> Rat
     reopening.redecided_at, reopening.redecided_by = now, user
     reopening.save(update_fields=["changes", "redecided_at", "redecided_by"])
     return reopening
-
-
-def reopening_number_once(
-    *, reopening: RatingReopening, number: str, now: datetime.datetime
-) -> str:
-    """Keep the number Mẫu 03 got when first issued; later prints reuse it (never a new one).
-
-    The caller hands out `number` from the document-number counter only when the record has
-    none yet and holds the row locked (`select_for_update`).
-    """
-    if reopening.document_number:
-        return reopening.document_number
-    reopening.document_number, reopening.issued_at = number, now
-    reopening.save(update_fields=["document_number", "issued_at"])
-    return number

@@ -142,7 +142,7 @@ class RatingReopening(models.Model):
 
     Written by the reopening with the decided levels it withdrew; the next decision of the
     round closes it with the levels that changed. The Mẫu 03 decision lists those changes;
-    its number is given once, when it is first issued.
+    it is issued once, through the register (documents.services.document_issue).
     """
 
     round = models.ForeignKey(
@@ -164,8 +164,15 @@ class RatingReopening(models.Model):
     )
     # [{"subject": "member"|"organization", "id": 1, "old": "good", "new": "complete"}, …]
     changes = models.JSONField(_("levels changed"), default=list)
-    document_number = models.CharField(_("document number"), max_length=40, blank=True)
-    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    # The issued Mẫu 03 in the register (documents app): numbered once, when first issued.
+    document = models.OneToOneField(
+        "documents.IssuedDocument",
+        verbose_name=_("issued decision"),
+        related_name="rating_reopening",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("rating reopening")
@@ -179,8 +186,8 @@ class RatingReopening(models.Model):
                 name="rating_reopening_one_open",
             ),
             models.CheckConstraint(
-                condition=Q(document_number="") | Q(redecided_at__isnull=False),
-                name="rating_reopening_numbered_when_redecided",
+                condition=Q(document__isnull=True) | Q(redecided_at__isnull=False),
+                name="rating_reopening_issued_when_redecided",
             ),
         ]
 

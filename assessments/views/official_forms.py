@@ -375,7 +375,7 @@ class DossierPdfView(DossierMixin, View):
 def _reopening(user, round_pk, pk) -> RatingReopening:
     round_ = selectors.round_get(user=user, pk=round_pk)
     found = RatingReopening.objects.filter(round=round_, pk=pk).select_related(
-        "round__organization"
+        "round__organization", "document"
     )
     reopening = found.first()
     if reopening is None:
@@ -384,10 +384,13 @@ def _reopening(user, round_pk, pk) -> RatingReopening:
 
 
 class ReratingPdfView(View):
-    """Mẫu 03 of one reopening of the round: a draft until decided again and issued."""
+    """Mẫu 03 of one reopening of the round: its "DỰ THẢO" until issued; the issued decision
+    is the register's (its frozen PDF, which the signers sign)."""
 
     def get(self, request, pk, reopening_pk):
         reopening = _reopening(request.user, pk, reopening_pk)
+        if reopening.document_id is not None:
+            return redirect("documents:issueddocument_detail", pk=reopening.document_id)
         document = form_render.rerating_document(
             reopening=reopening, exported_by=_exporter(request.user)
         )
@@ -419,6 +422,6 @@ class ReratingIssueView(View):
             messages.success(
                 request,
                 _("The re-rating decision was issued as %(number)s.")
-                % {"number": issued.document_number},
+                % {"number": issued.document.number},
             )
         return redirect("assessments:review_detail", pk=pk)

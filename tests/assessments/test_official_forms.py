@@ -335,9 +335,11 @@ def test_rerating_form_03_draft_then_issued_once(province, hamlet, decided, new_
     rating_services.round_decide(actor=new_reviewer, round=decided)
     issued = form_render.rerating_issue(actor=new_reviewer, reopening=reopening)
     again = form_render.rerating_issue(actor=new_reviewer, reopening=reopening)
-    assert issued.document_number == again.document_number == "Số 01-QĐ/ĐU"
-    issued.refresh_from_db()
-    text = pdf(form_render.rerating_document(reopening=issued, exported_by="X"), tmp_path)
+    assert issued.document == again.document
+    assert issued.document.number == "Số 01-QĐ/ĐU" and issued.document.kind == "rerating"
+    assert issued.document.organization == province.new_commune
+    with issued.document.pdf.open("rb") as fh:
+        text = squash(pdf_text(fh.read(), tmp_path, layout=False))
     assert "DỰ THẢO" not in text
     assert "Mẫu 03" in text and "QUYẾT ĐỊNH" in text and "Số 01-QĐ/ĐU" in text
     assert "ĐẢNG ỦY XÃ AN HÒA" in text and "T/M BAN THƯỜNG VỤ" in text
@@ -365,6 +367,8 @@ def test_rerating_views_scoped_and_issue_needs_decider(
     issue = reverse("assessments:rerating_issue", args=[decided.pk, reopening.pk])
     assert client.post(issue).status_code == 403
     client.force_login(new_reviewer)
+    assert client.post(issue).status_code == 302  # not redecided: refused with a message
+    assert not RatingReopening.objects.get(pk=reopening.pk).document
     detail = client.get(reverse("assessments:review_detail", args=[decided.pk]))
     assert "Sai sót" in detail.content.decode() and url in detail.content.decode()
 

@@ -22,18 +22,9 @@ from ...form_categories import form_categories_for
 from ...models import AssignedTask, MemberRating, ScoreSheet
 from ...rules.quarters import QUARTERS
 from ...selectors import period_end
-from ..formatting import fmt_date, fmt_pct
+from ..formatting import fmt_date, fmt_pct, level_short
 
 _RESULT_LABELS = dict(TaskResult.choices)
-
-
-def level_short(scheme: schemes.RatingScheme, slug: str) -> str:
-    if not slug:
-        return ""
-    try:
-        return scheme.level(slug).short
-    except ValueError:
-        return slug
 
 
 def points_text(points) -> str:

@@ -14,18 +14,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cells.audit import audit_record
 from cells.models import Member, Organization
+from documents import services as document_services
 
-from ... import rerating
 from ...models import RatingReopening
 from ...permissions import can_decide_round
 from ...selectors import deciding_organization_for
 from .. import context
-from ..services import document_number_next, report_html
+from ..issuing import document_rendering
+from ..services import report_html
 
 # Document type of a decision (Quyết định) in the numbering of Hướng dẫn 36-HD/VPTW.
 RERATING_DOCUMENT_TYPE = "QĐ"
+RERATING_KIND = "rerating"
 
 
 def form_document(
@@ -40,16 +41,23 @@ def form_document(
     number: str = "",
     day: datetime.date | None = None,
     recipients: list[str] | None = None,
+    draft: bool = False,
 ) -> context.ReportDocument:
-    """A form wrapped in the official header and footer (template `reports/<kind>.html`)."""
+    """A form wrapped in the official header and footer (template `reports/<kind>.html`).
+
+    The pre-filled forms are blanks to fill in and sign, not drafts of a numbered document:
+    `draft` (the "DỰ THẢO" mark) is for a decision not issued yet (Mẫu 03).
+    """
     header = context.build_header(
         organization=organization,
         doc_type=doc_type,
         summary=summary,
         number=number,
         day=day or timezone.localdate(),
-        recipients=recipients or [],
     )
+    header.draft = draft
+    if recipients is not None:
+        header.recipients = recipients
     return context.ReportDocument(
         kind=kind,
         organization=organization,
@@ -178,10 +186,14 @@ def quarterly_document(
 
 
 def rerating_document(
-    *, reopening: RatingReopening, exported_by: str, day: datetime.date | None = None
+    *,
+    reopening: RatingReopening,
+    exported_by: str,
+    day: datetime.date | None = None,
+    number: str = "",
 ) -> context.ReportDocument:
-    """Mẫu 03 of one reopening, issued by the deciding committee; a draft until the round is
-    decided again (and unnumbered until issued)."""
+    """Mẫu 03 of one reopening, by the deciding committee: a "DỰ THẢO" without number until
+    it is issued (`number` is the issue's; an issued one is printed from the register)."""
     from .rerating import rerating_body
 
     round_ = reopening.round
@@ -198,13 +210,14 @@ def rerating_document(
             f"của {round_.organization.name}"
         ),
         exported_by=exported_by,
-        number="" if body.draft else reopening.document_number,
-        day=day or (timezone.localdate(reopening.issued_at) if reopening.issued_at else None),
+        number=number,
+        day=day,
         recipients=[
             f"- {round_.organization.name} (để thực hiện),",
             "- Các đồng chí có tên tại Điều 2,",
             "- Lưu Văn phòng.",
         ],
+        draft=not number,
     )
     document.header.on_behalf = "T/M BAN THƯỜNG VỤ"
     return document
@@ -212,14 +225,15 @@ def rerating_document(
 
 @transaction.atomic
 def rerating_issue(*, actor, reopening: RatingReopening) -> RatingReopening:
-    """Issue Mẫu 03: give it its number once, after the round was decided again (audited).
+    """Issue Mẫu 03 through the register: numbered once (type QĐ, by the deciding committee),
+    frozen, PDF/A ready to sign — after the round was decided again.
 
-    Issuing again returns the same number; an open reopening cannot be issued (its decision
-    is not made yet).
+    Issuing again returns the same document; an open reopening cannot be issued (its new
+    decision is not made yet).
     """
     locked = (
         RatingReopening.objects.select_for_update(of=("self",))
-        .select_related("round__organization")
+        .select_related("round__organization", "document")
         .get(pk=reopening.pk)
     )
     if actor is not None and not can_decide_round(actor, locked.round):
@@ -228,18 +242,28 @@ def rerating_issue(*, actor, reopening: RatingReopening) -> RatingReopening:
         raise ValidationError(
             _("The rating has not been decided again yet: the decision is still a draft.")
         )
-    if locked.document_number:
+    if locked.document is not None:
         return locked
     deciding = deciding_organization_for(locked.round) or locked.round.organization
-    number = document_number_next(
-        organization=deciding, year=locked.round.year, document_type=RERATING_DOCUMENT_TYPE
-    )
-    rerating.reopening_number_once(reopening=locked, number=number, now=timezone.now())
-    audit_record(
+    exported_by = (actor.get_full_name() or actor.get_username()) if actor else "partybuild"
+
+    def render(stamp: document_services.Stamp) -> document_services.Rendering:
+        document = rerating_document(
+            reopening=locked, exported_by=exported_by, day=stamp.issued_on, number=stamp.number
+        )
+        return document_rendering(document, stamp, what=RERATING_KIND, excel_twin=False)
+
+    locked.document = document_services.document_issue(
         actor=actor,
-        action="rerating_issue",
-        instance=locked,
         organization=deciding,
-        changes={"document_number": [None, number], "round": locked.round_id},
+        year=locked.round.year,
+        kind=RERATING_KIND,
+        kind_label=_("Re-rating decision (Mẫu 03)"),
+        document_type=RERATING_DOCUMENT_TYPE,
+        suffix=context.naming_of(deciding, timezone.localdate()).suffix,
+        render=render,
+        # The deciding committee issues its own decision (checked above).
+        check_permission=False,
     )
+    locked.save(update_fields=["document"])
     return locked
