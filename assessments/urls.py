@@ -67,6 +67,16 @@ urlpatterns = [
         name="dashboard_chart",
     ),
     path(
+        "chi-tieu/<int:org_pk>/<int:year>/giai-trinh/",
+        indicators_admin.TargetExplanationView.as_view(),
+        name="targetexplanation_save",
+    ),
+    path(
+        "chi-tieu/muc-tieu/<int:pk>/chia/",
+        indicators_admin.IndicatorTargetCascadeView.as_view(),
+        name="indicatortarget_cascade",
+    ),
+    path(
         "chi-tieu/muc-tieu/<int:org_pk>/",
         indicators_admin.IndicatorTargetListView.as_view(),
         name="indicatortarget_list",

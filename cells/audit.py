@@ -184,6 +184,8 @@ ACTION_LABELS = {
     "report.request_batch": _("Reports requested for all units"),
     "report.download": _("Report downloaded"),
     "report.retry": _("Report retried"),
+    "quarterly_assessment_save": _("Quarterly self-assessment saved"),
+    "dossier_document_record": _("Dossier document recorded"),
 }
 
 # Object types the search offers (label_lower → label).
