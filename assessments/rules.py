@@ -10,8 +10,11 @@ must run without Django being configured. The event, discipline, not-rated-reaso
 slugs mirror `cells.choices` / `assessments.choices` for the same reason (tests keep them in step).
 
 Decisions on what the regulations leave open (each has boundary tests in test_rules):
-- "3 months" of sick leave (M2) is 90 days (three 30-day months): every sick-leave period is
-  clipped to the calendar year and overlaps are counted once; an open-ended leave runs to 31/12.
+- "3 months" of sick leave (M2) is counted in calendar months by date (DOMAIN §4.3): the
+  spells are clipped to the calendar year and merged (overlaps once; an open-ended leave runs
+  to 31/12); each merged spell counts its whole calendar months from its first day (01/02–30/04
+  is three), and the days left over from every spell are added and count 31 to a month (so
+  one spell never gains a month it did not cover: 01/01–30/03 stays two months and 30 days).
 - "Less than 6 months before the end of the rating period" (M3, O6): the period ends at the end
   of its last day, so a start exactly 6 calendar months before that instant (1/7 for a period
   ending 31/12) makes 6 full months and is rated; a start on 2/7 is not.
@@ -34,6 +37,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from assessments import rules_article11 as article11
+from assessments.rules_points import far_below_band
+from assessments.rules_quota import QuotaCeiling, ceiling_for
 from assessments.schemes import GROUPED_QUOTA_SCOPES, Rank, RatingScheme
 
 SubjectId = int | str
@@ -104,11 +110,12 @@ SEVERITY_ERROR = "error"
 SEVERITY_WARNING = "warning"
 
 # --- Thresholds (the module docstring says why these values) ----------------------------------
-SICK_LEAVE_MIN_DAYS = 90
+SICK_LEAVE_MIN_MONTHS = 3
+DAYS_PER_LEFTOVER_MONTH = 31
 NEW_SUBJECT_MONTHS = 6
 M1_SELF_REMEDY_FROM_YEAR = 2023
 SUSPENSION_NOT_RATED_FROM_YEAR = 2019
-M5_EXCEEDING_SHARE = Fraction(3, 10)
+M5_EXCEEDING_SHARE = article11.EXCEEDING_SHARE
 O1_GOOD_OR_BETTER_SHARE = Fraction(4, 5)
 O3_DISCIPLINED_SUB_UNITS_SHARE = Fraction(1, 5)
 O5_WEAK_SUB_ORGANIZATIONS_SHARE = Fraction(1, 3)
@@ -141,10 +148,24 @@ class TasksSummary:
     done: int  # on time, late or exceeded
     done_on_time: int  # on time or exceeded
     exceeded: int
+    not_done_remedied: int = 0  # not completed, but found and remedied by the subject
 
     def __post_init__(self) -> None:
         if not 0 <= self.exceeded <= self.done_on_time <= self.done <= self.assigned:
             raise ValueError("Need 0 ≤ exceeded ≤ done_on_time ≤ done ≤ assigned")
+        if not 0 <= self.not_done_remedied <= self.assigned - self.done:
+            raise ValueError("Remedied tasks are among those not done")
+
+    @property
+    def counts(self) -> article11.TaskCount:
+        """The same ledger in the shape Điều 11 reads it."""
+        return article11.TaskCount(
+            assigned=self.assigned,
+            on_time=self.done_on_time,
+            late=self.done - self.done_on_time,
+            exceeded=self.exceeded,
+            not_done_remedied=self.not_done_remedied,
+        )
 
     @classmethod
     def from_results(cls, results: Iterable[str]) -> TasksSummary:
@@ -183,6 +204,20 @@ class MemberRatingInput:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OrganizationRatingInput:
+    """A proposed organization level for the collectives' quota (Quy định 366, Điều 11).
+
+    As in `MemberRatingInput`, `organization_id` is the quota scope: the deciding level whose
+    subjects are counted together; `subject_id` the organization rated.
+    """
+
+    subject_id: SubjectId
+    level: str | None
+    organization_id: SubjectId | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class QuotaException:
     """A justified Q1 exception recorded by the deciding level; reports show it.
 
@@ -218,6 +253,9 @@ class OrganizationFacts:
     sub_unit_count: int = 0
     disciplined_sub_unit_count: int = 0
     points: Decimal | int | None = None  # 2014–2017 (optional) and 2025+ (required)
+    # The organization's own tasks (AssignedTask.organization): Điều 11 conditions (2025–).
+    tasks: TasksSummary | None = None
+    earlier_shortcomings_remedied: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -263,6 +301,13 @@ class QuotaCount:
     good: int
     excellent: int
     max_excellent: int
+    ratio: Fraction | None = None
+    ceiling: QuotaCeiling | None = None  # the recorded decision that raised the ratio
+
+    @property
+    def remaining(self) -> int:
+        """HTXSNV still allowed in the scope (negative: over the quota)."""
+        return self.max_excellent - self.excellent
 
     @property
     def exceeded(self) -> bool:
@@ -290,21 +335,48 @@ def is_less_than_six_months(start: datetime.date, *, period_end: datetime.date) 
     return start > add_months(period_end + datetime.timedelta(days=1), -NEW_SUBJECT_MONTHS)
 
 
-def sick_leave_days(events: Iterable[EventFact], *, year: int) -> int:
-    """Days of sick leave in `year`: periods clipped to the year, overlapping days counted once."""
+def sick_leave_spells(
+    events: Iterable[EventFact], *, year: int
+) -> list[tuple[datetime.date, datetime.date]]:
+    """Sick-leave spells of `year`: clipped to the year, overlapping or touching ones merged."""
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     spans = sorted(
         (max(e.start, first), min(e.end or last, last))
         for e in events
         if e.kind == EVENT_SICK_LEAVE and e.start <= last and (e.end or last) >= first
     )
-    total, covered_to = 0, first - datetime.timedelta(days=1)
+    merged: list[tuple[datetime.date, datetime.date]] = []
     for start, end in spans:
-        start = max(start, covered_to + datetime.timedelta(days=1))
-        if start <= end:
-            total += (end - start).days + 1
-            covered_to = end
-    return total
+        if merged and start <= merged[-1][1] + datetime.timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def sick_leave_days(events: Iterable[EventFact], *, year: int) -> int:
+    """Days of sick leave in `year`: periods clipped to the year, overlapping days counted once."""
+    return sum((end - start).days + 1 for start, end in sick_leave_spells(events, year=year))
+
+
+def calendar_months(start: datetime.date, end: datetime.date) -> tuple[int, int]:
+    """Whole calendar months from `start` to `end` inclusive, and the days left over.
+
+    01/02–30/04 is (3, 0); 01/02–29/04 is (2, 29); 15/01–14/02 is (1, 0).
+    """
+    months = 0
+    while add_months(start, months + 1) - datetime.timedelta(days=1) <= end:
+        months += 1
+    return months, (end - add_months(start, months)).days + 1
+
+
+def sick_leave_months(events: Iterable[EventFact], *, year: int) -> int:
+    """Calendar months of sick leave in `year` (M2): see the module docstring."""
+    months = leftover = 0
+    for start, end in sick_leave_spells(events, year=year):
+        whole, days = calendar_months(start, end)
+        months, leftover = months + whole, leftover + days
+    return months + leftover // DAYS_PER_LEFTOVER_MONTH
 
 
 def disciplines_in_year(events: Iterable[EventFact], *, year: int) -> list[EventFact]:
@@ -397,9 +469,15 @@ def _member_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
                 _cap(scheme, "M1", bottom, f"Đảng viên bị kỷ luật trong năm {year} ({what})")
             )
     if scheme.applies("M2"):
-        days = sick_leave_days(facts.events, year=year)
-        if days >= SICK_LEAVE_MIN_DAYS:
-            why = f"Đảng viên nghỉ ốm {days} ngày trong năm {year} (từ 3 tháng trở lên)"
+        months = sick_leave_months(facts.events, year=year)
+        if months >= SICK_LEAVE_MIN_MONTHS:
+            spells = ", ".join(
+                f"{_d(a)}–{_d(b)}" for a, b in sick_leave_spells(facts.events, year=year)
+            )
+            why = (
+                f"Đảng viên nghỉ ốm {months} tháng trong năm {year} ({spells}; "
+                f"từ {SICK_LEAVE_MIN_MONTHS} tháng trở lên)"
+            )
             caps.append(_cap(scheme, "M2", Rank.COMPLETE, why))
     if scheme.applies("M4") and facts.civil_servant_level is not None:
         servant = scheme.level(facts.civil_servant_level)
@@ -412,34 +490,63 @@ def _member_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
     return caps
 
 
-def _m5_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
-    """Points bands and task conditions of M5 (2025–).
+def _points_and_task_caps(
+    scheme: RatingScheme,
+    code: str,
+    *,
+    points: Decimal | int | None,
+    tasks: TasksSummary | None,
+    remedied: bool,
+    org: bool = False,
+) -> list[CapReason]:
+    """Points bands (M5/O4) and the Điều 11 task conditions (rules_article11), 2025–.
 
-    Conditions are cumulative: HTXSNV also needs HTTNV's "100% of tasks done on time" (which
-    implies HTXSNV's own "100% done"), else a member could be HTXSNV while failing the HTTNV
-    condition. Task conditions are checked only when tasks were recorded; with no task assigned
-    they hold vacuously.
+    A task condition is listed only where it lowers the level below the points band, so the
+    grid's reasons explain the cap rather than repeat it. With no task recorded only
+    "earlier shortcomings remedied" is checked.
     """
     caps: list[CapReason] = []
     band = Rank.EXCELLENT
-    if facts.points is not None:
-        points = _as_points(facts.points)
-        band = _points_rank(points)
+    who = "Tổ chức" if org else "Đảng viên"
+    if points is not None:
+        value = _as_points(points)
+        band = _points_rank(value)
         if band < Rank.EXCELLENT:
-            caps.append(_cap(scheme, "M5", band, f"Đảng viên đạt {_num(points)} điểm"))
-    tasks, share = facts.tasks, M5_EXCEEDING_SHARE
-    missing = []
-    if tasks is not None and tasks.exceeded * share.denominator < tasks.assigned * share.numerator:
-        missing.append(f"ít nhất {percent_text(share)} nhiệm vụ vượt yêu cầu")
-    if not facts.earlier_shortcomings_remedied:
-        missing.append("khắc phục hết hạn chế, khuyết điểm đã chỉ ra")
-    if band == Rank.EXCELLENT and missing:
-        why = f"Chưa đủ điều kiện {scheme.member_level_at(band).short} ({'; '.join(missing)})"
-        caps.append(_cap(scheme, "M5", Rank.GOOD, why))
-    if band >= Rank.GOOD and tasks is not None and tasks.done_on_time < tasks.assigned:
-        why = "Đảng viên chưa hoàn thành 100% nhiệm vụ đúng hạn"
-        caps.append(_cap(scheme, "M5", Rank.COMPLETE, why))
+            caps.append(_cap(scheme, code, band, f"{who} đạt {_num(value)} điểm", org=org))
+    at = scheme.organization_level_at if org else scheme.member_level_at
+    if tasks is None:
+        found = (
+            []
+            if remedied
+            else [
+                article11.TaskCap(
+                    rank=Rank.GOOD,
+                    why="chưa khắc phục hết hạn chế, khuyết điểm đã được chỉ ra",
+                    missing_for=Rank.EXCELLENT,
+                )
+            ]
+        )
+    else:
+        found = article11.task_caps(tasks.counts, remedied=remedied)
+    for task_cap in found:
+        if task_cap.rank < band:
+            if task_cap.missing_for is None:
+                why = f"{who} có {task_cap.why}"
+            else:
+                why = f"Chưa đủ điều kiện {at(task_cap.missing_for).short} ({task_cap.why})"
+            caps.append(_cap(scheme, code, task_cap.rank, why, org=org))
     return caps
+
+
+def _m5_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
+    """Points bands and the Điều 11 task conditions of M5 (2025–)."""
+    return _points_and_task_caps(
+        scheme,
+        "M5",
+        points=facts.points,
+        tasks=facts.tasks,
+        remedied=facts.earlier_shortcomings_remedied,
+    )
 
 
 def _member_must_not_rate(
@@ -570,42 +677,94 @@ def check_member_rating(
     violations = _over_cap(scheme, cap, rating.level, mid)
     if scheme.applies("M5") and facts.points is None:
         violations.append(_error("M5", mid, f"Chưa có điểm (thang 100) của đảng viên — {cite}"))
+    elif scheme.applies("M5"):
+        violations.extend(_far_below(scheme, cap, rating.level, facts.points, mid, org=False))
     return violations
 
 
-# === Quota (Q1) ================================================================================
-def quota_counts(scheme: RatingScheme, ratings: Iterable[MemberRatingInput]) -> list[QuotaCount]:
-    """HTTNV and HTXSNV per quota scope, and the HTXSNV allowed (integers, rounded down)."""
-    ratio = scheme.quota_ratio
-    if ratio is None:
+def _far_below(
+    scheme: RatingScheme,
+    cap: LevelCap,
+    level: str,
+    points: Decimal | int,
+    subject_id: SubjectId,
+    *,
+    org: bool,
+) -> list[Violation]:
+    """A warning when the level is two or more below its points band and no rule says why."""
+    value, rank = _as_points(points), scheme.level(level).rank
+    if not far_below_band(value, rank, caps=[r.rank for r in cap.reasons]):
         return []
+    at = scheme.organization_level_at if org else scheme.member_level_at
+    band = at(_points_rank(value)).short
+    text = (
+        f"{_num(value)} điểm thuộc khung {band} nhưng đề nghị {scheme.level(level).short}: "
+        "kiểm tra lại điểm hoặc mức xếp loại"
+    )
+    code = "O4" if org else "M5"
+    return [
+        Violation(
+            code=code,
+            subject_id=subject_id,
+            message=f"{text} — {scheme.citation}",
+            level=SEVERITY_WARNING,
+        )
+    ]
+
+
+# === Quota (Q1) ================================================================================
+def quota_counts(
+    scheme: RatingScheme,
+    ratings: Iterable[MemberRatingInput | OrganizationRatingInput],
+    *,
+    ceilings: Iterable[QuotaCeiling] = (),
+    organizations: bool = False,
+) -> list[QuotaCount]:
+    """HTTNV and HTXSNV per quota scope, and the HTXSNV allowed (integers, rounded down).
+
+    A recorded ceiling decision (≤ 25%, rules_quota) replaces the ratio of the scope it covers.
+    `organizations`: the ratings are collectives' (organization levels of the scheme).
+    """
+    base = scheme.quota_ratio
+    if base is None:
+        return []
+    ceilings = list(ceilings)
+    is_level = scheme.is_organization_level if organizations else scheme.is_member_level
     by_group = scheme.quota_scope in GROUPED_QUOTA_SCOPES
     tallies: dict[tuple[SubjectId | None, str | None], list[int]] = {}
     for rating in ratings:
         tally = tallies.setdefault(
             (rating.organization_id, rating.group if by_group else None), [0, 0]
         )
-        if rating.level is not None and scheme.is_member_level(rating.level):
+        if rating.level is not None and is_level(rating.level):
             rank = scheme.level(rating.level).rank
             tally[0] += rank == Rank.GOOD
             tally[1] += rank == Rank.EXCELLENT
-    return [
-        QuotaCount(
-            organization_id=org,
-            group=group,
-            good=good,
-            excellent=excellent,
-            max_excellent=good * ratio.numerator // ratio.denominator,
+    counts = []
+    for (org, group), (good, excellent) in tallies.items():
+        ceiling = ceiling_for(ceilings, org, group)
+        ratio = ceiling.ratio if ceiling else base
+        counts.append(
+            QuotaCount(
+                organization_id=org,
+                group=group,
+                good=good,
+                excellent=excellent,
+                max_excellent=good * ratio.numerator // ratio.denominator,
+                ratio=ratio,
+                ceiling=ceiling,
+            )
         )
-        for (org, group), (good, excellent) in tallies.items()
-    ]
+    return counts
 
 
 def quota_violations(
     scheme: RatingScheme,
-    ratings: Iterable[MemberRatingInput],
+    ratings: Iterable[MemberRatingInput | OrganizationRatingInput],
     *,
     quota_exceptions: Iterable[QuotaException] = (),
+    ceilings: Iterable[QuotaCeiling] = (),
+    organizations: bool = False,
 ) -> list[Violation]:
     """Q1: HTXSNV may not exceed the quota ratio of HTTNV within each scope.
 
@@ -614,18 +773,22 @@ def quota_violations(
     if not scheme.applies("Q1") or scheme.quota_ratio is None:
         return []
     exceptions = list(quota_exceptions)
-    excellent = scheme.member_level_at(Rank.EXCELLENT).label
-    good = scheme.member_level_at(Rank.GOOD).label
+    at = scheme.organization_level_at if organizations else scheme.member_level_at
+    excellent, good = at(Rank.EXCELLENT).label, at(Rank.GOOD).label
+    who = "tổ chức đảng" if organizations else "đảng viên"
     violations = []
-    for count in quota_counts(scheme, ratings):
+    counts = quota_counts(scheme, ratings, ceilings=ceilings, organizations=organizations)
+    for count in counts:
         if not count.exceeded:
             continue
         where = f" trong nhóm «{count.group}»" if count.group else ""
         text = (
-            f"Vượt tỷ lệ{where}: tối đa {count.max_excellent} đảng viên {excellent} "
-            f"({percent_text(scheme.quota_ratio)} của {count.good} {good}), "
+            f"Vượt tỷ lệ{where}: tối đa {count.max_excellent} {who} {excellent} "
+            f"({percent_text(count.ratio)} của {count.good} {good}), "
             f"đề nghị {count.excellent}"
         )
+        if count.ceiling is not None:
+            text += f" ({count.ceiling.describe()})"
         exception = next(
             (
                 e
@@ -664,6 +827,7 @@ def check_member_ratings(
     *,
     quota_exceptions: Iterable[QuotaException] = (),
     period_end: datetime.date | None = None,
+    quota_ceilings: Iterable[QuotaCeiling] = (),
 ) -> list[Violation]:
     """The entry point for a set of member ratings: each member's rules, then the quota.
 
@@ -676,8 +840,26 @@ def check_member_ratings(
             raise ValueError(f"No facts for member {rating.member_id!r}")
         facts = facts_by_member[rating.member_id]
         violations.extend(check_member_rating(scheme, facts, rating, period_end=period_end))
-    violations.extend(quota_violations(scheme, ratings, quota_exceptions=quota_exceptions))
+    violations.extend(
+        quota_violations(
+            scheme, ratings, quota_exceptions=quota_exceptions, ceilings=quota_ceilings
+        )
+    )
     return violations
+
+
+def organization_quota_violations(
+    scheme: RatingScheme,
+    ratings: Iterable[OrganizationRatingInput],
+    *,
+    ceilings: Iterable[QuotaCeiling] = (),
+) -> list[Violation]:
+    """The quota over collectives (2025–, Quy định 366 Điều 11): HTXSNV organizations may
+    not exceed the ratio of those rated HTTNV within each scope (the deciding level, or a
+    peer group of organizations it formed)."""
+    if not scheme.applies("O4"):
+        return []
+    return quota_violations(scheme, ratings, ceilings=ceilings, organizations=True)
 
 
 # === Organizations (O1–O6) =====================================================================
@@ -693,7 +875,9 @@ def _organization_caps(facts: OrganizationFacts, scheme: RatingScheme) -> list[C
     def cap(code: str, rank: Rank, why: str) -> None:
         caps.append(_cap(scheme, code, rank, why, org=True))
 
-    if scheme.applies("O1") and ranks:
+    if scheme.applies("O1") and not ranks:
+        cap("O1", Rank.GOOD, f"Chưa có {what} nào được xếp loại")
+    elif scheme.applies("O1"):
         share, good_or_better = O1_GOOD_OR_BETTER_SHARE, sum(r >= Rank.GOOD for r in ranks)
         if any(r < Rank.COMPLETE for r in ranks):
             cap("O1", Rank.GOOD, f"Có {what} không hoàn thành nhiệm vụ")
@@ -714,10 +898,16 @@ def _organization_caps(facts: OrganizationFacts, scheme: RatingScheme) -> list[C
     if scheme.applies("O4"):
         if leaders or collective or facts.disciplined_sub_unit_count:
             cap("O4", Rank.GOOD, f"Có tổ chức trực thuộc hoặc cấp ủy viên bị kỷ luật năm {year}")
-        if facts.points is not None:
-            points = _as_points(facts.points)
-            if (band := _points_rank(points)) < Rank.EXCELLENT:
-                cap("O4", band, f"Tổ chức đạt {_num(points)} điểm")
+        caps.extend(
+            _points_and_task_caps(
+                scheme,
+                "O4",
+                points=facts.points,
+                tasks=facts.tasks,
+                remedied=facts.earlier_shortcomings_remedied,
+                org=True,
+            )
+        )
     if scheme.applies("O5"):
         floor = POINT_BANDS[-1][0]
         if facts.points is not None and (points := _as_points(facts.points)) < floor:
@@ -787,6 +977,8 @@ def check_organization_rating(
     violations = _over_cap(scheme, cap, level, oid)
     if scheme.applies("O4") and facts.points is None:
         violations.append(_error("O4", oid, f"Chưa có điểm (thang 100) của tổ chức đảng — {cite}"))
+    elif scheme.applies("O4"):
+        violations.extend(_far_below(scheme, cap, level, facts.points, oid, org=True))
     return violations
 
 
