@@ -18,6 +18,9 @@ class RoundState(models.TextChoices):
 
 # States in which the unit may still change its proposals.
 EDITABLE_STATES = frozenset({RoundState.DRAFT, RoundState.RETURNED})
+# States in which the superior committee's decision stands: the decided level is the one that
+# counts, and the round is locked until reopened.
+DECIDED_STATES = frozenset({RoundState.DECIDED, RoundState.PUBLISHED})
 
 
 class NotRatedReason(models.TextChoices):

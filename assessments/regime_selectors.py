@@ -17,8 +17,8 @@ from django.db.models import Q
 from cells.choices import PostKind
 from cells.models import Member, Membership, Organization, Post
 
-from . import rules_category
-from .models_regime import MemberCategory
+from .models import MemberCategory
+from .rules import category as rules_category
 
 
 def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:

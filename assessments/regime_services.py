@@ -13,7 +13,7 @@ from cells.models import Member
 from cells.vietnamese import nfc
 
 from .choices import FormCategory
-from .models_regime import MemberCategory
+from .models import MemberCategory
 from .regime_selectors import member_category_for, member_cell_at_year_end
 from .round_checks import acting_user, require_entry
 

@@ -23,9 +23,10 @@ from assessments.rules import (
     organization_quota_violations,
     quota_counts,
 )
-from assessments.rules_article11 import TaskCount, highest_rank_by_tasks, task_caps
-from assessments.rules_deciders import COMMITTEE, STANDING_COMMITTEE, Node, decider_for
-from assessments.rules_points import (
+from assessments.rules.article11 import TaskCount, highest_rank_by_tasks, task_caps
+from assessments.rules.ceilings import PeerGroupRule, QuotaCeiling, ceiling_problems, peer_group_for
+from assessments.rules.deciders import COMMITTEE, STANDING_COMMITTEE, Node, decider_for
+from assessments.rules.points import (
     DEFAULT_ITEMS,
     SCORING_PASS_FAIL,
     PointsItemSpec,
@@ -35,7 +36,6 @@ from assessments.rules_points import (
     parts_problems,
     suggest_task_points,
 )
-from assessments.rules_quota import PeerGroupRule, QuotaCeiling, ceiling_problems, peer_group_for
 from assessments.schemes import Rank, scheme_for_year
 
 YEAR = 2026

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assessments.rules_category import (
+from assessments.rules.category import (
     CATEGORY_LEADER,
     CATEGORY_NON_LEADER,
     CATEGORY_OUTSIDE,

@@ -153,7 +153,28 @@ def test_member_ratings_save_quota_boundary(province, round_2021):
 
 
 def test_member_ratings_save_sick_leave_caps_at_complete(province, round_2021):
-    """91 days of sick leave in the year (≥ 90): HTTNV is refused (M2), HTNV accepted."""
+    """01/03–31/05 is three calendar months of sick leave: HTTNV is refused (M2), HTNV accepted."""
+    (a,) = make_members(province.old_cell, 1)
+    member_event_create(
+        actor=None,
+        member=a,
+        kind="sick_leave",
+        start=d(2021, 3, 1),
+        end=d(2021, 5, 31),
+        audit=False,
+    )
+    with pytest.raises(RuleViolationError) as excinfo:
+        save_levels(round_2021, {a: "good"})
+    assert [v.code for v in excinfo.value.violations] == ["M2"]
+    assert "nghỉ ốm 3 tháng" in excinfo.value.message and "01/03/2021–31/05/2021" in (
+        excinfo.value.message
+    )
+    save_levels(round_2021, {a: "complete"})
+    assert MemberRating.objects.get(member=a).proposed_level == "complete"
+
+
+def test_member_ratings_save_sick_leave_under_three_months_not_capped(province, round_2021):
+    """01/03–30/05 (91 days, two calendar months and 30 days) does not cap the level."""
     (a,) = make_members(province.old_cell, 1)
     member_event_create(
         actor=None,
@@ -161,25 +182,6 @@ def test_member_ratings_save_sick_leave_caps_at_complete(province, round_2021):
         kind="sick_leave",
         start=d(2021, 3, 1),
         end=d(2021, 5, 30),
-        audit=False,
-    )
-    with pytest.raises(RuleViolationError) as excinfo:
-        save_levels(round_2021, {a: "good"})
-    assert [v.code for v in excinfo.value.violations] == ["M2"]
-    assert "nghỉ ốm 91 ngày" in excinfo.value.message
-    save_levels(round_2021, {a: "complete"})
-    assert MemberRating.objects.get(member=a).proposed_level == "complete"
-
-
-def test_member_ratings_save_sick_leave_under_90_days_not_capped(province, round_2021):
-    """89 days of sick leave do not cap the level."""
-    (a,) = make_members(province.old_cell, 1)
-    member_event_create(
-        actor=None,
-        member=a,
-        kind="sick_leave",
-        start=d(2021, 3, 1),
-        end=d(2021, 5, 28),
         audit=False,
     )
     save_levels(round_2021, {a: "good"})

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 
-from assessments.rules_article11 import TaskCount
 from assessments.schemes import Rank
+
+from .article11 import TaskCount
 
 GENERAL = "general"
 TASKS = "tasks"

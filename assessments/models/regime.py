@@ -3,7 +3,7 @@
 A member's form category for the year (2A/2B/2C), the peer groups the quota is counted in and
 the decisions raising its ceiling to 25%, the province's criteria items of the 30 + 70 points
 and the score sheets (self-score, cell proposal, committee appraisal) that hold the parts.
-The rules over them are pure (assessments.rules_*); the writes go through
+The rules over them are pure (assessments.rules); the writes go through
 assessments.regime_services.
 """
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cells.models import Member, Organization
 
-from .choices import FormCategory, PeerGroupSubject, PointsPart, ScoreStage, ScoringMode
+from ..choices import FormCategory, PeerGroupSubject, PointsPart, ScoreStage, ScoringMode
 
 # Points of each part (Quy định 366, Điều 10): the province sets the items inside them.
 GENERAL_POINTS = 30

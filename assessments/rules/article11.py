@@ -23,7 +23,8 @@ from fractions import Fraction
 
 from assessments.schemes import Rank
 
-EXCEEDING_SHARE = Fraction(3, 10)
+from .constants import M5_EXCEEDING_SHARE as EXCEEDING_SHARE
+
 LATE_SHARE = Fraction(1, 5)
 NOT_DONE_SHARE = Fraction(1, 2)
 
