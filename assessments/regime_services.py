@@ -4,18 +4,24 @@ writes and records its audit row inline.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from fractions import Fraction
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cells.audit import audit_record
-from cells.models import Member
+from cells.models import Member, Organization
+from cells.permissions import can_decide_rating
 from cells.vietnamese import nfc
 
+from . import rules
 from .choices import FormCategory
-from .models import MemberCategory
+from .models import MemberCategory, PeerGroup, QuotaCeilingDecision
 from .regime_selectors import member_category_for, member_cell_at_year_end
 from .round_checks import acting_user, require_entry
+from .selectors import scheme_for
 
 
 @transaction.atomic
@@ -64,3 +70,53 @@ def membercategory_set(
             comment=values["note"],
         )
     return row
+
+
+@transaction.atomic
+def quotaceiling_decide(
+    *,
+    actor,
+    organization: Organization,
+    year: int,
+    percent: int,
+    reason: str,
+    group: PeerGroup | None = None,
+) -> QuotaCeilingDecision:
+    """The competent level allows up to 25% HTXSNV for the subjects `organization` manages
+    (an organization with outstanding results): reasoned, recorded with who and when, audited.
+
+    The competent level is the one deciding `organization`'s rating (its parent) or above.
+    """
+    deciding = organization.get_parent()
+    if deciding is None or (actor is not None and not can_decide_rating(actor, deciding)):
+        raise PermissionDenied(
+            _("Only the level deciding %(organization)s may raise its quota ceiling.")
+            % {"organization": organization}
+        )
+    reason = nfc(reason or "").strip()
+    problems = rules.ceiling_problems(
+        ratio=Fraction(percent, 100), reason=reason, base_ratio=scheme_for(year).quota_ratio
+    )
+    if problems:
+        raise ValidationError(problems)
+    decision, created = QuotaCeilingDecision.objects.update_or_create(
+        organization=organization,
+        year=year,
+        group=group,
+        defaults={
+            "percent": percent,
+            "reason": reason,
+            "deciding_organization": deciding,
+            "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "decided_at": timezone.now(),
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="quotaceiling_decide",
+        instance=decision,
+        organization=organization,
+        changes={"percent": [None, percent], "year": year, "group": group.code if group else None},
+        comment=reason,
+    )
+    return decision

@@ -62,6 +62,8 @@ TEMPLATE_FILENAMES: dict[str, str] = {
     ImportKind.ORGANIZATIONS: "to_chuc_mau.csv",
     ImportKind.MEMBERS: "dang_vien_mau.csv",
     ImportKind.EVENTS: "su_kien_mau.csv",
+    ImportKind.ORGANIZATION_EVENTS: "su_kien_to_chuc_mau.csv",
+    ImportKind.POSTS: "chuc_vu_mau.csv",
 }
 
 
@@ -392,6 +394,8 @@ def importjob_validate(job_id: int, *, task_id: str = "") -> ImportJob | None:
         created_count=result.created,
         updated_count=result.updated,
         errors=_errors_json(result),
+        # The ignored columns (stt, ho_ten…) are told on the preview, not refused.
+        message=" ".join(str(n.message) for n in result.notices),
         progress_done=result.total_rows,
         progress_total=result.total_rows,
     )

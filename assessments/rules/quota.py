@@ -138,11 +138,14 @@ def check_member_ratings(
     quota_exceptions: Iterable[QuotaException] = (),
     period_end: datetime.date | None = None,
     quota_ceilings: Iterable[QuotaCeiling] = (),
+    quota_only: Iterable[MemberRatingInput] = (),
 ) -> list[Violation]:
     """The entry point for a set of member ratings: each member's rules, then the quota.
 
     `ratings` is the whole set the quota is counted over (one grassroots organization, or more
     told apart by `organization_id`). A rating without facts is a programming error.
+    `quota_only`: ratings of other units counted in the same peer groups (2025–), whose own
+    rules are not checked here.
     """
     violations: list[Violation] = []
     for rating in ratings:
@@ -152,7 +155,10 @@ def check_member_ratings(
         violations.extend(check_member_rating(scheme, facts, rating, period_end=period_end))
     violations.extend(
         quota_violations(
-            scheme, ratings, quota_exceptions=quota_exceptions, ceilings=quota_ceilings
+            scheme,
+            [*ratings, *quota_only],
+            quota_exceptions=quota_exceptions,
+            ceilings=quota_ceilings,
         )
     )
     return violations

@@ -11,7 +11,7 @@ import datetime
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +37,8 @@ class ImportKind(models.TextChoices):
     ORGANIZATIONS = "organizations", gettext_lazy("Party organizations")
     MEMBERS = "members", gettext_lazy("Party members")
     EVENTS = "events", gettext_lazy("Member events")
+    ORGANIZATION_EVENTS = "org_events", gettext_lazy("Organization events")
+    POSTS = "posts", gettext_lazy("Posts")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class ImportResult:
     updated: int
     errors: list[RowError]
     dry_run: bool
+    # Told, not refused: columns the file carries that this kind does not read (stt, ho_ten…).
+    notices: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -224,22 +228,27 @@ class Importer(abc.ABC):
     @classmethod
     def header_errors(cls, table: Table) -> list[RowError]:
         errors = [RowError(row, "", message) for row, message in table.problems]
-        known = set(cls.required_columns) | set(cls.optional_columns)
-        expected = ", ".join((*cls.required_columns, *cls.optional_columns))
-        for column in table.columns:
-            if column not in known:
-                errors.append(
-                    RowError(
-                        1,
-                        column,
-                        _("Unknown column; the columns of this file are: %(columns)s.")
-                        % {"columns": expected},
-                    )
-                )
         for column in cls.required_columns:
             if column not in table.columns:
                 errors.append(RowError(1, column, _("This required column is missing.")))
         return errors
+
+    @classmethod
+    def header_notices(cls, table: Table) -> list[RowError]:
+        """Columns this kind does not read: real sheets carry `stt`, `ho_ten`, notes (DOMAIN
+        §8). They are ignored, and the user is told which."""
+        known = set(cls.required_columns) | set(cls.optional_columns)
+        expected = ", ".join((*cls.required_columns, *cls.optional_columns))
+        return [
+            RowError(
+                1,
+                column,
+                _("Column “%(column)s” is not read and was ignored; this file reads: %(columns)s.")
+                % {"column": column, "columns": expected},
+            )
+            for column in table.columns
+            if column not in known
+        ]
 
 
 IMPORTERS: dict[str, type[Importer]] = {}
@@ -308,6 +317,7 @@ def run_importer(
     result.total_rows = len(table.rows)
     tracker = Progress(progress, rows=len(table.rows))
     result.errors = importer_class.header_errors(table)
+    result.notices = importer_class.header_notices(table)
     if result.errors:
         tracker.finish()
         return result
