@@ -192,7 +192,7 @@ def quota_context_for(
         MemberRating.objects.filter(
             year=round.year, round__organization__path__startswith=owner.path
         )
-        .exclude(round=round)
+        .exclude(round__organization=grassroots)
         .exclude(proposed_level="")
         .values_list("member_id", "proposed_level", "group")
     )

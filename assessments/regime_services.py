@@ -4,6 +4,8 @@ writes and records its audit row inline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,8 +19,18 @@ from cells.permissions import can_decide_rating
 from cells.vietnamese import nfc
 
 from . import rules
-from .choices import FormCategory
-from .models import MemberCategory, PeerGroup, QuotaCeilingDecision
+from .choices import FormCategory, ScoreStage
+from .facts import organization_tasks, tasks_by_member
+from .models import (
+    MemberCategory,
+    MemberRating,
+    OrganizationRating,
+    PeerGroup,
+    QuotaCeilingDecision,
+    RatingRound,
+    ScoreSheet,
+)
+from .permissions import can_decide_round
 from .regime_selectors import member_category_for, member_cell_at_year_end
 from .round_checks import acting_user, require_entry
 from .selectors import scheme_for
@@ -120,3 +132,150 @@ def quotaceiling_decide(
         comment=reason,
     )
     return decision
+
+
+@dataclass
+class RegimeRow:
+    """The 2025– columns of one member's rating row: form category and points parts."""
+
+    member_id: int
+    category: str | None = None
+    general: Decimal | None = None
+    tasks: Decimal | None = None
+    tasks_reason: str = ""
+
+
+def _sheet_problems(*, general, tasks, total, suggested, reason: str) -> list[str]:
+    return [
+        message
+        for _code, message in rules.parts_problems(
+            general=general, tasks=tasks, total=total, suggested=suggested, reason=reason
+        )
+    ]
+
+
+def _save_sheet(
+    *, actor, stage: str, general, tasks, suggested, reason: str, **owner
+) -> ScoreSheet:
+    sheet, _created = ScoreSheet.objects.update_or_create(
+        stage=stage,
+        **owner,
+        defaults={
+            "general": general,
+            "tasks": tasks,
+            "tasks_suggested": suggested,
+            "tasks_reason": reason,
+            "updated_by": acting_user(actor),
+        },
+    )
+    return sheet
+
+
+@transaction.atomic
+def scoresheet_save(
+    *,
+    actor,
+    stage: str,
+    general: Decimal | None,
+    tasks: Decimal | None,
+    tasks_reason: str = "",
+    member_rating: MemberRating | None = None,
+    organization_rating: OrganizationRating | None = None,
+) -> ScoreSheet:
+    """Save the two parts (30 + 70) of one score at one stage (self-score, cell proposal,
+    committee appraisal) of a member's or an organization's rating.
+
+    The 70 part is compared with what the task ledger suggests; a different value needs a
+    reason. The committee's appraisal must add up to the rating's points (the total the
+    bands read). Who may enter the round's ratings may save it (the deciding level for a
+    grassroots organization's own rating).
+    """
+    if (member_rating is None) == (organization_rating is None):
+        raise ValueError("A score sheet belongs to one member rating or one organization rating")
+    if stage not in ScoreStage.values:
+        raise ValidationError(_("Unknown stage of the score."))
+    rating = member_rating or organization_rating
+    round_ = rating.round
+    if (
+        organization_rating is not None
+        and organization_rating.organization_id == round_.organization_id
+    ):
+        if actor is not None and not can_decide_round(actor, round_):
+            raise PermissionDenied(_("Only the deciding level scores this organization."))
+    else:
+        require_entry(actor, round_.organization)
+    if member_rating is not None:
+        summary = tasks_by_member(member_ids=[member_rating.member_id], year=rating.year)
+    else:
+        summary = organization_tasks(organization_ids=[rating.organization_id], year=rating.year)
+    found = summary.get(rating.member_id if member_rating else rating.organization_id)
+    suggested = rules.suggest_task_points(found[0].counts if found else None)
+    reason = nfc(tasks_reason or "").strip()
+    total = rating.points if stage == ScoreStage.COMMITTEE else None
+    problems = _sheet_problems(
+        general=general, tasks=tasks, total=total, suggested=suggested, reason=reason
+    )
+    if problems:
+        raise ValidationError(problems)
+    owner = (
+        {"member_rating": member_rating}
+        if member_rating is not None
+        else {"organization_rating": organization_rating}
+    )
+    sheet = _save_sheet(
+        actor=actor,
+        stage=stage,
+        general=general,
+        tasks=tasks,
+        suggested=suggested,
+        reason=reason,
+        **owner,
+    )
+    audit_record(
+        actor=actor,
+        action="scoresheet_save",
+        instance=round_,
+        organization=round_.organization,
+        changes={
+            "stage": stage,
+            "subject": str(rating),
+            "general": str(general),
+            "tasks": str(tasks),
+            "suggested": str(suggested),
+        },
+        comment=reason,
+    )
+    return sheet
+
+
+@transaction.atomic
+def memberratings_regime_record(*, actor, round: RatingRound, rows: list[RegimeRow]) -> None:  # noqa: A002
+    """Record the 2025– columns of saved member ratings (the ratings file's `doi_tuong`,
+    `diem_chung`/`diem_nhiem_vu`): the form category of the year and the committee's
+    appraisal sheet (the peer group travels with the rating row, services.RowInput.group).
+    The rules were checked on them before (the import validates the whole file first)."""
+    require_entry(actor, round.organization)
+    ratings = {
+        r.member_id: r
+        for r in MemberRating.objects.select_for_update()
+        .filter(round=round, member_id__in=[row.member_id for row in rows])
+        .select_related("member", "round")
+    }
+    for row in rows:
+        rating = ratings[row.member_id]
+        if row.category:
+            membercategory_set(
+                actor=actor, member=rating.member, year=rating.year, category=row.category
+            )
+        if row.general is not None and row.tasks is not None:
+            summary = tasks_by_member(member_ids=[rating.member_id], year=rating.year)
+            found = summary.get(rating.member_id)
+            _save_sheet(
+                actor=actor,
+                stage=ScoreStage.COMMITTEE,
+                general=row.general,
+                tasks=row.tasks,
+                suggested=rules.suggest_task_points(found[0].counts if found else None),
+                reason=nfc(row.tasks_reason or "").strip(),
+                member_rating=rating,
+            )

@@ -19,7 +19,7 @@ from . import rules
 from .choices import EDITABLE_STATES, RoundState
 from .models import RatingRound, RatingYear
 from .permissions import can_enter_ratings
-from .selectors import entry_deadline_passed, grassroots_for
+from .selectors import entry_deadline_passed, rating_home_for
 
 
 # === Refusals ==================================================================================
@@ -85,8 +85,9 @@ def acting_user(actor):
 
 
 def require_grassroots(organization: Organization) -> Organization:
-    """The grassroots organization at or above `organization`, whose round rates it."""
-    grassroots = grassroots_for(organization)
+    """The grassroots organization at or above `organization`, whose round rates it (or a
+    commune-level committee itself, rated in its own round by the province since 2025)."""
+    grassroots = rating_home_for(organization)
     if grassroots is None:
         raise RatingError(
             _("%(organization)s is not inside a grassroots Party organization.")

@@ -19,6 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from cells.choices import COMMUNE_LEVEL_TYPES
 from cells.models import AuditEntry, Member, Membership, Organization
 from cells.selectors import cells_under, members_of, organizations_visible_to
 
@@ -101,6 +102,16 @@ def grassroots_for(organization: Organization) -> Organization | None:
         .order_by("-depth")
         .first()
     )
+
+
+def rating_home_for(organization: Organization) -> Organization | None:
+    """The organization whose round rates `organization`: its grassroots organization, or —
+    for a commune-level committee, which since 2025 is above the grassroots level and is
+    rated by the provincial standing committee (Hướng dẫn 43 §3) — the committee itself."""
+    grassroots = grassroots_for(organization)
+    if grassroots is None and organization.type in COMMUNE_LEVEL_TYPES:
+        return organization
+    return grassroots
 
 
 def deciding_organization_for(round_or_org: RatingRound | Organization) -> Organization | None:
@@ -254,7 +265,8 @@ def build_grid(
         round=round,
         scheme=scheme,
         member_ids=ids,
-        stored={m: r.group for m, r in saved.items() if r.group},
+        stored={m: r.group for m, r in saved.items() if r.group}
+        | {m: row.group for m, row in proposed.items() if getattr(row, "group", None)},
     )
     inputs: dict[int, rules.MemberRatingInput] = {}
     for member in members:

@@ -24,6 +24,7 @@ from . import rules, schemes
 from .choices import DECIDED_STATES, RoundState
 from .facts import organization_facts_for, organizations_facts_for
 from .models import MemberRating, OrganizationRating, RatingRound
+from .peer_groups import organization_quota_violations_for
 from .permissions import can_decide_round, can_enter_ratings
 
 # The refusals are part of this module's interface (views catch services.RatingError and its
@@ -64,6 +65,8 @@ class RowInput:
     note: str = ""
     points: Decimal | None = None
     version: int | None = None
+    # The peer group code (2025–; the ratings file's `nhom`); None keeps the stored one.
+    group: str | None = None
 
 
 # === Helpers ===================================================================================
@@ -234,6 +237,8 @@ def member_ratings_save(
             "note": row.note,
             "points": row.points,
         }
+        if row.group is not None:
+            values["group"] = row.group
         rating = grid_rows[mid].rating
         if rating is None:
             created.append(
@@ -263,7 +268,7 @@ def member_ratings_save(
         return locked
     MemberRating.objects.bulk_create(created)
     MemberRating.objects.bulk_update(
-        updated, fields=[*_MEMBER_FIELDS, "version", "updated_by", "updated_at"]
+        updated, fields=[*_MEMBER_FIELDS, "group", "version", "updated_by", "updated_at"]
     )
     save_round(locked, [])
     _audit(actor, "rating_save", locked, changes)
@@ -333,6 +338,14 @@ def _organization_rating_violations(
                 period_end=end,
             )
         )
+    # The quota applies to collectives too (2025–): counted per deciding level.
+    found.extend(
+        organization_quota_violations_for(
+            organizations=[(r.organization, r.proposed_level or None) for r in ratings],
+            year=locked.year,
+            scheme=scheme,
+        )
+    )
     return found
 
 
