@@ -40,7 +40,7 @@ from .choices import EDITABLE_STATES, NotRatedReason
 from .models import MemberRating, OrganizationRating, RatingRound
 from .models.regime import GENERAL_POINTS, TASK_POINTS
 from .peer_groups import quota_context_for
-from .regime_services import RegimeRow, memberratings_regime_record
+from .regime_services import RegimeRow, membercategory_set, memberratings_regime_record
 from .schemes import (
     ASSESSMENT_POINTS,
     GROUPED_QUOTA_SCOPES,
@@ -511,6 +511,8 @@ class RatingImporter(Importer):
             # The file's points replace the stored ones, an empty cell included.
             points={r.member.pk: r.points for r in self.member_rows},
         )
+        contexts = {}
+        file_inputs: dict[int, list[rules.MemberRatingInput]] = {}
         for org_id, ratings in by_org.items():
             others = [mr for mr in existing if mr.round.organization_id == org_id]
             round_ = self.rounds.get(org_id) or RatingRound(
@@ -524,9 +526,12 @@ class RatingImporter(Importer):
                 member_ids=[r.member.pk for r in ratings] + [mr.member_id for mr in others],
                 stored=stored,
             )
+            # The file's rows replace what other units stored for the same members.
+            context.others = [o for o in context.others if o.member_id not in in_file]
+            contexts[org_id] = (round_, context, others)
             self._check_groups(ratings, context)
             self._check_task_parts(ratings, facts)
-            inputs = [
+            file_inputs[org_id] = [
                 rules.MemberRatingInput(
                     member_id=r.member.pk,
                     level=r.level,
@@ -537,6 +542,9 @@ class RatingImporter(Importer):
                 )
                 for r in ratings
             ]
+        for org_id, ratings in by_org.items():
+            round_, context, others = contexts[org_id]
+            inputs = list(file_inputs[org_id])
             inputs += [
                 rules.MemberRatingInput(
                     member_id=mr.member_id,
@@ -548,10 +556,19 @@ class RatingImporter(Importer):
                 )
                 for mr in others
             ]
+            # Rows of the file in other units of the same peer groups count here too.
+            owner_id = context.owner.pk if context.defined else None
+            sharing = [
+                i
+                for other, found in file_inputs.items()
+                if other != org_id
+                for i in found
+                if owner_id is not None and i.organization_id == owner_id
+            ]
             # A justified exception the deciding level already recorded lifts the quota here too.
             exceptions = []
             if round_.quota_exception.strip():
-                scopes = {org_id, context.owner.pk if context.defined else org_id}
+                scopes = {org_id, owner_id or org_id}
                 exceptions = [
                     rules.QuotaException(organization_id=s, justification=round_.quota_exception)
                     for s in scopes
@@ -562,16 +579,16 @@ class RatingImporter(Importer):
                 inputs,
                 quota_exceptions=exceptions,
                 quota_ceilings=context.ceilings,
-                quota_only=context.others,
+                quota_only=[*context.others, *sharing],
             )
             counts = rules.quota_counts(
-                self.scheme, [*inputs, *context.others], ceilings=context.ceilings
+                self.scheme, [*inputs, *context.others, *sharing], ceilings=context.ceilings
             )
             self._report(
                 violations,
                 ratings,
-                {i.member_id: i for i in inputs[: len(ratings)]},
-                [*inputs[len(ratings) :], *context.others],
+                {i.member_id: i for i in file_inputs[org_id]},
+                [*inputs[len(ratings) :], *context.others, *sharing],
                 counts,
             )
 
@@ -621,6 +638,9 @@ class RatingImporter(Importer):
         for violation in violations:
             count = next(exceeded, None) if violation.code == "Q1" else None
             if not violation.is_blocking:
+                # Told, not refused: a level far below its points band, a lifted quota.
+                where = [row_of[violation.subject_id]] if violation.subject_id in row_of else [0]
+                self.notices += [RowError(row, LEVEL_COLUMN, violation.message) for row in where]
                 continue
             if count is not None:
                 rows = self._rows_over_quota(count, ratings, inputs, others)
@@ -684,6 +704,28 @@ class RatingImporter(Importer):
             message = str(exc) or _("You may not change this unit.")
             raise ImportRefused([RowError(row, column, message)]) from exc
 
+    def _excellent(self, rating: _Rating) -> bool:
+        return bool(rating.level) and self.scheme.level(rating.level).rank == Rank.EXCELLENT
+
+    def _save_members(self, rounds: dict[int, RatingRound], org_id: int, members: list[_Rating]):
+        with self.refusal_of_service(members[0].row, rows=members):
+            rounds[org_id] = services.member_ratings_save(
+                actor=self.actor,
+                round=rounds[org_id],
+                rows=[
+                    services.RowInput(
+                        member_id=r.member.pk,
+                        level=r.level or "",
+                        not_rated_reason=r.reason,
+                        not_rated_note=r.note,
+                        points=r.points,
+                        group=r.group if "nhom" in self.columns else None,
+                    )
+                    for r in members
+                ],
+                round_version=rounds[org_id].version,
+            )
+
     def write(self, progress: Progress) -> tuple[int, int]:
         created = updated = 0
         grouped = self._rows_by_grassroots()
@@ -704,39 +746,40 @@ class RatingImporter(Importer):
                 rounds[org_id] = services.round_get_or_create(
                     actor=self.actor, organization=ratings[0].grassroots, year=self.year
                 )
-            members = [r for r in ratings if r.member is not None]
-            if not members:
-                continue
-            with self.refusal_of_service(members[0].row, rows=members):
-                rounds[org_id] = services.member_ratings_save(
-                    actor=self.actor,
-                    round=rounds[org_id],
-                    rows=[
-                        services.RowInput(
-                            member_id=r.member.pk,
-                            level=r.level or "",
-                            not_rated_reason=r.reason,
-                            not_rated_note=r.note,
-                            points=r.points,
-                            group=r.group if "nhom" in self.columns else None,
-                        )
-                        for r in members
-                    ],
-                    round_version=rounds[org_id].version,
-                )
+        # The form category first: a peer group may be formed by it (rules_ceilings).
+        for rating in self.member_rows:
+            if rating.category:
+                with self.refusal_of_service(rating.row, column="doi_tuong"):
+                    membercategory_set(
+                        actor=self.actor,
+                        member=rating.member,
+                        year=self.year,
+                        category=rating.category,
+                    )
+        # HTXSNV rows last, in every unit: a peer group spans units, and the file was checked
+        # as a whole, so each save counts every HTTNV of the file already in its groups.
+        for excellent_pass in (False, True):
+            for org_id, ratings in grouped.items():
+                members = [
+                    r
+                    for r in ratings
+                    if r.member is not None and self._excellent(r) == excellent_pass
+                ]
+                if members:
+                    self._save_members(rounds, org_id, members)
+        for org_id, ratings in grouped.items():
             regime = [
                 RegimeRow(
                     member_id=r.member.pk,
-                    category=r.category,
                     general=r.general,
                     tasks=r.tasks,
                     tasks_reason=r.parts_reason,
                 )
-                for r in members
-                if r.category or r.general is not None
+                for r in ratings
+                if r.member is not None and r.general is not None
             ]
             if regime:
-                with self.refusal_of_service(members[0].row, rows=members):
+                with self.refusal_of_service(ratings[0].row):
                     memberratings_regime_record(actor=self.actor, round=rounds[org_id], rows=regime)
         # Organizations after every member, and cells before the organizations above them:
         # O1 counts the levels just proposed below. Each refusal is collected so the file's

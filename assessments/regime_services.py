@@ -136,10 +136,9 @@ def quotaceiling_decide(
 
 @dataclass
 class RegimeRow:
-    """The 2025– columns of one member's rating row: form category and points parts."""
+    """The points parts of one member's rating row (2025–)."""
 
     member_id: int
-    category: str | None = None
     general: Decimal | None = None
     tasks: Decimal | None = None
     tasks_reason: str = ""
@@ -250,10 +249,10 @@ def scoresheet_save(
 
 @transaction.atomic
 def memberratings_regime_record(*, actor, round: RatingRound, rows: list[RegimeRow]) -> None:  # noqa: A002
-    """Record the 2025– columns of saved member ratings (the ratings file's `doi_tuong`,
-    `diem_chung`/`diem_nhiem_vu`): the form category of the year and the committee's
-    appraisal sheet (the peer group travels with the rating row, services.RowInput.group).
-    The rules were checked on them before (the import validates the whole file first)."""
+    """Record the committee's appraisal sheets of saved member ratings (the ratings file's
+    `diem_chung`/`diem_nhiem_vu`; the peer group travels with the rating row,
+    services.RowInput.group; the category goes through `membercategory_set`). The rules were
+    checked on them before (the import validates the whole file first)."""
     require_entry(actor, round.organization)
     ratings = {
         r.member_id: r
@@ -263,10 +262,6 @@ def memberratings_regime_record(*, actor, round: RatingRound, rows: list[RegimeR
     }
     for row in rows:
         rating = ratings[row.member_id]
-        if row.category:
-            membercategory_set(
-                actor=actor, member=rating.member, year=rating.year, category=row.category
-            )
         if row.general is not None and row.tasks is not None:
             summary = tasks_by_member(member_ids=[rating.member_id], year=rating.year)
             found = summary.get(rating.member_id)

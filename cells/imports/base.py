@@ -205,6 +205,7 @@ class Importer(abc.ABC):
         self.organization = organization
         self.columns = set(columns)
         self.errors: list[RowError] = []
+        self.notices: list[RowError] = []  # told, not blocking (a rule's warning)
 
     @abc.abstractmethod
     def validate(self, rows: list[Row], progress: Progress) -> None:
@@ -349,5 +350,6 @@ def run_importer(
         result.created = result.updated = 0
     # Stable by row: within a row the errors keep the order the checks found them.
     result.errors = sorted(importer.errors, key=lambda e: e.row)
+    result.notices += sorted(importer.notices, key=lambda e: e.row)
     tracker.finish()
     return result
