@@ -108,6 +108,7 @@ def member_facts_for(
     points = points or {}
     events = events_by_member(member_ids=ids, year=year)
     tasks = tasks_by_member(member_ids=ids, year=year)
+    led = led_units_by_member(member_ids=ids, year=year) if year >= LED_UNIT_FROM_YEAR else {}
     facts = {}
     for member in members:
         rating = ratings.get(member.pk)
@@ -121,8 +122,44 @@ def member_facts_for(
             points=points.get(member.pk, rating.points if rating else None),
             tasks=summary,
             earlier_shortcomings_remedied=remedied,
+            led_units=tuple(led.get(member.pk, ())),
         )
     return facts
+
+
+# Điều 11 of Quy định 366 (2025–): a leader's HTXSNV needs their unit's too.
+LED_UNIT_FROM_YEAR = 2025
+_HEAD_TITLES = ("bí thư", "phó bí thư")
+
+
+def led_units_by_member(
+    *, member_ids: Iterable[int], year: int
+) -> dict[int, list[tuple[str, str | None]]]:
+    """The units each member heads (bí thư, phó bí thư) on some day of `year`, with the
+    unit's level of the year (two queries)."""
+    first, last = _year_bounds(year)
+    posts = list(
+        Post.objects.filter(
+            Q(start__isnull=True) | Q(start__lte=last),
+            Q(end__isnull=True) | Q(end__gte=first),
+            member_id__in=list(member_ids),
+            kind=PostKind.PARTY,
+            organization__isnull=False,
+        ).select_related("organization")
+    )
+    posts = [p for p in posts if " ".join(p.title.casefold().split()).startswith(_HEAD_TITLES)]
+    levels = {
+        org_id: _effective_level(proposed, decided)
+        for org_id, proposed, decided in OrganizationRating.objects.filter(
+            year=year, organization_id__in={p.organization_id for p in posts}
+        ).values_list("organization_id", "proposed_level", "decided_level")
+    }
+    found: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    for post in posts:
+        unit = (post.organization.name, levels.get(post.organization_id))
+        if unit not in found[post.member_id]:
+            found[post.member_id].append(unit)
+    return found
 
 
 def _effective_level(proposed: str, decided: str) -> str | None:

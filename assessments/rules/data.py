@@ -75,6 +75,10 @@ class MemberFacts:
     points: Decimal | int | None = None  # 2025+
     tasks: TasksSummary | None = None  # None: not recorded, task conditions not checked
     earlier_shortcomings_remedied: bool = True
+    # 2025– (Điều 11: HTXSNV "for a leader, their unit too"): the units the member heads as
+    # bí thư or phó bí thư in the year, by name, with the level each is proposed or decided
+    # (None: not rated yet, not counted).
+    led_units: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

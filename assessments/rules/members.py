@@ -80,6 +80,15 @@ def _member_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
             caps.append(cap_reason(scheme, "M4", rank, why))
     if scheme.applies("M5"):
         caps.extend(_m5_caps(facts, scheme))
+        below = [
+            name
+            for name, level in facts.led_units
+            if level is not None and scheme.level(level).rank < Rank.EXCELLENT
+        ]
+        if below:
+            top = scheme.organization_level_at(Rank.EXCELLENT).short
+            why = f"Đơn vị do đảng viên lãnh đạo chưa đạt {top} ({', '.join(below)})"
+            caps.append(cap_reason(scheme, "M5", Rank.GOOD, why))
     return caps
 
 

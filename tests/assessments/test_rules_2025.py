@@ -567,3 +567,24 @@ def test_who_decides(subject, ancestors, decider, body):
 
 def test_root_has_no_decider():
     assert decider_for(PROVINCE, []) is None
+
+
+@pytest.mark.parametrize(
+    ("led_units", "level", "refused"),
+    [
+        ((("Chi bộ ấp 1", "excellent"),), "excellent", False),
+        ((("Chi bộ ấp 1", "good"),), "excellent", True),
+        ((("Chi bộ ấp 1", "good"),), "good", False),
+        ((("Chi bộ ấp 1", None),), "excellent", False),  # the unit is not rated yet
+    ],
+    ids=["unit-htxsnv", "unit-httnv", "unit-httnv-member-httnv", "unit-not-rated"],
+)
+def test_a_leaders_htxsnv_needs_their_unit_htxsnv(led_units, level, refused):
+    """Điều 11: for a leader, their unit too (the units they head as bí thư, phó bí thư)."""
+    facts = MemberFacts(
+        member_id=1, year=YEAR, admitted_on=LONG_AGO, points=Decimal(95), led_units=led_units
+    )
+    found = check_member_rating(SCHEME, facts, MemberRatingInput(member_id=1, level=level))
+    assert bool([v for v in found if v.is_blocking]) is refused
+    if refused:
+        assert "Đơn vị do đảng viên lãnh đạo chưa đạt HTXSNV (Chi bộ ấp 1)" in found[0].message
