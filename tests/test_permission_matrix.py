@@ -199,6 +199,29 @@ class Entry:
     data: dict = field(default_factory=dict)
 
 
+def _with_catalogue(node) -> dict:
+    """The explanation URL's arguments for `node`, with the indicator catalogue in place."""
+    from assessments.indicators import ensure_indicator_catalogue
+
+    ensure_indicator_catalogue()
+    return {"org_pk": node.pk, "year": 2024}
+
+
+def _target_of(node) -> int:
+    """A target of `node` (the catalogue's first indicator), made on demand."""
+    from assessments.indicators import ensure_indicator_catalogue
+    from assessments.models import Indicator, IndicatorTarget
+
+    ensure_indicator_catalogue()
+    target, _created = IndicatorTarget.objects.get_or_create(
+        indicator=Indicator.objects.order_by("pk").first(),
+        organization=node,
+        target_year=2030,
+        defaults={"target_value": 90},
+    )
+    return target.pk
+
+
 def _org(w):
     return {"pk": w.p.old_commune.pk}
 
@@ -385,6 +408,23 @@ MATRIX: dict[str, Entry] = {
             ("dashboard_chart", {"kind": "cap-do"}),
         ]
     },
+    # A unit's explanation of its number (its reports staff) and a target split (the level's).
+    "assessments:targetexplanation_save": Entry(
+        ("POST",),
+        user=lambda w: w.reports,
+        no_role=404,
+        kwargs=lambda w: _with_catalogue(w.p.district),
+        foreign=lambda w: _with_catalogue(w.p.other_province),
+        data={"indicator": "gro-good-or-better", "text": "Giải trình thử"},
+    ),
+    "assessments:indicatortarget_cascade": Entry(
+        ("POST",),
+        user=lambda w: w.reports,
+        no_role=404,
+        kwargs=lambda w: {"pk": _target_of(w.p.district)},
+        foreign=lambda w: {"pk": _target_of(w.p.other_province)},
+        data={"year": "2024"},
+    ),
     "assessments:indicatortarget_list": Entry(
         ("GET", "POST"),
         user=lambda w: w.reports,
@@ -527,6 +567,8 @@ WRONG_ROLE: dict[str, Callable] = {
     "cells:auditentry_list": lambda w: w.reviewer,
     "accounts:totp_enrol": lambda w: w.secretary,
     "assessments:indicatortarget_list": lambda w: w.reviewer,
+    "assessments:indicatortarget_cascade": lambda w: w.reviewer,
+    "assessments:targetexplanation_save": lambda w: w.reviewer,
     "documents:signedoriginal_upload": lambda w: w.reviewer,
     **{
         f"assessments:{name}": lambda w: w.reviewer

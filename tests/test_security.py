@@ -21,7 +21,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cells import accounts, security
+from cells import accounts, sessions
 from cells.choices import ImportJobStatus, Role
 from cells.models import AuditEntry
 from partybuild.spreadsheets import csv_bytes, safe_cell, xlsx_append
@@ -82,7 +82,7 @@ def test_session_idle_timeout_logs_out(client, province):
     assert _login(client, "ngoi-lau").status_code == 302
     assert client.get(reverse("cells:organization_tree")).status_code == 200
     session = client.session
-    session[security.ACTIVITY_SESSION_KEY] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
+    session[sessions.ACTIVITY_SESSION_KEY] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
     session.save()
     response = client.get(reverse("cells:organization_tree"))
     assert response.status_code == 302

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from ..choices import (
+    ImportKind,
     OrganizationDisciplineForm,
     OrganizationDisciplineTarget,
     OrganizationEventKind,
@@ -14,7 +15,6 @@ from ..models import Organization, OrganizationDiscipline
 from ..organization_events import organizationdiscipline_record
 from .base import (
     Importer,
-    ImportKind,
     Progress,
     Row,
     duplicate_in_file,

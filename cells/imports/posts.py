@@ -13,11 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..audit import audit_record
-from ..choices import PostKind, normalize_label
+from ..choices import ImportKind, PostKind, normalize_label
 from ..models import Member, Organization, Post
 from .base import (
     Importer,
-    ImportKind,
     Progress,
     Row,
     duplicate_in_file,
