@@ -540,6 +540,7 @@ class RatingImporter(Importer):
                         for r in members
                     ],
                     round_version=rounds[org_id].version,
+                    check_rules=True,
                 )
         # Organizations after every member, and cells before the organizations above them:
         # O1 counts the levels just proposed below. Each refusal is collected so the file's

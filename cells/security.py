@@ -27,7 +27,7 @@ from django_otp import user_has_device
 from .accounts import on_behalf_candidates
 from .audit import audit_context
 from .choices import Role
-from .permissions import EDITING_ROLES, can_edit_roster, role_paths
+from .permissions import DECIDING_ROLES, EDITING_ROLES, can_edit_roster, role_paths
 
 ON_BEHALF_SESSION_KEY = "partybuild_on_behalf_of"
 LOGIN_AT_SESSION_KEY = "partybuild_login_at"
@@ -229,6 +229,16 @@ class AccountMenu:
     @property
     def administration(self) -> bool:
         return Role.ADMIN in self._roles()
+
+    # The main menu offers only the screens the role can use (a cell secretary enters and
+    # imports; only a deciding role reviews).
+    @property
+    def imports(self) -> bool:
+        return bool(self._roles() & EDITING_ROLES)
+
+    @property
+    def review(self) -> bool:
+        return bool(self._roles() & DECIDING_ROLES)
 
 
 def account_menu(request) -> dict:
