@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from assessments.schemes import QUOTA_SCOPE_MEMBER_GROUP, Rank, RatingScheme
+from assessments.schemes import GROUPED_QUOTA_SCOPES, Rank, RatingScheme
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ class QuotaGroup:
 
 def group_key(scheme: RatingScheme, group: str | None) -> str | None:
     """The quota group a rating counts in under `scheme`: its peer group, or the whole unit."""
-    if scheme.quota_scope == QUOTA_SCOPE_MEMBER_GROUP:
+    if scheme.quota_scope in GROUPED_QUOTA_SCOPES:
         return group or None
     return None
 
