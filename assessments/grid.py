@@ -314,9 +314,15 @@ def grid_evaluate(source: GridSource, proposed: Mapping[int, RowInput] | None = 
     )
 
 
-def submission_scope(*, round: RatingRound) -> tuple[int, int]:  # noqa: A002
-    """(members, cells) a submission of `round` sends: what its confirmation names."""
+def members_per_cell(*, round: RatingRound) -> list[tuple[Organization, int]]:  # noqa: A002
+    """(cell, members) of every cell of the round on the period end, in name order: the list
+    a submission's confirmation shows (one query for the cells, one for the counts)."""
     end = period_end(round.year)
-    cells = cells_under(organization=round.organization, on=end)
-    cell_ids = list(cells.values_list("pk", flat=True))
-    return members_count(cell_ids=cell_ids, day=end), len(cell_ids)
+    cells = list(cells_under(organization=round.organization, on=end))
+    counts = dict(
+        Membership.objects.filter(_in_cells([c.pk for c in cells], end))
+        .order_by()
+        .values_list("organization_id")
+        .annotate(n=Count("member_id", distinct=True))
+    )
+    return [(c, counts.get(c.pk, 0)) for c in cells]

@@ -361,7 +361,8 @@ class RatingGridView(RatingGridMixin, View):
         return bool(self.make_form(self.request.POST, source).changed_rows())
 
     def render_confirm(self, version: int):
-        members, cells = grid.submission_scope(round=self.round)
+        counts = grid.members_per_cell(round=self.round)
+        members, cells = sum(n for _c, n in counts), len(counts)
         deciding = selectors.deciding_organization_for(self.round)
         question = ngettext(
             "Send %(members)s members of %(cells)s cell to %(above)s?",
@@ -386,12 +387,12 @@ class RatingGridView(RatingGridMixin, View):
             )
         context = self.page_context(
             round=self.round,
-            confirm_question=question,
-            confirm_details=details,
-            confirm_action=self.grid_url(),
-            confirm_fields=[("action", "submit_confirmed"), ("round_version", version)],
+            question=question,
+            text="\n".join(details),
+            items=counts,
+            action_url=self.grid_url(),
+            hidden=[("action", "submit_confirmed"), ("round_version", version)],
             confirm_label=_("Yes, send %(members)s members") % {"members": members},
-            confirm_icon="bi-send",
             cancel_url=self.grid_url(),
         )
         return render(self.request, "assessments/rating_grid_confirm.html", context)

@@ -9,6 +9,7 @@ Every text is translated once per request; every value is escaped by format_html
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -46,19 +47,21 @@ class RowTexts:
     keep: str
     take: str
     points_word: str
+    member_url: str
 
     @classmethod
     def build(cls, level_header: str) -> RowTexts:
+        """The texts, those written into attributes as they are already escaped."""
         return cls(
-            no=_("No."),
-            name=_("Full name"),
-            cell=_("Cell"),
-            proposes=_("Cell proposes"),
-            votes=_("Votes for / voting"),
-            level=level_header,
-            points=_("Points"),
-            note=_("Note"),
-            other_reason=_("Other: …"),
+            no=_e(_("No.")),
+            name=_e(_("Full name")),
+            cell=_e(_("Cell")),
+            proposes=_e(_("Cell proposes")),
+            votes=_e(_("Votes for / voting")),
+            level=_e(level_header),
+            points=_e(_("Points")),
+            note=_e(_("Note")),
+            other_reason=_e(_("Other: …")),
             a_cell_level=_("Level the cell proposes for %(name)s"),
             a_votes_for=_("Votes for %(name)s"),
             a_votes_total=_("Members voting on %(name)s"),
@@ -80,32 +83,29 @@ class RowTexts:
             keep=_("Keep mine"),
             take=_("Take theirs"),
             points_word=_("points"),
+            member_url=reverse("cells:member_detail", args=[0]).removesuffix("0/"),
         )
 
 
-def _attrs(name: str, mid: int, col: str) -> SafeString:
-    return format_html('name="{0}_{1}" id="id_{0}_{1}" data-col="{2}"', name, mid, col)
+def _e(value) -> str:
+    """Escaped text; SafeStrings (the option lists) are already HTML."""
+    if isinstance(value, SafeString):
+        return value
+    return escape("" if value is None else str(value), quote=True)
 
 
-def _input(name, mid, value, label, css, extra="") -> SafeString:
-    return format_html(
-        '<input {} value="{}" class="form-control form-control-sm{}" aria-label="{}"{}>',
-        _attrs(name, mid, name),
-        value,
-        css,
-        label,
-        mark_safe(extra),  # noqa: S308 - literal attributes of this module only
+def _input(name, mid, value, label, css="", extra="") -> str:
+    return (
+        f'<input name="{name}_{mid}" id="id_{name}_{mid}" data-col="{name}" value="{_e(value)}" '
+        f'class="form-control form-control-sm{css}" aria-label="{_e(label)}"{extra}>'
     )
 
 
-def _select(name, mid, options, label, css="", extra="") -> SafeString:
-    return format_html(
-        '<select {} class="form-select form-select-sm{}" aria-label="{}"{}>{}</select>',
-        _attrs(name, mid, name),
-        css,
-        label,
-        mark_safe(extra),  # noqa: S308 - literal attributes of this module only
-        options,
+def _select(name, mid, options, label, css="", extra="") -> str:
+    return (
+        f'<select name="{name}_{mid}" id="id_{name}_{mid}" data-col="{name}" '
+        f'class="form-select form-select-sm{css}" aria-label="{_e(label)}"{extra}>'
+        f"{options}</select>"
     )
 
 
@@ -163,111 +163,92 @@ def messages_html(line, t: RowTexts, *, oob: bool = False) -> SafeString:
 
 
 def row_html(line, t: RowTexts, *, editable: bool, with_cell: bool, with_points: bool):
-    """One member's <tbody>: the row of boxes and its message row."""
+    """One member's <tbody>: the row of boxes and its message row (f-strings over escaped
+    values: format_html per box cost more than the rest of the request)."""
     member, v, mid = line.member, line.values, line.member.pk
-    name = member.full_name
-    label = {"name": name}
-    badges = format_html_join(
-        "",
-        '<span class="badge badge-state {}">{}</span>',
-        (t.badges[attr] for attr in t.badges if getattr(member, attr, False)),
+    label = {"name": member.full_name}
+    name = _e(member.full_name)
+    badges = "".join(
+        f'<span class="badge badge-state {css}">{_e(text)}</span>'
+        for attr, (css, text) in t.badges.items()
+        if getattr(member, attr, False)
     )
+    cell_name = _e(line.cell_name)
+    inline = f'<span class="grid-cell-inline">{cell_name}</span>' if with_cell and cell_name else ""
     cells = [
-        format_html('<td class="grid-col-no" data-label="{}">{}</td>', t.no, line.number),
-        format_html(
-            '<th scope="row" class="grid-name" data-label="{}"><a href="{}" tabindex="-1">{}</a>'
-            "{}{}</th>",
-            t.name,
-            reverse("cells:member_detail", args=[mid]),
-            name,
-            badges,
-            format_html('<span class="grid-cell-inline">{}</span>', line.cell_name)
-            if with_cell and line.cell_name
-            else "",
-        ),
+        f'<td class="grid-col-no" data-label="{t.no}">{line.number}</td>',
+        f'<th scope="row" class="grid-name" data-label="{t.name}"><a href="{t.member_url}{mid}/" '
+        f'tabindex="-1">{name}</a>{badges}{inline}</th>',
     ]
     if with_cell:
-        cells.append(
-            format_html(
-                '<td class="grid-cell" data-label="{}">{}</td>', t.cell, line.cell_name or "—"
-            )
-        )
+        cells.append(f'<td class="grid-cell" data-label="{t.cell}">{cell_name or "—"}</td>')
     if editable and line.propose:
+        numeric = ' inputmode="numeric"'
         proposal = _select("cell_level", mid, line.cell_options, t.a_cell_level % label)
-        votes = format_html(
-            '<span class="grid-votes">{}/{}</span>',
-            _input(
-                "votes_for", mid, v["votes_for"], t.a_votes_for % label, "", ' inputmode="numeric"'
-            ),
-            _input(
-                "votes_total",
-                mid,
-                v["votes_total"],
-                t.a_votes_total % label,
-                "",
-                ' inputmode="numeric"',
-            ),
+        votes = (
+            '<span class="grid-votes">'
+            + _input("votes_for", mid, v["votes_for"], t.a_votes_for % label, "", numeric)
+            + "/"
+            + _input("votes_total", mid, v["votes_total"], t.a_votes_total % label, "", numeric)
+            + "</span>"
         )
     else:
-        proposal = line.cell_label or "—"
+        proposal = _e(line.cell_label or "—")
         votes = (
-            f"{v['votes_for'] or '?'}/{v['votes_total'] or '?'}"
+            f"{_e(v['votes_for'] or '?')}/{_e(v['votes_total'] or '?')}"
             if v["votes_for"] or v["votes_total"]
             else "—"
         )
-    cells.append(
-        format_html('<td class="grid-col-cellprop" data-label="{}">{}</td>', t.proposes, proposal)
-    )
-    cells.append(format_html('<td class="grid-col-votes" data-label="{}">{}</td>', t.votes, votes))
+    cells.append(f'<td class="grid-col-cellprop" data-label="{t.proposes}">{proposal}</td>')
+    cells.append(f'<td class="grid-col-votes" data-label="{t.votes}">{votes}</td>')
     if editable and line.appraise:
-        collapsed = v["level"] != NOT_RATED and not v["reason"]
-        level = format_html(
-            '<span class="grid-level-box">{}{}</span><span class="grid-reason-box{}" '
-            "data-grid-reason-box>{}{}</span>",
-            _select(
+        collapsed = " is-collapsed" if v["level"] != NOT_RATED and not v["reason"] else ""
+        cap = (
+            f'<span class="grid-cap" title="{_e(line.cap_why)}">≤{_e(line.cap_short)}'
+            f'<span class="visually-hidden">: {_e(line.cap_why)}</span></span>'
+            if line.cap_short
+            else ""
+        )
+        note_css = " grid-reason-note" + ("" if v["reason"] == "other" else " is-collapsed")
+        level = (
+            '<span class="grid-level-box">'
+            + _select(
                 "level",
                 mid,
                 line.level_options,
                 t.a_level % label,
                 " grid-level",
                 " data-grid-level",
-            ),
-            format_html(
-                '<span class="grid-cap" title="{0}">≤{1}<span class="visually-hidden">: {0}</span>'
-                "</span>",
-                line.cap_why,
-                line.cap_short,
             )
-            if line.cap_short
-            else "",
-            " is-collapsed" if collapsed else "",
-            _select(
+            + cap
+            + f'</span><span class="grid-reason-box{collapsed}" data-grid-reason-box>'
+            + _select(
                 "reason",
                 mid,
                 line.reason_options,
                 t.a_reason % label,
                 " grid-reason",
                 " data-grid-reason",
-            ),
-            _input(
+            )
+            + _input(
                 "reason_note",
                 mid,
                 v["reason_note"],
                 t.a_reason_note % label,
-                " grid-reason-note" + ("" if v["reason"] == "other" else " is-collapsed"),
-                format_html(' placeholder="{}" data-grid-reason-note', t.other_reason),
-            ),
+                note_css,
+                f' placeholder="{t.other_reason}" data-grid-reason-note',
+            )
+            + "</span>"
         )
     else:
-        level = format_html('<span class="grid-value">{}</span>', line.level_label or "—")
+        level = f'<span class="grid-value">{_e(line.level_label or "—")}</span>'
         if line.decided_label:
-            level = format_html(
-                '{} <span class="grid-value-sub"><i class="bi bi-check2-circle" '
-                'aria-hidden="true"></i> {}</span>',
-                level,
-                t.decided % {"level": line.decided_label},
+            decided = _e(t.decided % {"level": line.decided_label})
+            level += (
+                ' <span class="grid-value-sub"><i class="bi bi-check2-circle" '
+                f'aria-hidden="true"></i> {decided}</span>'
             )
-    cells.append(format_html('<td class="grid-col-level" data-label="{}">{}</td>', t.level, level))
+    cells.append(f'<td class="grid-col-level" data-label="{t.level}">{level}</td>')
     if with_points:
         points = (
             _input(
@@ -279,36 +260,24 @@ def row_html(line, t: RowTexts, *, editable: bool, with_cell: bool, with_points:
                 ' inputmode="decimal"',
             )
             if editable and line.appraise
-            else (v["points"] or "—")
+            else _e(v["points"] or "—")
         )
-        cells.append(
-            format_html('<td class="grid-col-points" data-label="{}">{}</td>', t.points, points)
-        )
+        cells.append(f'<td class="grid-col-points" data-label="{t.points}">{points}</td>')
     note = (
         _input("note", mid, v["note"], t.a_note % label, " grid-note")
         if editable and line.appraise
-        else v["note"]
+        else _e(v["note"])
     )
-    version = (
-        format_html(
-            '<input type="hidden" {} value="{}">', _attrs("version", mid, "version"), v["version"]
+    if editable:
+        note += (
+            f'<input type="hidden" name="version_{mid}" id="id_version_{mid}" data-col="version" '
+            f'value="{_e(v["version"])}">'
         )
-        if editable
-        else ""
-    )
-    cells.append(
-        format_html('<td class="grid-col-note" data-label="{}">{}{}</td>', t.note, note, version)
-    )
-    return format_html(
-        '<tbody class="grid-member{}" id="member-{}" data-member="{}" data-number="{}" '
-        'data-cell="{}"{}><tr class="grid-row">{}</tr><tr class="grid-msgs-row"><td colspan="8">'
-        "{}</td></tr></tbody>",
-        " has-error" if line.has_error else "",
-        mid,
-        mid,
-        line.number,
-        getattr(member, "cell_id", "") or "",
-        mark_safe(" data-prefilled") if line.dirty else "",
-        mark_safe("".join(cells)),  # noqa: S308 - each cell built by format_html above
-        messages_html(line, t),
+    cells.append(f'<td class="grid-col-note" data-label="{t.note}">{note}</td>')
+    return mark_safe(  # noqa: S308 - every value above went through _e or is our markup
+        f'<tbody class="grid-member{" has-error" if line.has_error else ""}" id="member-{mid}" '
+        f'data-member="{mid}" data-number="{line.number}" '
+        f'data-cell="{getattr(member, "cell_id", "") or ""}"'
+        f'{" data-prefilled" if line.dirty else ""}><tr class="grid-row">{"".join(cells)}</tr>'
+        f'<tr class="grid-msgs-row"><td colspan="8">{messages_html(line, t)}</td></tr></tbody>'
     )
