@@ -80,8 +80,11 @@ class RatingGridMixin(UnitYearMixin):
         )
         user = self.request.user
         self.can_appraise = self.can_enter
-        self.can_propose = self.can_enter or bool(
-            self.cell is not None and permissions.can_enter_cell_proposal(user, self.cell)
+        # The cell's column is entered on the cell's own page (by its secretary, or the
+        # committee on its behalf); the whole organization's page shows it read-only.
+        one_cell = self.cell or (self.organization if self.organization.is_cell else None)
+        self.can_propose = one_cell is not None and (
+            self.can_enter or permissions.can_enter_cell_proposal(user, one_cell)
         )
 
     @property

@@ -109,6 +109,10 @@ def _select(name, mid, options, label, css="", extra="") -> str:
     )
 
 
+def has_messages(line) -> bool:
+    return bool(line.errors or line.violations or line.other)
+
+
 def messages_html(line, t: RowTexts, *, oob: bool = False) -> SafeString:
     """The row's message area (its errors, violations, a conflict), swapped by the check."""
     parts = [
@@ -209,7 +213,14 @@ def row_html(line, t: RowTexts, *, editable: bool, with_cell: bool, with_points:
             if line.cap_short
             else ""
         )
-        note_css = " grid-reason-note" + ("" if v["reason"] == "other" else " is-collapsed")
+        reason_box = reason_box_html(
+            mid, line.reason_options, t, v["reason_note"], v["reason"], collapsed, label
+        )
+        # The reason boxes only where they are used: grid.js adds them when "not rated" is
+        # chosen (a 2,000-member page had 4,000 hidden boxes); without JavaScript they show
+        # after the next save or check.
+        if collapsed:
+            reason_box = ""
         level = (
             '<span class="grid-level-box">'
             + _select(
@@ -221,24 +232,8 @@ def row_html(line, t: RowTexts, *, editable: bool, with_cell: bool, with_points:
                 " data-grid-level",
             )
             + cap
-            + f'</span><span class="grid-reason-box{collapsed}" data-grid-reason-box>'
-            + _select(
-                "reason",
-                mid,
-                line.reason_options,
-                t.a_reason % label,
-                " grid-reason",
-                " data-grid-reason",
-            )
-            + _input(
-                "reason_note",
-                mid,
-                v["reason_note"],
-                t.a_reason_note % label,
-                note_css,
-                f' placeholder="{t.other_reason}" data-grid-reason-note',
-            )
             + "</span>"
+            + reason_box
         )
     else:
         level = f'<span class="grid-value">{_e(line.level_label or "—")}</span>'
@@ -279,5 +274,31 @@ def row_html(line, t: RowTexts, *, editable: bool, with_cell: bool, with_points:
         f'data-member="{mid}" data-number="{line.number}" '
         f'data-cell="{getattr(member, "cell_id", "") or ""}"'
         f'{" data-prefilled" if line.dirty else ""}><tr class="grid-row">{"".join(cells)}</tr>'
-        f'<tr class="grid-msgs-row"><td colspan="8">{messages_html(line, t)}</td></tr></tbody>'
+        f'<tr class="grid-msgs-row{"" if has_messages(line) else " is-empty"}"><td colspan="8">'
+        f"{messages_html(line, t)}</td></tr></tbody>"
+    )
+
+
+def reason_box_html(mid, options, t: RowTexts, note, reason, collapsed, label) -> str:
+    """The "not rated" reason and its "other" text of one row (also grid.js's template,
+    with the member id "__MID__")."""
+    note_css = " grid-reason-note" + ("" if reason == "other" else " is-collapsed")
+    return (
+        f'<span class="grid-reason-box{collapsed}" data-grid-reason-box>'
+        + _select("reason", mid, options, t.a_reason % label, " grid-reason", " data-grid-reason")
+        + _input(
+            "reason_note",
+            mid,
+            note,
+            t.a_reason_note % label,
+            note_css,
+            f' placeholder="{t.other_reason}" data-grid-reason-note',
+        )
+        + "</span>"
+    )
+
+
+def reason_template(options, t: RowTexts) -> SafeString:
+    return mark_safe(  # noqa: S308 - built from escaped values
+        reason_box_html("__MID__", options, t, "", "", "", {"name": "__NAME__"})
     )

@@ -155,6 +155,7 @@ class GridState:
     has_changes: bool
     with_points: bool
     round_version: int
+    reason_template: SafeString = SafeString("")
 
     @property
     def blocking(self) -> bool:
@@ -347,6 +348,7 @@ def build_state(
         has_changes=has_changes,
         with_points=with_points,
         round_version=grid.round.version,
+        reason_template=grid_html.reason_template(reasons(""), texts),
     )
 
 

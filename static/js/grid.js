@@ -35,11 +35,25 @@
     return row.hasAttribute("data-prefilled") || row.hasAttribute("data-touched") || rowChanged(row);
   }
 
+  // The reason boxes are sent only for the rows that need them: add them from the page's
+  // template when "not rated" is chosen.
+  function addReasonBox(row, level) {
+    var template = document.getElementById("grid-reason-template");
+    if (!template) return null;
+    var mid = row.dataset.member;
+    var name = ((row.querySelector(".grid-name a") || {}).textContent || "")
+      .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
+    var html = template.innerHTML.split("__MID__").join(mid).split("__NAME__").join(name);
+    level.closest(".grid-level-box").insertAdjacentHTML("afterend", html);
+    return row.querySelector("[data-grid-reason-box]");
+  }
+
   function syncRow(row) {
     if (!row) return;
     var level = row.querySelector("[data-grid-level]");
-    var reason = row.querySelector("[data-grid-reason]");
     var box = row.querySelector("[data-grid-reason-box]");
+    if (level && !box && level.value === NOT_RATED) box = addReasonBox(row, level);
+    var reason = row.querySelector("[data-grid-reason]");
     var note = row.querySelector("[data-grid-reason-note]");
     if (!level || !box) return;
     var show = level.value === NOT_RATED || (level.value === "" && reason && reason.value !== "");
@@ -192,10 +206,11 @@
               target.replaceWith(part);
               var row = rowOf(part);
               if (row) row.classList.toggle("has-error", part.classList.contains("grid-msgs--error"));
+              var msgsRow = part.closest(".grid-msgs-row");
+              if (msgsRow) msgsRow.classList.toggle("is-empty", !part.querySelector("p"));
             }
           });
           markDirty();
-          form.dispatchEvent(new Event("grid:checked"));
           delete form.dataset.checking;
         }).catch(function (error) {
           if (error && error.name === "AbortError") return;
@@ -488,17 +503,6 @@
     window.addEventListener("beforeunload", function (event) {
       if (form.dataset.dirty && !form.dataset.submitting) { storeWrite(); event.preventDefault(); event.returnValue = ""; }
     });
-
-    // The table's head sticks just under the sticky counters, whatever their height.
-    var counterBox = document.getElementById("grid-counters");
-    function placeHead() {
-      var box = document.getElementById("grid-counters") || counterBox;
-      var sticky = box && window.getComputedStyle(box).position === "sticky";
-      document.documentElement.style.setProperty("--grid-counters-h", sticky ? box.offsetHeight + "px" : "0px");
-    }
-    placeHead();
-    window.addEventListener("resize", placeHead);
-    form.addEventListener("grid:checked", placeHead);
 
     storeRestore();
     markDirty();
