@@ -546,6 +546,12 @@ class ImportJob(models.Model):
     created_count = models.PositiveIntegerField(_("rows created"), default=0)
     updated_count = models.PositiveIntegerField(_("rows updated"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # How many errors the check found; `errors` keeps the first IMPORT_MAX_ERRORS of them.
+    error_count = models.PositiveIntegerField(_("errors found"), default=0)
+    # The preview of updates: [{row, record, name, changes: [{field, old, new}]}].
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    # Record numbers whose probable-typo rows the user confirmed as the same person.
+    confirmed_records = models.JSONField(_("confirmed rows"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     task_id = models.CharField(_("worker task id"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)

@@ -6,7 +6,7 @@
 - inputs: what the rules count besides ratings (assigned tasks, cell meetings);
 - indicators: the Resolution 22 dashboard's indicators, targets and new-rural recognitions;
 - tallies: the dashboard's per-unit counters (assessments.indicators.tally keeps them);
-- reports: report jobs and the document-number register;
+- reports: report jobs (document numbers and the register live in the documents app);
 - regime: the 2025– regime's facts (form categories, peer groups, quota ceilings, points);
 - review: the review at scale (snapshots at a return or decision, per-version round
   summaries, units' explanations of their numbers against a target).
@@ -26,7 +26,7 @@ from .regime import (
     QuotaCeilingDecision,
     ScoreSheet,
 )
-from .reports import DocumentNumber, ReportJob
+from .reports import ReportJob
 from .review import RoundSnapshot, RoundSummary, TargetExplanation
 from .tallies import (
     CADRE_COUNTERS,
@@ -42,7 +42,6 @@ __all__ = [
     "TALLY_COUNTERS",
     "AssignedTask",
     "CellMeeting",
-    "DocumentNumber",
     "Indicator",
     "IndicatorTally",
     "IndicatorTallyDirty",
