@@ -222,7 +222,7 @@ def test_member_ratings_save_exempt_member_not_rated_with_reason(province, round
 def test_member_ratings_save_draft_saves_over_quota_and_caps_submit_refuses(province, round_2021):
     """A draft always saves, whatever the rules say (DOMAIN §4.2: the committee enters cell by
     cell); the submission then refuses it with the same violations."""
-    goods = make_members(province.old_cell, 4)
+    goods = make_members(province.old_cell, 3)  # with b: 4 HTTNV allow no HTXSNV
     (a, b) = make_members(province.other_cell, 2, family="Trần Thị")
     member_event_create(
         actor=None,
