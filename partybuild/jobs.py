@@ -169,3 +169,8 @@ class ProgressWriter:
 def percent(done: int, total: int) -> int:
     """Whole percent for a progress bar (0 when nothing is known yet)."""
     return min(100, done * 100 // total) if total else 0
+
+
+# Options of the periodic (beat) tasks: a periodic job is not worth retrying hard, the next
+# run comes tomorrow; acks_late so a job whose worker died runs again.
+PERIODIC = {"acks_late": True, "ignore_result": True}

@@ -30,8 +30,9 @@ from assessments.forms import NOT_RATED, RatingGridForm, field_name, posted_memb
 from assessments.views import grid_state
 from assessments.views.unit import UnitYearMixin
 from cells import selectors as cells_selectors
-from cells.audit import ACTION_LABELS, audit_export
+from cells.audit import audit_export
 from cells.choices import CELL_TYPES
+from cells.history import ACTION_LABELS
 from cells.models import Organization
 
 

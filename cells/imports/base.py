@@ -19,7 +19,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ..audit import audit_record
 from ..choices import label_to_value
@@ -33,12 +32,6 @@ PROGRESS_EVERY = 100
 _DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
 _YES = {"có", "co", "x"}
 _NO = {"không", "khong", ""}
-
-
-class ImportKind(models.TextChoices):
-    ORGANIZATIONS = "organizations", gettext_lazy("Party organizations")
-    MEMBERS = "members", gettext_lazy("Party members")
-    EVENTS = "events", gettext_lazy("Member events")
 
 
 @dataclass(frozen=True)

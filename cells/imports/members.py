@@ -11,6 +11,7 @@ from .. import services
 from ..choices import (
     CELL_TYPES,
     Gender,
+    ImportKind,
     OrganizationType,
     PoliticalTheoryLevel,
     PostKind,
@@ -20,7 +21,6 @@ from ..choices import (
 from ..models import Member, Membership, Organization, Post
 from .base import (
     Importer,
-    ImportKind,
     Progress,
     Row,
     duplicate_in_file,

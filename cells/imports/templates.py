@@ -24,11 +24,12 @@ from ..choices import (
     DisciplineForm,
     EventKind,
     Gender,
+    ImportKind,
     OrganizationType,
     PoliticalTheoryLevel,
     ProfessionalLevel,
 )
-from .base import IMPORTERS, ImportKind
+from .base import IMPORTERS
 from .columns import column
 
 YES_NO = ["có", "không"]

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cells import jobs
-from cells.choices import Role
-from cells.models import ImportJob, ImportJobPhase, ImportJobStatus, Member, Organization
+from cells.choices import ImportJobPhase, ImportJobStatus, Role
+from cells.models import ImportJob, Member, Organization
 from partybuild.celery import app as celery_app
 from partybuild.jobs import ProgressWriter
 from tests import factories
