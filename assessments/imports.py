@@ -726,6 +726,7 @@ class RatingImporter(Importer):
                     for r in members
                 ],
                 round_version=rounds[org_id].version,
+                check_rules=True,
             )
 
     def write(self, progress: Progress) -> tuple[int, int]:

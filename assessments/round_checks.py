@@ -32,7 +32,11 @@ class RatingError(Exception):
 
 
 class ConcurrentEditError(RatingError):
-    """Someone else changed the round (or the row) since the caller loaded it."""
+    """Someone else changed the round (or the row) since the caller loaded it.
+
+    `member_ids` names the member rows found stale (empty when the round itself was)."""
+
+    member_ids: list[int] = []  # noqa: RUF012 - replaced per instance, never mutated
 
 
 class RoundLockedError(RatingError):

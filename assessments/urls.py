@@ -4,6 +4,7 @@ from .views import (
     dashboard,
     documents,
     grid,
+    history,
     indicators_admin,
     inputs,
     reports,
@@ -48,6 +49,11 @@ urlpatterns = [
     ),
     path(
         "duyet/vong/<int:pk>/mo-lai/", review_round.ReviewReopenView.as_view(), name="review_reopen"
+    ),
+    path(
+        "duyet/nhap-ket-qua-da-quyet-dinh/",
+        history.RatingRoundImportView.as_view(),
+        name="ratinground_import",
     ),
     path("nam/", settings.RatingYearListView.as_view(), name="ratingyear_list"),
     path("nam/<int:year>/sua/", settings.RatingYearEditView.as_view(), name="ratingyear_edit"),

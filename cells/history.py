@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "import.retry": _("Import retried"),
     "round_create": _("Rating opened"),
     "rating_save": _("Levels saved"),
+    "cell_proposal_save": _("Cell proposals saved"),
     "round_submit": _("Rating sent for review"),
     "round_return": _("Rating returned"),
     "round_decide": _("Rating decided"),

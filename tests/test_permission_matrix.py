@@ -491,6 +491,9 @@ MATRIX: dict[str, Entry] = {
     ),
     # --- assessments: national year settings (superusers: the model permission) ---
     "assessments:ratingyear_list": Entry(("GET",), user=lambda w: w.superuser, no_role=403),
+    "assessments:ratinground_import": Entry(
+        ("GET", "POST"), user=lambda w: w.superuser, no_role=403
+    ),
     "assessments:ratingyear_edit": Entry(
         ("GET", "POST"),
         user=lambda w: w.superuser,
