@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cells.models import Member, Organization
@@ -17,7 +18,7 @@ from cells.selectors import members_of
 from .. import charts, dashboard, schemes
 from ..choices import DECIDED_STATES, NotRatedReason, RoundState
 from ..indicators.counters import RANKS
-from ..models import MemberRating, RatingRound
+from ..models import MemberRating, QuotaCeilingDecision, RatingRound
 from ..selectors import build_grid, grassroots_for, period_end
 from . import selectors
 from .formatting import fmt_int, fmt_pct, level_short
@@ -111,7 +112,22 @@ def _quota_exceptions(node: Organization, year: int) -> list[tuple[str, str]]:
         .select_related("organization")
         .order_by("organization__name_sort_key")
     )
-    return [(r.organization.name, r.quota_exception) for r in rounds]
+    found = [(r.organization.name, r.quota_exception) for r in rounds]
+    # The 25% decisions (Quy định 366, Điều 11) are shown with who and when.
+    decisions = (
+        QuotaCeilingDecision.objects.filter(year=year, organization__path__startswith=node.path)
+        .select_related("organization", "deciding_organization")
+        .order_by("organization__name_sort_key")
+    )
+    found += [
+        (
+            d.organization.name,
+            f"Mức trần {d.percent}% theo quyết định của {d.deciding_organization.name} "
+            f"ngày {timezone.localtime(d.decided_at):%d/%m/%Y}: {d.reason}",
+        )
+        for d in decisions
+    ]
+    return found
 
 
 def results_body(*, node: Organization, year: int, include_proposals: bool) -> ResultsBody:

@@ -2,10 +2,10 @@
 
 A report centre job renders a draft. Issuing is the staff action taken once the results the
 report shows are decided: documents.services.document_issue gives the number (once), and
-`_render` here builds the document for that number, freezes its snapshot (the numbers it
-prints), and renders the PDF/A-3 with the Excel twin and the data manifest embedded and room
-for the two signatures. Forms and other documents issue through the same service with their
-own render callback.
+the `render` callback here builds the document for that number, freezes its snapshot (the
+numbers it prints), and `issued_rendering` renders the PDF/A-3 with the Excel twin and the
+data manifest embedded and room for the two signatures. Forms and other documents issue
+through the same service with their own callback, calling `issued_rendering` on their HTML.
 """
 
 from __future__ import annotations
@@ -112,55 +112,61 @@ def _field_boxes(anchor) -> dict[str, FieldBox]:
     }
 
 
-def document_rendering(
-    document: context.ReportDocument,
-    stamp: document_services.Stamp,
+def issued_rendering(
     *,
+    stamp: document_services.Stamp,
+    html: str,
     what: str,
-    excel_twin: bool = True,
+    title: str,
+    scope: str,
+    organization: Organization,
+    year: int,
+    as_of: datetime.datetime | None,
+    snapshot: dict,
+    filename_stem: str,
+    xlsx: bytes = b"",
 ) -> document_services.Rendering:
-    """The files of an issued document built for `stamp`: its frozen snapshot, the PDF/A-3
-    with the manifest (and the Excel twin) embedded, and the two signature boxes. Every
-    issuable document — reports, and the forms' Mẫu 03 — renders through this."""
-    snapshot = document_snapshot(document)
-    title = f"{document.header.doc_type} {document.header.summary}"
+    """The files of an issued document from its print HTML (already carrying `stamp.number`):
+    PDF/A-3 with the Excel twin (when given) and the manifest embedded, and the signature
+    fields placed over the element with id "sig-space" (templates' _signature.html).
+
+    The one way any document kind (reports here; forms, Mẫu 03…) turns its HTML into an
+    issued file, inside the `render` callback it gives documents.services.document_issue.
+    """
     manifest = stamp.manifest(
         what=what,
         title=title,
-        scope=document.footer.scope,
-        organization=document.organization,
-        year=document.year,
-        as_of=document.footer.as_of,
+        scope=scope,
+        organization=organization,
+        year=year,
+        as_of=as_of,
         snapshot=snapshot,
     )
-    twin = xlsx.document_xlsx(document) if excel_twin else b""
-    attachments = [
+    attachments = []
+    if xlsx:
+        attachments.append(
+            pdf.EmbeddedFile(
+                name=f"{filename_stem}.xlsx",
+                content=xlsx,
+                description="Bảng số liệu Excel của văn bản",
+            )
+        )
+    attachments.append(
         pdf.EmbeddedFile(
             name=MANIFEST_NAME,
             content=manifest.to_bytes(),
             description="Bảng kê dữ liệu: văn bản, phạm vi, thời điểm số liệu, mã kiểm tra",
-        ),
-    ]
-    if twin:
-        attachments.insert(
-            0,
-            pdf.EmbeddedFile(
-                name=f"{document.filename_stem}.xlsx",
-                content=twin,
-                description="Bảng số liệu Excel của văn bản",
-            ),
         )
-    content, anchors = pdf.render_pdfa(
-        services.report_html(document), attachments=attachments, anchors=(SIGNATURE_ANCHOR,)
     )
+    content, anchors = pdf.render_pdfa(html, attachments=attachments, anchors=(SIGNATURE_ANCHOR,))
     return document_services.Rendering(
         pdf=content,
         snapshot=snapshot,
         title=title,
-        scope=document.footer.scope,
-        filename_stem=f"{document.filename_stem}-{stamp.serial:02d}",
-        xlsx=twin,
-        as_of=document.footer.as_of,
+        scope=scope,
+        filename_stem=f"{filename_stem}-{stamp.serial:02d}",
+        xlsx=xlsx,
+        as_of=as_of,
         field_boxes=_field_boxes(anchors.get(SIGNATURE_ANCHOR)),
     )
 
@@ -195,7 +201,19 @@ def report_issue(
             day=stamp.issued_on,
         )
         _check_decided(document)
-        return document_rendering(document, stamp, what=kind)
+        return issued_rendering(
+            stamp=stamp,
+            html=services.report_html(document),
+            what=kind,
+            title=f"{document.header.doc_type} {document.header.summary}",
+            scope=document.footer.scope,
+            organization=organization,
+            year=year,
+            as_of=document.footer.as_of,
+            snapshot=document_snapshot(document),
+            filename_stem=document.filename_stem,
+            xlsx=xlsx.document_xlsx(document),
+        )
 
     return document_services.document_issue(
         actor=actor,

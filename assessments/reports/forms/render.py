@@ -21,7 +21,7 @@ from ...models import RatingReopening
 from ...permissions import can_decide_round
 from ...selectors import deciding_organization_for
 from .. import context
-from ..issuing import document_rendering
+from ..issuing import document_snapshot, issued_rendering
 from ..services import report_html
 
 # Document type of a decision (Quyết định) in the numbering of Hướng dẫn 36-HD/VPTW.
@@ -251,7 +251,18 @@ def rerating_issue(*, actor, reopening: RatingReopening) -> RatingReopening:
         document = rerating_document(
             reopening=locked, exported_by=exported_by, day=stamp.issued_on, number=stamp.number
         )
-        return document_rendering(document, stamp, what=RERATING_KIND, excel_twin=False)
+        return issued_rendering(
+            stamp=stamp,
+            html=report_html(document),
+            what=RERATING_KIND,
+            title=f"{document.header.doc_type} {document.header.summary}",
+            scope=document.footer.scope,
+            organization=document.organization,
+            year=document.year,
+            as_of=document.footer.as_of,
+            snapshot=document_snapshot(document),
+            filename_stem=document.filename_stem,
+        )
 
     locked.document = document_services.document_issue(
         actor=actor,
