@@ -8,6 +8,7 @@ service that already audits records them without a change. A service may still p
 explicitly (a Celery task replaying a request, say), which wins over the context.
 """
 
+import copy
 import datetime
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -16,6 +17,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Role
@@ -272,17 +274,64 @@ def organization_audit_history(*, organization: Organization) -> QuerySet[AuditE
     )
 
 
-def member_audit_history(*, member: Member) -> QuerySet[AuditEntry]:
-    """The changes to a member's record and the events recorded for them, newest first."""
-    event_ids = [str(pk) for pk in member.events.values_list("pk", flat=True)]
-    return (
-        AuditEntry.objects.filter(
-            Q(object_type=Member._meta.label_lower, object_id=str(member.pk))
-            | Q(object_type=MemberEvent._meta.label_lower, object_id__in=event_ids)
+def _member_rows(member: Member, events) -> Q:
+    event_ids = [str(pk) for pk in events.values_list("pk", flat=True)]
+    return Q(object_type=Member._meta.label_lower, object_id=str(member.pk)) | Q(
+        object_type=MemberEvent._meta.label_lower, object_id__in=event_ids
+    )
+
+
+def _cut_off_end(until: datetime.date) -> datetime.datetime:
+    """The first moment after the cut-off day, in local time."""
+    return timezone.make_aware(
+        datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+def member_audit_history(
+    *, member: Member, until: datetime.date | None = None, organizations=None
+) -> QuerySet[AuditEntry]:
+    """The changes to a member's record and the events recorded for them, newest first.
+
+    With `until` (cells.selectors.member_visible_until) a former unit reads only the rows of
+    its own time: those written by that day or filed under one of `organizations` (the
+    units it sees), and never the rows of events recorded after the cut-off.
+    """
+    events = member.events.all()
+    if until is not None:
+        events = events.filter(start__lte=until)
+    rows = AuditEntry.objects.filter(_member_rows(member, events))
+    if until is not None:
+        rows = rows.filter(
+            Q(created_at__lt=_cut_off_end(until)) | Q(organization__in=organizations)
         )
-        .select_related("actor", "on_behalf_of")
+    return rows.select_related("actor", "on_behalf_of").order_by("-created_at", "-id")
+
+
+def member_record_as_of(*, member: Member, until: datetime.date, organizations) -> Member:
+    """The member's record as a former unit last knew it: the changes audited after the
+    cut-off (and not by that unit) undone on a copy, newest first."""
+    later = (
+        AuditEntry.objects.filter(
+            object_type=Member._meta.label_lower,
+            object_id=str(member.pk),
+            action="member_update",
+            created_at__gte=_cut_off_end(until),
+        )
+        .exclude(organization__in=organizations)
         .order_by("-created_at", "-id")
     )
+    record = copy.copy(member)
+    for entry in later:
+        for name, value in (entry.changes or {}).items():
+            if not (isinstance(value, list) and len(value) == 2):
+                continue
+            try:
+                field = Member._meta.get_field(name)
+            except Exception:  # noqa: BLE001  (a summary key, not a field)
+                continue
+            setattr(record, field.attname, field.to_python(value[0]))
+    return record
 
 
 @dataclass
