@@ -308,6 +308,9 @@ def member_audit_history(
     return rows.select_related("actor", "on_behalf_of").order_by("-created_at", "-id")
 
 
+MEMBER_FIELD_NAMES = frozenset(f.name for f in Member._meta.concrete_fields)
+
+
 def member_record_as_of(*, member: Member, until: datetime.date, organizations) -> Member:
     """The member's record as a former unit last knew it: the changes audited after the
     cut-off (and not by that unit) undone on a copy, newest first."""
@@ -326,10 +329,9 @@ def member_record_as_of(*, member: Member, until: datetime.date, organizations) 
         for name, value in (entry.changes or {}).items():
             if not (isinstance(value, list) and len(value) == 2):
                 continue
-            try:
-                field = Member._meta.get_field(name)
-            except Exception:  # noqa: BLE001  (a summary key, not a field)
-                continue
+            if name not in MEMBER_FIELD_NAMES:
+                continue  # a summary key, not a field
+            field = Member._meta.get_field(name)
             setattr(record, field.attname, field.to_python(value[0]))
     return record
 

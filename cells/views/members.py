@@ -31,9 +31,15 @@ class MemberContextMixin:
         user = self.request.user
         self.member = selectors.member_get(user=user, pk=self.kwargs["pk"])
         # A former unit reads the record only up to the day the member left it (#19).
-        until = self.visible_until = selectors.member_visible_until(user=user, member=self.member)
-        memberships, events = selectors.member_history(member=self.member, until=until)
-        self.memberships = list(memberships)
+        memberships, events = selectors.member_history(member=self.member)
+        memberships = list(memberships)
+        until = self.visible_until = selectors.member_visible_until(
+            user=user, member=self.member, memberships=memberships
+        )
+        if until is not None:
+            memberships = [m for m in memberships if m.start <= until]
+            events = events.filter(start__lte=until)
+        self.memberships = memberships
         self.events = list(events)
         current = [m for m in self.memberships if m.end is None]
         self.current_cell = current[-1].organization if current else None

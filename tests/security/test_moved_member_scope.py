@@ -19,17 +19,13 @@ DECIDING_BODY = "Ban Thường vụ Đảng ủy Bình Lộc"
 def moved(province):
     """A member of An Lạc moved to Bình Lộc 30 days ago, then disciplined there."""
     today = datetime.date.today()
-    an_lac = factories.org(
-        province.new_commune, "BG-AH-AL", "Chi bộ An Lạc", OrganizationType.CELL
-    )
+    an_lac = factories.org(province.new_commune, "BG-AH-AL", "Chi bộ An Lạc", OrganizationType.CELL)
     binh_loc = factories.org(
         province.new_commune, "BG-AH-BL", "Chi bộ Bình Lộc", OrganizationType.CELL
     )
     old_secretary = factories.user_with_role(an_lac, Role.SECRETARY, username="bt-an-lac")
     new_secretary = factories.user_with_role(binh_loc, Role.SECRETARY, username="bt-binh-loc")
-    commune_admin = factories.user_with_role(
-        province.new_commune, Role.ADMIN, username="vp-an-hoa"
-    )
+    commune_admin = factories.user_with_role(province.new_commune, Role.ADMIN, username="vp-an-hoa")
     member = factories.member(an_lac, full_name="Trần Thị Chuyển", occupation="Nông dân")
     moved_on = today - datetime.timedelta(days=30)
     # Before the move: An Lạc records an event and a change of the record.
