@@ -480,8 +480,9 @@ def test_organization_create_shows_vietnamese_errors(client, world):
 
 
 def test_organization_edit_writes_through_service(client, world):
-    """Editing a unit saves through the service (audited) and sets the successor by code."""
-    user = factories.user_with_role(world.province, Role.SECRETARY)
+    """Editing a unit saves through the service (audited) and sets the successor by code
+    (an administrator above the unit: structure is not the roster's)."""
+    user = factories.user_with_role(world.province, Role.ADMIN)
     client.force_login(user)
     response = client.post(
         reverse("cells:organization_edit", args=[world.other_cell.pk]),
@@ -505,7 +506,7 @@ def test_organization_edit_writes_through_service(client, world):
 
 def test_organization_edit_successor_out_of_scope_is_refused(client, world):
     """A successor code outside the user's units is refused as if it did not exist."""
-    client.force_login(factories.user_with_role(world.old_commune, Role.SECRETARY))
+    client.force_login(factories.user_with_role(world.old_commune, Role.ADMIN))
     response = client.post(
         reverse("cells:organization_edit", args=[world.other_cell.pk]),
         {"name": "Chi bộ ấp 2", "code": "BG-PA-AH-C02", "type": "cell", "successor": "HG-C01"},
