@@ -9,10 +9,15 @@ from django.contrib import admin
 from .models import (
     AssignedTask,
     CellMeeting,
+    MemberCategory,
     MemberRating,
     OrganizationRating,
+    PeerGroup,
+    PointsItem,
+    QuotaCeilingDecision,
     RatingRound,
     RatingYear,
+    ScoreSheet,
 )
 
 
@@ -74,3 +79,24 @@ class CellMeetingAdmin(admin.ModelAdmin):
     search_fields = ["cell__name", "topic"]
     raw_id_fields = ["cell"]
     list_select_related = ["cell"]
+
+
+# --- The 2025– regime (Quy định 366, Hướng dẫn 43) ---------------------------------------------
+@admin.register(PointsItem)
+class PointsItemAdmin(admin.ModelAdmin):
+    """The province's criteria items: plain data, edited by an administrator."""
+
+    list_display = ["province", "year", "part", "order", "name", "max_points", "scoring"]
+    list_filter = ["year", "part", "scoring"]
+
+
+@admin.register(PeerGroup)
+class PeerGroupAdmin(admin.ModelAdmin):
+    list_display = ["owner", "year", "code", "name", "subject", "rule_category", "rule_posts"]
+    list_filter = ["year", "subject"]
+    search_fields = ["code", "name", "owner__name"]
+
+
+@admin.register(MemberCategory, QuotaCeilingDecision, ScoreSheet)
+class RegimeFactAdmin(ReadOnlyAdmin):
+    """Recorded through the services (they audit); visible here for support."""

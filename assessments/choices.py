@@ -18,6 +18,9 @@ class RoundState(models.TextChoices):
 
 # States in which the unit may still change its proposals.
 EDITABLE_STATES = frozenset({RoundState.DRAFT, RoundState.RETURNED})
+# States in which the superior committee's decision stands: the decided level is the one that
+# counts, and the round is locked until reopened.
+DECIDED_STATES = frozenset({RoundState.DECIDED, RoundState.PUBLISHED})
 
 
 class NotRatedReason(models.TextChoices):
@@ -48,3 +51,43 @@ class MeetingKind(models.TextChoices):
 LEVEL_VALUES = sorted(
     {lv.slug for s in schemes.SCHEMES for lv in (*s.member_levels, *s.organization_levels)}
 )
+
+
+class FormCategory(models.TextChoices):
+    """The member's self-review form of the year (Hướng dẫn 43: Mẫu 2A, 2B, 2C): a recorded fact."""
+
+    LEADER = schemes.AUDIENCE_LEADER, _("2A · holds a leadership or management post")
+    NON_LEADER = schemes.AUDIENCE_NON_LEADER, _("2B · holds no leadership or management post")
+    OUTSIDE_POLITICAL_SYSTEM = (
+        schemes.AUDIENCE_OUTSIDE_POLITICAL_SYSTEM,
+        _("2C · not working in the political system"),
+    )
+
+
+class PointsPart(models.TextChoices):
+    """The two groups of the 100-point score (Quy định 366, Điều 10)."""
+
+    GENERAL = "general", _("General criteria")
+    TASKS = "tasks", _("Results of assigned tasks")
+
+
+class ScoringMode(models.TextChoices):
+    """How one criteria item is scored: points up to its maximum, or met / not met."""
+
+    POINTS = "points", _("Points")
+    PASS_FAIL = "pass_fail", _("Met (full points) / not met (0)")
+
+
+class ScoreStage(models.TextChoices):
+    """Who holds a score sheet: the member's self-score, the cell's proposal, the appraisal."""
+
+    SELF = "self", _("Self-assessment")
+    CELL = "cell", _("Cell proposal")
+    COMMITTEE = "committee", _("Committee appraisal")
+
+
+class PeerGroupSubject(models.TextChoices):
+    """Whom a peer group counts: members, or organizations (the quota applies to both)."""
+
+    MEMBERS = "members", _("Members")
+    ORGANIZATIONS = "organizations", _("Organizations")

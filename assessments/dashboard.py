@@ -28,6 +28,7 @@ from cells.selectors import organization_paths_visible_to
 from partybuild.spreadsheets import watermark_workbook, xlsx_append
 
 from . import indicators, schemes
+from .indicators.counters import RANK_COUNTERS
 from .models import Indicator, IndicatorTarget, RatingRound
 from .year_services import current_rating_year
 
@@ -294,7 +295,7 @@ def level_breakdown(*, user, node: Organization, year: int, prefix: str = "gro",
     level_at = scheme.member_level_at if prefix == "mem" else scheme.organization_level_at
     return [
         (level_at(rank).short, counters.get(f"{prefix}.{key}", 0))
-        for rank, key in indicators.families.RANK_COUNTERS.items()
+        for rank, key in RANK_COUNTERS.items()
     ]
 
 

@@ -30,7 +30,7 @@ from cells.models import Member, MemberEvent, Membership, Organization, Post
 
 from . import facts as rating_facts
 from . import rules, selectors
-from .choices import NotRatedReason, RoundState
+from .choices import DECIDED_STATES, NotRatedReason, RoundState
 from .models import MemberRating, OrganizationRating, RatingRound
 from .schemes import ASSESSMENT_POINTS, Rank, RatingScheme
 from .year_services import current_rating_year
@@ -269,7 +269,7 @@ class _Seeder:
         organizations.append(own)
         # Dated as the procedure runs (DOMAIN §4.2): proposals in December, decisions and
         # announcements in January.
-        decided = state in (RoundState.DECIDED, RoundState.PUBLISHED)
+        decided = state in DECIDED_STATES
         if state != RoundState.DRAFT:
             round_.submitted_at = _moment(year, 12, rng.randint(10, 20))
         if state == RoundState.RETURNED:

@@ -32,6 +32,8 @@ __all__ = [
     "QUOTA_SCOPES",
     "QUOTA_SCOPE_GRASSROOTS",
     "QUOTA_SCOPE_MEMBER_GROUP",
+    "QUOTA_SCOPE_PEER_GROUP",
+    "RAISED_QUOTA_CEILING",
     "SCHEMES",
     "BasisDocument",
     "Level",
@@ -78,7 +80,13 @@ CRITERIA_GRADES = ("Xuất sắc", "Tốt", "Trung bình", "Kém")
 
 QUOTA_SCOPE_GRASSROOTS = "grassroots"
 QUOTA_SCOPE_MEMBER_GROUP = "member_group"
-QUOTA_SCOPES = frozenset({QUOTA_SCOPE_GRASSROOTS, QUOTA_SCOPE_MEMBER_GROUP})
+QUOTA_SCOPE_PEER_GROUP = "peer_group"
+QUOTA_SCOPES = frozenset({QUOTA_SCOPE_GRASSROOTS, QUOTA_SCOPE_MEMBER_GROUP, QUOTA_SCOPE_PEER_GROUP})
+# Scopes in which a subject's group (MemberRatingInput.group) splits the count.
+GROUPED_QUOTA_SCOPES = frozenset({QUOTA_SCOPE_MEMBER_GROUP, QUOTA_SCOPE_PEER_GROUP})
+# Quy định 366 Điều 11: the competent level may allow up to 25% for an organization with
+# outstanding results, by a reasoned, recorded decision.
+RAISED_QUOTA_CEILING = Fraction(1, 4)
 DEFAULT_QUOTA_RATIO = Fraction(1, 5)
 
 # Audiences of the self-review forms.
@@ -458,18 +466,18 @@ SCHEMES: tuple[RatingScheme, ...] = (
         organization_assessment=ASSESSMENT_POINTS,
         criteria_grades=(),
         rule_codes=_ALWAYS | {"Q1", "M1", "M2", "M4", "M5", "O1", "O3", "O4"},
-        # 2C is confirmed (members outside the political system); which of 2A/2B is for
-        # leaders is assumed by analogy with 02A/02B of 2023 (uncertain).
+        # Hướng dẫn 43 (DOMAIN §4.3): 2A a member holding a leadership or management post,
+        # 2B a member without one, 2C a member not working in the political system.
         self_review_forms=(
             SelfReviewForm(
                 code="2A",
-                title="Bản kiểm điểm cá nhân (đảng viên không giữ chức vụ lãnh đạo, quản lý)",
-                audience=AUDIENCE_NON_LEADER,
+                title="Bản kiểm điểm cá nhân (đảng viên giữ chức vụ lãnh đạo, quản lý)",
+                audience=AUDIENCE_LEADER,
             ),
             SelfReviewForm(
                 code="2B",
-                title="Bản kiểm điểm cá nhân (cán bộ lãnh đạo, quản lý)",
-                audience=AUDIENCE_LEADER,
+                title="Bản kiểm điểm cá nhân (đảng viên không giữ chức vụ lãnh đạo, quản lý)",
+                audience=AUDIENCE_NON_LEADER,
             ),
             SelfReviewForm(
                 code="2C",
@@ -478,7 +486,9 @@ SCHEMES: tuple[RatingScheme, ...] = (
             ),
         ),
         quota_ratio=DEFAULT_QUOTA_RATIO,
-        quota_scope=QUOTA_SCOPE_GRASSROOTS,
+        # Quy định 366 Điều 11: counted within peer groups the deciding level forms; a
+        # subject in no group is counted per grassroots organization (the default).
+        quota_scope=QUOTA_SCOPE_PEER_GROUP,
         quota_configurable=True,
     ),
 )

@@ -23,7 +23,7 @@ from cells.models import AuditEntry, Member, Membership, Organization
 from cells.selectors import cells_under, members_of, organizations_visible_to
 
 from . import rules, schemes
-from .choices import EDITABLE_STATES, RoundState
+from .choices import DECIDED_STATES, EDITABLE_STATES
 from .facts import member_facts_for
 from .models import MemberRating, OrganizationRating, RatingRound, RatingYear
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from .services import RowInput
 
 NOT_STARTED = "not_started"
-_DECIDED_STATES = frozenset({RoundState.DECIDED, RoundState.PUBLISHED})
 
 
 # === Year settings and schemes ================================================================
@@ -411,7 +410,7 @@ def review_rows(*, user, organization: Organization, year: int) -> list[ReviewRo
         counts: Counter[str] = Counter()
         not_rated = violations = 0
         if round_ is not None:
-            decided = round_.state in _DECIDED_STATES
+            decided = round_.state in DECIDED_STATES
             inputs = []
             for rating in by_round.get(round_.pk, []):
                 level = rating.decided_level if decided else rating.proposed_level

@@ -21,7 +21,7 @@ from cells.models import Organization
 from cells.vietnamese import nfc
 
 from . import rules, schemes
-from .choices import RoundState
+from .choices import DECIDED_STATES, RoundState
 from .facts import organization_facts_for, organizations_facts_for
 from .models import MemberRating, OrganizationRating, RatingRound
 from .permissions import can_decide_round, can_enter_ratings
@@ -46,7 +46,6 @@ from .round_checks import (
 )
 from .selectors import build_grid, deciding_organization_for, period_end, round_scheme, year_setting
 
-_DECIDED_STATES = frozenset({RoundState.DECIDED, RoundState.PUBLISHED})
 _MEMBER_FIELDS = ("proposed_level", "not_rated_reason", "not_rated_note", "note", "points")
 
 
@@ -491,7 +490,7 @@ def organization_rating_save(
     locked = lock_round(round)
     setting = year_setting(locked.year)
     if own:
-        if locked.state in _DECIDED_STATES:
+        if locked.state in DECIDED_STATES:
             raise state_locked_error(locked)
     else:
         if not _rated_in_round(locked, organization):

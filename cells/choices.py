@@ -83,6 +83,27 @@ class DisciplineForm(models.TextChoices):
     EXPULSION = "expulsion", _("Expulsion")
 
 
+class OrganizationDisciplineTarget(models.TextChoices):
+    """Whom an organization's discipline falls on (DOMAIN §8 `su_kien_to_chuc.doi_tuong`)."""
+
+    COMMITTEE = "committee", _("The leadership collective (committee)")
+    ORGANIZATION = "organization", _("The organization")
+
+
+class OrganizationDisciplineForm(models.TextChoices):
+    """Disciplines of a Party organization: Khiển trách, Cảnh cáo, Giải tán."""
+
+    REPRIMAND = "reprimand", _("Reprimand")
+    WARNING = "warning", _("Warning")
+    DISSOLUTION = "dissolution", _("Dissolution")
+
+
+class OrganizationEventKind(models.TextChoices):
+    """Dated facts about an organization; only a discipline so far (DOMAIN §8)."""
+
+    DISCIPLINE = "discipline", _("Discipline")
+
+
 class ProfessionalLevel(models.TextChoices):
     ELEMENTARY = "elementary", _("Elementary")
     INTERMEDIATE = "intermediate", _("Intermediate")

@@ -19,6 +19,8 @@ from .choices import (
     ImportJobPhase,
     ImportJobStatus,
     MembershipKind,
+    OrganizationDisciplineForm,
+    OrganizationDisciplineTarget,
     OrganizationType,
     PoliticalTheoryLevel,
     PostKind,
@@ -297,6 +299,53 @@ class MemberEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.start:%d/%m/%Y}"
+
+
+class OrganizationDiscipline(models.Model):
+    """A dated discipline of an organization: of its leadership collective or of the
+    organization as a whole (form, date, deciding body). O3 and O4 read it (DOMAIN §4.1)."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        related_name="disciplines",
+        on_delete=models.PROTECT,
+    )
+    target = models.CharField(
+        _("disciplined"), max_length=16, choices=OrganizationDisciplineTarget.choices
+    )
+    form = models.CharField(
+        _("discipline form"), max_length=16, choices=OrganizationDisciplineForm.choices
+    )
+    decided_on = models.DateField(_("date"))
+    deciding_body = models.CharField(_("deciding body"), max_length=255, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("organization discipline")
+        verbose_name_plural = _("organization disciplines")
+        ordering = ["organization", "decided_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target__in=OrganizationDisciplineTarget.values),
+                name="org_discipline_target_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(form__in=OrganizationDisciplineForm.values),
+                name="org_discipline_form_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "target", "decided_on"], name="org_discipline_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["decided_on"], name="org_discipline_date_idx")]
+
+    def __str__(self):
+        return f"{self.get_form_display()} {self.decided_on:%d/%m/%Y}"
 
 
 class Post(models.Model):

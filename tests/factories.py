@@ -1,6 +1,7 @@
 """Test data builders (factory_boy) and a small hand-built province."""
 
 import datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import factory
@@ -9,6 +10,10 @@ from django.contrib.auth import get_user_model
 from cells import services
 from cells.choices import OrganizationType, Role
 from cells.models import Organization, RoleAssignment
+
+# The suite's own sample province (tests/data/README.md): nothing is read from outside the
+# checkout, so a fresh clone tests itself.
+SAMPLE_DATA = Path(__file__).resolve().parent / "data"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

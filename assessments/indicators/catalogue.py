@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 
-HUNDRED = Decimal(100)
-TWO_PLACES = Decimal("0.01")
+from .counters import HUNDRED, scaled_ratio
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +37,7 @@ class Formula:
         num, den = self.parts(counts)
         if den is None:
             return Decimal(num)
-        if not den:
-            return None
-        return (Decimal(num) * self.scale / Decimal(den)).quantize(TWO_PLACES, ROUND_HALF_UP)
+        return scaled_ratio(num, den, self.scale)
 
     @property
     def link_counter(self) -> str:

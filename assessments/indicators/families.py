@@ -7,9 +7,8 @@ posts, meetings, admissions, new-rural recognitions) return one fact per item, s
 a number is the same facts filtered; the two families over the member tables (400,000 rows in a
 large province) group in SQL and have a matching `*_members` queryset for their lists.
 
-Which level counts (DOMAIN §4.2): a rating counts with its decided level once its round is
-decided or published. In an undecided round it is *pending* — left out of the official figures —
-unless the caller asks to include proposals, in which case the proposed level counts.
+Which level counts, the rank maps and `effective_level` live in `counters` (one home, shared with
+the reports).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value, When
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 
 from cells.choices import (
@@ -32,22 +31,11 @@ from cells.choices import (
 from cells.models import Member, Membership, Post, ResidentialUnit
 
 from .. import schemes
-from ..choices import MeetingKind, RoundState
+from ..choices import MeetingKind
 from ..models import CellMeeting, MemberRating, NewRuralRecognition, OrganizationRating
+from .counters import PENDING, RANK_COUNTERS, RANK_OF_SLUG, effective_level, level_counters
 from .scope import Scope, year_end
 
-PENDING = "~pending"
-DECIDED_STATES = (RoundState.DECIDED, RoundState.PUBLISHED)
-RANK_COUNTERS = {
-    schemes.Rank.EXCELLENT: "r3",
-    schemes.Rank.GOOD: "r2",
-    schemes.Rank.COMPLETE: "r1",
-    schemes.Rank.NOT_COMPLETE: "r0",
-}
-# Every level slug of every scheme lined up by rank (pre-2018 TSVM counts as the top level).
-RANK_OF_SLUG = {
-    lv.slug: lv.rank for s in schemes.SCHEMES for lv in (*s.member_levels, *s.organization_levels)
-}
 # Cadre standards (DOMAIN §6). The 2017 baseline speaks of "college/university or higher".
 DEGREE_LEVELS = frozenset(
     {
@@ -100,25 +88,6 @@ class FamilyResult:
 def _latest(*moments) -> datetime.datetime | None:
     found = [m for m in moments if m is not None]
     return max(found) if found else None
-
-
-def effective_level(include_proposals: bool):
-    """SQL for the level that counts (see module docstring): a slug, "" (not rated) or PENDING."""
-    return Case(
-        When(round__state__in=DECIDED_STATES, then=F("decided_level")),
-        default=F("proposed_level") if include_proposals else Value(PENDING),
-        output_field=CharField(),
-    )
-
-
-def level_counters(prefix: str, level: str, reason: str) -> list[str]:
-    """The counters one rating adds to: rated/rank, or not rated (with its reason), or pending."""
-    if level == PENDING:
-        return [f"{prefix}.pending"]
-    rank = RANK_OF_SLUG.get(level)
-    if rank is None:
-        return [f"{prefix}.not_rated", f"{prefix}.not_rated.{reason or 'unspecified'}"]
-    return [f"{prefix}.rated", f"{prefix}.{RANK_COUNTERS[rank]}"]
 
 
 # --- organizations ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from cells.choices import (
 from cells.models import Member, Membership, Organization, Post, ResidentialUnit
 
 from .. import schemes
-from ..choices import MeetingKind
+from ..choices import DECIDED_STATES, MeetingKind
 from ..models import (
     CADRE_COUNTERS,
     CellMeeting,
@@ -39,22 +39,19 @@ from ..models import (
     RatingRound,
 )
 from . import families
+from .counters import PENDING, RANK_OF_SLUG, level_counters
 from .families import (
-    DECIDED_STATES,
     DEGREE_LEVELS,
     INTERMEDIATE_PROFESSIONAL,
     INTERMEDIATE_THEORY,
     MAJORITY_ETHNICITY,
     NO_RELIGION,
-    PENDING,
-    RANK_OF_SLUG,
     REGULAR_MEETINGS_PER_YEAR,
     SECRETARY_TITLE_PREFIX,
     YOUTH_MAX_AGE,
     Fact,
     FamilyResult,
     _latest,
-    level_counters,
 )
 from .scope import Scope, year_end
 
@@ -85,7 +82,7 @@ def _key(scope: Scope, column: str) -> str:
 
 
 def _level(scope: Scope, state: str, decided: str, proposed: str) -> tuple[str, list]:
-    """SQL for the level that counts (`families.effective_level`)."""
+    """SQL for the level that counts (`counters.effective_level`)."""
     other = proposed if scope.include_proposals else "%s"
     params = [list(DECIDED_STATES)] + ([] if scope.include_proposals else [PENDING])
     return f"CASE WHEN {state} = ANY(%s) THEN {decided} ELSE {other} END", params

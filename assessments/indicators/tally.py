@@ -49,7 +49,7 @@ from ..models import (
     IndicatorTallyWindow,
     tally_column,
 )
-from . import families, grouped
+from . import counters, families, grouped
 from .families import Fact, FamilyResult
 from .scope import SELF, Scope
 
@@ -112,11 +112,11 @@ def covers(years: Iterable[int]) -> bool:
 @functools.cache
 def rules_fingerprint() -> str:
     """A digest of the code that decides what the tallies hold: the counting SQL and rules
-    (`grouped`, `families`), the schemes' levels, the tallied counters. A release that
+    (`grouped`, `families`, `counters`), the schemes' levels, the tallied counters. A release that
     changes any of them makes the stored tallies stale at once (the dashboard counts live)
     until the nightly job rebuilds them."""
     digest = hashlib.sha256()
-    for module in (grouped, families, schemes):
+    for module in (grouped, families, counters, schemes):
         digest.update(inspect.getsource(module).encode())
     digest.update(repr((TALLY_COUNTERS, [f.__name__ for f in TALLIED])).encode())
     return digest.hexdigest()

@@ -18,10 +18,15 @@ from cells.selectors import members_of
 
 from .. import charts, dashboard, schemes
 from ..choices import NotRatedReason, RoundState
+from ..indicators.counters import RANKS
 from ..models import MemberRating, RatingRound
 from ..selectors import build_grid, grassroots_for, period_end
 from . import selectors
-from .context import ReportError, fmt_date, fmt_int, fmt_pct
+from .formatting import fmt_date, fmt_int, fmt_pct
+
+
+class ReportError(Exception):
+    """The report cannot be made for this unit and year (shown to the user as is)."""
 
 
 @dataclass
@@ -117,7 +122,7 @@ def _label(scheme: schemes.RatingScheme, slug: str) -> str:
 
 def _levels_chart(statistics: selectors.Statistics, year: int) -> str:
     labels = statistics.members.labels
-    bars = [(labels[k], statistics.members.total.n(k)) for k in selectors.RANKS]
+    bars = [(labels[k], statistics.members.total.n(k)) for k in RANKS]
     return charts.bar_chart_svg(title=f"Đảng viên theo mức xếp loại năm {year}", bars=bars)
 
 

@@ -10,10 +10,8 @@ file cannot disagree.
 from __future__ import annotations
 
 import datetime
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
@@ -22,8 +20,11 @@ from cells.choices import COMMUNE_LEVEL_TYPES, PostKind
 from cells.models import Organization, Post, Term
 
 from ..choices import NotRatedReason
+from ..indicators.counters import RANKS
 from ..models import ReportJob
-from . import selectors
+from . import bodies, selectors
+from .bodies import ReportError
+from .formatting import date_line, fmt_datetime, fmt_int, fmt_pct, nfc, upper
 
 Kind = ReportJob.Kind
 
@@ -52,38 +53,6 @@ _PLACE_WORDS = (
     "ấp",
     "bản",
 )
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "")
-
-
-def upper(text: str) -> str:
-    return nfc(text).upper()
-
-
-# --- numbers as printed (Vietnamese: 1.700 and 87,50) ---------------------------------------
-def fmt_int(n: int | None) -> str:
-    return "–" if n is None else f"{n:,}".replace(",", ".")
-
-
-def fmt_pct(value: Decimal | None) -> str:
-    return "–" if value is None else f"{value:.2f}".replace(".", ",")
-
-
-def fmt_date(day: datetime.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
-def fmt_datetime(moment: datetime.datetime | None) -> str:
-    if moment is None:
-        return ""
-    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
-
-
-def date_line(place: str, day: datetime.date) -> str:
-    """ "Vị Thắng, ngày 15 tháng 12 năm 2025" (Hướng dẫn 36-HD/VPTW)."""
-    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
 
 
 # --- columns of a statistics table, shared by the PDF and the Excel twin ---------------------
@@ -117,7 +86,7 @@ def table_columns(table: selectors.StatTable) -> list[Column]:
     if table.has_pending:
         columns.append(Column("", "Chưa quyết định", lambda r: r.pending))
     columns.append(Column("", "Được xếp loại", lambda r: r.rated))
-    for rank in selectors.RANKS:
+    for rank in RANKS:
         label = table.labels[rank]
         columns.append(Column(label, "SL", lambda r, k=rank: r.n(k)))
         columns.append(Column(label, "%", lambda r, k=rank: r.pct(k), "pct"))
@@ -331,10 +300,6 @@ def _recipients(organization: Organization) -> list[str]:
     return found
 
 
-class ReportError(Exception):
-    """The report cannot be made for this unit and year (shown to the user as is)."""
-
-
 TITLES = {
     Kind.RESULTS: (
         "BÁO CÁO",
@@ -364,8 +329,6 @@ def build_document(
     """The whole report of one kind for one unit and year, ready for a template."""
     day = day or timezone.localdate()
     doc_type, summary = TITLES[kind]
-    from . import bodies  # bodies imports the formatters of this module
-
     body: object
     tables: list[TableView] = []
     as_of = None

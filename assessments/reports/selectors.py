@@ -1,6 +1,6 @@
 """Read side of the reports: the statistics tables of DOMAIN §7 item 1 and the report jobs.
 
-The level that counts is the dashboard's (assessments.indicators.families): a rating counts
+The level that counts is the dashboard's (assessments.indicators.counters): a rating counts
 with its decided level once its round is decided or published; in an undecided round it is
 *pending* and left out of the official figures unless proposals are asked for. So every
 number of a report equals the dashboard's — tests/assessments/test_reports.py proves it.
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value, When
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -23,24 +23,15 @@ from cells.choices import CELL_TYPES
 from cells.models import Organization
 from cells.selectors import organizations_visible_to
 
-from .. import schemes
-from ..choices import NotRatedReason, RoundState
+from ..choices import NotRatedReason
+from ..indicators.counters import (
+    PENDING,
+    RANK_KEY_OF_SLUG,
+    effective_level,
+    percent_of,
+)
 from ..models import MemberRating, OrganizationRating, ReportJob
 
-PENDING = "~pending"
-DECIDED_STATES = (RoundState.DECIDED, RoundState.PUBLISHED)
-RANKS = ("r3", "r2", "r1", "r0")  # best first: HTXSNV, HTTNV, HTNV, KHTNV
-_RANK_KEY = {
-    schemes.Rank.EXCELLENT: "r3",
-    schemes.Rank.GOOD: "r2",
-    schemes.Rank.COMPLETE: "r1",
-    schemes.Rank.NOT_COMPLETE: "r0",
-}
-RANK_OF_SLUG = {
-    lv.slug: _RANK_KEY[lv.rank]
-    for s in schemes.SCHEMES
-    for lv in (*s.member_levels, *s.organization_levels)
-}
 MEMBER_REASONS = (
     NotRatedReason.EXEMPT,
     NotRatedReason.SUSPENDED,
@@ -48,15 +39,6 @@ MEMBER_REASONS = (
     NotRatedReason.OTHER,
 )
 ORGANIZATION_REASONS = (NotRatedReason.NEWLY_ESTABLISHED, NotRatedReason.OTHER)
-HUNDRED = Decimal(100)
-TWO_PLACES = Decimal("0.01")
-
-
-def percent_of(part: int, whole: int) -> Decimal | None:
-    """part / whole × 100, half-up to 2 places (the dashboard's arithmetic); None over zero."""
-    if not whole:
-        return None
-    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(TWO_PLACES, ROUND_HALF_UP)
 
 
 def level_labels(year: int, *, organizations: bool) -> dict[str, str]:
@@ -82,8 +64,8 @@ class StatRow:
         self.total += n
         if level == PENDING:
             self.pending += n
-        elif level in RANK_OF_SLUG:
-            key = RANK_OF_SLUG[level]
+        elif level in RANK_KEY_OF_SLUG:
+            key = RANK_KEY_OF_SLUG[level]
             self.levels[key] = self.levels.get(key, 0) + n
         else:
             reason = reason if reason in NotRatedReason.values else NotRatedReason.OTHER
@@ -158,15 +140,6 @@ class Statistics:
     @property
     def tables(self) -> list[StatTable]:
         return [t for t in (self.members, self.grassroots, self.cells) if t is not None]
-
-
-def effective_level(include_proposals: bool):
-    """SQL for the level that counts: a slug, "" (not rated) or PENDING (see module doc)."""
-    return Case(
-        When(round__state__in=DECIDED_STATES, then=F("decided_level")),
-        default=F("proposed_level") if include_proposals else Value(PENDING),
-        output_field=CharField(),
-    )
 
 
 def _exists_on(day: datetime.date) -> Q:
@@ -294,7 +267,7 @@ def not_rated_members(*, node: Organization, year: int, include_proposals: bool 
     rows = (
         MemberRating.objects.filter(year=year, cell__path__startswith=node.path)
         .annotate(level=effective_level(include_proposals))
-        .exclude(level__in=[*RANK_OF_SLUG, PENDING])
+        .exclude(level__in=[*RANK_KEY_OF_SLUG, PENDING])
         .select_related("member", "cell")
         .order_by("member__name_sort_key", "member_id")
     )
@@ -317,7 +290,7 @@ def not_rated_organizations(*, node: Organization, year: int, include_proposals:
             year=year, organization__path__startswith=node.path, organization__depth__gt=node.depth
         )
         .annotate(level=effective_level(include_proposals))
-        .exclude(level__in=[*RANK_OF_SLUG, PENDING])
+        .exclude(level__in=[*RANK_KEY_OF_SLUG, PENDING])
         .select_related("organization")
         .order_by("organization__name_sort_key")
     )
@@ -350,8 +323,8 @@ def unit_levels(*, node: Organization, year: int, include_proposals: bool = Fals
     for r in rows:
         if r.level == PENDING:
             text = "Chưa quyết định"
-        elif r.level in RANK_OF_SLUG:
-            text = labels[RANK_OF_SLUG[r.level]]
+        elif r.level in RANK_KEY_OF_SLUG:
+            text = labels[RANK_KEY_OF_SLUG[r.level]]
         else:
             text = "Không xếp loại"
         found.append((r.organization.name, text, r.is_exemplary))

@@ -35,6 +35,7 @@ from partybuild import jobs as pb_jobs
 
 from ..models import DocumentNumber, ReportJob
 from . import context
+from .formatting import nfc
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def report_html(document: context.ReportDocument) -> str:
     """The print page of a report (NFC: the PDF renderer and the tests read the same text)."""
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(document.template_name, {"doc": document})
-    return context.nfc(html)
+    return nfc(html)
 
 
 def report_render(

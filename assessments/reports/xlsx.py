@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from partybuild.spreadsheets import safe_cell, watermark_workbook
 
 from . import bodies, context
+from .formatting import nfc
 
 
 def safe(value):
@@ -26,7 +27,7 @@ def safe(value):
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, str):
-        value = context.nfc(value)
+        value = nfc(value)
     return safe_cell(value)
 
 

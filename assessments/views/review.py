@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from assessments import permissions, schemes, selectors, services
-from assessments.choices import RoundState
+from assessments.choices import DECIDED_STATES, RoundState
 from assessments.year_services import current_rating_year
 from cells import selectors as cells_selectors
 from cells.permissions import DECIDING_ROLES, active_assignments, can_decide_rating
@@ -275,7 +275,7 @@ def review_detail_context(request, round, **forms_) -> dict:
         "can_return": can_decide and state == RoundState.SUBMITTED,
         "can_decide_round": can_decide and state == RoundState.SUBMITTED,
         "can_publish": can_decide and state == RoundState.DECIDED,
-        "can_reopen": can_decide and state in (RoundState.DECIDED, RoundState.PUBLISHED),
+        "can_reopen": can_decide and state in DECIDED_STATES,
         "quota_violated": quota_violated,
         "return_form": forms_.get("return_form") or RoundReturnForm(),
         "decide_form": forms_.get("decide_form") or RoundDecideForm(),

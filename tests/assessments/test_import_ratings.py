@@ -1,9 +1,8 @@
-"""`import_ratings` (DOMAIN §8 `xep_loai`): the shared sample files, the rules, all or nothing."""
+"""`import_ratings` (DOMAIN §8 `xep_loai`): the suite's sample files, the rules, all or nothing."""
 
 import csv
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,10 +12,9 @@ from django.utils import translation
 from assessments.choices import NotRatedReason, RoundState
 from assessments.models import MemberRating, OrganizationRating, RatingRound
 from cells.models import Member
+from tests.factories import SAMPLE_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-if not (DATA / "xep_loai_2020.csv").exists():
-    DATA = Path("/work/shared/data")
+DATA = SAMPLE_DATA
 COLUMNS = ["so_ly_lich", "nam", "muc", "ly_do_khong_xep_loai", "diem"]
 
 
@@ -39,7 +37,7 @@ def run(*args) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def sample_province(django_db_setup, django_db_blocker):
-    """The shared sample province (organizations, members, events) imported as files, once
+    """The sample province (organizations, members, events) imported as files, once
     for the module and rolled back after it; each test runs in its own savepoint inside."""
     with django_db_blocker.unblock(), transaction.atomic(), translation.override("vi"):
         assert run("import_orgs", str(DATA / "to_chuc.csv"))[0] == 0
@@ -78,13 +76,13 @@ def level_of(record: str, year: int = 2020) -> str:
     return MemberRating.objects.get(member__record_number=record, year=year).proposed_level
 
 
-def test_import_ratings_shared_files_rate_every_member_on_the_structure_of_2020(bg):
-    """The sample 2020 file imports (exit 0): 273 proposals in the old communes' rounds."""
+def test_import_ratings_sample_file_rates_every_member_on_the_structure_of_2020(bg):
+    """The sample 2020 file imports (exit 0): 60 proposals in the old communes' rounds."""
     code, out, err = import_ratings(str(DATA / "xep_loai_2020.csv"))
 
     assert (code, err) == (0, "")
-    assert "273" in out
-    assert MemberRating.objects.filter(year=2020).count() == 273
+    assert "60" in out
+    assert MemberRating.objects.filter(year=2020).count() == 60
     assert level_of("000110BG") == "good"
     assert level_of("000142BG") == "excellent"
     rounds = RatingRound.objects.filter(year=2020)
@@ -96,7 +94,7 @@ def test_import_ratings_shared_files_rate_every_member_on_the_structure_of_2020(
     )
     assert rating.cell.code == "BG-PA-AH-C01"
     unrated = MemberRating.objects.filter(year=2020, proposed_level="")
-    assert unrated.count() == 7
+    assert unrated.count() == 5
     assert set(unrated.values_list("not_rated_reason", flat=True)) == {
         NotRatedReason.EXEMPT,
         NotRatedReason.NEWLY_ADMITTED,
@@ -121,7 +119,7 @@ def test_import_ratings_quota_breach_lists_q1_on_the_extra_rows_and_writes_nothi
     for row in good[:12]:
         row["muc"] = "HTXSNV"
     path = write_csv(tmp_path, rows)
-    total_good = sum(r["muc"] == "Hoàn thành tốt nhiệm vụ" for r in commune)
+    total_good = sum(r["muc"] in ("Hoàn thành tốt nhiệm vụ", "HTTNV") for r in commune)
     excellent_rows = [
         n
         for n, r in enumerate(rows, start=2)
@@ -230,7 +228,7 @@ def test_import_ratings_dry_run_counts_and_writes_nothing(bg):
     code, out, err = import_ratings(str(DATA / "xep_loai_2020.csv"), dry_run=True)
 
     assert (code, err) == (0, "")
-    assert "273" in out
+    assert "60" in out
     assert not MemberRating.objects.exists()
     assert not RatingRound.objects.exists()
 
@@ -247,8 +245,8 @@ def test_import_ratings_reimport_updates_the_proposals(bg, tmp_path):
     code, out, err = import_ratings(write_csv(tmp_path, rows))
 
     assert (code, err) == (0, "")
-    assert "0" in out and "273" in out
-    assert MemberRating.objects.filter(year=2020).count() == 273
+    assert "0" in out and "60" in out
+    assert MemberRating.objects.filter(year=2020).count() == 60
     assert level_of("000142BG") == "complete"
     rating = MemberRating.objects.get(member__record_number=reason["so_ly_lich"], year=2020)
     assert (rating.not_rated_reason, rating.not_rated_note) == (

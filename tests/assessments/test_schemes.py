@@ -13,6 +13,7 @@ from assessments.schemes import (
     CRITERIA_GRADES,
     QUOTA_SCOPE_GRASSROOTS,
     QUOTA_SCOPE_MEMBER_GROUP,
+    QUOTA_SCOPE_PEER_GROUP,
     SCHEMES,
     Rank,
     scheme_by_code,
@@ -317,7 +318,9 @@ def test_self_review_form_codes(year, forms):
         (2023, True, True, "02B"),
         (2023, False, False, "02A"),
         (2025, False, False, "2C"),
-        (2025, True, True, "2B"),
+        # Hướng dẫn 43 (DOMAIN §4.3): 2A leaders and managers, 2B the others.
+        (2025, True, True, "2A"),
+        (2025, False, True, "2B"),
     ],
 )
 def test_self_review_form_for_a_member(year, is_leader, in_system, code):
@@ -338,7 +341,7 @@ def test_self_review_form_for_a_member(year, is_leader, in_system, code):
         (2019, Fraction(1, 5), QUOTA_SCOPE_GRASSROOTS, False),
         (2022, Fraction(1, 5), QUOTA_SCOPE_GRASSROOTS, False),
         (2023, Fraction(1, 5), QUOTA_SCOPE_GRASSROOTS, True),
-        (2025, Fraction(1, 5), QUOTA_SCOPE_GRASSROOTS, True),
+        (2025, Fraction(1, 5), QUOTA_SCOPE_PEER_GROUP, True),
     ],
 )
 def test_quota_defaults(year, ratio, scope, configurable):

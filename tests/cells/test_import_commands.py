@@ -1,4 +1,4 @@
-"""The import_orgs / import_members / import_events commands on the shared sample files."""
+"""The import_orgs / import_members / import_events commands on the suite's sample files."""
 
 import datetime
 import subprocess
@@ -21,10 +21,11 @@ from cells.models import (
     Post,
     ResidentialUnit,
 )
+from tests.factories import SAMPLE_DATA
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path("/work/shared/data")
+DATA = SAMPLE_DATA
 TABLES = (Organization, Member, Membership, MemberEvent, Post, ResidentialUnit, AuditEntry)
 
 
@@ -57,12 +58,12 @@ def test_import_commands_sample_files_in_order():
     results = _import_samples()
     assert [r[0] for r in results] == [0, 0, 0], results
     assert [r[1].strip() for r in results] == [
-        "Đã nhập: 51 mới, 0 cập nhật.",
-        "Đã nhập: 339 mới, 0 cập nhật.",
-        "Đã nhập: 15 mới, 0 cập nhật.",
+        "Đã nhập: 33 mới, 0 cập nhật.",
+        "Đã nhập: 61 mới, 0 cập nhật.",
+        "Đã nhập: 8 mới, 0 cập nhật.",
     ]
-    assert (Organization.objects.count(), Member.objects.count()) == (51, 339)
-    assert MemberEvent.objects.count() == 15
+    assert (Organization.objects.count(), Member.objects.count()) == (33, 61)
+    assert MemberEvent.objects.count() == 8
     assert AuditEntry.objects.filter(action__startswith="import_").count() == 3
     secretary = Member.objects.get(record_number="000110BG")
     assert {(p.kind, p.title, p.is_hamlet_head) for p in secretary.posts.all()} == {
@@ -77,9 +78,9 @@ def test_import_commands_reimport_updates_instead_of_duplicating():
     before = _counts()
     results = _import_samples()
     assert [r[1].strip() for r in results] == [
-        "Đã nhập: 0 mới, 51 cập nhật.",
-        "Đã nhập: 0 mới, 339 cập nhật.",
-        "Đã nhập: 0 mới, 15 cập nhật.",
+        "Đã nhập: 0 mới, 33 cập nhật.",
+        "Đã nhập: 0 mới, 61 cập nhật.",
+        "Đã nhập: 0 mới, 8 cập nhật.",
     ]
     after = _counts()
     assert after.pop("AuditEntry") == before.pop("AuditEntry") + 3
@@ -108,7 +109,7 @@ def test_import_members_bad_file_exits_1_and_changes_nothing(tmp_path):
         "so_ly_lich,ho_ten,gioi_tinh,ma_chi_bo,ngay_vao_dang,so_the_dang_vien\n"
         "700001BG,Lê Văn Một,Nam,BG-AH-AH01,01/01/2010,\n"
         "70002BG,Lê Văn Hai,Nam,BG-AH-AH01,01/01/2010,\n"
-        "700003BG,Lê Văn Ba,Nam,BG-AH-AH01,31/12/2010,35976135\n"
+        "700003BG,Lê Văn Ba,Nam,BG-AH-AH01,31/12/2010,48210637\n"
         "700004BG,Lê Thị Bốn,Nữ,BG-AH,01/01/2010,\n"
         "700005BG,Lê Thị Năm,Nữ,BG-AH-AH01,2010-01-01,\n",
         encoding="utf-8",
@@ -133,7 +134,7 @@ def test_import_orgs_dry_run_writes_nothing():
     """--dry-run validates and counts exactly, and leaves every table as it was."""
     code, out, _err = _call("import_orgs", str(DATA / "to_chuc.csv"), "--dry-run")
     assert code == 0
-    assert out.strip() == "Chạy thử, không ghi gì: 51 mới, 0 cập nhật."
+    assert out.strip() == "Chạy thử, không ghi gì: 33 mới, 0 cập nhật."
     assert all(count == 0 for count in _counts().values())
 
 

@@ -1,17 +1,16 @@
 """The interchange import through a real Celery worker process (Redis broker, PostgreSQL)."""
 
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files import File
 
 from cells import jobs
 from cells.models import ImportJob, ImportJobStatus, Organization
 from tests import factories
+from tests.factories import SAMPLE_DATA
 
-SAMPLE = Path(settings.BASE_DIR).parent / "shared" / "data" / "to_chuc.csv"
+SAMPLE = SAMPLE_DATA / "to_chuc.csv"
 WAIT_SECONDS = 60
 SETTLED = {ImportJobStatus.READY, ImportJobStatus.INVALID, ImportJobStatus.FAILED}
 WRITTEN = {ImportJobStatus.DONE, ImportJobStatus.INVALID, ImportJobStatus.FAILED}
@@ -34,8 +33,8 @@ def wait_for(job: ImportJob, statuses: set[str], worker) -> ImportJob:
 
 @pytest.mark.integration
 def test_importjob_runs_in_real_worker_check_then_write(celery_worker_process):
-    """Upload the sample organization file; a real worker checks it (51 rows, no error,
-    nothing written), then after confirmation writes all 51 organizations."""
+    """Upload the sample organization file; a real worker checks it (33 rows, no error,
+    nothing written), then after confirmation writes all 33 organizations."""
     worker = celery_worker_process
     admin = factories.UserFactory(is_superuser=True)
     with SAMPLE.open("rb") as fh:
@@ -48,7 +47,7 @@ def test_importjob_runs_in_real_worker_check_then_write(celery_worker_process):
         job, {ImportJobStatus.READY, ImportJobStatus.INVALID, ImportJobStatus.FAILED}, worker
     )
     assert job.errors == [], job.errors[:5]
-    assert (job.status, job.total_rows, job.created_count) == (ImportJobStatus.READY, 51, 51)
+    assert (job.status, job.total_rows, job.created_count) == (ImportJobStatus.READY, 33, 33)
     assert job.task_id and job.started_at and job.finished_at
     assert not Organization.objects.exists()
 
@@ -57,6 +56,6 @@ def test_importjob_runs_in_real_worker_check_then_write(celery_worker_process):
         job, {ImportJobStatus.DONE, ImportJobStatus.INVALID, ImportJobStatus.FAILED}, worker
     )
     assert job.status == ImportJobStatus.DONE, (job.message, job.errors[:5])
-    assert Organization.objects.count() == 51
+    assert Organization.objects.count() == 33
     assert Organization.objects.filter(code="BG-PA", dissolved_on__isnull=False).exists()
     assert job.progress_done == job.progress_total > 0

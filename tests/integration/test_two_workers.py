@@ -22,12 +22,13 @@ from cells import jobs
 from cells.models import ImportJob, ImportJobStatus
 from partybuild.celery import app as celery_app
 from tests import factories
+from tests.factories import SAMPLE_DATA
 from tests.integration.conftest import QUEUE, WORKER_START_TIMEOUT
 from tests.integration.conftest import test_database_url as worker_database_url
 from tests.integration.short_visibility_app import VISIBILITY_TIMEOUT
 
-SAMPLE = Path(settings.BASE_DIR).parent / "shared" / "data" / "to_chuc.csv"
-SAMPLE_ROWS = 51
+SAMPLE = SAMPLE_DATA / "to_chuc.csv"
+SAMPLE_ROWS = 33
 SETTLED = {ImportJobStatus.READY, ImportJobStatus.INVALID, ImportJobStatus.FAILED}
 WAIT_SECONDS = 45
 
@@ -188,7 +189,7 @@ def _big_organizations_file(extra_cells: int) -> bytes:
 @pytest.mark.integration
 def test_two_workers_share_a_batch_of_import_checks(two_workers):
     """Six import checks queued at once are split between the two workers (each runs at
-    least one, none runs twice) and every check completes with the sample's 51 rows."""
+    least one, none runs twice) and every check completes with the sample's 33 rows."""
     admin = factories.UserFactory(is_superuser=True)
     content = SAMPLE.read_bytes()
     batch = [_upload(admin, content) for _ in range(6)]

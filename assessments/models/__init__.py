@@ -1,0 +1,61 @@
+"""The annual rating's models, split by sub-domain and re-exported here under the one app label
+`assessments` (the migrations name models as `assessments.<model>`, never by module path).
+
+- ratings: per-year settings, each grassroots organization's round, member and organization
+  ratings;
+- inputs: what the rules count besides ratings (assigned tasks, cell meetings);
+- indicators: the Resolution 22 dashboard's indicators, targets and new-rural recognitions;
+- tallies: the dashboard's per-unit counters (assessments.indicators.tally keeps them);
+- reports: report jobs and the document-number register;
+- regime: the 2025– regime's facts (form categories, peer groups, quota ceilings, points).
+
+The rules themselves are in assessments.rules (pure); the scheme of a year in
+assessments.schemes (data).
+"""
+
+from .indicators import Indicator, IndicatorTarget, NewRuralRecognition
+from .inputs import AssignedTask, CellMeeting
+from .ratings import MemberRating, OrganizationRating, RatingRound, RatingYear
+from .regime import (
+    MemberCategory,
+    PeerGroup,
+    PeerGroupAssignment,
+    PointsItem,
+    QuotaCeilingDecision,
+    ScoreSheet,
+)
+from .reports import DocumentNumber, ReportJob
+from .tallies import (
+    CADRE_COUNTERS,
+    TALLY_COUNTERS,
+    IndicatorTally,
+    IndicatorTallyDirty,
+    IndicatorTallyWindow,
+    tally_column,
+)
+
+__all__ = [
+    "CADRE_COUNTERS",
+    "TALLY_COUNTERS",
+    "AssignedTask",
+    "CellMeeting",
+    "DocumentNumber",
+    "Indicator",
+    "IndicatorTally",
+    "IndicatorTallyDirty",
+    "IndicatorTallyWindow",
+    "IndicatorTarget",
+    "MemberCategory",
+    "MemberRating",
+    "NewRuralRecognition",
+    "OrganizationRating",
+    "PeerGroup",
+    "PeerGroupAssignment",
+    "PointsItem",
+    "QuotaCeilingDecision",
+    "RatingRound",
+    "RatingYear",
+    "ReportJob",
+    "ScoreSheet",
+    "tally_column",
+]

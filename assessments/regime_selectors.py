@@ -1,0 +1,112 @@
+"""Read side of the 2025– regime facts: form categories with their suggestion, peer groups,
+quota state per group, ceiling decisions, score sheets (DOMAIN §4.3).
+
+Bulk reads: one query per kind for the whole set of members of a unit, so the entry grid and
+the review screen keep a query count that does not grow with the number of members.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from cells.choices import PostKind
+from cells.models import Member, Membership, Organization, Post
+
+from .models import MemberCategory
+from .rules import category as rules_category
+
+
+def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def posts_held_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, list[Post]]:
+    """The posts each member held on some day of `year` (undated posts count), one query."""
+    first, last = _year_bounds(year)
+    found: dict[int, list[Post]] = defaultdict(list)
+    posts = Post.objects.filter(
+        Q(start__isnull=True) | Q(start__lte=last),
+        Q(end__isnull=True) | Q(end__gte=first),
+        member_id__in=list(member_ids),
+    ).order_by("member_id", "kind", "start", "id")
+    for post in posts:
+        found[post.member_id].append(post)
+    return found
+
+
+@dataclass(frozen=True)
+class MemberCategoryView:
+    """A member's form category of the year as recorded, and what the facts suggest."""
+
+    member_id: int
+    recorded: MemberCategory | None
+    suggestion: rules_category.CategorySuggestion
+
+    @property
+    def category(self) -> str | None:
+        """The recorded category; None until the committee records one (never the guess)."""
+        return self.recorded.category if self.recorded else None
+
+    @property
+    def code(self) -> str:
+        """ "2A", "2B", "2C" of the recorded category, "" when none is recorded."""
+        return rules_category.CATEGORY_CODES.get(self.category or "", "")
+
+    @property
+    def differs_from_suggestion(self) -> bool:
+        return (
+            self.recorded is not None
+            and self.suggestion.category is not None
+            and self.suggestion.category != self.recorded.category
+        )
+
+
+def category_basis(member: Member, posts: Iterable[Post]) -> rules_category.CategoryBasis:
+    posts = list(posts)
+    return rules_category.CategoryBasis(
+        party_posts=tuple(p.title for p in posts if p.kind == PostKind.PARTY),
+        government_posts=tuple(
+            p.title for p in posts if p.kind == PostKind.GOVERNMENT and not p.is_hamlet_head
+        ),
+        hamlet_head=any(p.is_hamlet_head for p in posts),
+        occupation=member.occupation or "",
+    )
+
+
+def member_categories_for(*, members: Iterable[Member], year: int) -> dict[int, MemberCategoryView]:
+    """Each member's recorded category of `year` and the suggestion beside it (two queries)."""
+    members = list(members)
+    ids = [m.pk for m in members]
+    recorded = {c.member_id: c for c in MemberCategory.objects.filter(year=year, member_id__in=ids)}
+    posts = posts_held_in_year(member_ids=ids, year=year)
+    return {
+        m.pk: MemberCategoryView(
+            member_id=m.pk,
+            recorded=recorded.get(m.pk),
+            suggestion=rules_category.suggest_form_category(category_basis(m, posts.get(m.pk, ()))),
+        )
+        for m in members
+    }
+
+
+def member_category_for(*, member: Member, year: int) -> MemberCategoryView:
+    """One member's `member_categories_for` (the forms of a single member)."""
+    return member_categories_for(members=[member], year=year)[member.pk]
+
+
+def member_cell_at_year_end(*, member: Member, year: int) -> Organization | None:
+    """The cell `member` belonged to on 31/12 of `year`, where they are rated (one query)."""
+    end = _year_bounds(year)[1]
+    membership = (
+        Membership.objects.filter(Q(end__isnull=True) | Q(end__gte=end), member=member)
+        .filter(start__lte=end)
+        .select_related("organization")
+        .order_by("-start")
+        .first()
+    )
+    return membership.organization if membership else None
