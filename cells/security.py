@@ -13,6 +13,7 @@ import time
 from urllib.parse import urlencode
 
 from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -169,12 +170,10 @@ class SessionTimeoutMiddleware:
 
 
 def client_ip(request) -> str | None:
-    """The client address; X-Forwarded-For only counts behind our own reverse proxy."""
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client address, exactly as the lockout counts it: django-axes' resolution through
+    django-ipware and the AXES_IPWARE_* settings (the right-most untrusted hop behind the
+    proxy, REMOTE_ADDR without one). One function, so the audit and the lockout agree."""
+    return get_client_ip_address(request) or None
 
 
 def on_behalf_of_for(request):

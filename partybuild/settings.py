@@ -145,21 +145,31 @@ LOGIN_REDIRECT_URL = "cells:organization_tree"
 LOGOUT_REDIRECT_URL = "login"
 
 # Lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords within AXES_COOLOFF_TIME lock
-# the user name, and as many from one address lock that address (password spraying), until
-# the cool-off ends or an administrator resets the password. The limit is above the usual
-# 3-5 because a commune office shares one address: a few typos must not lock everyone.
+# that user name from that client address, until the cool-off ends or an administrator
+# resets the password (cells.accounts.user_password_set). Never the address alone: a commune
+# office, or everyone behind a carrier's NAT, shares one, and failures for other names must
+# not lock out the administrators (#19, finding 3).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind the reverse proxy (production) the client address is the one it puts in
-# X-Forwarded-For; without a proxy that header is the client's word and is ignored.
+# The client address (django-ipware, which django-axes uses when installed; the audit's
+# cells.security.client_ip asks axes the same). Behind the reverse proxy (production) it is
+# the right-most X-Forwarded-For hop the trusted proxies did not add themselves: nginx
+# appends the address it saw, so with TRUSTED_PROXIES=1 (nginx alone) it is the last entry
+# and whatever a client wrote before it is ignored. Without a proxy only REMOTE_ADDR counts.
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=IS_PRODUCTION)
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1)
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_PROXY else ["REMOTE_ADDR"]
 )
+AXES_IPWARE_PROXY_ORDER = "left-most"  # X-Forwarded-For lists the client first
+# ipware counts the proxies whose addresses are *in* the header: all but the nearest one.
+AXES_IPWARE_PROXY_COUNT = max(TRUSTED_PROXIES - 1, 0)
+# A longer header than expected (a client's own X-Forwarded-For) is still read from the right.
+IPWARE_STRICT = False
 
 # Second factor (django-otp, TOTP): optional, offered to reviewers and administrators; once
 # a user has a confirmed device every session must pass it (cells.security).
