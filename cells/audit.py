@@ -157,6 +157,7 @@ ACTION_LABELS = {
     "import.upload": _("Import file uploaded"),
     "import.confirm": _("Import confirmed"),
     "import.retry": _("Import retried"),
+    "import.foreign_match": _("Import touched records of another unit (refused)"),
     "round_create": _("Rating opened"),
     "rating_save": _("Levels saved"),
     "round_submit": _("Rating sent for review"),
