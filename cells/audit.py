@@ -169,6 +169,11 @@ ACTION_LABELS = {
     "rating_year_update": _("Rating year settings changed"),
     "indicator_target_save": _("Indicator target saved"),
     "export": _("Data exported"),
+    "login": _("Logged in"),
+    "logout": _("Logged out"),
+    "login_failed": _("Login with a wrong password"),
+    "lockout": _("Account locked"),
+    "request_denied": _("Action refused"),
     "password_change": _("Password changed"),
     "password_reset": _("Password reset by an administrator"),
     "totp_enable": _("Two-step verification turned on"),
@@ -188,6 +193,9 @@ ACTION_LABELS = {
     "report.download": _("Report downloaded"),
     "report.retry": _("Report retried"),
 }
+
+# Rows about access rather than data: logins, lockouts, refused requests (#19).
+ACCESS_ACTIONS = frozenset({"login", "logout", "login_failed", "lockout", "request_denied"})
 
 # Object types the search offers (label_lower → label).
 OBJECT_TYPES = {

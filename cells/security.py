@@ -14,10 +14,11 @@ from urllib.parse import urlencode
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_client_ip_address
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth import get_user_model, logout
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -25,8 +26,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
-from .accounts import on_behalf_candidates
-from .audit import audit_context
+from .accounts import account_organization, on_behalf_candidates
+from .audit import audit_context, audit_record
 from .choices import Role
 from .permissions import EDITING_ROLES, can_edit_roster, role_paths
 
@@ -121,6 +122,87 @@ class SecondFactorMiddleware:
         return redirect(url)
 
 
+# --- the audit of logins and refusals (#19, finding 6) ---------------------------------------
+# Django's login and logout are the actions here, and django-axes' lockout is its own: their
+# signals are the one place to hear of them, so these receivers write the audit rows.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def _typed_username(value) -> str:
+    """The name typed at login, as stored: printable, at most 150 characters."""
+    text = str(value or "").replace("\x00", "")
+    return text[:150]
+
+
+def _account_named(username: str):
+    return get_user_model().objects.filter(username=username).first() if username else None
+
+
+@receiver(user_logged_in, dispatch_uid="partybuild_audit_login")
+def _audit_login(sender, request, user, **kwargs):
+    if request is not None:
+        audit_record(
+            actor=user, action="login", instance=user, organization=account_organization(user)
+        )
+
+
+@receiver(user_logged_out, dispatch_uid="partybuild_audit_logout")
+def _audit_logout(sender, request, user, **kwargs):
+    if user is not None and request is not None:
+        audit_record(
+            actor=user, action="logout", instance=user, organization=account_organization(user)
+        )
+
+
+@receiver(user_login_failed, dispatch_uid="partybuild_audit_login_failed")
+def _audit_login_failed(sender, credentials, request=None, **kwargs):
+    """A wrong password (or a name that does not exist): the name typed, never the password."""
+    if request is None:
+        return
+    username = _typed_username(credentials.get("username"))
+    account = _account_named(username)
+    audit_record(
+        actor=None,
+        action="login_failed",
+        instance=account,
+        organization=account_organization(account) if account else None,
+        changes={"username": username},
+    )
+
+
+@receiver(user_locked_out, dispatch_uid="partybuild_audit_lockout")
+def _audit_lockout(sender, request, username, ip_address, **kwargs):
+    username = _typed_username(username)
+    account = _account_named(username)
+    audit_record(
+        actor=None,
+        action="lockout",
+        instance=account,
+        organization=account_organization(account) if account else None,
+        changes={"username": username},
+        remote_addr=ip_address,
+    )
+
+
+def audit_refusal(request, response) -> None:
+    """A state-changing request refused with 403 (a secretary reopening, an expired
+    reviewer deciding, a failed CSRF check): recorded with the user who tried."""
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        return
+    match = getattr(request, "resolver_match", None)
+    audit_record(
+        actor=user,
+        action="request_denied",
+        organization=account_organization(user),
+        changes={
+            "method": request.method,
+            "path": request.path[:500],
+            "view": match.view_name if match else "",
+        },
+    )
+
+
 # --- session lifetime ------------------------------------------------------------------------
 
 
@@ -199,7 +281,10 @@ class AuditContextMiddleware:
             on_behalf_of = on_behalf_of_for(request)
         request.on_behalf_of = on_behalf_of
         with audit_context(remote_addr=client_ip(request), on_behalf_of=on_behalf_of):
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.status_code == 403 and request.method not in SAFE_METHODS:
+                audit_refusal(request, response)
+            return response
 
 
 # --- the account menu ------------------------------------------------------------------------
