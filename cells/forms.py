@@ -7,6 +7,7 @@ apply the rules and audit. Choices of other units are limited to what the user c
 import re
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -275,3 +276,14 @@ class MemberEventForm(forms.ModelForm):
                 "discipline_form", _("A form of discipline only goes with a discipline event.")
             )
         return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with the user name's length checked before anyone looks it up:
+    AuthenticationForm sets max_length but no validator, and a 256-character name reached
+    the lockout table (255) as a 500 (#19)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))

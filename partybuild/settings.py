@@ -58,7 +58,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "partybuild.middleware.RejectNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "partybuild.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cells.security.SessionTimeoutMiddleware",
@@ -140,6 +142,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's bare English "Forbidden" page becomes ours: Vietnamese, in the app's layout.
+CSRF_FAILURE_VIEW = "partybuild.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cells:organization_tree"
 LOGOUT_REDIRECT_URL = "login"
@@ -197,6 +201,9 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
     ("vendor/be-vietnam-pro", NODE_MODULES / "@fontsource" / "be-vietnam-pro"),
 ]
+# The demo runs with DEBUG off (the Vietnamese error pages, no tracebacks) and no
+# collectstatic: whitenoise then serves the files from where the finders find them.
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
 STORAGES = {
@@ -334,3 +341,5 @@ IMPORT_FILES_MAX_AGE_DAYS = env.int("IMPORT_FILES_MAX_AGE_DAYS", default=30)
 # Most self-review forms (one page per member) in one PDF: past it, a unit's forms are asked
 # for one cell at a time (WeasyPrint needs ~2 GB for 1,700 pages).
 REPORT_MAX_FORMS = env.int("REPORT_MAX_FORMS", default=400)
+# Reports one person may have waiting or being prepared at once (the queue is shared).
+REPORT_MAX_ACTIVE_PER_USER = env.int("REPORT_MAX_ACTIVE_PER_USER", default=5)

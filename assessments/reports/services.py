@@ -219,6 +219,26 @@ def _fail_if_stale(job: ReportJob) -> bool:
     return False
 
 
+def _check_user_limit(actor) -> None:
+    """At most REPORT_MAX_ACTIVE_PER_USER reports on their way per person (#19): a few
+    users clicking through every unit must not fill the queue for everyone else."""
+    if actor is None:
+        return
+    limit = settings.REPORT_MAX_ACTIVE_PER_USER
+    active = ReportJob.objects.filter(
+        requested_by=actor, batch__isnull=True, state__in=ACTIVE
+    ).order_by()
+    if sum(1 for job in active if not reportjob_is_stale(job)) >= limit:
+        raise ValidationError(
+            _(
+                "You already have %(count)s reports waiting to be prepared: wait until one "
+                "is ready, then ask again."
+            )
+            % {"count": limit},
+            code="limit",
+        )
+
+
 def _create(*, actor, kind, organization, year, fmt, is_batch=False, batch=None) -> ReportJob:
     return ReportJob.objects.create(
         kind=kind,
@@ -257,6 +277,7 @@ def reportjob_request(
     )
     if existing is not None and not _fail_if_stale(existing):
         return existing, False
+    _check_user_limit(actor)
     try:
         with transaction.atomic():
             job = _create(actor=actor, kind=kind, organization=organization, year=year, fmt=fmt)
@@ -307,6 +328,7 @@ def reportjob_batch_request(
     )
     if existing is not None and not _fail_if_stale(existing):
         return existing, False
+    _check_user_limit(actor)
     units = batch_units(province=province, year=year)
     if not units:
         raise ValidationError(_("There is no commune-level unit in this province for that year."))
