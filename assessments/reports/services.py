@@ -184,7 +184,20 @@ def reportjob_display_state(job: ReportJob) -> str:
 def _enqueue(job: ReportJob) -> None:
     from .. import tasks  # tasks imports this module
 
-    transaction.on_commit(lambda: tasks.reportjob_render.delay(job.pk))
+    def publish():
+        # The view reads this to warn the user; the sweep sends the message later.
+        job.publish_failed = not pb_jobs.job_publish(ReportJob, job.pk, tasks.reportjob_render)
+
+    transaction.on_commit(publish)
+
+
+def reportjobs_publish_unsent() -> tuple[int, int]:
+    """Send again the report jobs queued while the broker was down (the periodic sweep)."""
+    from .. import tasks
+
+    return pb_jobs.jobs_publish_unsent(
+        ReportJob, queued=QUEUED, task_for=lambda job: tasks.reportjob_render
+    )
 
 
 def _require_view(actor, organization: Organization) -> None:
@@ -276,6 +289,8 @@ def reportjob_request(
         actor=actor, kind=kind, organization=organization, year=year, fmt=fmt, is_batch=False
     )
     if existing is not None and not _fail_if_stale(existing):
+        if pb_jobs.job_is_unsent(existing, queued=QUEUED):
+            _enqueue(existing)  # never hand back a job no worker will see: send it again
         return existing, False
     _check_user_limit(actor)
     try:
