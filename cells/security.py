@@ -9,6 +9,7 @@ the second-factor gate and the request's audit context.
   audit row knows the client address and, during "on behalf of" entry, the cell secretary.
 """
 
+import datetime
 import time
 from urllib.parse import urlencode
 
@@ -23,18 +24,22 @@ from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
 from .accounts import account_organization, on_behalf_candidates
 from .audit import audit_context, audit_record
 from .choices import Role
-from .permissions import EDITING_ROLES, can_edit_roster, role_paths
+from .models import AuditEntry
+from .permissions import EDITING_ROLES, active_assignments, can_edit_roster, role_paths
 
 ON_BEHALF_SESSION_KEY = "partybuild_on_behalf_of"
 LOGIN_AT_SESSION_KEY = "partybuild_login_at"
 ACTIVITY_SESSION_KEY = "partybuild_last_activity"
 OTP_REQUIRED_SESSION_KEY = "partybuild_otp_required"
+# The last day this session's user may work without enrolling a second factor (ISO date).
+SECOND_FACTOR_DEADLINE_SESSION_KEY = "partybuild_second_factor_deadline"
 # The last-activity time is written at most this often: a session write per request would
 # cost every page a database write.
 ACTIVITY_WRITE_SECONDS = 60
@@ -83,10 +88,53 @@ class LockoutBackend(AxesStandaloneBackend):
 
 
 def can_use_second_factor(user) -> bool:
-    """Reviewers and administrators (and superusers) may turn on TOTP."""
+    """Reviewers and administrators (and superusers) use TOTP; they must (below)."""
     if getattr(user, "is_superuser", False):
         return True
     return any(role in SECOND_FACTOR_ROLES for _path, role in role_paths(user))
+
+
+def second_factor_deadline(user) -> datetime.date | None:
+    """The last day a reviewer or administrator without a device may work with a password
+    alone (Quy định 379-QĐ/TW asks approvers for a second factor), or None when nothing is
+    owed: another role, or a device already enrolled.
+
+    The grace (SECOND_FACTOR_GRACE_DAYS) runs from the latest of: the policy's start
+    (SECOND_FACTOR_REQUIRED_FROM), the account's creation, the start of the role, and an
+    administrator's removal of the user's device (a lost phone, cells.accounts).
+    """
+    if not can_use_second_factor(user) or user_has_device(user, confirmed=True):
+        return None
+    starts = [settings.SECOND_FACTOR_REQUIRED_FROM, timezone.localdate(user.date_joined)]
+    starts += [
+        a.start for a in active_assignments(user) if a.role in SECOND_FACTOR_ROLES and a.start
+    ]
+    reset = (
+        AuditEntry.objects.filter(
+            action="password_reset",
+            object_type=user._meta.label_lower,
+            object_id=str(user.pk),
+            changes__second_factor_removed=True,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if reset is not None:
+        starts.append(timezone.localdate(reset))
+    return max(starts) + datetime.timedelta(days=settings.SECOND_FACTOR_GRACE_DAYS)
+
+
+def second_factor_overdue(request) -> bool:
+    """Past the grace period and still no device (read from the session: no query for the
+    many users who owe nothing)."""
+    deadline = request.session.get(SECOND_FACTOR_DEADLINE_SESSION_KEY)
+    if not deadline or timezone.localdate().isoformat() <= deadline:
+        return False
+    if user_has_device(request.user, confirmed=True):
+        request.session.pop(SECOND_FACTOR_DEADLINE_SESSION_KEY, None)
+        return False
+    return True
 
 
 def owes_second_factor(user, session=None) -> bool:
@@ -114,9 +162,15 @@ class SecondFactorMiddleware:
         match = request.resolver_match
         if match is None or match.view_name in SECOND_FACTOR_EXEMPT:
             return None
-        if not owes_second_factor(request.user, request.session):
+        if not getattr(request.user, "is_authenticated", False):
             return None
-        url = reverse("accounts:totp_verify") + "?" + urlencode({"next": request.get_full_path()})
+        if owes_second_factor(request.user, request.session):
+            target = "accounts:totp_verify"
+        elif match.view_name != "accounts:totp_enrol" and second_factor_overdue(request):
+            target = "accounts:totp_enrol"
+        else:
+            return None
+        url = reverse(target) + "?" + urlencode({"next": request.get_full_path()})
         if request.headers.get("HX-Request"):
             return HttpResponse(status=204, headers={"HX-Redirect": url})
         return redirect(url)
@@ -216,6 +270,8 @@ def _session_start(sender, request, user, **kwargs):
     request.session[LOGIN_AT_SESSION_KEY] = now
     request.session[ACTIVITY_SESSION_KEY] = now
     request.session[OTP_REQUIRED_SESSION_KEY] = user_has_device(user, confirmed=True)
+    deadline = second_factor_deadline(user)
+    request.session[SECOND_FACTOR_DEADLINE_SESSION_KEY] = deadline.isoformat() if deadline else None
 
 
 def session_expired(session, *, now: float | None = None) -> bool:
@@ -294,8 +350,9 @@ class AccountMenu:
     """Which account links the navbar shows; computed only when a template asks (one cached
     role lookup per request, shared with the view)."""
 
-    def __init__(self, user):
+    def __init__(self, user, session=None):
         self.user = user
+        self.session = session
 
     def _roles(self) -> set[str]:
         if getattr(self.user, "is_superuser", False):
@@ -305,6 +362,12 @@ class AccountMenu:
     @property
     def second_factor(self) -> bool:
         return bool(self._roles() & SECOND_FACTOR_ROLES)
+
+    @property
+    def second_factor_due(self) -> datetime.date | None:
+        """The enrolment deadline to remind of (None when nothing is owed)."""
+        deadline = self.session.get(SECOND_FACTOR_DEADLINE_SESSION_KEY) if self.session else None
+        return datetime.date.fromisoformat(deadline) if deadline else None
 
     @property
     def on_behalf(self) -> bool:
@@ -320,4 +383,4 @@ def account_menu(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"account_menu": AccountMenu(user)}
+    return {"account_menu": AccountMenu(user, getattr(request, "session", None))}

@@ -175,9 +175,15 @@ AXES_IPWARE_PROXY_COUNT = max(TRUSTED_PROXIES - 1, 0)
 # A longer header than expected (a client's own X-Forwarded-For) is still read from the right.
 IPWARE_STRICT = False
 
-# Second factor (django-otp, TOTP): optional, offered to reviewers and administrators; once
-# a user has a confirmed device every session must pass it (cells.security).
+# Second factor (django-otp, TOTP): required of reviewers and administrators (Quy định
+# 379-QĐ/TW). Without a device they are reminded for SECOND_FACTOR_GRACE_DAYS (counted from
+# the latest of this policy's start, the account, the role and an administrator's reset of
+# the device), then reach only the enrolment page; with one, every session must pass it.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="partybuild")
+SECOND_FACTOR_GRACE_DAYS = env.int("SECOND_FACTOR_GRACE_DAYS", default=14)
+SECOND_FACTOR_REQUIRED_FROM = datetime.date.fromisoformat(
+    env("SECOND_FACTOR_REQUIRED_FROM", default="2026-12-01")
+)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -22,7 +22,11 @@ from django_otp import user_has_device
 
 from cells import accounts
 from cells.models import RoleAssignment
-from cells.security import can_use_second_factor, owes_second_factor
+from cells.security import (
+    SECOND_FACTOR_DEADLINE_SESSION_KEY,
+    can_use_second_factor,
+    owes_second_factor,
+)
 
 
 class PasswordChangeView(FormView):
@@ -158,6 +162,7 @@ class TOTPEnrolView(FormView):
             form.add_error("token", _("The code is not correct. Check the phone's time and retry."))
             return self.form_invalid(form)
         otp_login(self.request, self.device)
+        self.request.session.pop(SECOND_FACTOR_DEADLINE_SESSION_KEY, None)
         messages.success(self.request, _("Two-step verification is on."))
         return redirect("home")
 
