@@ -180,6 +180,8 @@ IPWARE_STRICT = False
 # the latest of this policy's start, the account, the role and an administrator's reset of
 # the device), then reach only the enrolment page; with one, every session must pass it.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="partybuild")
+# The admin never shows a user's TOTP secret or its QR code (nor 500s on a missing device).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SECOND_FACTOR_GRACE_DAYS = env.int("SECOND_FACTOR_GRACE_DAYS", default=14)
 SECOND_FACTOR_REQUIRED_FROM = datetime.date.fromisoformat(
     env("SECOND_FACTOR_REQUIRED_FROM", default="2026-12-01")
