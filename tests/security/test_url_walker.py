@@ -28,7 +28,7 @@ QUERY_KEYS = [
 ]  # fmt: skip
 
 
-def _walk(patterns, namespace=None, prefix=""):
+def _walk(patterns, namespace=None):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             ns = namespace
@@ -46,12 +46,8 @@ PATTERNS = sorted(
 
 
 def _url(name, converters, values, query):
-    kwargs = {}
-    for key, converter in converters.items():
-        value = values.get(key)
-        kwargs[key] = value
     try:
-        url = reverse(name, kwargs=kwargs)
+        url = reverse(name, kwargs={key: values[key] for key in converters})
     except NoReverseMatch:
         return None
     return url + ("?" + urlencode(query) if query else "")
