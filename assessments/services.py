@@ -23,8 +23,9 @@ from cells.vietnamese import nfc
 from . import rules, schemes
 from .choices import DECIDED_STATES, RoundState
 from .facts import organization_facts_for, organizations_facts_for
-from .models import MemberRating, OrganizationRating, RatingRound
+from .models import MemberRating, OrganizationRating, RatingRound, RoundSnapshot
 from .permissions import can_decide_round, can_enter_ratings
+from .review_services import round_snapshot_take
 
 # The refusals are part of this module's interface (views catch services.RatingError and its
 # kinds), so they are re-exported here, ConcurrentEditError explicitly as no service names it.
@@ -305,6 +306,7 @@ def round_return(*, actor, round: RatingRound, comment: str) -> RatingRound:  # 
     before = locked.state
     locked.state, locked.return_comment = RoundState.RETURNED, comment
     save_round(locked, ["state", "return_comment"])
+    round_snapshot_take(locked=locked, kind=RoundSnapshot.Kind.RETURN, taken_by=acting_user(actor))
     _audit(actor, "round_return", locked, {"state": [before, locked.state]}, comment=comment)
     return locked
 
@@ -375,6 +377,7 @@ def _decide(actor, round_: RatingRound, quota_exception: str) -> RatingRound:
     locked.decided_at, locked.decided_by = now, user
     locked.quota_exception = justification
     save_round(locked, ["state", "decided_at", "decided_by", "quota_exception"])
+    round_snapshot_take(locked=locked, kind=RoundSnapshot.Kind.DECIDE, taken_by=user)
     _audit(actor, "round_decide", locked, changes, comment=justification)
     return locked
 

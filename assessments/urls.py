@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, grid, indicators_admin, inputs, reports, review, settings
+from .views import dashboard, documents, grid, indicators_admin, inputs, reports, review, settings
 
 app_name = "assessments"
 
@@ -66,6 +66,7 @@ urlpatterns = [
     path("bao-cao/moi/", reports.ReportJobCreateView.as_view(), name="reportjob_create"),
     path("bao-cao/ca-tinh/", reports.ReportJobBatchCreateView.as_view(), name="reportjob_batch"),
     path("bao-cao/<int:pk>/", reports.ReportJobDetailView.as_view(), name="reportjob_detail"),
+    path("bao-cao/phat-hanh/", documents.DocumentIssueView.as_view(), name="document_issue"),
     path(
         "bao-cao/<int:pk>/tien-do/",
         reports.ReportJobProgressView.as_view(),
@@ -76,6 +77,7 @@ urlpatterns = [
         reports.ReportJobDownloadView.as_view(),
         name="reportjob_download",
     ),
+    path("bao-cao/<int:pk>/theo-chi-bo/", reports.ReportJobZipView.as_view(), name="reportjob_zip"),
     path("bao-cao/<int:pk>/thu-lai/", reports.ReportJobRetryView.as_view(), name="reportjob_retry"),
     # --- rating inputs (tasks, civil-servant ratings, meetings) ---
     path(

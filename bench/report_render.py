@@ -159,9 +159,7 @@ def measure(repeat: int, kind: str) -> None:
     start_rss = rss_mb()
 
     def full():
-        return services.report_render(
-            kind=kind, organization=unit, year=YEAR, exported_by="bench", number="Số 01-BC/ĐU"
-        )
+        return services.report_render(kind=kind, organization=unit, year=YEAR, exported_by="bench")
 
     full()  # warm-up: imports, fonts, template loading
     times = []

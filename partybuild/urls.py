@@ -39,6 +39,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("to-chuc/", include("cells.urls")),
     path("xep-loai/", include("assessments.urls")),
+    path("van-ban/", include("documents.urls")),
 ]
 
 if settings.DEBUG:

@@ -5,7 +5,7 @@ set -euo pipefail
 mode=${1:-run}
 
 pkgs=(python3 python3-venv gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-      fonts-dejavu-core poppler-utils)
+      fonts-dejavu-core fonts-liberation2 poppler-utils)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 if [ "$mode" = test ]; then

@@ -112,7 +112,59 @@ def world(province):
     )
     w.report = _finished_report(p.old_commune, w.reports, "bao-cao-x.pdf")
     w.foreign_report = _finished_report(p.foreign_cell, w.foreign_secretary, "bao-cao-y.pdf")
+    w.pieces = _finished_pieces(p.old_commune, p.old_cell, w.reports)
+    w.foreign_pieces = _finished_pieces(p.foreign_cell, p.foreign_cell, w.foreign_secretary)
+    w.document = _issued_document(p.old_commune, w.reports)
+    w.foreign_document = _issued_document(p.foreign_cell, w.foreign_secretary)
     return w
+
+
+def _finished_pieces(organization, cell, user):
+    """A unit's forms made in pieces, finished: the parent and one done part."""
+    batch = _finished_report(organization, user, "to-khai.pdf")
+    ReportJob.objects.filter(pk=batch.pk).update(kind=ReportJob.Kind.SELF_REVIEW, is_batch=True)
+    part = _finished_report(cell, user, "to-khai-chi-bo.pdf")
+    ReportJob.objects.filter(pk=part.pk).update(kind=ReportJob.Kind.SELF_REVIEW, batch=batch)
+    batch.refresh_from_db()
+    return batch
+
+
+def _issued_document(organization, user):
+    from documents.models import IssuedDocument, SignedOriginal
+
+    document = IssuedDocument(
+        organization=organization,
+        year=RATING_YEAR,
+        kind="results",
+        kind_label="Báo cáo",
+        document_type="BC",
+        serial=1,
+        number="Số 01-BC/ĐU",
+        title="Báo cáo",
+        issued_on=f"{RATING_YEAR}-12-15",
+        issued_by=user,
+        scope=organization.name,
+        snapshot={},
+        snapshot_sha256="0" * 64,
+        pdf_sha256="0" * 64,
+        filename_stem="bao-cao",
+    )
+    document.pdf.save("van-ban.pdf", ContentFile(b"%PDF-1.7 test"), save=False)
+    document.xlsx.save("van-ban.xlsx", ContentFile(b"PK test"), save=False)
+    document.save()
+    original = SignedOriginal(
+        document=document,
+        sha256="0" * 64,
+        signer_name="A",
+        organization_name="B",
+        signed_at=document.issued_at,
+        result="ok",
+        uploaded_by=user,
+    )
+    original.file.save("da-ky.pdf", ContentFile(b"%PDF-1.7 signed"), save=False)
+    original.save()
+    document.original = original
+    return document
 
 
 def _finished_report(organization, user, filename):
@@ -355,6 +407,47 @@ MATRIX: dict[str, Entry] = {
             ("reportjob_retry", ("POST",)),
         ],
     ),
+    **_object_pages(
+        "assessments", "pieces", user=lambda w: w.reports, pages=[("reportjob_zip", ("GET",))]
+    ),
+    # Issuing: an empty request re-shows the form with its errors (400); nothing is issued.
+    "assessments:document_issue": Entry(
+        ("POST",), user=lambda w: w.reports, no_role=400, ok=(400,)
+    ),
+    # --- documents: the register (a user without a role sees an empty register) ---
+    "documents:issueddocument_list": Entry(("GET",), user=lambda w: w.reports, no_role=200),
+    **_object_pages(
+        "documents",
+        "document",
+        user=lambda w: w.reports,
+        pages=[("issueddocument_detail", ("GET",))],
+    ),
+    "documents:issueddocument_download": Entry(
+        ("GET",),
+        user=lambda w: w.reports,
+        no_role=404,
+        kwargs=lambda w: {"pk": w.document.pk, "what": "pdf"},
+        foreign=lambda w: {"pk": w.foreign_document.pk, "what": "xlsx"},
+    ),
+    # An empty upload re-shows the form with its error (400); nothing is stored.
+    "documents:signedoriginal_upload": Entry(
+        ("POST",),
+        user=lambda w: w.reports,
+        no_role=404,
+        ok=(400,),
+        kwargs=lambda w: {"pk": w.document.pk},
+        foreign=lambda w: {"pk": w.foreign_document.pk},
+    ),
+    "documents:signedoriginal_download": Entry(
+        ("GET",),
+        user=lambda w: w.reports,
+        no_role=404,
+        kwargs=lambda w: {"pk": w.document.pk, "original_pk": w.document.original.pk},
+        foreign=lambda w: {
+            "pk": w.foreign_document.pk,
+            "original_pk": w.foreign_document.original.pk,
+        },
+    ),
     # --- assessments: national year settings (superusers: the model permission) ---
     "assessments:ratingyear_list": Entry(("GET",), user=lambda w: w.superuser, no_role=403),
     "assessments:ratingyear_edit": Entry(
@@ -433,6 +526,7 @@ WRONG_ROLE: dict[str, Callable] = {
     "cells:auditentry_list": lambda w: w.reviewer,
     "accounts:totp_enrol": lambda w: w.secretary,
     "assessments:indicatortarget_list": lambda w: w.reviewer,
+    "documents:signedoriginal_upload": lambda w: w.reviewer,
     **{
         f"assessments:{name}": lambda w: w.reviewer
         for name in (

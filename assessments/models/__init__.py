@@ -6,8 +6,10 @@
 - inputs: what the rules count besides ratings (assigned tasks, cell meetings);
 - indicators: the Resolution 22 dashboard's indicators, targets and new-rural recognitions;
 - tallies: the dashboard's per-unit counters (assessments.indicators.tally keeps them);
-- reports: report jobs and the document-number register;
-- regime: the 2025– regime's facts (form categories, peer groups, quota ceilings, points).
+- reports: report jobs (document numbers and the register live in the documents app);
+- regime: the 2025– regime's facts (form categories, peer groups, quota ceilings, points);
+- review: the review at scale (snapshots at a return or decision, per-version round
+  summaries, units' explanations of their numbers against a target).
 
 The rules themselves are in assessments.rules (pure); the scheme of a year in
 assessments.schemes (data).
@@ -24,7 +26,8 @@ from .regime import (
     QuotaCeilingDecision,
     ScoreSheet,
 )
-from .reports import DocumentNumber, ReportJob
+from .reports import ReportJob
+from .review import RoundSnapshot, RoundSummary, TargetExplanation
 from .tallies import (
     CADRE_COUNTERS,
     TALLY_COUNTERS,
@@ -39,7 +42,6 @@ __all__ = [
     "TALLY_COUNTERS",
     "AssignedTask",
     "CellMeeting",
-    "DocumentNumber",
     "Indicator",
     "IndicatorTally",
     "IndicatorTallyDirty",
@@ -56,6 +58,9 @@ __all__ = [
     "RatingRound",
     "RatingYear",
     "ReportJob",
+    "RoundSnapshot",
+    "RoundSummary",
     "ScoreSheet",
+    "TargetExplanation",
     "tally_column",
 ]

@@ -78,6 +78,15 @@ class IndicatorTarget(models.Model):
     target_year = models.PositiveSmallIntegerField(_("target year"))
     target_value = models.DecimalField(_("target value"), max_digits=12, decimal_places=2)
     note = models.CharField(_("note"), max_length=255, blank=True)
+    # Set when the target was split from the upper level's target (cascading targets).
+    cascaded_from = models.ForeignKey(
+        "self",
+        verbose_name=_("split from"),
+        related_name="cascaded",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

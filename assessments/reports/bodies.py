@@ -17,7 +17,7 @@ from cells.models import Member, Organization, Post
 from cells.selectors import members_of
 
 from .. import charts, dashboard, schemes
-from ..choices import NotRatedReason, RoundState
+from ..choices import DECIDED_STATES, NotRatedReason, RoundState
 from ..indicators.counters import RANKS
 from ..models import MemberRating, RatingRound
 from ..selectors import build_grid, grassroots_for, period_end
@@ -77,6 +77,7 @@ class ProposalsBody:
     quota_lines: list[str]
     quota_ok: bool
     quota_exception: str
+    decided: bool = False
 
 
 @dataclass
@@ -109,6 +110,7 @@ class MinutesSheet:
     not_rated: list[tuple[str, str]]
     lines: list[MinutesLine]
     secretary: str
+    on_behalf: str = "T/M CHI BỘ"  # "T/M CHI ỦY" where the cell has an elected chi ủy
 
 
 def _label(scheme: schemes.RatingScheme, slug: str) -> str:
@@ -269,6 +271,7 @@ def proposals_body(*, node: Organization, year: int) -> ProposalsBody:
         quota_lines=quota_lines,
         quota_ok=not any(q.exceeded for q in grid.quota),
         quota_exception=round_.quota_exception,
+        decided=round_.state in DECIDED_STATES,
     )
 
 
@@ -334,6 +337,7 @@ def minutes_body(*, node: Organization, year: int) -> list[MinutesSheet]:
     """Pre-filled minutes of each cell's rating meeting: members, their self-assessment, the
     vote and the cell's proposal where already entered, and who is not rated and why."""
     scheme = schemes.scheme_for_year(year)
+    end = period_end(year)
     members, cells = _members_with_cells(node, year)
     ratings = {
         r.member_id: r
@@ -363,4 +367,12 @@ def minutes_body(*, node: Organization, year: int) -> list[MinutesSheet]:
                 cell_level=_label(scheme, r.cell_level) if r else "",
             )
         )
+    day = end
+    committees = {
+        cell.pk
+        for cell in Organization.objects.filter(pk__in=list(by_cell))
+        if selectors.has_cell_committee(cell, day)
+    }
+    for pk in committees:
+        by_cell[pk].on_behalf = "T/M CHI ỦY"
     return [by_cell[pk] for pk in cells if pk in by_cell]

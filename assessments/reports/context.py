@@ -17,14 +17,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cells.choices import COMMUNE_LEVEL_TYPES, PostKind
-from cells.models import Organization, Post, Term
+from cells.models import Organization, Post
+from documents import naming
 
 from ..choices import NotRatedReason
 from ..indicators.counters import RANKS
 from ..models import ReportJob
 from . import bodies, selectors
 from .bodies import ReportError
-from .formatting import date_line, fmt_datetime, fmt_int, fmt_pct, nfc, upper
+from .formatting import date_line, fmt_datetime, fmt_int, fmt_pct, nfc
 
 Kind = ReportJob.Kind
 
@@ -157,6 +158,11 @@ class DocumentHeader:
     signer_title: str  # "BÍ THƯ"
     signer_name: str
     recipients: list[str]
+    suffix: str = ""  # "ĐU": the number's suffix of the issuer's level
+    # A draft or preview carries "DỰ THẢO" and no number; an issued document its number.
+    draft: bool = True
+    # Said on the face of a draft whose results are not all decided yet ("" when they are).
+    undecided: str = ""
 
     @property
     def date_line(self) -> str:
@@ -208,14 +214,6 @@ def _ancestors(node: Organization) -> list[Organization]:
     return list(Organization.objects.filter(path__in=paths).order_by("depth"))
 
 
-def committee_name(organization: Organization) -> str:
-    """The issuing body: the committee of a đảng bộ ("Đảng ủy xã …"), or the chi bộ itself."""
-    name = nfc(organization.name)
-    if name.lower().startswith("đảng bộ"):
-        return "Đảng ủy" + name[len("Đảng bộ") :]
-    return name
-
-
 def place_name(organization: Organization, ancestors: list[Organization]) -> str:
     """The place of the date line: the commune-level unit's name without its level word."""
     chain = [organization, *reversed(ancestors)]
@@ -248,18 +246,22 @@ def _secretary(organization: Organization, day: datetime.date) -> str:
     return post.member.full_name if post else ""
 
 
-def document_abbreviation(organization: Organization) -> str:
-    if organization.document_abbreviation:
-        return organization.document_abbreviation
-    return "CB" if nfc(organization.name).lower().startswith("chi bộ") else "ĐU"
-
-
-def term_for(organization: Organization, year: int) -> Term | None:
-    return (
-        Term.objects.filter(organization=organization, start_year__lte=year, end_year__gte=year)
-        .order_by("-start_year")
-        .first()
+def _unit(organization: Organization, day: datetime.date | None = None) -> naming.Unit:
+    return naming.Unit(
+        type=organization.type,
+        name=organization.name,
+        abbreviation=organization.document_abbreviation,
+        has_cell_committee=day is not None
+        and organization.type in naming.CELL_LIKE
+        and selectors.has_cell_committee(organization, day),
     )
+
+
+def naming_of(organization: Organization, day: datetime.date) -> naming.Naming:
+    """The level-dependent names of the organization's documents (documents.naming)."""
+    ancestors = _ancestors(organization)
+    superior = _unit(ancestors[-1]) if ancestors else None
+    return naming.naming_for(_unit(organization, day), superior=superior)
 
 
 def build_header(
@@ -269,35 +271,24 @@ def build_header(
     summary: str,
     number: str,
     day: datetime.date,
-    recipients: list[str],
 ) -> DocumentHeader:
     ancestors = _ancestors(organization)
-    superior = ancestors[-1] if ancestors else None
-    is_cell = nfc(organization.name).lower().startswith("chi bộ")
+    names = naming_of(organization, day)
     return DocumentHeader(
-        superior=upper(superior.name) if superior else "",
-        issuer=upper(committee_name(organization)),
-        issuer_name=committee_name(organization),
+        superior=names.superior,
+        issuer=names.issuer,
+        issuer_name=names.issuer_name,
         number=number,
         place=place_name(organization, ancestors),
         day=day,
         doc_type=doc_type,
         summary=summary,
-        on_behalf="T/M CHI BỘ" if is_cell else "T/M ĐẢNG ỦY",
-        signer_title="BÍ THƯ",
+        on_behalf=names.on_behalf,
+        signer_title=names.signer_title,
         signer_name=_secretary(organization, day),
-        recipients=recipients,
+        recipients=list(names.recipients),
+        suffix=names.suffix,
     )
-
-
-def _recipients(organization: Organization) -> list[str]:
-    ancestors = _ancestors(organization)
-    found = []
-    if ancestors:
-        found.append(f"- Ban Thường vụ {committee_name(ancestors[-1])} (để báo cáo),")
-    found.append("- Các chi bộ trực thuộc,")
-    found.append("- Lưu Văn phòng.")
-    return found
 
 
 TITLES = {
@@ -314,6 +305,26 @@ TITLES = {
         "tiêu thực hiện Nghị quyết 22-NQ/TW năm {year}",
     ),
 }
+
+
+UNDECIDED_RESULTS = (
+    "Số liệu chưa phải kết quả chính thức: còn đơn vị, đảng viên chưa được cấp có thẩm quyền "
+    'quyết định xếp loại (cột "Chưa quyết định").'
+)
+UNDECIDED_ROUND = (
+    "Số liệu chưa phải kết quả chính thức: cấp ủy có thẩm quyền chưa quyết định xếp loại "
+    "(tình trạng: {state})."
+)
+
+
+def undecided_note(kind: str, body) -> str:
+    """What the face of the document says when the results it shows are not all decided."""
+    if kind in (Kind.RESULTS, Kind.SUMMARY):
+        pending = any(t.has_pending for t in body.statistics.tables)
+        return UNDECIDED_RESULTS if pending else ""
+    if kind == Kind.PROPOSALS and not body.decided:
+        return UNDECIDED_ROUND.format(state=body.round_state)
+    return ""
 
 
 def build_document(
@@ -361,8 +372,9 @@ def build_document(
         summary=summary.format(year=year),
         number=number,
         day=day,
-        recipients=_recipients(organization),
     )
+    header.draft = not number
+    header.undecided = undecided_note(kind, body)
     return ReportDocument(
         kind=kind,
         organization=organization,

@@ -8,16 +8,18 @@ stylesheet) and `data:` URLs; `file://`, `http(s)://` and everything else is ref
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -84,3 +86,56 @@ def render_pdf(html: str) -> bytes:
     html = unicodedata.normalize("NFC", html)
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
     return document.write_pdf()
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file carried inside a PDF/A-3 (the Excel twin, the data manifest)."""
+
+    name: str
+    content: bytes
+    description: str
+    relationship: str = "Data"  # PDF/A-3 AFRelationship: the data the document presents
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where an element with an id landed: page index and its rectangle in PDF points
+    (origin bottom-left, as PDF rectangles are given)."""
+
+    page: int
+    box: tuple[float, float, float, float]  # left, bottom, right, top
+
+
+# CSS pixels → PDF points.
+_PX = 0.75
+
+
+def render_pdfa(
+    html: str, *, attachments: list[EmbeddedFile], anchors: tuple[str, ...] = ()
+) -> tuple[bytes, dict[str, Anchor]]:
+    """A PDF/A-3b of a report page with `attachments` embedded, and where the elements named
+    in `anchors` (ids) landed, so the caller can place signature fields over them."""
+    html = unicodedata.normalize("NFC", html)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render(
+        pdf_variant="pdf/a-3b"
+    )
+    found: dict[str, Anchor] = {}
+    for index, page in enumerate(document.pages):
+        for name in anchors:
+            if name in page.anchors and name not in found:
+                x1, y1, x2, y2 = page.anchors[name]
+                found[name] = Anchor(
+                    page=index,
+                    box=(x1 * _PX, (page.height - y2) * _PX, x2 * _PX, (page.height - y1) * _PX),
+                )
+    files = [
+        Attachment(
+            file_obj=io.BytesIO(f.content),
+            name=f.name,
+            description=f.description,
+            relationship=f.relationship,
+        )
+        for f in attachments
+    ]
+    return document.write_pdf(pdf_variant="pdf/a-3b", attachments=files), found

@@ -19,8 +19,8 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
-from cells.choices import CELL_TYPES
-from cells.models import Organization
+from cells.choices import CELL_TYPES, PostKind
+from cells.models import Organization, Post
 from cells.selectors import organizations_visible_to
 
 from ..choices import NotRatedReason
@@ -329,6 +329,21 @@ def unit_levels(*, node: Organization, year: int, include_proposals: bool = Fals
             text = "Không xếp loại"
         found.append((r.organization.name, text, r.is_exemplary))
     return found
+
+
+def has_cell_committee(organization: Organization, day: datetime.date) -> bool:
+    """A chi bộ signs "T/M CHI ỦY" when it has an elected chi ủy: a deputy secretary or a
+    chi ủy member holds a post in it on the day."""
+    return (
+        Post.objects.filter(
+            Q(start__isnull=True) | Q(start__lte=day),
+            Q(end__isnull=True) | Q(end__gte=day),
+            organization=organization,
+            kind=PostKind.PARTY,
+        )
+        .filter(Q(title__icontains="Phó Bí thư") | Q(title__icontains="Chi ủy viên"))
+        .exists()
+    )
 
 
 # --- report jobs -------------------------------------------------------------------------------

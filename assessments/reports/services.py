@@ -1,4 +1,7 @@
-"""Writing side of the reports: rendering, document numbers, and the report centre's jobs.
+"""Writing side of the reports: rendering drafts, and the report centre's jobs.
+
+What the report centre renders is a draft ("DỰ THẢO", no number): a document gets its number
+only when it is issued (assessments.reports.issuing over documents.services.document_issue).
 
 `report_render` is the one code path of a report: the worker (through `reportjob_run`) and
 the `render_report` command both call it. Jobs follow the import jobs' design (cells.jobs,
@@ -10,10 +13,8 @@ the task time limit is stale, shown as failed and may be retried.
 from __future__ import annotations
 
 import datetime
-import io
 import logging
 import secrets
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,8 +34,8 @@ from cells.models import Organization
 from cells.permissions import can_view_organization
 from partybuild import jobs as pb_jobs
 
-from ..models import DocumentNumber, ReportJob
-from . import context
+from ..models import ReportJob
+from . import context, pieces
 from .formatting import nfc
 
 logger = logging.getLogger(__name__)
@@ -53,35 +54,6 @@ CONTENT_TYPES = {
     Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     Format.ZIP: "application/zip",
 }
-
-
-# --- document numbers ------------------------------------------------------------------------
-@transaction.atomic
-def document_number_next(*, organization: Organization, year: int, document_type: str) -> str:
-    """Hand out the next number of a document type, e.g. "Số 12-BC/ĐU".
-
-    Numbers restart at 01 for each type in each committee term (Hướng dẫn 36-HD/VPTW); a unit
-    with no term recorded numbers per calendar year. The counter row is locked, so two
-    workers rendering at once never get the same number.
-    """
-    term = context.term_for(organization, year)
-    key = {
-        "organization": organization,
-        "term": term,
-        "year": 0 if term else year,
-        "document_type": document_type,
-    }
-    try:
-        with transaction.atomic():
-            DocumentNumber.objects.get_or_create(**key)
-    except IntegrityError:
-        pass  # created by a concurrent call: lock it below
-    counter = DocumentNumber.objects.select_for_update().get(**key)
-    number = counter.next_number
-    counter.next_number = number + 1
-    counter.save(update_fields=["next_number", "updated_at"])
-    abbreviation = context.document_abbreviation(organization)
-    return f"Số {number:02d}-{document_type}/{abbreviation}"
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -108,22 +80,20 @@ def report_render(
     year: int,
     fmt: str = Format.PDF,
     exported_by: str,
-    number: str | None = None,
     day: datetime.date | None = None,
     include_proposals: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> RenderedReport:
     """Render one report to bytes: the single code path of the worker and the command.
 
-    A numbered kind takes the next document number unless one is given (a retried job keeps
-    the number it was first given).
+    The result is a draft: "DỰ THẢO" on its face and no number, however often it is made
+    (numbers are given by issuing only).
     """
     step = progress or (lambda done, total: None)
     if kind not in Kind.values:
         raise context.ReportError(f"Unknown report kind {kind!r}")
     if fmt not in (Format.PDF, Format.XLSX):
         raise context.ReportError(f"Unknown format {fmt!r}")
-    document_type = context.DOCUMENT_TYPES.get(kind)
     step(0, STEPS)
     document = context.build_document(
         kind=kind,
@@ -134,11 +104,6 @@ def report_render(
         day=day,
         include_proposals=include_proposals,
     )
-    if document_type and number is None:
-        number = document_number_next(
-            organization=organization, year=year, document_type=document_type
-        )
-    document.header.number = number or ""
     step(1, STEPS)
     if fmt == Format.XLSX:
         content = _xlsx(document)
@@ -153,7 +118,7 @@ def report_render(
         content=content,
         filename=f"{document.filename_stem}.{fmt}",
         content_type=CONTENT_TYPES[fmt],
-        number=number or "",
+        number="",
         as_of=document.footer.as_of,
     )
 
@@ -285,6 +250,12 @@ def reportjob_request(
     """
     _validate(kind, fmt, year)
     _require_view(actor, organization)
+    if kind in pieces.PIECE_KINDS and fmt == Format.PDF:
+        units = pieces.piece_units(organization=organization, year=year)
+        if units:
+            return reportjob_pieces_request(
+                actor=actor, kind=kind, organization=organization, year=year, units=units
+            )
     existing = _active_duplicate(
         actor=actor, kind=kind, organization=organization, year=year, fmt=fmt, is_batch=False
     )
@@ -313,6 +284,56 @@ def reportjob_request(
     )
     _enqueue(job)
     return job, True
+
+
+def reportjob_pieces_request(
+    *, actor, kind: str, organization: Organization, year: int, units: list[Organization]
+) -> tuple[ReportJob, bool]:
+    """The forms of a unit in pieces: one part per cell of `units` rendered in parallel,
+    joined into one PDF in that order when the last is done (assessments.reports.pieces)."""
+    existing = _active_duplicate(
+        actor=actor, kind=kind, organization=organization, year=year, fmt=Format.PDF, is_batch=True
+    )
+    if existing is not None and not _fail_if_stale(existing):
+        return existing, False
+    batch = _parts_create(
+        actor=actor, kind=kind, parent=organization, year=year, fmt=Format.PDF, units=units
+    )
+    audit_record(
+        actor=actor,
+        action="report.request_pieces",
+        instance=batch,
+        organization=organization,
+        changes={"kind": kind, "year": year, "pieces": len(units)},
+    )
+    return batch, True
+
+
+def _parts_create(*, actor, kind, parent, year, fmt, units, part_fmt=Format.PDF) -> ReportJob:
+    batch = _create(actor=actor, kind=kind, organization=parent, year=year, fmt=fmt, is_batch=True)
+    batch.state = State.RUNNING
+    batch.started_at = timezone.now()
+    batch.progress_total = len(units)
+    batch.save(update_fields=["state", "started_at", "progress_total", "updated_at"])
+    parts = ReportJob.objects.bulk_create(
+        [
+            ReportJob(
+                kind=kind,
+                organization=unit,
+                year=year,
+                format=part_fmt,
+                requested_by=actor,
+                batch=batch,
+                state=State.PENDING,
+                queued_at=batch.queued_at,
+                progress_total=STEPS,
+            )
+            for unit in units
+        ]
+    )
+    for part in parts:
+        _enqueue(part)
+    return batch
 
 
 def batch_units(*, province: Organization, year: int) -> list[Organization]:
@@ -347,28 +368,14 @@ def reportjob_batch_request(
     units = batch_units(province=province, year=year)
     if not units:
         raise ValidationError(_("There is no commune-level unit in this province for that year."))
-    batch = _create(
-        actor=actor, kind=kind, organization=province, year=year, fmt=Format.ZIP, is_batch=True
-    )
-    batch.state = State.RUNNING
-    batch.started_at = timezone.now()
-    batch.progress_total = len(units)
-    batch.save(update_fields=["state", "started_at", "progress_total", "updated_at"])
-    parts = ReportJob.objects.bulk_create(
-        [
-            ReportJob(
-                kind=kind,
-                organization=unit,
-                year=year,
-                format=fmt,
-                requested_by=actor,
-                batch=batch,
-                state=State.PENDING,
-                queued_at=batch.queued_at,
-                progress_total=STEPS,
-            )
-            for unit in units
-        ]
+    batch = _parts_create(
+        actor=actor,
+        kind=kind,
+        parent=province,
+        year=year,
+        fmt=Format.ZIP,
+        units=units,
+        part_fmt=fmt,
     )
     audit_record(
         actor=actor,
@@ -377,8 +384,6 @@ def reportjob_batch_request(
         organization=province,
         changes={"kind": kind, "year": year, "format": fmt, "units": len(units)},
     )
-    for part in parts:
-        _enqueue(part)
     return batch, True
 
 
@@ -503,7 +508,6 @@ def _run(job_id: int, *, task_id: str) -> ReportJob | None:
                 year=job.year,
                 fmt=job.format,
                 exported_by=_requester_name(job),
-                number=job.document_number or None,
                 progress=progress,
             )
     except pb_jobs.TRANSIENT_ERRORS:
@@ -565,21 +569,54 @@ def _batch_part_finished(job: ReportJob) -> None:
                 batch.finished_at = timezone.now()
                 fields += ["state", "error", "finished_at"]
             else:
-                _batch_zip(batch, done)
+                (_batch_join if batch.format == Format.PDF else _batch_zip)(batch, done)
                 fields += ["state", "file", "filename", "finished_at", "data_as_of"]
         batch.save(update_fields=[*fields, "updated_at"])
 
 
-def _batch_zip(batch: ReportJob, parts: list[ReportJob]) -> None:
-    """The zip of every part's file (stored, not recompressed: PDFs are compressed already)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for part in parts:
-            with part.file.open("rb") as fh:
-                archive.writestr(part.filename or part.file.name, fh.read())
-    batch.file.save(f"{secrets.token_hex(16)}.zip", ContentFile(buffer.getvalue()), save=False)
-    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.zip"
+def _part_files(parts: list[ReportJob]) -> list[tuple[str, bytes]]:
+    files = []
+    for part in parts:
+        with part.file.open("rb") as fh:
+            files.append((part.filename or part.file.name, fh.read()))
+    return files
+
+
+def _batch_join(batch: ReportJob, parts: list[ReportJob]) -> None:
+    """A unit's forms made in pieces: the pieces joined in cell order into one PDF."""
+    content = pieces.join_pdfs([content for _name, content in _part_files(parts)])
+    batch.file.save(f"{secrets.token_hex(16)}.pdf", ContentFile(content), save=False)
+    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.pdf"
+    _batch_done(batch, parts)
+
+
+def _batch_done(batch: ReportJob, parts: list[ReportJob]) -> None:
     batch.state = State.DONE
     batch.finished_at = timezone.now()
     moments = [p.data_as_of for p in parts if p.data_as_of]
     batch.data_as_of = max(moments) if moments else None
+
+
+def reportjob_parts_zip(*, actor, job: ReportJob) -> tuple[str, bytes]:
+    """A finished pieces job as a zip with one file per cell (audited like a download)."""
+    _require_view(actor, job.organization)
+    if not job.is_batch or job.state != State.DONE:
+        raise ValidationError(_("The report is not ready yet."), code="state")
+    parts = list(job.parts.filter(state=State.DONE).order_by("organization__name_sort_key", "id"))
+    filename = f"{job.kind}-{job.organization.code}-{job.year}-theo-chi-bo.zip"
+    audit_export(
+        actor=actor,
+        what="report_zip",
+        organization=job.organization,
+        filename=filename,
+        filters={"kind": job.kind, "year": job.year, "job": job.pk, "parts": len(parts)},
+    )
+    return filename, pieces.zip_files(_part_files(parts))
+
+
+def _batch_zip(batch: ReportJob, parts: list[ReportJob]) -> None:
+    """The zip of every part's file (stored, not recompressed: PDFs are compressed already)."""
+    content = pieces.zip_files(_part_files(parts))
+    batch.file.save(f"{secrets.token_hex(16)}.zip", ContentFile(content), save=False)
+    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.zip"
+    _batch_done(batch, parts)

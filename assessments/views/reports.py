@@ -8,7 +8,7 @@ jobs through reportjob_get, so another unit's or another user's job is a 404.
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from partybuild.jobs import percent, warn_if_unsent
 
 from .. import schemes
 from ..models import ReportJob
-from ..reports import selectors, services
+from ..reports import issuing, selectors, services
 
 
 def _years():
@@ -72,6 +72,29 @@ class ReportBatchForm(forms.Form):
         self.fields["year"].choices = _years()
 
 
+class DocumentIssueForm(forms.Form):
+    """Which report to issue, of which unit and year."""
+
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Document"),
+        choices=[(k, ReportJob.Kind(k).label) for k in issuing.ISSUABLE_KINDS],
+    )
+    organization = forms.ModelChoiceField(label=gettext_lazy("Issuing unit"), queryset=None)
+    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, choices=())
+    supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for replacing"), required=False, widget=forms.HiddenInput
+    )
+
+    prefix = "issue"  # the report centre shows it beside the report form: distinct field ids
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = _units(user)
+        self.fields["organization"].label_from_instance = lambda o: f"{o.code} — {o.name}"
+        self.fields["year"].choices = _years()
+
+
 def job_context(job: ReportJob) -> dict:
     state = services.reportjob_display_state(job)
     return {
@@ -99,6 +122,7 @@ class ReportJobListView(TemplateView):
         jobs = selectors.reportjobs_mine(user=user)
         return {
             **super().get_context_data(**kwargs),
+            "issue_form": kwargs.get("issue_form") or DocumentIssueForm(user=user, initial=initial),
             "form": kwargs.get("form") or ReportJobForm(user=user, initial=initial),
             "batch_form": kwargs.get("batch_form") or ReportBatchForm(user=user, initial=initial),
             "rows": [job_context(j) for j in jobs],
@@ -194,6 +218,20 @@ class ReportJobDownloadView(View):
             filename=job.filename or f"report.{job.format}",
             content_type=services.CONTENT_TYPES[job.format],
         )
+
+
+class ReportJobZipView(View):
+    """A unit's forms made in pieces, as a zip with one PDF per cell (audited)."""
+
+    def get(self, request, pk):
+        job = selectors.reportjob_get(user=request.user, pk=pk)
+        try:
+            filename, content = services.reportjob_parts_zip(actor=request.user, job=job)
+        except (ValidationError, PermissionDenied) as exc:
+            raise Http404 from exc
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 class ReportJobRetryView(View):

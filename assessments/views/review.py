@@ -14,13 +14,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from assessments import permissions, schemes, selectors, services
-from assessments.choices import DECIDED_STATES, RoundState
+from assessments import permissions, review, schemes, selectors, services
+from assessments.choices import DECIDED_STATES, NotRatedReason, RoundState
 from assessments.year_services import current_rating_year
 from cells import selectors as cells_selectors
 from cells.permissions import DECIDING_ROLES, active_assignments, can_decide_rating
@@ -38,6 +39,7 @@ STATE_ORDER = (
 YEARS_SHOWN = 8
 REVIEW_LIST_TEMPLATE = "assessments/review_list.html"
 REVIEW_DETAIL_TEMPLATE = "assessments/review_detail.html"
+REVIEW_CONFIRM_TEMPLATE = "assessments/review_confirm.html"
 
 
 # --- forms: they check that the required text was typed; the services decide the rest -------
@@ -123,12 +125,41 @@ class ReviewHomeView(View):
         return redirect("assessments:review_list", org_pk=node.pk, year=current_rating_year())
 
 
+def _count(n: int) -> str:
+    return number_format(n, force_grouping=True)
+
+
+def confirm_scope_question(*, action: str, units: int, members: int) -> str:
+    """The question every decision asks before it acts: what it acts on, in numbers."""
+    texts = {
+        "decide": ngettext(
+            "Decide %(units)s unit, %(members)s members?",
+            "Decide %(units)s units, %(members)s members?",
+            units,
+        ),
+        "return": ngettext(
+            "Return %(units)s unit, %(members)s members, to be corrected?",
+            "Return %(units)s units, %(members)s members, to be corrected?",
+            units,
+        ),
+        "reopen": ngettext(
+            "Reopen the decided rating of %(units)s unit, %(members)s members?",
+            "Reopen the decided ratings of %(units)s units, %(members)s members?",
+            units,
+        ),
+    }
+    return texts[action] % {"units": _count(units), "members": _count(members)}
+
+
 class ReviewListView(TemplateView):
     """The grassroots organizations a committee decides for a year, and a batch decision.
 
-    GET lists them with their state, counts per level and violations (filter `?state=`).
-    POST decides the checked submitted rounds at once, all or nothing
-    (`services.rounds_decide`); on failure the list is shown again with the selection kept.
+    GET lists them with state, submitted date, deadline and days late, counts per level,
+    violations and changes since the last return or decision; `?state= &area= &late=
+    &changed=1 &q= &sort=` narrow and order it. POST decides the checked submitted rounds
+    (or, with `all=1`, every submitted unit the filter shows): first a confirmation that
+    states the scope, then `services.rounds_decide`, all or nothing; on failure the list is
+    shown again with the selection kept.
     """
 
     template_name = REVIEW_LIST_TEMPLATE
@@ -139,17 +170,21 @@ class ReviewListView(TemplateView):
         _require_year(self.year)
         if not can_decide_rating(request.user, self.organization):
             raise PermissionDenied(_("Only the deciding committee reviews these ratings."))
+        self.filter = review.ReviewFilter.from_query(request.GET, states=STATE_ORDER)
         return super().dispatch(request, *args, **kwargs)
 
+    def rows(self):
+        if not hasattr(self, "_rows"):
+            self._rows = review.review_rows(
+                user=self.request.user, organization=self.organization, year=self.year
+            )
+        return self._rows
+
     def get_context_data(self, **kwargs):
-        rows = selectors.review_rows(
-            user=self.request.user, organization=self.organization, year=self.year
-        )
-        state = self.request.GET.get("state", "")
-        if state not in STATE_ORDER:
-            state = ""
+        rows = self.rows()
+        flt = self.filter
         by_state = Counter(row.state for row in rows)
-        shown = [row for row in rows if row.state == state] if state else rows
+        shown = review.review_rows_filtered(rows, flt)
         scheme = selectors.scheme_for(self.year)
         selected = kwargs.pop("selected", set())
         failed = kwargs.pop("failed", False)
@@ -161,6 +196,11 @@ class ReviewListView(TemplateView):
             )
             for row in shown
         ]
+        # One reversed URL for every row: reversing per row costs more than the row itself.
+        detail_base = reverse("assessments:review_detail", args=[0]).removesuffix("0/")
+        for row in shown:
+            row.detail_url = f"{detail_base}{row.round.pk}/" if row.round else ""
+        decidable = [r for r in shown if r.state == RoundState.SUBMITTED]
         context = super().get_context_data(**kwargs)
         context.update(
             organization=self.organization,
@@ -173,15 +213,35 @@ class ReviewListView(TemplateView):
             levels=scheme.member_levels,
             entries=entries,
             total=len(rows),
-            state=state,
+            shown_count=len(shown),
+            state=flt.state,
+            filter=flt,
+            query=flt.as_query(),
+            areas=review.areas_of(rows),
             state_counts=[(s, by_state.get(s, 0)) for s in STATE_ORDER],
             submitted=by_state.get(RoundState.SUBMITTED, 0),
+            decidable=len(decidable),
+            decidable_members=sum(r.members for r in decidable),
+            late_count=sum(r.is_late for r in rows),
+            changed_count=sum(bool(r.changed) for r in rows),
+            deadline=rows[0].deadline if rows else None,
             selected=selected,
+            changed_title=_("Members changed since the last return or decision"),
+            unchecked_title=_("Checked once the unit submits"),
+            headers_before=_headers(flt, ("name", "state", "submitted", "late", "members")),
+            headers_after=_headers(flt, ("violations", "changed")),
         )
         return context
 
     def post(self, request, *args, **kwargs):
-        wanted = {int(v) for v in request.POST.getlist("rounds") if v.isdigit()}
+        if request.POST.get("all") == "1":
+            wanted = {
+                r.round.pk
+                for r in review.review_rows_filtered(self.rows(), self.filter)
+                if r.state == RoundState.SUBMITTED
+            }
+        else:
+            wanted = {int(v) for v in request.POST.getlist("rounds") if v.isdigit()}
         if not wanted:
             messages.warning(request, _("Select at least one submitted unit to decide."))
             return redirect(request.get_full_path())
@@ -192,6 +252,8 @@ class ReviewListView(TemplateView):
         )
         if len(rounds) != len(wanted):
             raise Http404
+        if request.POST.get("confirmed") != "1":
+            return self.confirm(rounds)
         try:
             services.rounds_decide(actor=request.user, rounds=rounds)
         except services.RatingError as exc:
@@ -207,6 +269,52 @@ class ReviewListView(TemplateView):
             % {"count": len(rounds)},
         )
         return redirect(request.get_full_path())
+
+    def confirm(self, rounds):
+        """The page that states what the batch will decide before it does."""
+        members = {r.round.pk: r.members for r in self.rows() if r.round}
+        units = sorted(rounds, key=lambda r: (r.organization.name_sort_key, r.pk))
+        total = sum(members.get(r.pk, 0) for r in units)
+        return render(
+            self.request,
+            REVIEW_CONFIRM_TEMPLATE,
+            {
+                "organization": self.organization,
+                "year": self.year,
+                "question": confirm_scope_question(
+                    action="decide", units=len(units), members=total
+                ),
+                "items": [(r.organization, members.get(r.pk, 0)) for r in units],
+                "action_url": self.request.get_full_path(),
+                "hidden": [("rounds", r.pk) for r in units],
+                "confirm_label": _("Yes, decide"),
+                "cancel_url": self.request.get_full_path(),
+                "danger": False,
+            },
+        )
+
+
+def _headers(flt: review.ReviewFilter, keys: tuple[str, ...]) -> list[dict]:
+    labels = {
+        "name": _("Grassroots organization"),
+        "state": _("State"),
+        "submitted": _("Submitted"),
+        "late": _("Days late"),
+        "members": _("Members"),
+        "violations": _("Violations"),
+        "changed": _("Changed"),
+    }
+    return [
+        {
+            "key": key,
+            "label": labels[key],
+            "end": key not in ("name", "state", "submitted"),
+            "link": flt.sort_link(key),
+            "active": flt.sort == key,
+            "descending": flt.descending,
+        }
+        for key in keys
+    ]
 
 
 def _batch_failure(row) -> str:
@@ -232,21 +340,28 @@ def _short(scheme: schemes.RatingScheme, slug: str) -> str:
         return slug
 
 
+def _level_text(scheme: schemes.RatingScheme, level: str, reason: str) -> str:
+    """A level's short form, or the reason a member is not rated, or a dash."""
+    if level:
+        return _short(scheme, level)
+    if reason:
+        return str(dict(NotRatedReason.choices).get(reason, reason))
+    return "—"
+
+
 def review_detail_context(request, round, **forms_) -> dict:
     """Everything the detail page shows; the action views reuse it to show a form's errors."""
     user = request.user
-    grid = selectors.rating_grid(round=round)
-    scheme = grid.scheme
-    cell_names = {cell.pk: cell.name for cell in grid.cells}
-    member_rows = [
-        {
-            "row": row,
-            "cell_name": cell_names.get(getattr(row.member, "cell_id", None), ""),
-            "proposed": _short(scheme, row.rating.proposed_level) if row.rating else "",
-            "decided": _short(scheme, row.rating.decided_level) if row.rating else "",
-        }
-        for row in grid.rows
-    ]
+    scheme = selectors.round_scheme(round, selectors.year_setting(round.year))
+    flt = review.DetailFilter.from_query(request.GET)
+    detail = review.review_detail(round=round, flt=flt, page=request.GET.get("page", 1))
+    summary = detail.summary
+    for line in detail.lines:
+        line.level_short = _level_text(scheme, line.level, line.reason)
+        line.proposed_short = _short(scheme, line.proposed)
+        line.decided_short = _short(scheme, line.decided)
+        if line.before is not None:
+            line.before_short = _level_text(scheme, line.before[0], line.before[2])
     organization_ratings = [
         {
             "rating": rating,
@@ -257,18 +372,28 @@ def review_detail_context(request, round, **forms_) -> dict:
             "organization__path"
         )
     ]
+    cells = sorted(
+        {(line.cell_id, line.cell_name) for line in detail.lines if line.cell_id},
+        key=lambda c: c[1],
+    )
     deciding = selectors.deciding_organization_for(round)
     can_decide = permissions.can_decide_round(user, round)
     state = round.state
-    quota_violated = bool(grid.quota_violations)
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "round": round,
         "organization": round.organization,
         "deciding": deciding,
-        "grid": grid,
         "scheme": scheme,
-        "member_rows": member_rows,
-        "level_counts": [(level, grid.counts.get(level.slug, 0)) for level in scheme.member_levels],
+        "summary": summary,
+        "detail": detail,
+        "filter": flt,
+        "query": query.urlencode(),
+        "cells": cells if len(cells) > 1 else [],
+        "level_counts": [
+            (level, summary.counts.get(level.slug, 0)) for level in scheme.member_levels
+        ],
         "organization_ratings": organization_ratings,
         "history": list(selectors.round_history(round=round)),
         "can_decide": can_decide,
@@ -276,7 +401,7 @@ def review_detail_context(request, round, **forms_) -> dict:
         "can_decide_round": can_decide and state == RoundState.SUBMITTED,
         "can_publish": can_decide and state == RoundState.DECIDED,
         "can_reopen": can_decide and state in DECIDED_STATES,
-        "quota_violated": quota_violated,
+        "quota_violated": any(q["exceeded"] for q in summary.quota),
         "return_form": forms_.get("return_form") or RoundReturnForm(),
         "decide_form": forms_.get("decide_form") or RoundDecideForm(),
         "reopen_form": forms_.get("reopen_form") or RoundReopenForm(),
@@ -311,6 +436,31 @@ class ReviewActionView(abc.ABC, View):
     http_method_names = ["post"]
     form_class: type[forms.Form] | None = None
     form_name = ""
+    confirm_action = ""  # set: the action first asks a confirmation stating its scope
+    confirm_label = gettext_lazy("Confirm")
+
+    def confirm(self, round, form):
+        """The page that says what the action will act on before it acts."""
+        summary = review.summaries_for([round])[round.pk]
+        data = form.cleaned_data if form is not None else {}
+        return render(
+            self.request,
+            REVIEW_CONFIRM_TEMPLATE,
+            {
+                "organization": round.organization,
+                "year": round.year,
+                "question": confirm_scope_question(
+                    action=self.confirm_action, units=1, members=summary.members
+                ),
+                "items": [(round.organization, summary.members)],
+                "text": next(iter(data.values()), "") if data else "",
+                "action_url": self.request.path,
+                "hidden": list(data.items()),
+                "confirm_label": self.confirm_label,
+                "cancel_url": reverse("assessments:review_detail", args=[round.pk]),
+                "danger": self.confirm_action != "decide",
+            },
+        )
 
     def post(self, request, pk):
         round = selectors.round_get(user=request.user, pk=pk)
@@ -320,6 +470,8 @@ class ReviewActionView(abc.ABC, View):
         if form is not None and not form.is_valid():
             context = review_detail_context(request, round, **{self.form_name: form})
             return render(request, REVIEW_DETAIL_TEMPLATE, context)
+        if self.confirm_action and request.POST.get("confirmed") != "1":
+            return self.confirm(round, form)
         try:
             self.perform(actor=request.user, round=round, data=form.cleaned_data if form else {})
         except services.RatingError as exc:
@@ -342,6 +494,8 @@ class ReviewReturnView(ReviewActionView):
 
     form_class = RoundReturnForm
     form_name = "return_form"
+    confirm_action = "return"
+    confirm_label = gettext_lazy("Yes, return")
 
     def perform(self, *, actor, round, data):
         services.round_return(actor=actor, round=round, comment=data["comment"])
@@ -355,6 +509,8 @@ class ReviewDecideView(ReviewActionView):
 
     form_class = RoundDecideForm
     form_name = "decide_form"
+    confirm_action = "decide"
+    confirm_label = gettext_lazy("Yes, decide")
 
     def perform(self, *, actor, round, data):
         services.round_decide(actor=actor, round=round, quota_exception=data["quota_exception"])
@@ -378,6 +534,8 @@ class ReviewReopenView(ReviewActionView):
 
     form_class = RoundReopenForm
     form_name = "reopen_form"
+    confirm_action = "reopen"
+    confirm_label = gettext_lazy("Yes, reopen")
 
     def perform(self, *, actor, round, data):
         services.round_reopen(actor=actor, round=round, reason=data["reason"])

@@ -30,10 +30,10 @@ GOOD = schemes.GOOD
 ROUND_VIEWS = ["review_detail", "review_return", "review_decide", "review_publish", "review_reopen"]
 ACTION_VIEWS = ["review_return", "review_decide", "review_publish", "review_reopen"]
 ACTION_DATA = {
-    "review_return": {"comment": "Thiếu biên bản họp chi bộ"},
-    "review_decide": {"quota_exception": ""},
+    "review_return": {"comment": "Thiếu biên bản họp chi bộ", "confirmed": "1"},
+    "review_decide": {"quota_exception": "", "confirmed": "1"},
     "review_publish": {},
-    "review_reopen": {"reason": "Phát hiện sai sót"},
+    "review_reopen": {"reason": "Phát hiện sai sót", "confirmed": "1"},
 }
 
 
@@ -302,7 +302,8 @@ def _list_queries(client, url) -> int:
 
 
 def test_review_list_query_count_independent_of_units(client, world, django_assert_max_num_queries):
-    """A committee with 6 units costs as many queries as one with 2 (no N+1)."""
+    """A committee with 6 units costs as many queries as one with 2 (no N+1), once each
+    round's summary is computed (once per round version, on the first view)."""
     small = factories.org(
         world.province,
         "BG-SM",
@@ -325,7 +326,8 @@ def test_review_list_query_count_independent_of_units(client, world, django_asse
     client.force_login(factories.user_with_role(world.province, Role.REVIEWER))
     small_url = reverse("assessments:review_list", args=[small.pk, YEAR])
     big_url = reverse("assessments:review_list", args=[big.pk, YEAR])
-    client.get(small_url)  # warm the session
+    client.get(small_url)  # warm the session and the summaries
+    client.get(big_url)
     assert _list_queries(client, small_url) == _list_queries(client, big_url)
     with django_assert_max_num_queries(20):
         client.get(big_url)
@@ -341,7 +343,9 @@ def test_review_list_decides_several_at_once(client, world):
     other_round = _round(other, cell, people)
     client.force_login(world.reviewer)
     response = client.post(
-        _url(world, "review_list"), {"rounds": [world.round.pk, other_round.pk]}, follow=True
+        _url(world, "review_list"),
+        {"rounds": [world.round.pk, other_round.pk], "confirmed": "1"},
+        follow=True,
     )
     content = _content(response)
     assert response.status_code == 200
@@ -370,7 +374,9 @@ def test_review_list_batch_decision_is_all_or_nothing(client, world):
     other, cell, people = _commune(world.district, 1, members=3)
     draft = _round(other, cell, people, state=RoundState.DRAFT)
     client.force_login(world.reviewer)
-    response = client.post(_url(world, "review_list"), {"rounds": [world.round.pk, draft.pk]})
+    response = client.post(
+        _url(world, "review_list"), {"rounds": [world.round.pk, draft.pk], "confirmed": "1"}
+    )
     content = _content(response)
     assert response.status_code == 200
     assert "Không đơn vị nào được quyết định" in content
@@ -432,7 +438,9 @@ def test_review_return_sends_back_with_comment_and_audit(client, world):
     """Returning records the comment, moves the round to "returned" and writes an audit row."""
     client.force_login(world.reviewer)
     response = client.post(
-        _url(world, "review_return"), {"comment": "Thiếu biên bản họp chi bộ"}, follow=True
+        _url(world, "review_return"),
+        {"comment": "Thiếu biên bản họp chi bộ", "confirmed": "1"},
+        follow=True,
     )
     content = _content(response)
     rnd = _reload(world.round)
@@ -449,7 +457,7 @@ def test_review_decide_then_publish_then_reopen(client, world):
     """Decide → publish → reopen (with a reason) walks the round through its states,
     each step audited and announced in Vietnamese."""
     client.force_login(world.reviewer)
-    content = _content(client.post(_url(world, "review_decide"), {}, follow=True))
+    content = _content(client.post(_url(world, "review_decide"), {"confirmed": "1"}, follow=True))
     assert _reload(world.round).state == RoundState.DECIDED
     assert "đã được quyết định" in content
     assert "Công bố" in content and "Mở lại" in content
@@ -460,7 +468,11 @@ def test_review_decide_then_publish_then_reopen(client, world):
     assert "đã được công bố" in content
 
     content = _content(
-        client.post(_url(world, "review_reopen"), {"reason": "Phát hiện sai sót"}, follow=True)
+        client.post(
+            _url(world, "review_reopen"),
+            {"reason": "Phát hiện sai sót", "confirmed": "1"},
+            follow=True,
+        )
     )
     rnd = _reload(world.round)
     assert rnd.state == RoundState.DRAFT
@@ -624,11 +636,16 @@ def test_review_decide_over_quota_needs_a_justified_exception(client, world):
     assert 'name="quota_exception"' in content
     assert "Vượt tỷ lệ" in content
 
-    response = client.post(_url(world, "review_decide"), {"quota_exception": ""}, follow=True)
+    response = client.post(
+        _url(world, "review_decide"), {"quota_exception": "", "confirmed": "1"}, follow=True
+    )
     assert _reload(world.round).state == RoundState.SUBMITTED
     assert "Vượt tỷ lệ" in str(list(response.context["messages"])[0])
 
-    client.post(_url(world, "review_decide"), {"quota_exception": "Đơn vị có thành tích đột xuất"})
+    client.post(
+        _url(world, "review_decide"),
+        {"quota_exception": "Đơn vị có thành tích đột xuất", "confirmed": "1"},
+    )
     rnd = _reload(world.round)
     assert rnd.state == RoundState.DECIDED
     assert rnd.quota_exception == "Đơn vị có thành tích đột xuất"

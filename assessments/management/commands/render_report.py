@@ -37,9 +37,6 @@ class Command(BaseCommand):
             action="store_true",
             help="count proposed levels of rounds not decided yet (a draft report)",
         )
-        parser.add_argument(
-            "--number", default=None, help="document number to print instead of the next one"
-        )
 
     def handle(self, *args, **options):
         organization = Organization.objects.filter(code=options["org"]).first()
@@ -52,7 +49,6 @@ class Command(BaseCommand):
                 year=options["year"],
                 fmt=options["format"],
                 exported_by="manage.py render_report",
-                number=options["number"],
                 include_proposals=options["include_proposals"],
             )
         except context.ReportError as exc:
