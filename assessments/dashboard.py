@@ -13,23 +13,19 @@ number of children.
 from __future__ import annotations
 
 import datetime
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Max
-from django.http import Http404
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from cells.models import Organization
 from cells.selectors import organization_paths_visible_to
-from partybuild.spreadsheets import watermark_workbook, xlsx_append
 
-from . import indicators, schemes
+from . import indicators, rules, schemes
+from .indicators import gap
 from .indicators.counters import RANK_COUNTERS
-from .models import Indicator, IndicatorTarget, RatingRound
+from .models import Indicator, IndicatorTarget, RatingRound, TargetExplanation
 from .year_services import current_rating_year
 
 TREND_SPAN = 10
@@ -59,8 +55,9 @@ def group_label(group: str) -> str:
 
 
 def link_counter(indicator: Indicator) -> str:
-    """The counter whose list is behind an indicator's number."""
-    return indicators.FORMULAS[indicator.formula].link_counter
+    """What the list behind an indicator's number is asked for: the indicator itself, so the
+    list holds exactly what its numerator counts (all of its counters)."""
+    return indicator.code
 
 
 @dataclass
@@ -75,6 +72,9 @@ class Card:
     target: IndicatorTarget | None = None
     gap: Decimal | None = None
     met: bool | None = None
+    name: str = ""  # in the year's words (gap.indicator_name)
+    href: str = ""  # the list behind the number, set by the view
+    status: str | None = None  # against the target: rules.STATUSES
 
     @property
     def counter(self) -> str:
@@ -85,6 +85,11 @@ class Card:
         if self.value is None or self.previous is None:
             return None
         return self.value - self.previous
+
+    @property
+    def direction(self) -> str:
+        """ "better", "worse" or "" (no change): the arrow follows the better direction."""
+        return gap.change_direction(self.indicator, self.delta)
 
 
 @dataclass
@@ -127,6 +132,7 @@ class DashboardData:
     totals: list[TableCell]
     as_of: datetime.datetime
     groups: list[tuple[str, str]] = field(default_factory=list)
+    targets: list[gap.TargetLine] = field(default_factory=list)
 
     def cards_in(self, group: str) -> list[Card]:
         return [c for c in self.cards if c.indicator.group == group]
@@ -157,6 +163,16 @@ def indicators_active() -> list[Indicator]:
     return [i for i in Indicator.objects.filter(is_active=True) if i.formula in indicators.FORMULAS]
 
 
+def indicators_in_words_of(year: int) -> list[Indicator]:
+    """The indicators that exist in `year`'s scheme, each named in that year's words (the
+    rows are read for this request only and never saved, so every table, export and report
+    built from them says "hoàn thành xuất sắc nhiệm vụ", not "TSVM", for 2026)."""
+    found = [i for i in indicators_active() if gap.indicator_shown(i, year)]
+    for indicator in found:
+        indicator.name = gap.indicator_name(indicator, year)
+    return found
+
+
 def targets_for(*, node: Organization, year: int) -> dict[int, IndicatorTarget]:
     """Per indicator, the target of the node or of its nearest ancestor that has one: the
     first target year not before `year`, else the latest (one query)."""
@@ -175,6 +191,47 @@ def targets_for(*, node: Organization, year: int) -> dict[int, IndicatorTarget]:
         if best is None or rank(target) > rank(best):
             found[target.indicator_id] = target
     return found
+
+
+def _best_targets(rows, year: int) -> dict[tuple[int, int], IndicatorTarget]:
+    """Per (indicator, organization), the first target year not before `year`, else the
+    latest."""
+    found: dict[tuple[int, int], IndicatorTarget] = {}
+
+    def rank(t: IndicatorTarget):
+        return (t.target_year >= year, -abs(t.target_year - year))
+
+    for target in rows:
+        key = (target.indicator_id, target.organization_id)
+        if key not in found or rank(target) > rank(found[key]):
+            found[key] = target
+    return found
+
+
+def child_targets_for(*, children, year: int) -> dict[tuple[int, int], IndicatorTarget]:
+    """The children's own targets (cascaded or entered), one query."""
+    rows = IndicatorTarget.objects.filter(organization_id__in=[c.id for c in children])
+    return _best_targets(rows, year)
+
+
+def explanations_for(*, organization_ids, year: int) -> dict[tuple[int, int], str]:
+    """The units' explanations (giải trình) of their numbers in `year`, one query."""
+    rows = TargetExplanation.objects.filter(
+        organization_id__in=list(organization_ids), year=year
+    ).values_list("indicator_id", "organization_id", "text")
+    return {(i, o): text for i, o, text in rows}
+
+
+def cascade_children(*, user, node: Organization, year: int):
+    """The node's child units on the year's tree and their members (the weights a count
+    target is split by), as `Organization` rows in name order."""
+    scope = dashboard_scope(user=user, node=node)
+    results = indicators.compute(scope=scope, years=[year])
+    children = scope.children(year)
+    orgs = {o.pk: o for o in Organization.objects.filter(pk__in=[c.id for c in children])}
+    found = [orgs[c.id] for c in children if c.id in orgs]
+    weights = [results.counters(year, c.path).get("mc.end", 0) for c in children if c.id in orgs]
+    return found, weights
 
 
 def _gap(indicator: Indicator, value, target: IndicatorTarget | None):
@@ -199,14 +256,14 @@ def dashboard_get(
         user=user, node=node, mapped=mapped, include_proposals=include_proposals
     )
     results = indicators.compute(scope=scope, years=[year - 1, year])
-    active = indicators_active()
+    active = indicators_in_words_of(year)
     targets = targets_for(node=node, year=year)
     cards = []
     for indicator in active:
         value = results.value(indicator.formula, year)
         num, den = results.parts(indicator.formula, year)
         target = targets.get(indicator.pk)
-        gap, met = _gap(indicator, value, target)
+        difference, met = _gap(indicator, value, target)
         cards.append(
             Card(
                 indicator=indicator,
@@ -215,8 +272,14 @@ def dashboard_get(
                 denominator=den,
                 previous=results.value(indicator.formula, year - 1),
                 target=target,
-                gap=gap,
+                gap=difference,
                 met=met,
+                name=gap.indicator_name(indicator, year),
+                status=None
+                if target is None
+                else rules.target_status(
+                    gap.target_path(indicator, target), year=year, value=value
+                ),
             )
         )
     group = group if group in GROUPS else "organizations"
@@ -224,6 +287,20 @@ def dashboard_get(
     rows = children_rows(results=results, year=year, columns=columns)
     totals = [_cell(results, i, year) for i in columns]
     present = {i.group for i in active}
+    children = results.scope.children(year)
+    lines = gap.target_lines(
+        results=results,
+        year=year,
+        children=children,
+        targets=targets,
+        child_targets=child_targets_for(children=children, year=year) if targets else {},
+        explanations=explanations_for(
+            organization_ids=[c.id for c in children] + [node.pk], year=year
+        )
+        if targets
+        else {},
+        active=active,
+    )
     return DashboardData(
         node=node,
         year=year,
@@ -236,6 +313,7 @@ def dashboard_get(
         totals=totals,
         as_of=results.as_of,
         groups=[(g, group_label(g)) for g in GROUPS if g in present],
+        targets=lines,
     )
 
 
@@ -299,117 +377,13 @@ def level_breakdown(*, user, node: Organization, year: int, prefix: str = "gro",
     ]
 
 
-@dataclass
-class DrillList:
-    kind: str
-    title: str
-    items: list
-    child: indicators.OrgInfo | None
-
-
-def dashboard_list(
-    *,
-    user,
-    node: Organization,
-    year: int,
-    counter: str,
-    child_pk: int | None = None,
-    mapped: bool = False,
-    include_proposals: bool = False,
-) -> DrillList:
-    """The units or members behind one number; an unknown counter or a child outside the
-    node's scope is a 404."""
-    prefix = counter.split(".", 1)[0]
-    known = {c for f in indicators.FORMULAS.values() for c in (*f.numerator, *f.denominator)}
-    if prefix not in indicators.families.FAMILY_OF_PREFIX or counter not in known:
-        raise Http404
-    scope = dashboard_scope(
-        user=user, node=node, mapped=mapped, include_proposals=include_proposals
-    )
-    child = None
-    bucket = None
-    if child_pk is not None:
-        child = scope.by_id.get(child_pk)
-        if child is None or scope.bucket(child.path) in (None, indicators.SELF):
-            raise Http404
-        bucket = scope.bucket(child.path)
-    kind, qs = indicators.drill(scope=scope, year=year, counter=counter, bucket=bucket)
-    if kind == "member":
-        qs = qs.order_by("name_sort_key", "pk")
-    elif kind == "organization":
-        qs = qs.order_by("name_sort_key", "path")
-    else:
-        qs = qs.select_related("commune", "cell").order_by("commune__name_sort_key", "name")
-    return DrillList(kind=kind, title=counter_label(counter), items=list(qs), child=child)
-
-
-def counter_label(counter: str) -> str:
-    """A Vietnamese heading for the list behind a counter."""
-    what, _sep, detail = counter.partition(".")
-    levels = {"r3": "HTXSNV", "r2": "HTTNV", "r1": "HTNV", "r0": "KHTNV"}
-    subject = {
-        "gro": _("Grassroots organizations"),
-        "cell": _("Subordinate cells"),
-        "mem": _("Members"),
-        "mc": _("Members"),
-        "adm": _("Admissions"),
-        "ru": _("Residential units"),
-        "cad": _("Cadres"),
-        "mt": _("Cells"),
-        "nr": _("New-rural communes"),
-        "exist": _("Units"),
-    }[what]
-    return f"{subject} · {levels.get(detail, detail)}"
-
-
-# --- Excel -------------------------------------------------------------------------------
-def xlsx_bytes(*, title: str, header: list[str], rows: list[list], watermark: str) -> bytes:
-    """A one-sheet workbook (openpyxl): every text cell neutralised (a unit or member named
-    like a formula stays text) and `watermark` (who, when, which scope) on every printed page."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31].replace("/", "-") or "Sheet"
-    xlsx_append(sheet, header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        xlsx_append(sheet, [float(v) if isinstance(v, Decimal) else v for v in row])
-    watermark_workbook(book, watermark)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def dashboard_table_xlsx(data: DashboardData, *, watermark: str) -> bytes:
-    header = [_("Unit"), *[i.name for i in data.columns]]
-    rows = [[r.info.name, *[c.value for c in r.cells]] for r in data.rows]
-    rows.append([_("Total"), *[c.value for c in data.totals]])
-    return xlsx_bytes(title=str(data.year), header=header, rows=rows, watermark=watermark)
-
-
-def drill_list_xlsx(drill: DrillList, *, watermark: str) -> bytes:
-    if drill.kind == "member":
-        header = [_("Record number"), _("Full name")]
-        rows = [[m.record_number, m.full_name] for m in drill.items]
-    elif drill.kind == "organization":
-        header = [_("Code"), _("Name")]
-        rows = [[o.code, o.name] for o in drill.items]
-    else:
-        header = [_("Name"), _("Commune-level unit"), _("Covering cell")]
-        rows = [
-            [u.name, u.commune.name if u.commune else "", u.cell.name if u.cell else ""]
-            for u in drill.items
-        ]
-    return xlsx_bytes(title=drill.title, header=header, rows=rows, watermark=watermark)
-
-
 def indicator_report(*, user, node: Organization, year: int, **options) -> list[dict]:
     """Every indicator of a node and year as plain rows (the command prints these)."""
     data = dashboard_get(user=user, node=node, year=year, **options)
     return [
         {
             "code": c.indicator.code,
-            "name": c.indicator.name,
+            "name": c.name or c.indicator.name,
             "unit": c.indicator.unit,
             "value": None if c.value is None else str(c.value),
             "numerator": c.numerator,
@@ -417,6 +391,7 @@ def indicator_report(*, user, node: Organization, year: int, **options) -> list[
             "previous": None if c.previous is None else str(c.previous),
             "target": None if c.target is None else str(c.target.target_value),
             "gap": None if c.gap is None else str(c.gap),
+            "status": c.status,
             "source": c.indicator.source_number,
         }
         for c in data.cards

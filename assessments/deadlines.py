@@ -1,4 +1,4 @@
-"""What happens around a year's entry deadline, run daily by Celery beat (partybuild.tasks).
+"""What happens around a year's entry deadline, run daily by Celery beat (assessments.tasks).
 
 Entry itself is refused after the deadline by the services (`entry_deadline_passed`), so
 nothing here changes a round's state: "locking" a round would make the deciding level's

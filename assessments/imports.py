@@ -364,13 +364,15 @@ class RatingImporter(Importer):
             grouped[rating.grassroots.pk].append(rating)
         return grouped
 
+    def _existing_rounds(self, org_ids) -> dict[int, RatingRound]:
+        """The year's rounds of these grassroots organizations, by organization id."""
+        rounds = RatingRound.objects.filter(organization_id__in=org_ids, year=self.year)
+        return {r.organization_id: r for r in rounds}
+
     def _check_rounds(self) -> None:
         """A round already submitted or decided is no longer the unit's to change."""
         grouped = self._rows_by_grassroots()
-        self.rounds = {
-            r.organization_id: r
-            for r in RatingRound.objects.filter(organization_id__in=grouped, year=self.year)
-        }
+        self.rounds = self._existing_rounds(grouped)
         for org_id, ratings in grouped.items():
             round_ = self.rounds.get(org_id)
             if round_ is None or round_.state in EDITABLE_STATES:

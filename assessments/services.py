@@ -7,6 +7,7 @@ round's version and record an audit row against the round (cells.audit, never a 
 """
 
 import dataclasses
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -21,7 +22,7 @@ from cells.models import Organization
 from cells.vietnamese import nfc
 
 from . import rules, schemes
-from .choices import DECIDED_STATES, RoundState
+from .choices import DECIDED_STATES, EDITABLE_STATES, RoundState
 from .facts import organization_facts_for, organizations_facts_for
 from .models import MemberRating, OrganizationRating, RatingRound, RoundSnapshot
 from .permissions import can_decide_round, can_enter_ratings
@@ -338,10 +339,22 @@ def _organization_rating_violations(
     return found
 
 
-def _decide(actor, round_: RatingRound, quota_exception: str) -> RatingRound:
+@dataclass(frozen=True)
+class DecisionReference:
+    """The decision a past year's results were decided by (its number and date)."""
+
+    number: str
+    date: datetime.date
+
+
+def _decide(
+    actor, round_: RatingRound, quota_exception: str, decision: DecisionReference | None = None
+) -> RatingRound:
     _require_decider(actor, round_)
     locked = lock_round(round_)
-    _transition(locked, RoundState.DECIDED)
+    # A decision recorded from history was taken long ago: no submission step in between.
+    if decision is None or locked.state not in EDITABLE_STATES:
+        _transition(locked, RoundState.DECIDED)
     justification = nfc(quota_exception or "").strip() or locked.quota_exception
     setting = year_setting(locked.year)
     grid = build_grid(
@@ -376,9 +389,18 @@ def _decide(actor, round_: RatingRound, quota_exception: str) -> RatingRound:
     locked.state = RoundState.DECIDED
     locked.decided_at, locked.decided_by = now, user
     locked.quota_exception = justification
-    save_round(locked, ["state", "decided_at", "decided_by", "quota_exception"])
+    fields = ["state", "decided_at", "decided_by", "quota_exception"]
+    if decision is not None:
+        changes["decision"] = [
+            [locked.decision_number, str(locked.decision_date or "")],
+            [decision.number, str(decision.date)],
+        ]
+        locked.decision_number, locked.decision_date = decision.number, decision.date
+        fields += ["decision_number", "decision_date"]
+    save_round(locked, fields)
     round_snapshot_take(locked=locked, kind=RoundSnapshot.Kind.DECIDE, taken_by=user)
-    _audit(actor, "round_decide", locked, changes, comment=justification)
+    action = "round_decide" if decision is None else "round_decide_recorded"
+    _audit(actor, action, locked, changes, comment=justification)
     return locked
 
 
@@ -396,6 +418,23 @@ def round_decide(
     kept for the reports.
     """
     return _decide(actor, round, quota_exception)
+
+
+@transaction.atomic
+def round_decide_recorded(
+    *,
+    actor,
+    round: RatingRound,  # noqa: A002
+    decision: DecisionReference,
+    quota_exception: str = "",
+) -> RatingRound:
+    """Record a past year's results as decided by `decision` (the decided-history import).
+
+    Every rule of the year's scheme is checked as in `round_decide`; a `quota_exception` the
+    real decision granted is recorded with it. The round goes straight from its proposals to
+    decided (there was no submission in the app), and counts as official at once.
+    """
+    return _decide(actor, round, quota_exception, decision)
 
 
 @transaction.atomic

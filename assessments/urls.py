@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import dashboard, documents, grid, indicators_admin, inputs, reports, review, settings
+from .views import (
+    dashboard,
+    documents,
+    grid,
+    history,
+    indicators_admin,
+    inputs,
+    reports,
+    review,
+    review_round,
+    settings,
+)
 
 app_name = "assessments"
 
@@ -20,13 +31,30 @@ urlpatterns = [
     # --- review (upper committee) ---
     path("duyet/", review.ReviewHomeView.as_view(), name="review_home"),
     path("duyet/<int:org_pk>/<int:year>/", review.ReviewListView.as_view(), name="review_list"),
-    path("duyet/vong/<int:pk>/", review.ReviewDetailView.as_view(), name="review_detail"),
-    path("duyet/vong/<int:pk>/tra-lai/", review.ReviewReturnView.as_view(), name="review_return"),
+    path("duyet/vong/<int:pk>/", review_round.ReviewDetailView.as_view(), name="review_detail"),
     path(
-        "duyet/vong/<int:pk>/quyet-dinh/", review.ReviewDecideView.as_view(), name="review_decide"
+        "duyet/vong/<int:pk>/tra-lai/",
+        review_round.ReviewReturnView.as_view(),
+        name="review_return",
     ),
-    path("duyet/vong/<int:pk>/cong-bo/", review.ReviewPublishView.as_view(), name="review_publish"),
-    path("duyet/vong/<int:pk>/mo-lai/", review.ReviewReopenView.as_view(), name="review_reopen"),
+    path(
+        "duyet/vong/<int:pk>/quyet-dinh/",
+        review_round.ReviewDecideView.as_view(),
+        name="review_decide",
+    ),
+    path(
+        "duyet/vong/<int:pk>/cong-bo/",
+        review_round.ReviewPublishView.as_view(),
+        name="review_publish",
+    ),
+    path(
+        "duyet/vong/<int:pk>/mo-lai/", review_round.ReviewReopenView.as_view(), name="review_reopen"
+    ),
+    path(
+        "duyet/nhap-ket-qua-da-quyet-dinh/",
+        history.RatingRoundImportView.as_view(),
+        name="ratinground_import",
+    ),
     path("nam/", settings.RatingYearListView.as_view(), name="ratingyear_list"),
     path("nam/<int:year>/sua/", settings.RatingYearEditView.as_view(), name="ratingyear_edit"),
     # --- Resolution 22 dashboard ---
@@ -55,6 +83,16 @@ urlpatterns = [
         "chi-tieu/<int:org_pk>/<int:year>/bieu-do/<str:kind>.svg",
         dashboard.DashboardChartView.as_view(),
         name="dashboard_chart",
+    ),
+    path(
+        "chi-tieu/<int:org_pk>/<int:year>/giai-trinh/",
+        indicators_admin.TargetExplanationView.as_view(),
+        name="targetexplanation_save",
+    ),
+    path(
+        "chi-tieu/muc-tieu/<int:pk>/chia/",
+        indicators_admin.IndicatorTargetCascadeView.as_view(),
+        name="indicatortarget_cascade",
     ),
     path(
         "chi-tieu/muc-tieu/<int:org_pk>/",

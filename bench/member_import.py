@@ -24,8 +24,8 @@ setup_django()
 
 from django.db import connection, transaction  # noqa: E402
 
+from assessments.demo.province_data import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, MALE_MIDDLE  # noqa: E402
 from cells.choices import CELL_TYPES  # noqa: E402
-from cells.demo import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, MALE_MIDDLE  # noqa: E402
 from cells.imports import run_import  # noqa: E402
 from cells.models import Organization  # noqa: E402
 from cells.vietnamese import collation_key  # noqa: E402

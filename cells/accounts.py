@@ -22,7 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from .audit import audit_record
 from .choices import Role
 from .models import Organization, RoleAssignment
-from .permissions import EDITING_ROLES, active_assignments
+from .permissions import EDITING_ROLES, active_assignments, can_use_second_factor
+from .sessions import ON_BEHALF_SESSION_KEY
 
 TOTP_DEVICE_NAME = "app"
 
@@ -135,8 +136,6 @@ def totp_device_confirm(*, actor, device: TOTPDevice, token: str) -> bool:
 
     The new device replaces any earlier one (a new phone). Returns False for a wrong code.
     """
-    from .security import can_use_second_factor
-
     if device.user_id != actor.pk:
         raise PermissionDenied
     if not can_use_second_factor(actor):
@@ -199,8 +198,6 @@ def on_behalf_candidates(*, user) -> QuerySet:
 @transaction.atomic
 def on_behalf_start(*, actor, session, other) -> None:
     """Start recording `other` (a secretary) as the person entered for, on every audit row."""
-    from .security import ON_BEHALF_SESSION_KEY
-
     if not on_behalf_candidates(user=actor).filter(pk=other.pk).exists():
         raise Http404
     session[ON_BEHALF_SESSION_KEY] = other.pk
@@ -214,7 +211,5 @@ def on_behalf_start(*, actor, session, other) -> None:
 
 
 def on_behalf_stop(*, actor, session) -> None:
-    from .security import ON_BEHALF_SESSION_KEY
-
     if session.pop(ON_BEHALF_SESSION_KEY, None) is not None:
         audit_record(actor=actor, action="on_behalf_stop")

@@ -157,6 +157,14 @@ def _vietnamese_labels(choices: type[models.TextChoices]) -> dict[str, str]:
     return table
 
 
+class ImportKind(models.TextChoices):
+    """The kinds of interchange file (DOMAIN §8); cells.imports registers an importer for each."""
+
+    ORGANIZATIONS = "organizations", _("Party organizations")
+    MEMBERS = "members", _("Party members")
+    EVENTS = "events", _("Member events")
+
+
 class ImportJobStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be checked")
     VALIDATING = "validating", _("Checking the file")

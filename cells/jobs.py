@@ -33,6 +33,8 @@ from partybuild.jobs import TRANSIENT_ERRORS, ProgressWriter, job_claim, job_is_
 from .audit import audit_record
 from .choices import ImportJobPhase, ImportJobStatus, Role
 from .imports import IMPORTERS, ImportFileError, ImportKind, run_import
+from .imports.limits import check_upload
+from .imports.templates import template_spec, template_workbook
 from .models import ImportJob, Organization
 from .permissions import EDITING_ROLES, active_assignments, can_edit_roster, roles_on
 from .selectors import organizations_visible_to
@@ -40,6 +42,7 @@ from .selectors import organizations_visible_to
 logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Queued or running: the states a lost worker could leave a job in.
 QUEUED_STATUSES = frozenset({ImportJobStatus.PENDING, ImportJobStatus.CONFIRMED})
 RUNNING_STATUSES = frozenset({ImportJobStatus.VALIDATING, ImportJobStatus.APPLYING})
@@ -53,16 +56,11 @@ FINISHED_STATUSES = frozenset(
 PROGRESS_SECONDS = 0.5
 PROGRESS_ROWS = 100
 
-# Header rows of the downloadable templates (DOMAIN.md §8): the columns each importer reads,
-# required ones first, so a template can never offer a column the importer refuses.
+# Header rows of the CSV templates (DOMAIN.md §8): the columns each importer reads, required
+# ones first, so a template can never offer a column the importer refuses.
 TEMPLATE_COLUMNS: dict[str, list[str]] = {
     kind: [*importer.required_columns, *importer.optional_columns]
     for kind, importer in IMPORTERS.items()
-}
-TEMPLATE_FILENAMES: dict[str, str] = {
-    ImportKind.ORGANIZATIONS: "to_chuc_mau.csv",
-    ImportKind.MEMBERS: "dang_vien_mau.csv",
-    ImportKind.EVENTS: "su_kien_mau.csv",
 }
 
 
@@ -100,8 +98,10 @@ def importjob_display_status(job: ImportJob) -> str:
 
 
 def importjob_sorted_errors(job: ImportJob) -> list[dict]:
-    """The stored errors by row, then column (the preview's order)."""
-    return sorted(job.errors, key=lambda e: (e.get("row") or 0, e.get("column") or ""))
+    """The stored errors by row, then column (the preview's order), at most IMPORT_MAX_ERRORS
+    of them: a page listing a million errors would hold a web worker for minutes."""
+    errors = job.errors[: settings.IMPORT_MAX_ERRORS]
+    return sorted(errors, key=lambda e: (e.get("row") or 0, e.get("column") or ""))
 
 
 def can_import(user, *, kind: str, organization: Organization | None) -> bool:
@@ -136,14 +136,22 @@ def organizations_importable_by(*, user, kind: str) -> QuerySet[Organization]:
     return qs.filter(subtree)
 
 
-def importjob_template_csv(*, kind: str) -> tuple[str, bytes]:
-    """(file name, bytes) of an empty template: the header row only, UTF-8 with a BOM so that
-    spreadsheet programs open the Vietnamese text correctly."""
-    if kind not in TEMPLATE_COLUMNS:
+def importjob_template(*, kind: str, file_format: str = "xlsx") -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of an empty template of `kind`.
+
+    XLSX (the default): Vietnamese headings, drop-down lists, a frozen header row and a sheet
+    explaining each column (cells.imports.templates). CSV: the header row of technical names,
+    UTF-8 with a BOM so that spreadsheet programs open the Vietnamese text correctly.
+    """
+    spec = template_spec(kind) if kind in ImportKind.values else None
+    if spec is None:
         raise Http404
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(TEMPLATE_COLUMNS[kind])
-    return TEMPLATE_FILENAMES[kind], ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    if file_format == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(TEMPLATE_COLUMNS[kind])
+        content = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        return spec.filename.replace(".xlsx", ".csv"), "text/csv; charset=utf-8", content
+    return spec.filename, XLSX_CONTENT_TYPE, template_workbook(spec)
 
 
 # --- write side ------------------------------------------------------------------------------
@@ -196,6 +204,14 @@ def _validate_upload(uploaded_file) -> str:
         )
     if uploaded_file.size == 0:
         raise ValidationError({"file": _("The file is empty.")}, code="empty")
+    # Over the row, cell or unpacked-size limits: said now, not after a worker chewed on it.
+    uploaded_file.seek(0)
+    try:
+        check_upload(uploaded_file.read(), extension=ext.lstrip("."))
+    except ImportFileError as exc:
+        raise ValidationError({"file": exc.message}, code="limits") from exc
+    finally:
+        uploaded_file.seek(0)
     return ext
 
 
@@ -286,6 +302,58 @@ def importjob_confirm(*, actor, job: ImportJob) -> ImportJob:
     return job
 
 
+def _requeue(job: ImportJob, *, status: str, also: tuple[str, ...] = ()) -> None:
+    """Put a job back in the queue (as a fresh run of its phase); `also`: fields the caller set."""
+    job.status = status
+    job.queued_at = timezone.now()
+    job.started_at = None
+    job.task_id = ""
+    job.message = ""
+    job.progress_done = 0
+    job.save(
+        update_fields=[
+            *also,
+            "status",
+            "queued_at",
+            "started_at",
+            "task_id",
+            "message",
+            "progress_done",
+            "updated_at",
+        ]
+    )
+
+
+def importjob_confirmable(job: ImportJob) -> list[str]:
+    """The record numbers of the job's rows refused as probable typos (confirmable)."""
+    return sorted({e["confirm"] for e in job.errors if e.get("confirm")})
+
+
+@transaction.atomic
+def importjob_confirm_rows(*, actor, job: ImportJob, records: list[str]) -> ImportJob:
+    """Accept rows refused as probable typos (a record number that names someone else) as the
+    same person, and check the file again with them; the rest of the file is checked as before.
+    """
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not can_import(actor, kind=job.kind, organization=job.organization):
+        raise PermissionDenied(_("You may not import this kind of file into this unit."))
+    chosen = set(records) & set(importjob_confirmable(job))
+    if job.status != ImportJobStatus.INVALID or not chosen:
+        raise ValidationError(_("Tick the rows you confirm first."), code="state")
+    job.confirmed_records = sorted(set(job.confirmed_records) | chosen)
+    job.phase = ImportJobPhase.VALIDATE
+    _requeue(job, status=ImportJobStatus.PENDING, also=("confirmed_records", "phase"))
+    audit_record(
+        actor=actor,
+        action="import.confirm_rows",
+        instance=job,
+        organization=job.organization,
+        changes={"confirmed": sorted(chosen)},
+    )
+    _enqueue(job, phase=ImportJobPhase.VALIDATE)
+    return job
+
+
 @transaction.atomic
 def importjob_retry(*, actor, job: ImportJob) -> ImportJob:
     """Queue again the phase of a job that failed or whose worker was lost.
@@ -298,23 +366,7 @@ def importjob_retry(*, actor, job: ImportJob) -> ImportJob:
     if not (job.status == ImportJobStatus.FAILED or importjob_is_stale(job)):
         raise ValidationError(_("Only a failed import can be retried."), code="state")
     applying = job.phase == ImportJobPhase.APPLY
-    job.status = ImportJobStatus.CONFIRMED if applying else ImportJobStatus.PENDING
-    job.queued_at = timezone.now()
-    job.started_at = None
-    job.task_id = ""
-    job.message = ""
-    job.progress_done = 0
-    job.save(
-        update_fields=[
-            "status",
-            "queued_at",
-            "started_at",
-            "task_id",
-            "message",
-            "progress_done",
-            "updated_at",
-        ]
-    )
+    _requeue(job, status=ImportJobStatus.CONFIRMED if applying else ImportJobStatus.PENDING)
     audit_record(actor=actor, action="import.retry", instance=job, organization=job.organization)
     _enqueue(job, phase=job.phase)
     return job
@@ -343,9 +395,17 @@ def _finish(job: ImportJob, **fields) -> None:
     job.save(update_fields=[*fields, "updated_at"])
 
 
+def _options(job: ImportJob) -> dict | None:
+    """The kind's own options kept on the job: the members' confirmed record numbers."""
+    if job.kind == ImportKind.MEMBERS and job.confirmed_records:
+        return {"confirmed": list(job.confirmed_records)}
+    return None
+
+
 def _errors_json(result) -> list[dict]:
     rows = [
-        {"row": e.row, "column": str(e.column), "message": str(e.message)} for e in result.errors
+        {"row": e.row, "column": str(e.column), "message": str(e.message), "confirm": e.confirm}
+        for e in result.errors
     ]
     return sorted(rows, key=lambda e: (e["row"], e["column"]))
 
@@ -394,6 +454,7 @@ def importjob_validate(job_id: int, *, task_id: str = "") -> ImportJob | None:
                 organization=job.organization,
                 dry_run=True,
                 progress=progress,
+                options=_options(job),
             )
     except ImportFileError as exc:
         _finish(job, status=ImportJobStatus.INVALID, message=str(exc), errors=[])
@@ -412,6 +473,8 @@ def importjob_validate(job_id: int, *, task_id: str = "") -> ImportJob | None:
         created_count=result.created,
         updated_count=result.updated,
         errors=_errors_json(result),
+        error_count=max(result.error_count, len(result.errors)),
+        changes=result.changes,
         progress_done=result.total_rows,
         progress_total=result.total_rows,
     )
@@ -450,6 +513,7 @@ def importjob_apply(job_id: int, *, task_id: str = "") -> ImportJob | None:
                 organization=job.organization,
                 dry_run=False,
                 progress=progress,
+                options=_options(job),
             )
             if not result.ok:
                 raise _Rejected(result)
@@ -469,6 +533,7 @@ def importjob_apply(job_id: int, *, task_id: str = "") -> ImportJob | None:
             status=ImportJobStatus.INVALID,
             total_rows=rejected.result.total_rows,
             errors=_errors_json(rejected.result),
+            error_count=max(rejected.result.error_count, len(rejected.result.errors)),
         )
     except ImportFileError as exc:
         _finish(job, status=ImportJobStatus.INVALID, message=str(exc), errors=[])

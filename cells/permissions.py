@@ -1,6 +1,8 @@
 """Who may do what on which node. Roles cover the node they are given on and its subtree.
 
-Predicates answer for one organization; the scoped querysets live in cells.selectors.
+Predicates answer for one organization; the scoped querysets live in cells.selectors. Who may
+see a full citizen ID (and how it is masked otherwise), who may read the audit trail and who
+is offered the second factor are decided here too.
 """
 
 import datetime
@@ -21,6 +23,10 @@ STRUCTURE_FIELDS = frozenset(
 )
 # Roles that decide ratings of the units under them.
 DECIDING_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
+# Roles offered the optional second factor (DOMAIN: the people who decide and administer).
+SECOND_FACTOR_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
+# Roles that read the audit trail of their subtree.
+AUDIT_ROLES = frozenset({Role.ADMIN})
 
 
 def active_assignments(user, *, on: datetime.date | None = None):
@@ -88,3 +94,44 @@ def can_decide_rating(user, organization: Organization) -> bool:
 
 def has_any_role(user) -> bool:
     return getattr(user, "is_superuser", False) or bool(role_paths(user))
+
+
+def can_use_second_factor(user) -> bool:
+    """Reviewers and administrators (and superusers) may turn on TOTP."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(role in SECOND_FACTOR_ROLES for _path, role in role_paths(user))
+
+
+def audit_paths(user) -> list[str] | None:
+    """Root paths of the subtrees whose audit the user may read; None for everything."""
+    if getattr(user, "is_superuser", False):
+        return None
+    return sorted({path for path, role in role_paths(user) if role in AUDIT_ROLES})
+
+
+def can_view_audit(user) -> bool:
+    """Administrators (of some unit) and superusers search the audit trail."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return audit_paths(user) is None or bool(audit_paths(user))
+
+
+# --- citizen ID ------------------------------------------------------------------------------
+def mask_citizen_id(value: str | None) -> str:
+    """A CCCD for someone who may not see it: only the last four digits."""
+    if not value:
+        return ""
+    value = str(value)
+    return "*" * max(len(value) - 4, 0) + value[-4:]
+
+
+def can_see_citizen_id(user, cell) -> bool:
+    """The full CCCD is for those who keep the member's record: editors of their cell."""
+    return cell is not None and can_edit_roster(user, cell)
+
+
+def citizen_id_for(*, user, member, cell) -> str:
+    """The member's CCCD as `user` may see it (masked unless they edit `cell`)."""
+    value = member.citizen_id or ""
+    return value if can_see_citizen_id(user, cell) else mask_citizen_id(value)

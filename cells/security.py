@@ -1,7 +1,8 @@
-"""Access hardening that is not about one screen: the citizen-ID mask, the lockout backend,
-the second-factor gate and the request's audit context.
+"""Access hardening that is not about one screen: the lockout backend, the second-factor gate,
+the session clocks started at login, and the request's audit context. (Who may see a CCCD is
+cells.permissions; what a session records, cells.sessions; the navbar's menu,
+cells.context_processors.)
 
-- `mask_citizen_id` / `citizen_id_for`: the one place deciding how a CCCD is shown.
 - `LockoutBackend`: django-axes' lockout, for logins coming from a request.
 - `SecondFactorMiddleware`: a user with a confirmed TOTP device reaches nothing but the
   verification page (and logout) until this session passed it.
@@ -30,45 +31,21 @@ from django_otp import user_has_device
 
 from .accounts import account_organization, on_behalf_candidates
 from .audit import audit_context, audit_record
-from .choices import Role
 from .models import AuditEntry
-from .permissions import EDITING_ROLES, active_assignments, can_edit_roster, role_paths
+from .permissions import SECOND_FACTOR_ROLES, active_assignments, can_use_second_factor
+from .sessions import (
+    ACTIVITY_SESSION_KEY,
+    ACTIVITY_WRITE_SECONDS,
+    LOGIN_AT_SESSION_KEY,
+    ON_BEHALF_SESSION_KEY,
+    OTP_REQUIRED_SESSION_KEY,
+    SECOND_FACTOR_DEADLINE_SESSION_KEY,
+    owes_second_factor,
+    session_expired,
+)
 
-ON_BEHALF_SESSION_KEY = "partybuild_on_behalf_of"
-LOGIN_AT_SESSION_KEY = "partybuild_login_at"
-ACTIVITY_SESSION_KEY = "partybuild_last_activity"
-OTP_REQUIRED_SESSION_KEY = "partybuild_otp_required"
-# The last day this session's user may work without enrolling a second factor (ISO date).
-SECOND_FACTOR_DEADLINE_SESSION_KEY = "partybuild_second_factor_deadline"
-# The last-activity time is written at most this often: a session write per request would
-# cost every page a database write.
-ACTIVITY_WRITE_SECONDS = 60
-# Roles offered the optional second factor (DOMAIN: the people who decide and administer).
-SECOND_FACTOR_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
 # Views a user who still owes the second factor may reach.
 SECOND_FACTOR_EXEMPT = frozenset({"accounts:totp_verify", "logout", "login", "set_language"})
-
-
-# --- citizen ID ------------------------------------------------------------------------------
-
-
-def mask_citizen_id(value: str | None) -> str:
-    """A CCCD for someone who may not see it: only the last four digits."""
-    if not value:
-        return ""
-    value = str(value)
-    return "*" * max(len(value) - 4, 0) + value[-4:]
-
-
-def can_see_citizen_id(user, cell) -> bool:
-    """The full CCCD is for those who keep the member's record: editors of their cell."""
-    return cell is not None and can_edit_roster(user, cell)
-
-
-def citizen_id_for(*, user, member, cell) -> str:
-    """The member's CCCD as `user` may see it (masked unless they edit `cell`)."""
-    value = member.citizen_id or ""
-    return value if can_see_citizen_id(user, cell) else mask_citizen_id(value)
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -85,13 +62,6 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
-
-
-def can_use_second_factor(user) -> bool:
-    """Reviewers and administrators (and superusers) use TOTP; they must (below)."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(role in SECOND_FACTOR_ROLES for _path, role in role_paths(user))
 
 
 def second_factor_deadline(user) -> datetime.date | None:
@@ -135,18 +105,6 @@ def second_factor_overdue(request) -> bool:
         request.session.pop(SECOND_FACTOR_DEADLINE_SESSION_KEY, None)
         return False
     return True
-
-
-def owes_second_factor(user, session=None) -> bool:
-    """Logged in with a password, has a confirmed device, not yet verified this session."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    is_verified = getattr(user, "is_verified", None)
-    if is_verified is not None and is_verified():
-        return False
-    if session is not None and session.get(OTP_REQUIRED_SESSION_KEY) is False:
-        return False
-    return user_has_device(user, confirmed=True)
 
 
 class SecondFactorMiddleware:
@@ -274,16 +232,6 @@ def _session_start(sender, request, user, **kwargs):
     request.session[SECOND_FACTOR_DEADLINE_SESSION_KEY] = deadline.isoformat() if deadline else None
 
 
-def session_expired(session, *, now: float | None = None) -> bool:
-    """Idle longer than SESSION_IDLE_TIMEOUT, or open longer than SESSION_ABSOLUTE_TIMEOUT."""
-    now = time.time() if now is None else now
-    last = session.get(ACTIVITY_SESSION_KEY)
-    started = session.get(LOGIN_AT_SESSION_KEY)
-    return (last is not None and now - last > settings.SESSION_IDLE_TIMEOUT) or (
-        started is not None and now - started > settings.SESSION_ABSOLUTE_TIMEOUT
-    )
-
-
 class SessionTimeoutMiddleware:
     """Log out a session left idle (a shared office computer) or open too long."""
 
@@ -341,46 +289,3 @@ class AuditContextMiddleware:
             if response.status_code == 403 and request.method not in SAFE_METHODS:
                 audit_refusal(request, response)
             return response
-
-
-# --- the account menu ------------------------------------------------------------------------
-
-
-class AccountMenu:
-    """Which account links the navbar shows; computed only when a template asks (one cached
-    role lookup per request, shared with the view)."""
-
-    def __init__(self, user, session=None):
-        self.user = user
-        self.session = session
-
-    def _roles(self) -> set[str]:
-        if getattr(self.user, "is_superuser", False):
-            return set(Role.values)
-        return {role for _path, role in role_paths(self.user)}
-
-    @property
-    def second_factor(self) -> bool:
-        return bool(self._roles() & SECOND_FACTOR_ROLES)
-
-    @property
-    def second_factor_due(self) -> datetime.date | None:
-        """The enrolment deadline to remind of (None when nothing is owed)."""
-        deadline = self.session.get(SECOND_FACTOR_DEADLINE_SESSION_KEY) if self.session else None
-        return datetime.date.fromisoformat(deadline) if deadline else None
-
-    @property
-    def on_behalf(self) -> bool:
-        return bool(self._roles() & EDITING_ROLES)
-
-    @property
-    def administration(self) -> bool:
-        return Role.ADMIN in self._roles()
-
-
-def account_menu(request) -> dict:
-    """Template context processor: `account_menu` for authenticated users."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    return {"account_menu": AccountMenu(user, getattr(request, "session", None))}

@@ -3,12 +3,13 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
-from .choices import CELL_TYPES, EventKind
-from .models import Member, MemberEvent, Membership, Organization
+from .choices import CELL_TYPES, COMMUNE_LEVEL_TYPES, EventKind
+from .models import Member, MemberEvent, Membership, Organization, ResidentialUnit
 from .permissions import role_paths
 
 
@@ -219,9 +220,6 @@ def member_counts_by_child(
     One aggregated query over the subtree's memberships (grouped by the child's path prefix),
     whatever the number of children.
     """
-    from django.db.models import Count
-    from django.db.models.functions import Substr
-
     day = on or timezone.localdate()
     prefix_len = len(organization.path) + Organization.steplen
     rows = (
@@ -242,9 +240,6 @@ def member_counts_by_child(
 def residential_units_for(*, organization: Organization):
     """Residential units a cell covers, or, for a commune-level unit, all of its units
     with their covering cell (a unit with no cell is a gap the commune should close)."""
-    from .choices import COMMUNE_LEVEL_TYPES
-    from .models import ResidentialUnit
-
     if organization.type in COMMUNE_LEVEL_TYPES:
         return ResidentialUnit.objects.filter(commune=organization).select_related("cell")
     return ResidentialUnit.objects.filter(cell=organization).select_related("commune")

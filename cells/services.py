@@ -195,8 +195,8 @@ def membership_chain(
     admitted before the current cell's founding and `predecessors_of` names exactly one.
 
     The lookup is passed in so that members_bulk_create can answer it from one prefetch, and
-    the province generator (cells.generator.plan) from its in-memory plan; it is asked only
-    when the walk would go on, so a member admitted after the founding costs no lookup.
+    the province generator (assessments.demo.generator.people) from its in-memory plan; it is
+    asked only when the walk would go on, so a member admitted after the founding costs no lookup.
     """
     chain = []
     end = None

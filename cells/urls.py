@@ -42,6 +42,11 @@ urlpatterns = [
         "nhap/<int:pk>/xac-nhan/", imports.ImportJobConfirmView.as_view(), name="importjob_confirm"
     ),
     path("nhap/<int:pk>/thu-lai/", imports.ImportJobRetryView.as_view(), name="importjob_retry"),
+    path(
+        "nhap/<int:pk>/xac-nhan-dong/",
+        imports.ImportJobConfirmRowsView.as_view(),
+        name="importjob_confirm_rows",
+    ),
     # --- audit trail (administrators, read-only) ---
     path("nhat-ky/", audit.AuditEntryListView.as_view(), name="auditentry_list"),
 ]

@@ -14,9 +14,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partybuild.settings")
 
 app = Celery("partybuild")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# The periodic jobs below live in the apps' tasks modules (cells.tasks, assessments.tasks)
+# under their historical "partybuild.…" names.
 app.autodiscover_tasks()
-# partybuild is not an installed app: its periodic jobs are found explicitly.
-app.autodiscover_tasks(["partybuild"])
 
 app.conf.beat_schedule = {
     # Just after midnight: the deadline day is over, so entry is closed from now on.

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
+import psycopg
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -21,6 +22,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +42,6 @@ def _database_reachable() -> dict:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return {}
-    import psycopg
-
     db = connection.settings_dict
     params = {
         "dbname": db["NAME"],
@@ -59,8 +59,6 @@ def _database_reachable() -> dict:
 
 def _broker_reachable() -> dict:
     """Connect to the Celery broker with a timeout (for Redis, kombu also sends a PING)."""
-    from kombu import Connection
-
     url = settings.CELERY_BROKER_URL
     options = dict(getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {})
     options.setdefault("socket_timeout", CHECK_TIMEOUT)

@@ -5,8 +5,9 @@ interchange files (MEDIA_ROOT/imports) are only needed until their import is wri
 abandoned. Both hold member data, so keeping them forever is a liability, not a backup.
 
 Files are judged by age (modification time), not through their job rows, so the cleanup
-also removes orphans left by a crashed worker. An import file whose job is still waiting
-for its check or for the user's confirmation is never removed, whatever its age.
+also removes orphans left by a crashed worker. The caller names the files still in use (an
+import file whose job is still waiting for its check or for the user's confirmation:
+cells.housekeeping), which are never removed, whatever their age. A helper: it imports no app.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import datetime
 import logging
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,24 +44,15 @@ def _max_age_days() -> dict[str, int]:
     }
 
 
-def _import_files_in_use() -> set[str]:
-    """Storage names of the files of import jobs that may still be read."""
-    from cells.choices import ImportJobStatus
-    from cells.jobs import ACTIVE_STATUSES
-    from cells.models import ImportJob
-
-    statuses = [*ACTIVE_STATUSES, ImportJobStatus.READY]
-    return set(ImportJob.objects.filter(status__in=statuses).values_list("file", flat=True))
-
-
 def generated_files_delete_expired(
     *,
+    in_use: Collection[str] = frozenset(),
     max_age_days: dict[str, int] | None = None,
     now: datetime.datetime | None = None,
 ) -> CleanupResult:
     """Delete files under MEDIA_ROOT/reports and MEDIA_ROOT/imports older than their
     directory's age limit (REPORT_FILES_MAX_AGE_DAYS, IMPORT_FILES_MAX_AGE_DAYS), then the
-    directories left empty.
+    directories left empty. `in_use`: storage names (relative to MEDIA_ROOT) kept anyway.
 
     Symbolic links are neither followed nor deleted: the media root may be a shared mount,
     and the cleanup must never reach outside it.
@@ -67,7 +60,7 @@ def generated_files_delete_expired(
     limits = {**_max_age_days(), **(max_age_days or {})}
     moment = (now or timezone.now()).timestamp()
     media_root = Path(settings.MEDIA_ROOT).resolve()
-    in_use = _import_files_in_use()
+    in_use = set(in_use)
     result = CleanupResult()
     for subdir, days in sorted(limits.items()):
         top = media_root / subdir

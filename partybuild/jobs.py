@@ -248,3 +248,8 @@ def warn_if_unsent(request, job) -> None:
 
     if getattr(job, "publish_failed", False):
         messages.warning(request, publish_failed_message())
+
+
+# Options of the periodic (beat) tasks: a periodic job is not worth retrying hard, the next
+# run comes tomorrow; acks_late so a job whose worker died runs again.
+PERIODIC = {"acks_late": True, "ignore_result": True}

@@ -89,7 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "cells.security.account_menu",
+                "cells.context_processors.account_menu",
             ],
         },
     },
@@ -232,6 +232,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Uploads --------------------------------------------------------------------
 # Interchange files are small; refuse anything that could exhaust a worker.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# A few kilobytes of XLSX can unpack into gigabytes of rows (one of 645 KB held a worker for
+# four minutes and 2.2 GB): the unpacked size, the rows and the cells are capped before and
+# while the sheet is streamed. A commune's roster is ≈ 1,700 rows; a province imports by unit.
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=64 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=1_500_000)
+# Errors kept on a job and listed on its page (the first ones, with the total count).
+IMPORT_MAX_ERRORS = env.int("IMPORT_MAX_ERRORS", default=500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -11,11 +11,11 @@ from django.utils import timezone
 from assessments import deadlines, schemes
 from assessments.indicators import tally
 from assessments.models import IndicatorTallyWindow, RatingRound, RatingYear
+from assessments.tasks import indicator_tallies_rebuild, indicator_tallies_refresh
 from cells.choices import ImportJobStatus, Role
+from cells.housekeeping import generated_files_delete_expired
 from cells.models import AuditEntry, ImportJob
 from partybuild.celery import app
-from partybuild.housekeeping import generated_files_delete_expired
-from partybuild.tasks import indicator_tallies_rebuild, indicator_tallies_refresh
 from tests import factories
 
 

@@ -93,7 +93,9 @@ def test_dashboard_export_audited_watermarked_and_formula_safe(client, rated):
     _assert_watermarked(
         book, user=rated.reviewer, scope=f"{rated.province.name} · {DASHBOARD_YEAR}"
     )
-    names = [row[0].value for row in book.active.iter_rows(min_row=2)]
+    title = book.active["A1"].value
+    assert rated.province.name in title and str(DASHBOARD_YEAR) in title
+    names = [row[0].value for row in book.active.iter_rows(min_row=3)]
     assert "'" + FORMULA in names
     assert FORMULA not in names
 
@@ -119,8 +121,8 @@ def test_dashboard_list_export_audited_watermarked_and_formula_safe(client, rate
     _assert_watermarked(
         book, user=rated.reviewer, scope=f"{rated.province.name} · {DASHBOARD_YEAR}"
     )
-    rows = [[c.value for c in row] for row in book.active.iter_rows(min_row=2)]
-    assert [rated.old_commune.code, "'" + FORMULA] in rows
+    rows = [[c.value for c in row] for row in book.active.iter_rows(min_row=3)]
+    assert ["'" + FORMULA, rated.old_commune.code] in [row[:2] for row in rows]
 
     entry = _only_export_row(actor=rated.reviewer)
     assert entry.organization == rated.province

@@ -199,6 +199,29 @@ class Entry:
     data: dict = field(default_factory=dict)
 
 
+def _with_catalogue(node) -> dict:
+    """The explanation URL's arguments for `node`, with the indicator catalogue in place."""
+    from assessments.indicators import ensure_indicator_catalogue
+
+    ensure_indicator_catalogue()
+    return {"org_pk": node.pk, "year": 2024}
+
+
+def _target_of(node) -> int:
+    """A target of `node` (the catalogue's first indicator), made on demand."""
+    from assessments.indicators import ensure_indicator_catalogue
+    from assessments.models import Indicator, IndicatorTarget
+
+    ensure_indicator_catalogue()
+    target, _created = IndicatorTarget.objects.get_or_create(
+        indicator=Indicator.objects.order_by("pk").first(),
+        organization=node,
+        target_year=2030,
+        defaults={"target_value": 90},
+    )
+    return target.pk
+
+
 def _org(w):
     return {"pk": w.p.old_commune.pk}
 
@@ -324,6 +347,7 @@ MATRIX: dict[str, Entry] = {
             ("importjob_progress", ("GET",)),
             ("importjob_confirm", ("POST",)),
             ("importjob_retry", ("POST",)),
+            ("importjob_confirm_rows", ("POST",)),
         ],
     ),
     "cells:auditentry_list": Entry(("GET",), user=lambda w: w.admin, no_role=403),
@@ -384,6 +408,23 @@ MATRIX: dict[str, Entry] = {
             ("dashboard_chart", {"kind": "cap-do"}),
         ]
     },
+    # A unit's explanation of its number (its reports staff) and a target split (the level's).
+    "assessments:targetexplanation_save": Entry(
+        ("POST",),
+        user=lambda w: w.reports,
+        no_role=404,
+        kwargs=lambda w: _with_catalogue(w.p.district),
+        foreign=lambda w: _with_catalogue(w.p.other_province),
+        data={"indicator": "gro-good-or-better", "text": "Giải trình thử"},
+    ),
+    "assessments:indicatortarget_cascade": Entry(
+        ("POST",),
+        user=lambda w: w.reports,
+        no_role=404,
+        kwargs=lambda w: {"pk": _target_of(w.p.district)},
+        foreign=lambda w: {"pk": _target_of(w.p.other_province)},
+        data={"year": "2024"},
+    ),
     "assessments:indicatortarget_list": Entry(
         ("GET", "POST"),
         user=lambda w: w.reports,
@@ -450,6 +491,9 @@ MATRIX: dict[str, Entry] = {
     ),
     # --- assessments: national year settings (superusers: the model permission) ---
     "assessments:ratingyear_list": Entry(("GET",), user=lambda w: w.superuser, no_role=403),
+    "assessments:ratinground_import": Entry(
+        ("GET", "POST"), user=lambda w: w.superuser, no_role=403
+    ),
     "assessments:ratingyear_edit": Entry(
         ("GET", "POST"),
         user=lambda w: w.superuser,
@@ -526,6 +570,8 @@ WRONG_ROLE: dict[str, Callable] = {
     "cells:auditentry_list": lambda w: w.reviewer,
     "accounts:totp_enrol": lambda w: w.secretary,
     "assessments:indicatortarget_list": lambda w: w.reviewer,
+    "assessments:indicatortarget_cascade": lambda w: w.reviewer,
+    "assessments:targetexplanation_save": lambda w: w.reviewer,
     "documents:signedoriginal_upload": lambda w: w.reviewer,
     **{
         f"assessments:{name}": lambda w: w.reviewer
@@ -601,7 +647,7 @@ def test_permission_matrix(client, world, name):
         if response.status_code != entry.no_role:
             failures.append(f"no role {method}: {response.status_code}, expected {entry.no_role}")
         if response.status_code == 200:
-            body = response.content.decode()
+            body = response.content.decode(errors="replace")  # a template is an XLSX
             for secret in (w.p.old_commune.name, w.member.full_name, w.foreign_member.full_name):
                 if secret in body:
                     failures.append(f"no role {method}: the page shows {secret!r}")

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cells import accounts, security
+from cells import accounts, sessions
 from cells.choices import ImportJobStatus, Role
 from cells.models import AuditEntry
 from partybuild.spreadsheets import csv_bytes, safe_cell, xlsx_append
@@ -82,7 +82,7 @@ def test_session_idle_timeout_logs_out(client, province):
     assert _login(client, "ngoi-lau").status_code == 302
     assert client.get(reverse("cells:organization_tree")).status_code == 200
     session = client.session
-    session[security.ACTIVITY_SESSION_KEY] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
+    session[sessions.ACTIVITY_SESSION_KEY] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
     session.save()
     response = client.get(reverse("cells:organization_tree"))
     assert response.status_code == 302
@@ -277,6 +277,12 @@ def _service_calls(province):
         state["job"].save(update_fields=["status"])
         jobs.importjob_retry(actor=secretary, job=state["job"])
 
+    def confirm_rows():
+        state["job"].status = ImportJobStatus.INVALID
+        state["job"].errors = [{"row": 2, "column": "so_ly_lich", "message": "…", "confirm": "X"}]
+        state["job"].save(update_fields=["status", "errors"])
+        jobs.importjob_confirm_rows(actor=secretary, job=state["job"], records=["X"])
+
     def enrol():
         device = accounts.totp_device_pending(user=reviewer)
         token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
@@ -425,6 +431,18 @@ def _service_calls(province):
             "round_decide",
         ),
         (
+            "assessments.services.round_decide_recorded",
+            lambda: (
+                rs.round_reopen(actor=reviewer, round=fresh(round_()), reason="Nhập lịch sử"),
+                rs.round_decide_recorded(
+                    actor=reviewer,
+                    round=fresh(round_()),
+                    decision=rs.DecisionReference("07-QĐ/HU", datetime.date(2021, 1, 20)),
+                ),
+            ),
+            "round_decide_recorded",
+        ),
+        (
             "assessments.year_services.rating_year_update",
             lambda: year_services.rating_year_update(
                 actor=superuser, year=2024, entry_deadline=datetime.date(2024, 12, 15)
@@ -443,6 +461,7 @@ def _service_calls(province):
         ("cells.jobs.importjob_create", upload, "import.upload"),
         ("cells.jobs.importjob_confirm", confirm, "import.confirm"),
         ("cells.jobs.importjob_retry", retry, "import.retry"),
+        ("cells.jobs.importjob_confirm_rows", confirm_rows, "import.confirm_rows"),
         (
             "cells.accounts.user_password_set",
             lambda: accounts.user_password_set(

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from ..models import Indicator, IndicatorTarget
 from .counters import HUNDRED, scaled_ratio
 
 
@@ -505,8 +506,6 @@ def ensure_indicator_catalogue(*, targets_for=None) -> int:
     """Create or update the indicator rows (idempotent); with `targets_for` (an organization,
     usually the demo province) also its demo targets and the 2017 baselines. Returns the
     number of indicators. Called by the seed command and by a data migration."""
-    from assessments.models import Indicator, IndicatorTarget
-
     by_code = {}
     for order, (code, name, group, formula, unit, better, source, headline) in enumerate(
         CATALOGUE, start=1

@@ -103,6 +103,9 @@ class RatingRound(models.Model):
         blank=True,
         help_text=_("Recorded by the deciding level; shown in reports."),
     )
+    # A past year's results imported as decided carry the decision they were decided by.
+    decision_number = models.CharField(_("decision number"), max_length=60, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

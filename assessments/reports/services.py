@@ -35,7 +35,7 @@ from cells.permissions import can_view_organization
 from partybuild import jobs as pb_jobs
 
 from ..models import ReportJob
-from . import context, pieces
+from . import context, pieces, xlsx
 from .formatting import nfc
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,9 @@ def report_render(
     else:
         html = report_html(document)
         step(2, STEPS)
-        from . import pdf  # WeasyPrint loads only where a PDF is made
+        # Imported here on purpose: WeasyPrint takes seconds to load, and only the worker that
+        # renders a PDF needs it (not every web process).
+        from . import pdf
 
         content = pdf.render_pdf(html)
     step(3, STEPS)
@@ -124,8 +126,6 @@ def report_render(
 
 
 def _xlsx(document: context.ReportDocument) -> bytes:
-    from . import xlsx
-
     return xlsx.document_xlsx(document)
 
 
@@ -286,6 +286,7 @@ def reportjob_request(
     return job, True
 
 
+@transaction.atomic
 def reportjob_pieces_request(
     *, actor, kind: str, organization: Organization, year: int, units: list[Organization]
 ) -> tuple[ReportJob, bool]:

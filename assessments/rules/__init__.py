@@ -2,7 +2,8 @@
 
 A package by rule family: `constants`, `data` (the dataclasses), `periods`, `common`,
 `members` (M0–M5), `quota` (Q1), `organizations` (O1–O6), `transitions` (the workflow),
-`category` (the 2A/2B/2C form category); every
+`category` (the 2A/2B/2C form category), `targets` (an indicator's status against its
+target); every
 public name is re-exported here, so `from assessments.rules import X` and `rules.X` both work.
 
 No ORM, no database, no HTTP: services and import commands gather the facts, call
@@ -115,6 +116,18 @@ from .quota import (
     quota_counts,
     quota_violations,
 )
+from .targets import (
+    STATUS_AT_RISK,
+    STATUS_MET,
+    STATUS_NOT_MET,
+    STATUS_ON_TRACK,
+    STATUSES,
+    TargetPath,
+    rate_shortfall,
+    split_target,
+    target_status,
+    trajectory_value,
+)
 from .transitions import (
     TransitionError,
     check_transition,
@@ -122,6 +135,16 @@ from .transitions import (
 )
 
 __all__ = [
+    "STATUSES",
+    "STATUS_AT_RISK",
+    "STATUS_MET",
+    "STATUS_NOT_MET",
+    "STATUS_ON_TRACK",
+    "TargetPath",
+    "rate_shortfall",
+    "split_target",
+    "target_status",
+    "trajectory_value",
     "CATEGORY_CODES",
     "CATEGORY_LABELS",
     "CATEGORY_LEADER",

@@ -15,10 +15,12 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from assessments import charts, dashboard, schemes
+from assessments import charts, dashboard, dashboard_lists, schemes
+from assessments.indicators.targets import can_edit_targets, can_explain
 from cells import selectors as cells_selectors
 from cells.audit import audit_export
 from partybuild.spreadsheets import export_watermark
@@ -86,6 +88,19 @@ def _link_cells(data: dashboard.DashboardData) -> None:
     for row in data.rows:
         for cell in row.cells:
             cell.href = f"{bases[cell.indicator.pk]}?con={row.info.id}{options}"
+    lists = reverse("assessments:dashboard_list", args=[data.node.pk, data.year, "x"])
+    lists = lists.removesuffix("x/")
+    detail = reverse("assessments:dashboard_detail", args=[0, data.year]).removesuffix(
+        f"0/{data.year}/"
+    )
+    plain = options.lstrip("&")
+    for card in data.cards:
+        card.href = f"{lists}{card.indicator.code}/" + (f"?{plain}" if plain else "")
+    for line in data.targets:
+        line.href = f"{lists}{line.indicator.code}/" + (f"?{plain}" if plain else "")
+        for unit in line.units:
+            unit.href = f"{detail}{unit.info.id}/{data.year}/" + (f"?{plain}" if plain else "")
+            unit.list_href = f"{lists}{line.indicator.code}/?con={unit.info.id}{options}"
 
 
 class DashboardHomeView(LoginRequiredMixin, View):
@@ -117,6 +132,16 @@ class DashboardDetailView(_DashboardMixin, TemplateView):
             **self.options,
         )
         _link_cells(data)
+        explain = can_explain(self.request.user, self.node)
+        own = (
+            dashboard.explanations_for(organization_ids=[self.node.pk], year=self.year)
+            if explain
+            else {}
+        )
+        for line in data.targets:
+            line.own_explanation = (
+                own.get((line.indicator.pk, self.node.pk), "") if explain else None
+            )
         ancestors = cells_selectors.organization_ancestors_visible(
             user=self.request.user, organizations=[self.node]
         )[self.node.pk]
@@ -126,6 +151,7 @@ class DashboardDetailView(_DashboardMixin, TemplateView):
             ancestors=ancestors,
             years=list(range(this_year, schemes.FIRST_YEAR - 1, -1)),
             query=self.request.GET.urlencode(),
+            can_edit_targets=can_edit_targets(self.request.user, self.node),
             **kwargs,
         )
 
@@ -149,28 +175,45 @@ class DashboardListView(_DashboardMixin, TemplateView):
             child_pk = int(child) if child else None
         except ValueError as exc:
             raise Http404 from exc
-        self.drill = dashboard.dashboard_list(
+        self.drill = dashboard_lists.dashboard_list(
             user=request.user,
             node=self.node,
             year=self.year,
             counter=kwargs["counter"],
             child_pk=child_pk,
+            q=request.GET.get("q", "").strip()[:100],
             **self.options,
         )
         if request.GET.get("xuat") == "xlsx":
             return self.xlsx_response(
-                partial(dashboard.drill_list_xlsx, self.drill),
+                partial(
+                    dashboard_lists.drill_list_xlsx,
+                    self.drill,
+                    node=self.node,
+                    year=self.year,
+                    user=request.user,
+                ),
                 what="dashboard_list",
                 filename=f"danh-sach-{self.year}.xlsx",
-                rows=len(self.drill.items),
+                rows=len(self.drill.rows),
                 filters={"counter": kwargs["counter"], "child": child_pk},
             )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("xuat", None)
         context.update(
-            node=self.node, year=self.year, drill=self.drill, query=self.request.GET.urlencode()
+            node=self.node,
+            year=self.year,
+            drill=self.drill,
+            query=query.urlencode(),
+            keep=[(k, v) for k, v in query.items() if k != "q"],
+            # One reversed URL per column, not per row (a list can hold 2,000 members).
+            member_base=reverse("cells:member_detail", args=[0]).removesuffix("0/"),
+            org_base=reverse("assessments:dashboard_detail", args=[0, 0]).removesuffix("0/0/"),
+            no_cell=_("No cell"),
         )
         return context
 
@@ -187,7 +230,7 @@ class DashboardExportView(_DashboardMixin, View):
             **self.options,
         )
         return self.xlsx_response(
-            partial(dashboard.dashboard_table_xlsx, data),
+            partial(dashboard_lists.dashboard_table_xlsx, data, user=request.user),
             what="dashboard_table",
             filename=f"chi-tieu-{self.node.code}-{self.year}.xlsx",
             rows=len(data.rows),

@@ -24,8 +24,9 @@ from assessments.choices import EDITABLE_STATES
 from assessments.forms import NOT_RATED, RatingGridForm, field_name
 from assessments.views.unit import UnitYearMixin
 from cells import selectors as cells_selectors
-from cells.audit import ACTION_LABELS, audit_export
+from cells.audit import audit_export
 from cells.choices import CELL_TYPES
+from cells.history import ACTION_LABELS
 from cells.models import Organization
 
 

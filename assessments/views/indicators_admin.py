@@ -8,13 +8,23 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
 from django.views.generic import FormView
 
-from assessments.indicators.targets import can_edit_targets, indicator_target_save
+from assessments import dashboard
+from assessments.indicators.targets import (
+    can_edit_targets,
+    can_explain,
+    indicator_target_cascade,
+    indicator_target_save,
+    target_explanation_save,
+)
 from assessments.models import Indicator, IndicatorTarget
 from cells import selectors as cells_selectors
 
@@ -75,3 +85,58 @@ class IndicatorTargetListView(LoginRequiredMixin, FormView):
         )
         messages.success(self.request, _("The target was saved."))
         return redirect("assessments:indicatortarget_list", org_pk=self.node.pk)
+
+
+class TargetExplanationView(LoginRequiredMixin, View):
+    """POST a unit's explanation (giải trình) of one indicator in a year; back to the page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, org_pk, year):
+        node = cells_selectors.organization_get(user=request.user, pk=org_pk)
+        if not can_explain(request.user, node):
+            raise PermissionDenied(_("Only the unit's staff may explain its numbers."))
+        indicator = Indicator.objects.filter(code=request.POST.get("indicator", "")).first()
+        if indicator is None:
+            raise Http404
+        target_explanation_save(
+            actor=request.user,
+            organization=node,
+            indicator=indicator,
+            year=year,
+            text=request.POST.get("text", ""),
+        )
+        messages.success(request, _("The explanation was saved."))
+        return redirect(
+            reverse("assessments:dashboard_detail", args=[node.pk, year]) + "#targets-title"
+        )
+
+
+class IndicatorTargetCascadeView(LoginRequiredMixin, View):
+    """POST: split one of the node's targets into targets of its child units (audited)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        target = (
+            IndicatorTarget.objects.select_related("indicator", "organization")
+            .filter(pk=pk)
+            .first()
+        )
+        if target is None:
+            raise Http404
+        node = cells_selectors.organization_get(user=request.user, pk=target.organization_id)
+        if not can_edit_targets(request.user, node):
+            raise PermissionDenied(_("Only reports staff may change indicator targets."))
+        year = int(request.POST.get("year") or timezone.localdate().year)
+        children, weights = dashboard.cascade_children(user=request.user, node=node, year=year)
+        made = indicator_target_cascade(
+            actor=request.user, target=target, children=children, weights=weights
+        )
+        messages.success(
+            request,
+            _("The target was split into %(count)s unit targets.") % {"count": len(made)},
+        )
+        return redirect(
+            reverse("assessments:dashboard_detail", args=[node.pk, year]) + "#targets-title"
+        )

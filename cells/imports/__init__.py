@@ -5,11 +5,11 @@ one transaction (or nothing). A new kind is an `Importer` subclass decorated wit
 whose `kind` is a new `ImportKind` value.
 """
 
+from ..choices import ImportKind
 from . import events, members, organizations  # noqa: F401  (registers the kinds)
 from .base import (
     IMPORTERS,
     Importer,
-    ImportKind,
     ImportResult,
     Progress,
     Row,

@@ -11,14 +11,14 @@ import datetime
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ..audit import audit_record
 from ..choices import label_to_value
@@ -28,15 +28,10 @@ from .files import ImportFileError, Table, read_table
 ProgressCallback = Callable[[int, int], None]
 
 PROGRESS_EVERY = 100
-_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# dd/mm/yyyy, also typed with "-" or "." as Excel and people write it (never yyyy-mm-dd).
+_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
 _YES = {"có", "co", "x"}
 _NO = {"không", "khong", ""}
-
-
-class ImportKind(models.TextChoices):
-    ORGANIZATIONS = "organizations", gettext_lazy("Party organizations")
-    MEMBERS = "members", gettext_lazy("Party members")
-    EVENTS = "events", gettext_lazy("Member events")
 
 
 @dataclass(frozen=True)
@@ -46,6 +41,8 @@ class RowError:
     row: int
     column: str
     message: str
+    # The record number a user may confirm to lift this error (the typo guard), else "".
+    confirm: str = ""
 
 
 @dataclass
@@ -56,10 +53,19 @@ class ImportResult:
     updated: int
     errors: list[RowError]
     dry_run: bool
+    # All the errors found; `errors` keeps the first IMPORT_MAX_ERRORS of them (by row).
+    error_count: int = 0
+    # The preview of updates: per changed record, each field as old → new (cells.imports.updates).
+    changes: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def keep_first_errors(self, errors: list[RowError]) -> None:
+        """Keep the first errors by row (a million-row file must not fill the job's row)."""
+        self.error_count = len(errors)
+        self.errors = errors[: settings.IMPORT_MAX_ERRORS]
 
 
 class ImportRefused(Exception):
@@ -100,9 +106,9 @@ class Row:
     def has(self, column: str) -> bool:
         return column in self.values
 
-    def error(self, column: str, message: str) -> None:
+    def error(self, column: str, message: str, *, confirm: str = "") -> None:
         self.failed.add(column)
-        self._errors.append(RowError(row=self.number, column=column, message=message))
+        self._errors.append(RowError(self.number, column, message, confirm))
 
     def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
         value = self.values.get(column, "")
@@ -130,7 +136,7 @@ class Row:
             return None
         match = _DATE.match(value)
         try:
-            day = datetime.date(int(match[3]), int(match[2]), int(match[1])) if match else None
+            day = datetime.date(int(match[4]), int(match[3]), int(match[1])) if match else None
         except ValueError:
             day = None
         if day is None:
@@ -276,8 +282,10 @@ def run_import(
     organization: Organization | None,
     dry_run: bool,
     progress: ProgressCallback | None = None,
+    options: dict | None = None,
 ) -> ImportResult:
-    """Validate a whole file of a registered kind, then write it all or nothing."""
+    """Validate a whole file of a registered kind, then write it all or nothing (`options`:
+    the kind's own, e.g. the members' confirmed record numbers)."""
     try:
         importer_class = IMPORTERS[kind]
     except KeyError:
@@ -292,6 +300,7 @@ def run_import(
         organization=organization,
         dry_run=dry_run,
         progress=progress,
+        options=options,
     )
 
 
@@ -319,11 +328,11 @@ def run_importer(
     try:
         table = read_table(file=file, filename=filename)
     except ImportFileError as exc:
-        result.errors.append(RowError(0, "", exc.message))
+        result.keep_first_errors([RowError(0, "", exc.message)])
         return result
     result.total_rows = len(table.rows)
     tracker = Progress(progress, rows=len(table.rows))
-    result.errors = importer_class.header_errors(table)
+    result.keep_first_errors(importer_class.header_errors(table))
     if result.errors:
         tracker.finish()
         return result
@@ -367,6 +376,7 @@ def run_importer(
             },
         )
     # Stable by row: within a row the errors keep the order the checks found them.
-    result.errors = sorted(importer.errors, key=lambda e: e.row)
+    result.keep_first_errors(sorted(importer.errors, key=lambda e: e.row))
+    result.changes = getattr(importer, "changes", [])
     tracker.finish()
     return result

@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from .. import services
-from ..choices import PERIOD_EVENTS, DisciplineForm, EventKind
+from ..choices import PERIOD_EVENTS, DisciplineForm, EventKind, ImportKind
 from ..models import Member, MemberEvent
 from .base import (
     Importer,
-    ImportKind,
     Progress,
     Row,
     duplicate_in_file,

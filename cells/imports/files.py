@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError  # noqa: S405  (the exception only, no parsing)
@@ -14,16 +15,14 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ..vietnamese import nfc
+from .columns import header_name
+from .encodings import csv_records, decode_text, is_text_like, split_separator
+from .errors import ImportFileError
+from .limits import Counter, FileLimits, check_workbook
 
 _ZIP_MAGIC = b"PK\x03\x04"
 
-
-class ImportFileError(Exception):
-    """The file cannot be read as a table at all (format, encoding, size)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+__all__ = ["ImportFileError", "Table", "read_rows", "read_table"]
 
 
 @dataclass
@@ -38,6 +37,8 @@ class Table:
 def _cell_text(value) -> str:
     if value is None:
         return ""
+    # A date typed into Excel is a date cell (openpyxl gives a datetime): written back the
+    # way §8 spells dates, whatever the cell's display format.
     if isinstance(value, datetime.datetime | datetime.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, bool):
@@ -47,26 +48,35 @@ def _cell_text(value) -> str:
     return nfc(str(value))
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def _counted(records: Iterable[Iterable], limits: FileLimits) -> Iterator[list[str]]:
+    """The records as text cells, counted against the limits as they stream in."""
+    counter = Counter(limits)
+    for record in records:
+        cells = [_cell_text(v) for v in record]
+        while cells and not cells[-1]:
+            cells.pop()
+        counter.add(len(cells))
+        yield cells
+
+
+def _csv_rows(data: bytes, limits: FileLimits) -> list[list[str]]:
     if data.startswith(_ZIP_MAGIC):
         raise ImportFileError(_("This file is a spreadsheet, not CSV: save it as .xlsx."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _("The file is not UTF-8 text: save it as “CSV UTF-8” and try again.")
-        ) from exc
-    if "\x00" in text:
+    text = decode_text(data)
+    if "\x00" in text or not is_text_like(text):
         raise ImportFileError(_("The file is not CSV text."))
+    delimiter, text = split_separator(text)
     try:
-        return [[_cell_text(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        return list(_counted(csv_records(text, delimiter), limits))
     except csv.Error as exc:
         raise ImportFileError(_("The file is not valid CSV: %(reason)s") % {"reason": exc}) from exc
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
+def _xlsx_rows(data: bytes, limits: FileLimits) -> list[list[str]]:
     if not data.startswith(_ZIP_MAGIC):
         raise ImportFileError(_("The file is not a valid XLSX workbook."))
+    # Before openpyxl unpacks anything: the zip directory and the sheet's declared size.
+    check_workbook(data, limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
@@ -75,7 +85,8 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
         if not workbook.worksheets:
             raise ImportFileError(_("The workbook has no sheet."))
         sheet = workbook.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        # read_only streams the sheet's XML row by row; the counter stops it at the limit.
+        return list(_counted(sheet.iter_rows(values_only=True), limits))
     except ParseError as exc:
         # read_only parses the sheet while iterating. Python's expat never fetches external
         # entities (an XXE reference is "undefined entity") and stops entity expansion bombs
@@ -83,10 +94,6 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
         raise ImportFileError(_("The file is not a valid XLSX workbook.")) from exc
     finally:
         workbook.close()
-
-
-def _header_name(text: str) -> str:
-    return nfc(text).casefold()
 
 
 def read_table(*, file: BinaryIO, filename: str) -> Table:
@@ -99,17 +106,18 @@ def read_table(*, file: BinaryIO, filename: str) -> Table:
             % {"size": f"{round(limit / 1024 / 1024, 1):g}"}
         )
     extension = filename.rsplit(".", 1)[-1].casefold() if "." in filename else ""
+    limits = FileLimits.from_settings()
     if extension == "csv":
-        raw = _csv_rows(data)
+        raw = _csv_rows(data, limits)
     elif extension == "xlsx":
-        raw = _xlsx_rows(data)
+        raw = _xlsx_rows(data, limits)
     else:
         raise ImportFileError(_("Only CSV and XLSX files can be imported."))
     while raw and not any(raw[-1]):
         raw.pop()
     if not raw:
         raise ImportFileError(_("The file is empty: the first row must name the columns."))
-    header = [_header_name(v) for v in raw[0]]
+    header = [header_name(v) for v in raw[0]]
     while header and not header[-1]:
         header.pop()
     table = Table(columns=[c for c in header if c])

@@ -11,6 +11,7 @@ from .. import services
 from ..choices import (
     CELL_TYPES,
     Gender,
+    ImportKind,
     OrganizationType,
     PoliticalTheoryLevel,
     PostKind,
@@ -20,7 +21,6 @@ from ..choices import (
 from ..models import Member, Membership, Organization, Post
 from .base import (
     Importer,
-    ImportKind,
     Progress,
     Row,
     duplicate_in_file,
@@ -28,6 +28,7 @@ from .base import (
     register,
     unknown_organization,
 )
+from .updates import PREVIEW_LIMIT, guard_update, member_changes
 
 RECORD_NUMBER = re.compile(r"\d{6}[A-Z]{1,3}")
 CARD_NUMBER = re.compile(r"\d{8}")
@@ -99,6 +100,12 @@ class MemberImporter(Importer):
     )
     needs_organization = True
 
+    def __init__(self, *, confirmed: list[str] | tuple[str, ...] = (), **kwargs):
+        super().__init__(**kwargs)
+        # Record numbers whose probable-typo rows the user confirmed (cells.imports.updates).
+        self.confirmed = frozenset(confirmed)
+        self.changes: list[dict] = []
+
     # --- validation -------------------------------------------------------------------
     def validate(self, rows: list[Row], progress: Progress) -> None:
         self._prefetch(rows)
@@ -115,7 +122,7 @@ class MemberImporter(Importer):
                     row.error("so_ly_lich", duplicate_in_file(record, first_row[record]))
                     continue
                 first_row[record] = row.number
-            if plan is None:
+            if plan is None or (plan.member and not self._preview_update(row, plan)):
                 continue
             self._check_unique(
                 row, plan, "so_the_dang_vien", "card_number", card_rows, self.card_owner
@@ -211,6 +218,35 @@ class MemberImporter(Importer):
         else:
             self._check_member_scope(row, plan)
         return plan
+
+    def _preview_update(self, row: Row, plan: _MemberPlan) -> bool:
+        """Guard against a mistyped record number; note the row's changes (old → new)."""
+        if "so_ly_lich" in row.failed:
+            return True
+        if not guard_update(row, plan.member, plan.fields, confirmed=self.confirmed):
+            return False
+        membership = self.latest.get(plan.member.pk, (None, False))[0]
+        posts = {
+            str(PostKind(kind).label): (self.posts.get((plan.member.pk, kind), []), titles)
+            for kind, titles in plan.posts.items()
+        }
+        changes = member_changes(
+            plan.member,
+            plan.fields,
+            cell=plan.cell,
+            current_cell=membership.organization if membership else None,
+            posts=posts,
+        )
+        if changes and len(self.changes) < PREVIEW_LIMIT:
+            self.changes.append(
+                {
+                    "row": row.number,
+                    "record": plan.record_number,
+                    "name": plan.member.full_name,
+                    "changes": [vars(c) for c in changes],
+                }
+            )
+        return True
 
     def _cell(self, row: Row, code: str, member: Member | None) -> Organization | None:
         if not code:

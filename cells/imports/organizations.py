@@ -7,11 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import services
-from ..choices import CELL_TYPES, COMMUNE_LEVEL_TYPES, OrganizationType, normalize_label
+from ..choices import CELL_TYPES, COMMUNE_LEVEL_TYPES, ImportKind, OrganizationType, normalize_label
 from ..models import Organization, ResidentialUnit
 from .base import (
     Importer,
-    ImportKind,
     Progress,
     Row,
     duplicate_in_file,

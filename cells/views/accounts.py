@@ -22,11 +22,8 @@ from django_otp import user_has_device
 
 from cells import accounts
 from cells.models import RoleAssignment
-from cells.security import (
-    SECOND_FACTOR_DEADLINE_SESSION_KEY,
-    can_use_second_factor,
-    owes_second_factor,
-)
+from cells.permissions import can_use_second_factor
+from cells.sessions import SECOND_FACTOR_DEADLINE_SESSION_KEY, owes_second_factor
 
 
 class PasswordChangeView(FormView):

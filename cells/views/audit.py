@@ -1,7 +1,7 @@
 """The audit search for administrators: who did what, where, when, to which object.
 
 Read-only (there is no screen that changes an audit row) and scoped: an administrator reads
-the rows of the units in their subtrees (cells.audit.auditentries_visible_to).
+the rows of the units in their subtrees (cells.history.auditentries_visible_to).
 """
 
 from django import forms
@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 
-from cells import audit, selectors
+from cells import history, selectors
+from cells.permissions import can_view_audit
 
 DATE_FORMATS = ["%d/%m/%Y"]
 
@@ -37,10 +38,10 @@ class AuditEntrySearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["hanh_dong"].choices = [("", "—")] + [
-            (key, str(label)) for key, label in audit.ACTION_LABELS.items()
+            (key, str(label)) for key, label in history.ACTION_LABELS.items()
         ]
         self.fields["loai"].choices = [("", "—")] + [
-            (key, str(label)) for key, label in audit.OBJECT_TYPES.items()
+            (key, str(label)) for key, label in history.OBJECT_TYPES.items()
         ]
 
     def clean_don_vi(self):
@@ -68,16 +69,16 @@ class AuditEntryListView(ListView):
     paginate_by = 50
 
     def dispatch(self, request, *args, **kwargs):
-        if not audit.can_view_audit(request.user):
+        if not can_view_audit(request.user):
             raise PermissionDenied(_("Only administrators read the audit trail."))
         self.form = AuditEntrySearchForm(request.GET or None, user=request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         if self.form.is_bound and not self.form.is_valid():
-            return audit.auditentries_visible_to(user=self.request.user).none()
+            return history.auditentries_visible_to(user=self.request.user).none()
         data = self.form.cleaned_data if self.form.is_bound else {}
-        return audit.auditentry_search(
+        return history.auditentry_search(
             user=self.request.user,
             actor=data.get("nguoi", ""),
             action=data.get("hanh_dong", ""),
@@ -94,7 +95,7 @@ class AuditEntryListView(ListView):
         query.pop("page", None)
         context.update(
             form=self.form,
-            rows=audit.history_rows(context["entries"], show_citizen_id=True),
+            rows=history.history_rows(context["entries"], show_citizen_id=True),
             query=query.urlencode(),
         )
         return context

@@ -127,6 +127,9 @@ class _JobContextMixin:
             "errors": jobs.importjob_sorted_errors(job)
             if status == ImportJobStatus.INVALID
             else [],
+            "error_count": max(job.error_count, len(job.errors)),
+            "confirmable": bool(jobs.importjob_confirmable(job)),
+            "changes": job.changes if status == ImportJobStatus.READY else [],
             "can_act": jobs.can_import(
                 self.request.user, kind=job.kind, organization=job.organization
             ),
@@ -162,6 +165,22 @@ class ImportJobConfirmView(View):
         return redirect("cells:importjob_detail", pk=job.pk)
 
 
+class ImportJobConfirmRowsView(View):
+    """Confirm rows refused as probable typos and check the file again (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        job = jobs.importjob_get(user=request.user, pk=pk)
+        try:
+            jobs.importjob_confirm_rows(
+                actor=request.user, job=job, records=request.POST.getlist("confirm")
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("cells:importjob_detail", pk=job.pk)
+
+
 class ImportJobRetryView(View):
     """Queue again a job that failed or whose worker was lost (POST only)."""
 
@@ -179,10 +198,14 @@ class ImportJobRetryView(View):
 
 
 class ImportJobTemplateView(View):
-    """An empty file of one kind (the header row only) to fill in."""
+    """An empty file of one kind to fill in: an XLSX template, or `?format=csv` for the header
+    row of technical names."""
 
     def get(self, request, kind):
-        filename, content = jobs.importjob_template_csv(kind=kind)
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        filename, content_type, content = jobs.importjob_template(
+            kind=kind, file_format=file_format
+        )
+        response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

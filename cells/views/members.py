@@ -13,11 +13,15 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from cells import audit, selectors, services
+from cells import history, selectors, services
 from cells.choices import CELL_TYPES
 from cells.forms import MemberEditForm, MemberEventForm, MemberForm
-from cells.permissions import can_edit_roster, can_view_organization
-from cells.security import can_see_citizen_id, citizen_id_for, mask_citizen_id  # noqa: F401
+from cells.permissions import (
+    can_edit_roster,
+    can_see_citizen_id,
+    can_view_organization,
+    citizen_id_for,
+)
 
 from .organizations import add_service_errors
 
@@ -78,11 +82,11 @@ class MemberDetailView(MemberContextMixin, TemplateView):
             membership.visible = can_view_organization(user, membership.organization)
         until = self.visible_until
         visible = selectors.organizations_visible_to(user=user) if until else None
-        history = audit.member_audit_history(
+        entries = history.member_audit_history(
             member=self.member, until=until, organizations=visible
         )[:HISTORY_LIMIT]
         if until is not None:
-            self.member = audit.member_record_as_of(
+            self.member = history.member_record_as_of(
                 member=self.member, until=until, organizations=visible
             )
         return super().get_context_data(
@@ -92,8 +96,8 @@ class MemberDetailView(MemberContextMixin, TemplateView):
             posts=selectors.member_posts(user=user, member=self.member, until=until),
             visible_until=until,
             citizen_id_display=citizen_id_for(user=user, member=self.member, cell=self.home_cell),
-            history=audit.history_rows(
-                history, show_citizen_id=can_see_citizen_id(user, self.home_cell)
+            history=history.history_rows(
+                entries, show_citizen_id=can_see_citizen_id(user, self.home_cell)
             ),
             **kwargs,
         )

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from cells import audit, selectors, services
+from cells import history, selectors, services
 from cells.choices import CELL_TYPES, COMMUNE_LEVEL_TYPES
 from cells.forms import OrganizationForm
 from cells.models import Organization
@@ -131,8 +131,8 @@ class OrganizationDetailView(TemplateView):
             "is_commune_level": organization.type in COMMUNE_LEVEL_TYPES,
             "residential_units": list(selectors.residential_units_for(organization=organization)),
             "can_edit": can_edit_roster(user, organization),
-            "history": audit.history_rows(
-                audit.organization_audit_history(organization=organization)[:HISTORY_LIMIT],
+            "history": history.history_rows(
+                history.organization_audit_history(organization=organization)[:HISTORY_LIMIT],
                 show_citizen_id=False,
             ),
         }

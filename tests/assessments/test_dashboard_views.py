@@ -76,7 +76,8 @@ def test_dashboard_detail_shows_cards_children_and_as_of(client, rated):
     assert "100%" in html
     assert rated.district.name in html
     assert 'data-testid="as-of"' in html
-    assert _url("dashboard_list", rated.province, "gro.r3") in html or "gro.r2" in html
+    # The headline opens its own list: the indicator, i.e. every counter of its numerator.
+    assert _url("dashboard_list", rated.province, "gro-good-or-better") in html
 
 
 def test_dashboard_detail_mapping_switch_moves_rows(client, rated):

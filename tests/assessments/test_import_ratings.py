@@ -314,3 +314,31 @@ def test_import_ratings_organization_rows_checked_after_their_members(bg, tmp_pa
     ) in err
     cell.refresh_from_db()
     assert cell.proposed_level == "good"
+
+
+def test_import_ratings_template_round_trip(bg, tmp_path):
+    """The 2020 ratings template (its levels from Hướng dẫn 21), filled with the sample's rows
+    under its Vietnamese headings, imports as it is."""
+    import openpyxl
+
+    from cells.imports.columns import COLUMNS
+    from cells.imports.templates import template_spec, template_workbook
+
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(template_workbook(template_spec("ratings", year=2020)))
+    )
+    sheet = workbook["Dữ liệu"]
+    position = {cell.value: cell.column for cell in sheet[1]}
+    assert "Hoàn thành tốt nhiệm vụ" in [c.value for c in workbook["Danh sách"]["A"]]
+    for number, row in enumerate(sample_rows(), start=2):
+        for name in ("so_ly_lich", "muc", "ly_do_khong_xep_loai"):
+            sheet.cell(row=number, column=position[COLUMNS[name].heading], value=row[name])
+        sheet.cell(row=number, column=position[COLUMNS["nam"].heading], value=2020)
+    path = tmp_path / "xep_loai_2020.xlsx"
+    workbook.save(path)
+
+    code, out, err = import_ratings(str(path))
+
+    assert (code, err) == (0, "")
+    assert MemberRating.objects.filter(year=2020).count() == 60
+    assert level_of("000142BG") == "excellent"

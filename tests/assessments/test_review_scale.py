@@ -269,7 +269,7 @@ def test_review_detail_filters_by_cell_level_violation_and_name(client, province
 
 def test_review_detail_pages_at_the_page_size(client, units, monkeypatch):
     """Past the page size the members continue on the next page, numbered on."""
-    monkeypatch.setattr(review, "DETAIL_PAGE_SIZE", 3)
+    monkeypatch.setattr(review.detail, "DETAIL_PAGE_SIZE", 3)
     client.force_login(units.reviewer)
     url = reverse("assessments:review_detail", args=[units.rounds[2].pk])
     first = client.get(url).context["detail"]

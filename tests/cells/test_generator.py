@@ -1,10 +1,11 @@
-"""The province generator (cells.generator) at a tiny size, on PostgreSQL: the COPY path."""
+"""The province generator (assessments.demo.generator) at a tiny size, on PostgreSQL: COPY."""
 
 import datetime
 
 import pytest
 
 from assessments import facts, rules
+from assessments.demo.generator import ProvinceExistsError, generate_province
 from assessments.models import (
     AssignedTask,
     CellMeeting,
@@ -13,7 +14,6 @@ from assessments.models import (
     RatingRound,
 )
 from cells.choices import CELL_TYPES, OrganizationType
-from cells.generator import ProvinceExistsError, generate_province
 from cells.models import Member, Membership, Organization
 from cells.selectors import members_of
 from cells.vietnamese import collation_key
@@ -153,7 +153,7 @@ def test_bulk_writer_check_foreign_keys_refuses_a_dangling_reference(db):
     finds a row pointing nowhere and refuses the load."""
     from django.db import transaction
 
-    from cells.generator.writer import BulkWriter
+    from assessments.demo.generator.writer import BulkWriter
 
     with pytest.raises(RuntimeError, match="cells_membership.member_id"), transaction.atomic():
         writer = BulkWriter()

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cells import jobs
-from cells.choices import Role
-from cells.models import ImportJob, ImportJobPhase, ImportJobStatus, Member, Organization
+from cells.choices import ImportJobPhase, ImportJobStatus, Role
+from cells.models import ImportJob, Member, Organization
 from partybuild.celery import app as celery_app
 from partybuild.jobs import ProgressWriter
 from tests import factories
@@ -449,9 +449,10 @@ def test_importjob_list_shows_own_and_units_jobs_within_query_budget(
 
 
 def test_importjob_template_download_is_header_row_with_bom(client, secretary):
-    """Each kind has an empty template: UTF-8 with BOM, the header row only."""
+    """Each kind has an empty CSV template too: UTF-8 with BOM, the header row only."""
     client.force_login(secretary)
-    response = client.get(reverse("cells:importjob_template", args=["members"]))
+    url = reverse("cells:importjob_template", args=["members"])
+    response = client.get(url + "?format=csv")
     assert response["Content-Type"].startswith("text/csv")
     assert "dang_vien_mau.csv" in response["Content-Disposition"]
     body = response.content

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from cells import demo, selectors
+from assessments.demo import province as demo
+from cells import selectors
 from cells.choices import COMMUNE_LEVEL_TYPES, EventKind, Gender, OrganizationType, Role
 from cells.models import (
     CellFollower,

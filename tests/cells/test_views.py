@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cells import audit
+from cells import history
 from cells.choices import EventKind, OrganizationType, Role
 from cells.models import (
     AuditEntry,
@@ -116,7 +116,7 @@ def test_edit_views_reviewer_is_forbidden(client, world, name):
     assert client.get(url).status_code == 403
     assert client.post(url, {"name": "X"}).status_code == 403
     # Nothing changed: only the login and the refusal itself are recorded.
-    assert not AuditEntry.objects.exclude(action__in=audit.ACCESS_ACTIONS).exists()
+    assert not AuditEntry.objects.exclude(action__in=history.ACCESS_ACTIONS).exists()
     assert AuditEntry.objects.filter(action="request_denied").count() == 1
 
 
@@ -479,7 +479,7 @@ def test_organization_create_shows_vietnamese_errors(client, world):
     assert "Vui lòng nhập tên đơn vị." in content
     assert "Mã này đã được dùng cho đơn vị khác." in content
     assert "Nhập ngày theo dạng ngày/tháng/năm" in content
-    assert not AuditEntry.objects.exclude(action__in=audit.ACCESS_ACTIONS).exists()
+    assert not AuditEntry.objects.exclude(action__in=history.ACCESS_ACTIONS).exists()
 
 
 def test_organization_edit_writes_through_service(client, world):

@@ -187,6 +187,9 @@ def test_journey_reviewer_returns_one_unit_and_decides_the_other(page, commune):
     page.get_by_label("Nội dung đơn vị cần sửa").fill(comment)
     axe_check(page, "review detail (submitted)")
     follow(page.get_by_role("button", name="Trả lại đơn vị"))
+    # Every decision first says what it acts on.
+    assert "Trả lại 1 đơn vị, 7 đảng viên, để sửa?" in main_text(page)
+    follow(page.get_by_role("button", name="Đồng ý trả lại"))
     text = main_text(page)
     assert "Đề nghị của Chi bộ ấp Phú Lợi đã được trả lại cho đơn vị." in text, text[:600]
     assert comment in text
@@ -201,6 +204,8 @@ def test_journey_reviewer_returns_one_unit_and_decides_the_other(page, commune):
     assert "Không vi phạm quy định nào." in main_text(page)
     shot(page, "07-duyet-chi-tiet")
     follow(page.get_by_role("button", name="Quyết định"))
+    assert "Quyết định 1 đơn vị, 9 đảng viên?" in main_text(page)
+    follow(page.get_by_role("button", name="Đồng ý quyết định"))
     text = main_text(page)
     assert "Xếp loại của Chi bộ ấp Tân Hòa đã được quyết định." in text, text[:600]
     assert "Đã quyết định" in text

@@ -122,6 +122,8 @@ def test_small_screen_grid_by_keyboard_review_and_dashboard(phone_page, commune)
     follow(page.get_by_role("link", name="Chi bộ ấp Tân Hòa"))
     assert_fits(page, "review detail")
     follow(page.get_by_role("button", name="Quyết định"))
+    assert_fits(page, "decision confirmation")
+    follow(page.get_by_role("button", name="Đồng ý quyết định"))
     assert "Xếp loại của Chi bộ ấp Tân Hòa đã được quyết định." in main_text(page)
     assert_fits(page, "review detail (decided)")
 

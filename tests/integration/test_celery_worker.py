@@ -6,7 +6,8 @@ import pytest
 from django.core.files import File
 
 from cells import jobs
-from cells.models import ImportJob, ImportJobStatus, Organization
+from cells.choices import ImportJobStatus
+from cells.models import ImportJob, Organization
 from tests import factories
 from tests.factories import SAMPLE_DATA
 

@@ -19,7 +19,8 @@ from django.conf import settings
 from django.core.files import File
 
 from cells import jobs
-from cells.models import ImportJob, ImportJobStatus
+from cells.choices import ImportJobStatus
+from cells.models import ImportJob
 from partybuild.celery import app as celery_app
 from tests import factories
 from tests.factories import SAMPLE_DATA

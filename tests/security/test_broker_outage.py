@@ -9,12 +9,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from assessments import tasks as periodic
 from assessments.models import ReportJob
 from assessments.reports import services as report_services
 from cells import jobs as import_jobs
 from cells.choices import Role
 from cells.models import ImportJob
-from partybuild import tasks as periodic
 from partybuild.celery import app as celery_app
 from tests import factories
 

@@ -9,17 +9,18 @@ monitoring check as it is.
 
 import json
 
+from celery import current_app as app
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from kombu.exceptions import ChannelError
+from kombu.utils.url import maybe_sanitize_url
 
 from assessments.models import ReportJob
 from assessments.reports.services import ACTIVE as REPORT_ACTIVE
 from assessments.reports.services import reportjob_is_stale
 from cells.jobs import ACTIVE_STATUSES, importjob_is_stale
 from cells.models import ImportJob
-from partybuild.celery import app
 
 
 def _queue_status(queue: str) -> dict:
@@ -154,6 +155,4 @@ class Command(BaseCommand):
 
 def _redacted(url: str) -> str:
     """The broker URL without its password."""
-    from kombu.utils.url import maybe_sanitize_url
-
     return maybe_sanitize_url(url)

@@ -76,18 +76,39 @@ class ImportCommand(BaseCommand):
             actor=None,
             organization=organization,
             dry_run=options["dry_run"],
+            options=self.import_options(options),
         )
+
+    def import_options(self, options) -> dict | None:
+        """The importer's own options from the command's (the members' --confirm)."""
+        return None
 
     def report(self, result: ImportResult) -> None:
         """Every error on stderr and exit 1, or the counts on stdout."""
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(format_error(error))
+            count = max(result.error_count, len(result.errors))
+            if count > len(result.errors):
+                self.stderr.write(
+                    _("… and %(more)s more errors (the first %(shown)s are listed).")
+                    % {"more": count - len(result.errors), "shown": len(result.errors)}
+                )
+            confirmable = sorted({e.confirm for e in result.errors if e.confirm})
+            if confirmable:
+                self.stderr.write(
+                    _("If those rows are the same people, run again with: %(options)s")
+                    % {"options": " ".join(f"--confirm {r}" for r in confirmable)}
+                )
             self.stderr.write(
-                _("The file has %(count)s errors; nothing was written.")
-                % {"count": len(result.errors)}
+                _("The file has %(count)s errors; nothing was written.") % {"count": count}
             )
             sys.exit(1)
+        for update in result.changes:
+            changes = "; ".join(f"{c['field']}: {c['old']} → {c['new']}" for c in update["changes"])
+            self.stdout.write(
+                _("Row %(row)s, %(record)s %(name)s: %(changes)s") % {**update, "changes": changes}
+            )
         counts = {"created": result.created, "updated": result.updated}
         if result.dry_run:
             message = _("Dry run, nothing written: %(created)s new, %(updated)s updated.")

@@ -17,14 +17,22 @@ import random
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from assessments import rules
-from assessments.demo import CURRENT_STATES, MEMBER_WEIGHTS, ORGANIZATION_WEIGHTS, POINT_RANGES
-from assessments.schemes import ASSESSMENT_POINTS, Rank, RatingScheme, scheme_for_year
+from cells.choices import EventKind, OrganizationType
 
-from ..choices import EventKind, OrganizationType
-from .plan import PARTY, Org, Person, Plan
+from ... import rules
+from ...choices import DECIDED_STATES
+from ...schemes import Rank, RatingScheme, scheme_for_year
+from ..drawing import (
+    CURRENT_STATES,
+    member_points,
+    member_rank,
+    organization_draw,
+    pick,
+    respect_quota,
+)
+from .entities import Org, Person, Plan
+from .people import PARTY
 
 T = OrganizationType
 D = datetime.date
@@ -111,33 +119,6 @@ class YearRows:
     organization_ratings: list[tuple] = field(default_factory=list)
     tasks: list[tuple] = field(default_factory=list)
     meetings: list[tuple] = field(default_factory=list)
-
-
-def _points(rng: random.Random, rank: Rank) -> Decimal:
-    low, high = POINT_RANGES[rank]
-    return Decimal(rng.randint(low, high)) / 10
-
-
-def _cumulative(weights: dict) -> tuple[list, list[float]]:
-    keys, total, cum = list(weights), 0.0, []
-    for key in keys:
-        total += weights[key]
-        cum.append(total)
-    return keys, [c / total for c in cum]
-
-
-_MEMBER_DRAW = _cumulative(MEMBER_WEIGHTS)
-_ORG_DRAW = _cumulative(ORGANIZATION_WEIGHTS)
-_TASK_DRAW = _cumulative(TASK_RESULTS)
-
-
-def _draw(rng: random.Random, table: tuple[list, list[float]]):
-    keys, cum = table
-    x = rng.random()
-    for key, edge in zip(keys, cum, strict=True):
-        if x < edge:
-            return key
-    return keys[-1]
 
 
 def grassroots_of(cell: Org) -> Org:
@@ -234,7 +215,7 @@ class RatingGenerator:
             for person, _cell in by_grassroots[unit]:
                 results, remedied = [], True
                 for title in rng.sample(TASK_TITLES, rng.randint(2, 3)):
-                    result = _draw(rng, _TASK_DRAW)
+                    result = pick(rng, TASK_RESULTS)
                     flag = None
                     if rng.random() < 0.02:
                         flag, remedied = False, False
@@ -280,23 +261,9 @@ class RatingGenerator:
         reasons: dict[Person, str] = {}
         for person, _cell in members:
             cap = self._member_cap(person, scheme, year, first, day, tasks)
-            drawn = _draw(rng, _MEMBER_DRAW)
-            if cap is None:
-                ranks[person] = drawn
-            elif cap.level is None:
-                ranks[person], reasons[person] = None, cap.not_rated_reason or "other"
-            else:
-                ranks[person] = min(drawn, cap.rank)
-        ratio = scheme.quota_ratio
-        if ratio is not None and scheme.applies("Q1"):
-            excellent = [p for p, r in ranks.items() if r == Rank.EXCELLENT]
-            rng.shuffle(excellent)
-            good = sum(r == Rank.GOOD for r in ranks.values())
-            while excellent and len(excellent) > good * ratio.numerator // ratio.denominator:
-                ranks[excellent.pop()] = Rank.GOOD
-                good += 1
-        decided = state in ("decided", "published")
-        with_points = scheme.member_assessment == ASSESSMENT_POINTS
+            ranks[person], reasons[person] = member_rank(rng, cap)
+        respect_quota(scheme, ranks, rng)
+        decided = state in DECIDED_STATES
         levels_by_cell: dict[Org, list[str | None]] = defaultdict(list)
         for person, cell in members:
             rank = ranks[person]
@@ -322,7 +289,7 @@ class RatingGenerator:
                     level if decided else "",
                     reasons.get(person, ""),
                     "",
-                    _points(rng, rank) if with_points and rank is not None else None,
+                    member_points(rng, scheme, rank),
                     "",
                     "",
                     "",
@@ -422,16 +389,9 @@ class RatingGenerator:
             leadership_disciplines=self.leadership_disciplines(org, year),
             sub_unit_count=sub_unit_count,
         )
-        cap = rules.max_organization_level_for(facts, scheme)
-        points, exemplary, level, reason = None, False, "", ""
-        if cap.level is None:
-            reason = cap.not_rated_reason or "newly_established"
-        else:
-            rank = min(_draw(rng, _ORG_DRAW), cap.rank)
-            if scheme.organization_assessment == ASSESSMENT_POINTS:
-                points = _points(rng, rank)
-            level = scheme.organization_level_at(rank).slug
-            exemplary = scheme.has_exemplary_flag and rank == Rank.EXCELLENT and rng.random() < 0.25
+        drawn = organization_draw(rng, scheme, rules.max_organization_level_for(facts, scheme))
+        level, points = drawn.level, drawn.points
+        exemplary, reason = drawn.is_exemplary, drawn.not_rated_reason
         self.levels[org] = level or None
         out.organization_ratings.append(
             (

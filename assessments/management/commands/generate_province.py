@@ -5,13 +5,14 @@
 """
 
 import re
-import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from assessments.indicators.tally import tallies_rebuild
-from cells.generator import DEFAULT_SEED, ProvinceExistsError, generate_province
+from assessments.demo.generator import (
+    DEFAULT_SEED,
+    ProvinceExistsError,
+    generate_province_with_tallies,
+)
 
 
 def _years(text: str) -> tuple[int, int]:
@@ -44,25 +45,17 @@ class Command(BaseCommand):
         if options["members"] < 50 * options["communes"]:
             raise CommandError("Give at least 50 members per commune-level unit")
         first, last = _years(options["years"])
-        # One transaction with the dashboard tallies: the load writes with row triggers off
-        # (session_replication_role, see cells.generator.writer), so no unit is marked and
-        # the province must not become visible before its tallies exist. One rebuild is also
-        # far cheaper than recomputing 28,000 units on a first read (PostgreSQL only).
         try:
-            with transaction.atomic():
-                result = generate_province(
-                    code=code,
-                    members=options["members"],
-                    communes=options["communes"],
-                    first_year=first,
-                    last_year=last,
-                    seed=options["seed"],
-                    province_name=options["name"],
-                    log=self.log,
-                )
-                started = time.monotonic()
-                if tallies_rebuild():
-                    self.log(f"dashboard tallies rebuilt ({time.monotonic() - started:.1f} s)")
+            result = generate_province_with_tallies(
+                code=code,
+                members=options["members"],
+                communes=options["communes"],
+                first_year=first,
+                last_year=last,
+                seed=options["seed"],
+                province_name=options["name"],
+                log=self.log,
+            )
         except ProvinceExistsError as exc:
             raise CommandError(f"Province {exc} already exists: use another --code") from exc
         self.stdout.write(self.style.SUCCESS(f"{code}: done in {result.seconds:.1f} s"))

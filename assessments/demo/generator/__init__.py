@@ -1,9 +1,9 @@
 """A realistic, province-sized data set for benchmarks (`manage.py generate_province`).
 
-`generate_province` plans the whole province in memory from a seed (cells.generator.plan),
-draws ten years of ratings under each year's rules (cells.generator.ratings) and writes it all
-in one transaction with COPY on PostgreSQL (cells.generator.writer). The same arguments and
-seed give the same province, whatever the machine.
+`generate_province` plans the whole province in memory from a seed (`plan`, over `structure`
+and `people`), draws ten years of ratings under each year's rules (`ratings`, through
+assessments.demo.drawing) and writes it all in one transaction with COPY on PostgreSQL
+(`writer`). The same arguments and seed give the same province, whatever the machine.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from ..models import (
+from cells.models import (
     CellFollower,
     Member,
     MemberEvent,
@@ -25,9 +25,19 @@ from ..models import (
     ResidentialUnit,
     Term,
 )
-from ..services import MEMBER_RECORD_FIELDS
-from ..vietnamese import collation_key
-from .plan import Org, Plan, build_plan
+from cells.services import MEMBER_RECORD_FIELDS
+from cells.vietnamese import collation_key
+
+from ...indicators.tally import tallies_rebuild
+from ...models import (
+    AssignedTask,
+    CellMeeting,
+    MemberRating,
+    OrganizationRating,
+    RatingRound,
+)
+from .entities import Org, Plan
+from .plan import build_plan
 from .ratings import (
     MEETING_COLUMNS,
     MEMBER_RATING_COLUMNS,
@@ -38,7 +48,13 @@ from .ratings import (
 )
 from .writer import BulkWriter
 
-__all__ = ["DEFAULT_SEED", "GenerationResult", "ProvinceExistsError", "generate_province"]
+__all__ = [
+    "DEFAULT_SEED",
+    "GenerationResult",
+    "ProvinceExistsError",
+    "generate_province",
+    "generate_province_with_tallies",
+]
 
 DEFAULT_SEED = 20251127
 
@@ -135,14 +151,6 @@ def generate_province(
         _write_structure(writer, plan)
         mark = phase("wrote the tree, members, memberships, events, posts", mark)
         generator = RatingGenerator(plan, seed=seed, first_round_id=_first_round_id(writer))
-        from assessments.models import (
-            AssignedTask,
-            CellMeeting,
-            MemberRating,
-            OrganizationRating,
-            RatingRound,
-        )
-
         for year in range(first_year, last_year + 1):
             rows = generator.year(year)
             log(f"  {year}: {len(rows.rounds):,} rounds, {len(rows.member_ratings):,} ratings")
@@ -164,8 +172,6 @@ def generate_province(
 
 
 def _first_round_id(writer: BulkWriter) -> int:
-    from assessments.models import RatingRound
-
     return writer.first_free_id(RatingRound)
 
 
@@ -287,3 +293,19 @@ def _write_structure(writer: BulkWriter, plan: Plan) -> None:
         ["member_id", "cell_id", "start", "end"],
         ((p.id, cell.id, start, end) for p, cell, start, end in plan.followers),
     )
+
+
+def generate_province_with_tallies(**options) -> GenerationResult:
+    """`generate_province` and the dashboard tallies in one transaction (the command's path).
+
+    The load writes with row triggers off (session_replication_role, see writer), so no unit
+    is marked and the province must not become visible before its tallies exist. One rebuild
+    is also far cheaper than recomputing 28,000 units on a first read (PostgreSQL only).
+    """
+    log = options.get("log") or (lambda _: None)
+    with transaction.atomic():
+        result = generate_province(**options)
+        started = time.monotonic()
+        if tallies_rebuild():
+            log(f"dashboard tallies rebuilt ({time.monotonic() - started:.1f} s)")
+    return result

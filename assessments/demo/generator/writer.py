@@ -100,15 +100,25 @@ class BulkWriter:
         return written
 
     def _copy(self, model, columns, rows) -> int:
+        # COPY leaves unlisted columns to the database default, and Django keeps its defaults
+        # in Python: a NOT NULL field added after the generator was written ("" for a blank
+        # CharField) would be NULL. Fill every such field with its model default, as
+        # bulk_create does, so a new field never breaks generation.
+        filled = [
+            f
+            for f in model._meta.concrete_fields
+            if f.column not in columns and not f.null and not f.primary_key
+        ]
+        tail = tuple(f.get_default() for f in filled)
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(model._meta.db_table),
-            sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+            sql.SQL(", ").join(sql.Identifier(c) for c in [*columns, *(f.column for f in filled)]),
         )
         written = 0
         raw = connection.connection
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row((*row, *tail))
                 written += 1
         return written
 

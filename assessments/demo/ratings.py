@@ -28,12 +28,19 @@ from django.utils import timezone
 from cells.choices import CELL_TYPES, EventKind, PostKind
 from cells.models import Member, MemberEvent, Membership, Organization, Post
 
-from . import facts as rating_facts
-from . import rules, selectors
-from .choices import DECIDED_STATES, NotRatedReason, RoundState
-from .models import MemberRating, OrganizationRating, RatingRound
-from .schemes import ASSESSMENT_POINTS, Rank, RatingScheme
-from .year_services import current_rating_year
+from .. import facts as rating_facts
+from .. import rules, selectors
+from ..choices import DECIDED_STATES, RoundState
+from ..models import MemberRating, OrganizationRating, RatingRound
+from ..schemes import Rank, RatingScheme
+from ..year_services import current_rating_year
+from .drawing import (
+    CURRENT_STATES,
+    member_points,
+    member_rank,
+    organization_draw,
+    respect_quota,
+)
 
 DEMO_RATINGS_SEED = 20160101
 DEMO_REVIEWER = "thamdinh.tinh"
@@ -52,26 +59,6 @@ def demo_years(today: datetime.date | None = None) -> range:
     return range(FIRST_DEMO_YEAR, year_in_progress(today) + 1)
 
 
-# Shares close to the published results of DOMAIN §6 (members: ≈ 13% HTXSNV, 80% HTTNV).
-MEMBER_WEIGHTS = {Rank.EXCELLENT: 16, Rank.GOOD: 76, Rank.COMPLETE: 6.5, Rank.NOT_COMPLETE: 1.5}
-ORGANIZATION_WEIGHTS = {Rank.EXCELLENT: 30, Rank.GOOD: 60, Rank.COMPLETE: 8, Rank.NOT_COMPLETE: 2}
-# Points drawn inside the band of the level (M5/O4 from 2025; O5 2014–2017), in tenths.
-POINT_RANGES = {
-    Rank.EXCELLENT: (900, 985),
-    Rank.GOOD: (700, 895),
-    Rank.COMPLETE: (500, 695),
-    Rank.NOT_COMPLETE: (300, 495),
-}
-# The year in progress: how its rounds stand, dealt in turn (after a seeded shuffle of the
-# organizations) so that every step of the procedure shows up in the demo.
-CURRENT_STATES = (
-    RoundState.DRAFT,
-    RoundState.SUBMITTED,
-    RoundState.RETURNED,
-    RoundState.DECIDED,
-    RoundState.SUBMITTED,
-    RoundState.DRAFT,
-)
 RETURN_COMMENTS = [
     "Đề nghị rà soát lại tỷ lệ đảng viên hoàn thành xuất sắc nhiệm vụ so với hướng dẫn.",
     "Bổ sung biên bản họp chi bộ và lý do không xếp loại của các đồng chí được miễn.",
@@ -103,17 +90,8 @@ class _Round:
     organizations: list[OrganizationRating]
 
 
-def _band(rng: random.Random, rank: Rank) -> Decimal:
-    low, high = POINT_RANGES[rank]
-    return Decimal(rng.randint(low, high)) / 10
-
-
 def _moment(year: int, month: int, day: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime(year, month, day, 9, 0))
-
-
-def _draw(rng: random.Random, weights: dict[Rank, float]) -> Rank:
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 class _Seeder:
@@ -287,20 +265,13 @@ class _Seeder:
         self, round_: RatingRound, member_ids: list[int], data: _Year, rng: random.Random
     ) -> list[MemberRating]:
         scheme, year = data.scheme, data.year
-        with_points = scheme.member_assessment == ASSESSMENT_POINTS
         ranks: dict[int, Rank | None] = {}
         reasons: dict[int, str] = {}
         for member_id in member_ids:
             cap = rules.max_level_for(self.member_facts(member_id, data), scheme)
-            if cap.level is None:
-                ranks[member_id], reasons[member_id] = None, cap.not_rated_reason
-            else:
-                ranks[member_id] = min(_draw(rng, MEMBER_WEIGHTS), cap.rank)
-        self._respect_quota(scheme, ranks, rng)
-        points = {
-            m: _band(rng, rank) if with_points and rank is not None else None
-            for m, rank in ranks.items()
-        }
+            ranks[member_id], reasons[member_id] = member_rank(rng, cap)
+        respect_quota(scheme, ranks, rng)
+        points = {m: member_points(rng, scheme, rank) for m, rank in ranks.items()}
         ratings = [
             MemberRating(
                 round=round_,
@@ -315,21 +286,6 @@ class _Seeder:
         ]
         self._check_members(data, round_, ratings)
         return ratings
-
-    @staticmethod
-    def _respect_quota(
-        scheme: RatingScheme, ranks: dict[int, Rank | None], rng: random.Random
-    ) -> None:
-        """Lower random HTXSNV to HTTNV until the Q1 quota holds (each step adds an HTTNV)."""
-        ratio = scheme.quota_ratio
-        if ratio is None or not scheme.applies("Q1"):
-            return
-        excellent = [m for m, r in ranks.items() if r == Rank.EXCELLENT]
-        rng.shuffle(excellent)
-        good = sum(r == Rank.GOOD for r in ranks.values())
-        while excellent and len(excellent) > good * ratio.numerator // ratio.denominator:
-            ranks[excellent.pop()] = Rank.GOOD
-            good += 1
 
     def _check_members(self, data: _Year, round_: RatingRound, ratings: list[MemberRating]) -> None:
         scheme = data.scheme
@@ -368,20 +324,17 @@ class _Seeder:
             leadership_disciplines=self.leadership_disciplines(org, year),
             sub_unit_count=sub_unit_count,
         )
-        rating = OrganizationRating(round=round_, organization=org, year=year)
-        cap = rules.max_organization_level_for(facts, scheme)
-        if cap.level is None:
-            rating.not_rated_reason = cap.not_rated_reason or NotRatedReason.NEWLY_ESTABLISHED
-            level = None
-        else:
-            rank = min(_draw(rng, ORGANIZATION_WEIGHTS), cap.rank)
-            if scheme.organization_assessment == ASSESSMENT_POINTS:
-                rating.points = _band(rng, rank)
-            level = scheme.organization_level_at(rank).slug
-            rating.proposed_level = level
-            rating.is_exemplary = (
-                scheme.has_exemplary_flag and rank == Rank.EXCELLENT and rng.random() < 0.25
-            )
+        drawn = organization_draw(rng, scheme, rules.max_organization_level_for(facts, scheme))
+        rating = OrganizationRating(
+            round=round_,
+            organization=org,
+            year=year,
+            proposed_level=drawn.level,
+            points=drawn.points,
+            is_exemplary=drawn.is_exemplary,
+            not_rated_reason=drawn.not_rated_reason,
+        )
+        level = drawn.level or None
         facts = dataclasses.replace(facts, points=rating.points)
         errors = [
             v

@@ -1,7 +1,7 @@
 """`manage.py seed_demo`: the fictional demo province and one login per role (idempotent).
 
-The data is built by cells.demo; this command only reports. The password it prints is for the
-demo only: never run this command on a real installation.
+The data is built by assessments.demo.seed; this command only reports. The password it prints
+is for the demo only: never run this command on a real installation.
 """
 
 import time
@@ -10,11 +10,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
-from assessments.demo import demo_years, seed_ratings
-from assessments.indicators import ensure_indicator_catalogue
-from assessments.indicators.tally import tallies_rebuild_if_stale
-from cells import demo
-from cells.models import Organization
+from assessments.demo import province as demo
+from assessments.demo.seed import demo_seed_all
+from cells.choices import Role
 
 
 class Command(BaseCommand):
@@ -36,16 +34,25 @@ class Command(BaseCommand):
             # The logins share a published password: they must never reach a real server.
             raise CommandError("seed_demo is for the demo only (DJANGO_ENV=production).")
         started = time.monotonic()
-        plan = demo.demo_seed(today=timezone.localdate(), scale=scale, log=self.stdout.write)
-        if plan is None:
-            self.stdout.write(f"Dữ liệu mẫu đã có sẵn ({demo.PROVINCE_NAME}): không tạo thêm.")
-        else:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Đã tạo dữ liệu mẫu: {len(plan.persons)} đảng viên "
-                    f"trong {time.monotonic() - started:.1f} giây."
+
+        def province_done(plan: demo.DemoPlan | None) -> None:
+            if plan is None:
+                self.stdout.write(f"Dữ liệu mẫu đã có sẵn ({demo.PROVINCE_NAME}): không tạo thêm.")
+            else:
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"Đã tạo dữ liệu mẫu: {len(plan.persons)} đảng viên "
+                        f"trong {time.monotonic() - started:.1f} giây."
+                    )
                 )
-            )
+
+        result = demo_seed_all(
+            today=timezone.localdate(),
+            scale=scale,
+            log=self.stdout.write,
+            stdout=self.stdout,
+            province_done=province_done,
+        )
         rows = [
             (
                 spec.username,
@@ -53,18 +60,10 @@ class Command(BaseCommand):
                 self._role_label(spec),
                 unit.name if unit is not None else f"{spec.unit_code} (không có)",
             )
-            for spec, unit in demo.demo_users_ensure()
+            for spec, unit in result.users
         ]
-        # Ratings need the reviewer login (it signs the past decisions); rounds that exist
-        # already are skipped, so a second run writes nothing.
-        province = Organization.objects.get(code=demo.PROVINCE_CODE)
-        rated = seed_ratings(root=province, stdout=self.stdout)
-        # Demo targets and the 2017 baselines of DOMAIN §6 for the dashboard.
-        ensure_indicator_catalogue(targets_for=province)
-        # The dashboard's tallies (PostgreSQL): built once; later changes mark their units.
-        tallies_rebuild_if_stale()
-        if rated:
-            years = demo_years()
+        if result.rated:
+            rated, years = result.rated, result.years
             self.stdout.write(
                 f"Đã tạo {rated} kết quả xếp loại đảng viên ({years[0]}–{years[-1]})."
             )
@@ -79,7 +78,7 @@ class Command(BaseCommand):
     @staticmethod
     def _role_label(spec: demo.DemoUser) -> str:
         with translation.override("vi"):
-            label = str(demo.Role(spec.role).label)
+            label = str(Role(spec.role).label)
         if spec.superuser:
             label += " (superuser)"
         if spec.start or spec.end:

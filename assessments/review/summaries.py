@@ -1,0 +1,183 @@
+"""Snapshots of a round's member values, and the per-version round summaries the list reads."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from cells.models import Membership
+
+from ..choices import DECIDED_STATES, RoundState
+from ..models import MemberRating, RatingRound, RoundSnapshot, RoundSummary
+from ..selectors import (
+    build_grid,
+    period_end,
+    year_setting,
+)
+
+
+def search_fold(text: str) -> str:
+    """Text as a search compares it: case, tones and letter marks ignored ("Đức" ~ "duc"),
+    since people type names without them on a phone or an unfamiliar keyboard."""
+    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+# === Snapshots and per-member values ==========================================================
+Values = tuple[str, str, str]  # (level, points as text, not-rated reason)
+
+
+def points_text(points) -> str:
+    if points is None:
+        return ""
+    return format(Decimal(points).normalize(), "f") if Decimal(points) % 1 else str(int(points))
+
+
+def current_values(round_: RatingRound) -> dict[int, Values]:
+    """Each rated member's proposed (level, points, reason) in the round."""
+    rows = MemberRating.objects.filter(round=round_).values_list(
+        "member_id", "proposed_level", "points", "not_rated_reason"
+    )
+    return {mid: (level, points_text(points), reason) for mid, level, points, reason in rows}
+
+
+def latest_snapshot(round_: RatingRound) -> RoundSnapshot | None:
+    """The values at the last return or decision, if the round had one."""
+    return round_.snapshots.order_by("-taken_at", "-id").first()
+
+
+def snapshot_values(snapshot: RoundSnapshot | None) -> dict[int, Values]:
+    if snapshot is None:
+        return {}
+    return {int(mid): tuple(value) for mid, value in snapshot.values.items()}
+
+
+def changed_members(before: dict[int, Values], now: dict[int, Values]) -> list[int]:
+    """Members whose level, points or reason differ (added or removed rows count)."""
+    empty = ("", "", "")
+    return sorted(
+        mid for mid in set(before) | set(now) if before.get(mid, empty) != now.get(mid, empty)
+    )
+
+
+# === Summaries =================================================================================
+def _summary_values(round_: RatingRound, setting, *, check: bool) -> dict:
+    """Compute what the list shows for one round (its version at the time of reading); the
+    rules run when `check` is set."""
+    decided = round_.state in DECIDED_STATES
+    level_field = "decided_level" if decided else "proposed_level"
+    counts: Counter[str] = Counter()
+    not_rated = 0
+    for level, n in (
+        MemberRating.objects.filter(round=round_)
+        .values_list(level_field)
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        if level:
+            counts[level] += n
+        else:
+            not_rated += n
+    violations: dict[str, list] = {}
+    findings: list[list] = []
+    quota: list[dict] = []
+    blocking = 0
+    members = None
+    changed = []
+    snapshot = None if decided else latest_snapshot(round_)
+    if snapshot is not None:  # nothing to compare with before the first return or decision
+        changed = changed_members(snapshot_values(snapshot), current_values(round_))
+    if check and not decided:
+        grid = build_grid(round=round_, setting=setting, setting_loaded=True)
+        members = len(grid.rows)
+        for row in grid.rows:
+            if row.violations:
+                violations[str(row.member.pk)] = [
+                    [v.code, str(v.message), v.is_blocking] for v in row.violations
+                ]
+        findings = [[v.code, str(v.message), v.is_blocking] for v in grid.violations]
+        quota = [
+            {
+                "group": q.group or "",
+                "good": q.good,
+                "excellent": q.excellent,
+                "max_excellent": q.max_excellent,
+                "exceeded": q.exceeded,
+            }
+            for q in grid.quota
+        ]
+        blocking = len(grid.blocking_violations)
+    if members is None:
+        members = (
+            Membership.objects.filter(
+                Q(end__isnull=True) | Q(end__gte=period_end(round_.year)),
+                start__lte=period_end(round_.year),
+                organization__path__startswith=round_.organization.path,
+            )
+            .values("member_id")
+            .distinct()
+            .count()
+        )
+    return {
+        "version": round_.version,
+        "members": members,
+        "counts": dict(counts),
+        "rated": sum(counts.values()),
+        "not_rated": not_rated,
+        "checked": check or decided,
+        "blocking": blocking,
+        "violations": violations,
+        "findings": findings,
+        "quota": quota,
+        "changed": changed,
+        "changed_count": len(changed),
+        "computed_at": timezone.now(),
+    }
+
+
+def _needs_check(round_: RatingRound) -> bool:
+    return round_.state == RoundState.SUBMITTED
+
+
+def round_summary_refresh(
+    round_: RatingRound, *, setting=None, check: bool = False
+) -> RoundSummary:
+    """Recompute and store the round's summary for its current version (a cache write)."""
+    setting = setting if setting is not None else year_setting(round_.year)
+    values = _summary_values(round_, setting, check=check or _needs_check(round_))
+    summary, _created = RoundSummary.objects.update_or_create(round=round_, defaults=values)
+    return summary
+
+
+LIST_FIELDS = (
+    "round_id",
+    "version",
+    "members",
+    "counts",
+    "not_rated",
+    "checked",
+    "blocking",
+    "changed_count",
+)
+
+
+def summaries_for(
+    rounds: list[RatingRound], *, check: bool = False, fields: tuple[str, ...] | None = None
+) -> dict[int, RoundSummary]:
+    """The current summary of each round, recomputing those whose version moved on (and,
+    with `check`, those the rules have not run for). `fields` limits what is read."""
+    qs = RoundSummary.objects.filter(round__in=rounds)
+    found = {s.round_id: s for s in (qs.only(*fields) if fields else qs)}
+    settings_by_year: dict[int, object] = {}
+    for round_ in rounds:
+        summary = found.get(round_.pk)
+        stale = summary is None or summary.version != round_.version
+        if stale or (check and not summary.checked):
+            if round_.year not in settings_by_year:
+                settings_by_year[round_.year] = year_setting(round_.year)
+            found[round_.pk] = round_summary_refresh(round_, setting=settings_by_year[round_.year])
+    return found

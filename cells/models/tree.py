@@ -1,0 +1,141 @@
+"""The organization tree (any depth, nodes never deleted), its terms and the residential units."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+from ..choices import (
+    CELL_TYPES,
+    OrganizationType,
+    ResidentialUnitKind,
+)
+from ..fields import VietnameseSortKeyField
+
+
+class Organization(MP_Node):
+    """A node of the Party tree: province, district, commune, grassroots organization or cell.
+
+    The materialized path (treebeard) makes "everything under X" one indexed prefix query,
+    which every scoped selector relies on.
+    """
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    type = models.CharField(_("type"), max_length=32, choices=OrganizationType.choices)
+    is_grassroots = models.BooleanField(_("grassroots organization"), default=False)
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor"),
+        related_name="predecessors",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("The unit that took over after a merge or dissolution."),
+    )
+    document_abbreviation = models.CharField(
+        _("document abbreviation"), max_length=10, blank=True, help_text=_("e.g. ĐU, CB")
+    )
+    name_sort_key = VietnameseSortKeyField(source="name", whole_text=True)
+
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(type__in=OrganizationType.values), name="organization_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True)
+                | Q(established_on__isnull=True)
+                | Q(dissolved_on__gte=models.F("established_on")),
+                name="organization_dissolved_after_established",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_cell(self) -> bool:
+        return self.type in CELL_TYPES
+
+    def is_active_on(self, day) -> bool:
+        return (self.established_on is None or self.established_on <= day) and (
+            self.dissolved_on is None or day <= self.dissolved_on
+        )
+
+
+class Term(models.Model):
+    """A committee term (nhiệm kỳ) of an organization, e.g. 2020–2025."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), related_name="terms", on_delete=models.PROTECT
+    )
+    start_year = models.PositiveSmallIntegerField(_("start year"))
+    end_year = models.PositiveSmallIntegerField(_("end year"))
+
+    class Meta:
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        ordering = ["organization", "start_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "start_year"], name="term_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_year__gte=models.F("start_year")), name="term_end_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.start_year}–{self.end_year}"
+
+
+class ResidentialUnit(models.Model):
+    """A hamlet (thôn) or street group (tổ dân phố) and the cell that covers it, if any.
+
+    A cell covering several units is a joint cell; a unit with no cell is a gap that the
+    Resolution 22 dashboard lists.
+    """
+
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=ResidentialUnitKind.choices, default="hamlet"
+    )
+    commune = models.ForeignKey(
+        Organization,
+        verbose_name=_("commune-level unit"),
+        related_name="residential_units",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    cell = models.ForeignKey(
+        Organization,
+        verbose_name=_("covering cell"),
+        related_name="covered_units",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("residential unit")
+        verbose_name_plural = _("residential units")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "name"], name="residential_unit_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ResidentialUnitKind.values), name="residential_unit_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
