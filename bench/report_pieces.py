@@ -9,7 +9,7 @@ scratch database, then, in a fresh process:
 - floor: WeasyPrint alone rendering each sample cell's pre-built forms HTML, one after the
   other (the sum) — what the rendering costs without our code or any parallelism;
 - pieces: the sample cells' forms asked for as one document, their parts run by 1 and then
-  by 2 worker processes (forked, each calling `reportjob_run` exactly as the Celery task
+  by 2 worker processes (spawned, each calling `reportjob_run` exactly as the Celery task
   does); wall-clock until the joined PDF is stored, and each worker's peak RSS;
 - the whole unit (every cell) with 2 workers, once;
 - the proposals list of the unit as one worker renders it today, beside its floor.
@@ -35,13 +35,13 @@ base.DB_NAME = "pb_bench_pieces"  # our own scratch database, apart from report_
 
 
 def _worker_init() -> None:
-    from django.db import connections
-
-    connections.close_all()  # a forked child opens its own connection
+    base.setup_django()  # a spawned worker starts fresh, as a Celery worker process does
 
 
 def _run_part(part_id: int) -> tuple[int, float]:
     from assessments.reports import services
+
+    services._enqueue = lambda job: None  # nothing goes to the broker
 
     services.reportjob_run(part_id, task_id=f"bench-{part_id}")
     return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -55,13 +55,16 @@ def _pieces(actor, unit, cells, workers: int) -> tuple[float, float, int]:
     from assessments.models import ReportJob
     from assessments.reports import services
 
+    # The parts are run below by our own worker processes, as the Celery task runs them;
+    # nothing is sent to the broker.
+    services._enqueue = lambda job: None
     batch, _ = services.reportjob_pieces_request(
         actor=actor, kind="self_review", organization=unit, year=YEAR, units=cells
     )
     part_ids = list(batch.parts.order_by("id").values_list("pk", flat=True))
     connections.close_all()
     started = time.perf_counter()
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(workers, initializer=_worker_init, maxtasksperchild=None) as pool:
         peaks = pool.map(_run_part, part_ids, chunksize=1)
     elapsed = time.perf_counter() - started
@@ -119,6 +122,7 @@ def main() -> None:
     parser.add_argument("--sample-cells", type=int, default=8)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--skip-proposals", action="store_true")
     parser.add_argument(
         "--phase", choices=["build", "measure", "proposals"], help=argparse.SUPPRESS
     )
@@ -147,7 +151,8 @@ def main() -> None:
         cmd += ["--sample-cells", str(args.sample_cells)]
         if not args.reuse:
             subprocess.run([*cmd, "--phase", "build"], check=True, env=env, cwd=base.ROOT)
-        subprocess.run([*cmd, "--phase", "proposals"], check=True, env=env, cwd=base.ROOT)
+        if not args.skip_proposals:
+            subprocess.run([*cmd, "--phase", "proposals"], check=True, env=env, cwd=base.ROOT)
         subprocess.run([*cmd, "--phase", "measure"], check=True, env=env, cwd=base.ROOT)
     finally:
         if not args.keep:

@@ -1,7 +1,7 @@
 """Template context processors of cells."""
 
 from .choices import Role
-from .permissions import EDITING_ROLES, SECOND_FACTOR_ROLES, role_paths
+from .permissions import DECIDING_ROLES, EDITING_ROLES, SECOND_FACTOR_ROLES, role_paths
 
 
 class AccountMenu:
@@ -27,6 +27,16 @@ class AccountMenu:
     @property
     def administration(self) -> bool:
         return Role.ADMIN in self._roles()
+
+    # The main menu offers only the screens the role can use (a cell secretary enters and
+    # imports; only a deciding role reviews).
+    @property
+    def imports(self) -> bool:
+        return bool(self._roles() & EDITING_ROLES)
+
+    @property
+    def review(self) -> bool:
+        return bool(self._roles() & DECIDING_ROLES)
 
 
 def account_menu(request) -> dict:

@@ -373,7 +373,8 @@ def build_document(
         number=number,
         day=day,
     )
-    header.draft = not number
+    # Only a numbered kind is a draft until issued; forms and minutes are blanks to fill in.
+    header.draft = not number and kind in DOCUMENT_TYPES
     header.undecided = undecided_note(kind, body)
     return ReportDocument(
         kind=kind,

@@ -2,10 +2,10 @@
 
 A report centre job renders a draft. Issuing is the staff action taken once the results the
 report shows are decided: documents.services.document_issue gives the number (once), and
-`_render` here builds the document for that number, freezes its snapshot (the numbers it
-prints), and renders the PDF/A-3 with the Excel twin and the data manifest embedded and room
-for the two signatures. Forms and other documents issue through the same service with their
-own render callback.
+the `render` callback here builds the document for that number, freezes its snapshot (the
+numbers it prints), and `issued_rendering` renders the PDF/A-3 with the Excel twin and the
+data manifest embedded and room for the two signatures. Forms and other documents issue
+through the same service with their own callback, calling `issued_rendering` on their HTML.
 """
 
 from __future__ import annotations
@@ -112,6 +112,65 @@ def _field_boxes(anchor) -> dict[str, FieldBox]:
     }
 
 
+def issued_rendering(
+    *,
+    stamp: document_services.Stamp,
+    html: str,
+    what: str,
+    title: str,
+    scope: str,
+    organization: Organization,
+    year: int,
+    as_of: datetime.datetime | None,
+    snapshot: dict,
+    filename_stem: str,
+    xlsx: bytes = b"",
+) -> document_services.Rendering:
+    """The files of an issued document from its print HTML (already carrying `stamp.number`):
+    PDF/A-3 with the Excel twin (when given) and the manifest embedded, and the signature
+    fields placed over the element with id "sig-space" (templates' _signature.html).
+
+    The one way any document kind (reports here; forms, Mẫu 03…) turns its HTML into an
+    issued file, inside the `render` callback it gives documents.services.document_issue.
+    """
+    manifest = stamp.manifest(
+        what=what,
+        title=title,
+        scope=scope,
+        organization=organization,
+        year=year,
+        as_of=as_of,
+        snapshot=snapshot,
+    )
+    attachments = []
+    if xlsx:
+        attachments.append(
+            pdf.EmbeddedFile(
+                name=f"{filename_stem}.xlsx",
+                content=xlsx,
+                description="Bảng số liệu Excel của văn bản",
+            )
+        )
+    attachments.append(
+        pdf.EmbeddedFile(
+            name=MANIFEST_NAME,
+            content=manifest.to_bytes(),
+            description="Bảng kê dữ liệu: văn bản, phạm vi, thời điểm số liệu, mã kiểm tra",
+        )
+    )
+    content, anchors = pdf.render_pdfa(html, attachments=attachments, anchors=(SIGNATURE_ANCHOR,))
+    return document_services.Rendering(
+        pdf=content,
+        snapshot=snapshot,
+        title=title,
+        scope=scope,
+        filename_stem=f"{filename_stem}-{stamp.serial:02d}",
+        xlsx=xlsx,
+        as_of=as_of,
+        field_boxes=_field_boxes(anchors.get(SIGNATURE_ANCHOR)),
+    )
+
+
 def report_issue(
     *,
     actor,
@@ -142,44 +201,18 @@ def report_issue(
             day=stamp.issued_on,
         )
         _check_decided(document)
-        snapshot = document_snapshot(document)
-        title = f"{document.header.doc_type} {document.header.summary}"
-        manifest = stamp.manifest(
+        return issued_rendering(
+            stamp=stamp,
+            html=services.report_html(document),
             what=kind,
-            title=title,
+            title=f"{document.header.doc_type} {document.header.summary}",
             scope=document.footer.scope,
             organization=organization,
             year=year,
             as_of=document.footer.as_of,
-            snapshot=snapshot,
-        )
-        twin = xlsx.document_xlsx(document)
-        content, anchors = pdf.render_pdfa(
-            services.report_html(document),
-            attachments=[
-                pdf.EmbeddedFile(
-                    name=f"{document.filename_stem}.xlsx",
-                    content=twin,
-                    description="Bảng số liệu Excel của văn bản",
-                ),
-                pdf.EmbeddedFile(
-                    name=MANIFEST_NAME,
-                    content=manifest.to_bytes(),
-                    description="Bảng kê dữ liệu: văn bản, phạm vi, thời điểm số liệu, mã kiểm tra",
-                ),
-            ],
-            anchors=(SIGNATURE_ANCHOR,),
-        )
-        boxes = _field_boxes(anchors.get(SIGNATURE_ANCHOR))
-        return document_services.Rendering(
-            pdf=content,
-            snapshot=snapshot,
-            title=title,
-            scope=document.footer.scope,
-            filename_stem=f"{document.filename_stem}-{stamp.serial:02d}",
-            xlsx=twin,
-            as_of=document.footer.as_of,
-            field_boxes=boxes,
+            snapshot=document_snapshot(document),
+            filename_stem=document.filename_stem,
+            xlsx=xlsx.document_xlsx(document),
         )
 
     return document_services.document_issue(

@@ -250,6 +250,7 @@ def reportjob_request(
     return job, True
 
 
+@transaction.atomic
 def reportjob_pieces_request(
     *, actor, kind: str, organization: Organization, year: int, units: list[Organization]
 ) -> tuple[ReportJob, bool]:

@@ -267,7 +267,7 @@ def test_report_self_review_one_form_per_member(province, rated, tmp_path):
     assert "Mẫu 02-HD KĐ.ĐG" in text
     assert "BẢN KIỂM ĐIỂM CÁ NHÂN" in text
     assert "Họ và tên: Nguyễn Văn An 1" in text
-    assert "Số 01-" not in text
+    assert "Số 01-" not in text and "DỰ THẢO" not in text  # a blank to fill in, not a draft
     pages = int(re.search(r"^Pages:\s+(\d+)", pdf_tool("pdfinfo", content, tmp_path), re.M)[1])
     assert pages == 15
 
