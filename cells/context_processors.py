@@ -3,7 +3,7 @@
 import datetime
 
 from .choices import Role
-from .permissions import EDITING_ROLES, SECOND_FACTOR_ROLES, role_paths
+from .permissions import DECIDING_ROLES, EDITING_ROLES, SECOND_FACTOR_ROLES, role_paths
 from .sessions import SECOND_FACTOR_DEADLINE_SESSION_KEY
 
 
@@ -37,6 +37,16 @@ class AccountMenu:
     @property
     def administration(self) -> bool:
         return Role.ADMIN in self._roles()
+
+    # The main menu offers only the screens the role can use (a cell secretary enters and
+    # imports; only a deciding role reviews).
+    @property
+    def imports(self) -> bool:
+        return bool(self._roles() & EDITING_ROLES)
+
+    @property
+    def review(self) -> bool:
+        return bool(self._roles() & DECIDING_ROLES)
 
 
 def account_menu(request) -> dict:

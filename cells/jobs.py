@@ -475,6 +475,8 @@ def importjob_validate(job_id: int, *, task_id: str = "") -> ImportJob | None:
         errors=_errors_json(result),
         error_count=max(result.error_count, len(result.errors)),
         changes=result.changes,
+        # The ignored columns (stt, ho_ten…) are told on the preview, not refused.
+        message=" ".join(str(n.message) for n in result.notices),
         progress_done=result.total_rows,
         progress_total=result.total_rows,
     )

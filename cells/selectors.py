@@ -115,7 +115,9 @@ def members_of(
     return (
         Member.objects.filter(Exists(current))
         .annotate(
-            cell_id=current.values("organization_id")[:1],
+            # Latest membership first, and no default ordering: Membership orders by member,
+            # which would join cells_member inside the subquery on every row.
+            cell_id=current.order_by("-start", "-pk").values("organization_id")[:1],
             is_exempt=Exists(_event_active_on(EventKind.EXEMPTION, day)),
             is_suspended=Exists(_event_active_on(EventKind.SUSPENSION, day)),
             on_sick_leave=Exists(_event_active_on(EventKind.SICK_LEAVE, day)),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cells.choices import PostKind
@@ -19,7 +20,7 @@ from cells.selectors import members_of
 from .. import charts, dashboard, schemes
 from ..choices import DECIDED_STATES, NotRatedReason, RoundState
 from ..indicators.counters import RANKS
-from ..models import MemberRating, RatingRound
+from ..models import MemberRating, QuotaCeilingDecision, RatingRound
 from ..selectors import build_grid, grassroots_for, period_end
 from . import selectors
 from .formatting import fmt_date, fmt_int, fmt_pct
@@ -135,7 +136,22 @@ def _quota_exceptions(node: Organization, year: int) -> list[tuple[str, str]]:
         .select_related("organization")
         .order_by("organization__name_sort_key")
     )
-    return [(r.organization.name, r.quota_exception) for r in rounds]
+    found = [(r.organization.name, r.quota_exception) for r in rounds]
+    # The 25% decisions (Quy định 366, Điều 11) are shown with who and when.
+    decisions = (
+        QuotaCeilingDecision.objects.filter(year=year, organization__path__startswith=node.path)
+        .select_related("organization", "deciding_organization")
+        .order_by("organization__name_sort_key")
+    )
+    found += [
+        (
+            d.organization.name,
+            f"Mức trần {d.percent}% theo quyết định của {d.deciding_organization.name} "
+            f"ngày {timezone.localtime(d.decided_at):%d/%m/%Y}: {d.reason}",
+        )
+        for d in decisions
+    ]
+    return found
 
 
 def results_body(*, node: Organization, year: int, include_proposals: bool) -> ResultsBody:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from assessments import permissions, review, schemes, selectors, services
+from assessments import peer_groups, permissions, review, schemes, selectors, services
 from assessments.choices import DECIDED_STATES, NotRatedReason, RoundState
 from cells.permissions import can_decide_rating
 
@@ -131,6 +131,11 @@ def review_detail_context(request, round, **forms_) -> dict:
             (level, summary.counts.get(level.slug, 0)) for level in scheme.member_levels
         ],
         "organization_ratings": organization_ratings,
+        # Quy định 366 Điều 11: the 25% decisions (who, when, why) and the per-group counters.
+        "ceiling_decisions": peer_groups.ceiling_decisions_for(
+            organization=round.organization, year=round.year
+        ),
+        "group_quota": peer_groups.quota_state_for(round=round, scheme=scheme),
         "history": list(selectors.round_history(round=round)),
         "can_decide": can_decide,
         "can_return": can_decide and state == RoundState.SUBMITTED,

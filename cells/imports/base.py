@@ -57,6 +57,8 @@ class ImportResult:
     error_count: int = 0
     # The preview of updates: per changed record, each field as old → new (cells.imports.updates).
     changes: list[dict] = field(default_factory=list)
+    # Told, not refused: columns the file carries that this kind does not read (stt, ho_ten…).
+    notices: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -216,6 +218,7 @@ class Importer(abc.ABC):
         self.organization = organization
         self.columns = set(columns)
         self.errors: list[RowError] = []
+        self.notices: list[RowError] = []  # told, not blocking (a rule's warning)
         # (row, column) of values that matched records out of scope: audited after the run.
         self.foreign_hits: list[tuple[int, str]] = []
 
@@ -246,22 +249,27 @@ class Importer(abc.ABC):
     @classmethod
     def header_errors(cls, table: Table) -> list[RowError]:
         errors = [RowError(row, "", message) for row, message in table.problems]
-        known = set(cls.required_columns) | set(cls.optional_columns)
-        expected = ", ".join((*cls.required_columns, *cls.optional_columns))
-        for column in table.columns:
-            if column not in known:
-                errors.append(
-                    RowError(
-                        1,
-                        column,
-                        _("Unknown column; the columns of this file are: %(columns)s.")
-                        % {"columns": expected},
-                    )
-                )
         for column in cls.required_columns:
             if column not in table.columns:
                 errors.append(RowError(1, column, _("This required column is missing.")))
         return errors
+
+    @classmethod
+    def header_notices(cls, table: Table) -> list[RowError]:
+        """Columns this kind does not read: real sheets carry `stt`, `ho_ten`, notes (DOMAIN
+        §8). They are ignored, and the user is told which."""
+        known = set(cls.required_columns) | set(cls.optional_columns)
+        expected = ", ".join((*cls.required_columns, *cls.optional_columns))
+        return [
+            RowError(
+                1,
+                column,
+                _("Column “%(column)s” is not read and was ignored; this file reads: %(columns)s.")
+                % {"column": column, "columns": expected},
+            )
+            for column in table.columns
+            if column not in known
+        ]
 
 
 IMPORTERS: dict[str, type[Importer]] = {}
@@ -333,6 +341,7 @@ def run_importer(
     result.total_rows = len(table.rows)
     tracker = Progress(progress, rows=len(table.rows))
     result.keep_first_errors(importer_class.header_errors(table))
+    result.notices = importer_class.header_notices(table)
     if result.errors:
         tracker.finish()
         return result
@@ -378,5 +387,6 @@ def run_importer(
     # Stable by row: within a row the errors keep the order the checks found them.
     result.keep_first_errors(sorted(importer.errors, key=lambda e: e.row))
     result.changes = getattr(importer, "changes", [])
+    result.notices += sorted(importer.notices, key=lambda e: e.row)
     tracker.finish()
     return result
