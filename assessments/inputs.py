@@ -238,6 +238,10 @@ def civil_servant_rating_set(
 
 
 # === Cell meetings =============================================================================
+# Attendance figures are small integers in the database; no cell meets with more.
+MEETING_MAX_MEMBERS = 9999
+
+
 def meeting_problems(
     *,
     year: int,
@@ -254,6 +258,7 @@ def meeting_problems(
     same month is refused (record it as thematic).
     """
     errors: dict[str, list[str]] = defaultdict(list)
+    too_many = _("At most %(limit)s members: check the number.") % {"limit": MEETING_MAX_MEMBERS}
     first, last = _year_bounds(year)
     if held_on is None:
         errors["held_on"].append(_("Enter the date of the meeting."))
@@ -278,8 +283,12 @@ def meeting_problems(
         errors["kind"].append(_("Choose a kind from the list."))
     if expected is None or expected < 1:
         errors["expected"].append(_("Enter the number of members expected (at least 1)."))
+    elif expected > MEETING_MAX_MEMBERS:
+        errors["expected"].append(too_many)
     if attended is None or attended < 0:
         errors["attended"].append(_("Enter the number of members who attended."))
+    elif attended > MEETING_MAX_MEMBERS:
+        errors["attended"].append(too_many)
     elif expected is not None and attended > expected:
         errors["attended"].append(
             _("Attended (%(attended)s) cannot be more than expected (%(expected)s).")

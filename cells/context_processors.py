@@ -1,15 +1,19 @@
 """Template context processors of cells."""
 
+import datetime
+
 from .choices import Role
 from .permissions import DECIDING_ROLES, EDITING_ROLES, SECOND_FACTOR_ROLES, role_paths
+from .sessions import SECOND_FACTOR_DEADLINE_SESSION_KEY
 
 
 class AccountMenu:
     """Which account links the navbar shows; computed only when a template asks (one cached
     role lookup per request, shared with the view)."""
 
-    def __init__(self, user):
+    def __init__(self, user, session=None):
         self.user = user
+        self.session = session
 
     def _roles(self) -> set[str]:
         if getattr(self.user, "is_superuser", False):
@@ -19,6 +23,12 @@ class AccountMenu:
     @property
     def second_factor(self) -> bool:
         return bool(self._roles() & SECOND_FACTOR_ROLES)
+
+    @property
+    def second_factor_due(self) -> datetime.date | None:
+        """The enrolment deadline to remind of (None when nothing is owed)."""
+        deadline = self.session.get(SECOND_FACTOR_DEADLINE_SESSION_KEY) if self.session else None
+        return datetime.date.fromisoformat(deadline) if deadline else None
 
     @property
     def on_behalf(self) -> bool:
@@ -44,4 +54,4 @@ def account_menu(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"account_menu": AccountMenu(user)}
+    return {"account_menu": AccountMenu(user, getattr(request, "session", None))}

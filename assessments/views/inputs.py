@@ -80,8 +80,19 @@ class CellMeetingForm(forms.Form):
     )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=MeetingKind.choices)
     topic = forms.CharField(label=gettext_lazy("Topic"), max_length=255, required=False)
-    expected = forms.IntegerField(label=gettext_lazy("Members expected"), required=False)
-    attended = forms.IntegerField(label=gettext_lazy("Attended"), required=False)
+    # Bounded (#19: 32768 was a 500); the service checks the same limit.
+    expected = forms.IntegerField(
+        label=gettext_lazy("Members expected"),
+        required=False,
+        min_value=0,
+        max_value=inputs.MEETING_MAX_MEMBERS,
+    )
+    attended = forms.IntegerField(
+        label=gettext_lazy("Attended"),
+        required=False,
+        min_value=0,
+        max_value=inputs.MEETING_MAX_MEMBERS,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

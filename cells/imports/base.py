@@ -192,6 +192,15 @@ def outside_scope(code: str, organization: Organization) -> str:
     }
 
 
+def registered_elsewhere(value: str, organization: Organization | None) -> str:
+    """A value held by a record out of the importer's scope: said without naming the record
+    or its unit, which would make the import a lookup of other units' data (#19)."""
+    return _(
+        "%(value)s is already registered in another unit, outside %(organization)s. "
+        "The upper-level Party committee can help sort it out."
+    ) % {"value": value, "organization": organization.code if organization else ""}
+
+
 class Importer(abc.ABC):
     """One kind of interchange file. Subclasses parse rows in `validate`, then `write`.
 
@@ -210,6 +219,13 @@ class Importer(abc.ABC):
         self.columns = set(columns)
         self.errors: list[RowError] = []
         self.notices: list[RowError] = []  # told, not blocking (a rule's warning)
+        # (row, column) of values that matched records out of scope: audited after the run.
+        self.foreign_hits: list[tuple[int, str]] = []
+
+    def foreign_hit(self, row: "Row", column: str, value: str) -> None:
+        """Refuse a value owned out of scope, without naming the owner, and note the hit."""
+        row.error(column, registered_elsewhere(value, self.organization))
+        self.foreign_hits.append((row.number, column))
 
     @abc.abstractmethod
     def validate(self, rows: list[Row], progress: Progress) -> None:
@@ -355,6 +371,19 @@ def run_importer(
     except ImportRefused as exc:
         importer.errors.extend(exc.errors)
         result.created = result.updated = 0
+    if importer.foreign_hits:
+        # Outside the run's transaction: a dry run's rollback must not erase the trace.
+        audit_record(
+            actor=actor,
+            action="import.foreign_match",
+            organization=organization,
+            changes={
+                "hits": len(importer.foreign_hits),
+                "columns": sorted({column for _row, column in importer.foreign_hits}),
+                "rows": [row for row, _column in importer.foreign_hits[:100]],
+                "file": filename,
+            },
+        )
     # Stable by row: within a row the errors keep the order the checks found them.
     result.keep_first_errors(sorted(importer.errors, key=lambda e: e.row))
     result.changes = getattr(importer, "changes", [])

@@ -367,6 +367,8 @@ def test_reportjob_request_twice_returns_pending_one(
             actor=officer, kind="results", organization=province.old_commune, year=2021, fmt="pdf"
         )
     assert created and len(callbacks) == 1
+    # Its message went out (publishing records the task id; an unsent job is sent again).
+    ReportJob.objects.filter(pk=first.pk).update(task_id="sent")
     with django_capture_on_commit_callbacks() as callbacks:
         second, created = services.reportjob_request(
             actor=officer, kind="results", organization=province.old_commune, year=2021, fmt="pdf"
