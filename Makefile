@@ -44,7 +44,7 @@ run: setup
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A partybuild worker --loglevel=WARNING --concurrency=2 & \
-	$(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
+	DEBUG=false $(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
 	wait
 
 lint: $(VENV)/.installed

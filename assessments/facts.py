@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from cells.choices import EventKind, PostKind
-from cells.models import Member, MemberEvent, Organization, Post
+from cells.models import Member, MemberEvent, Organization, OrganizationDiscipline, Post
 
 from . import rules
 from .models import AssignedTask, MemberRating, OrganizationRating
@@ -108,6 +108,7 @@ def member_facts_for(
     points = points or {}
     events = events_by_member(member_ids=ids, year=year)
     tasks = tasks_by_member(member_ids=ids, year=year)
+    led = led_units_by_member(member_ids=ids, year=year) if year >= LED_UNIT_FROM_YEAR else {}
     facts = {}
     for member in members:
         rating = ratings.get(member.pk)
@@ -121,8 +122,44 @@ def member_facts_for(
             points=points.get(member.pk, rating.points if rating else None),
             tasks=summary,
             earlier_shortcomings_remedied=remedied,
+            led_units=tuple(led.get(member.pk, ())),
         )
     return facts
+
+
+# Điều 11 of Quy định 366 (2025–): a leader's HTXSNV needs their unit's too.
+LED_UNIT_FROM_YEAR = 2025
+_HEAD_TITLES = ("bí thư", "phó bí thư")
+
+
+def led_units_by_member(
+    *, member_ids: Iterable[int], year: int
+) -> dict[int, list[tuple[str, str | None]]]:
+    """The units each member heads (bí thư, phó bí thư) on some day of `year`, with the
+    unit's level of the year (two queries)."""
+    first, last = _year_bounds(year)
+    posts = list(
+        Post.objects.filter(
+            Q(start__isnull=True) | Q(start__lte=last),
+            Q(end__isnull=True) | Q(end__gte=first),
+            member_id__in=list(member_ids),
+            kind=PostKind.PARTY,
+            organization__isnull=False,
+        ).select_related("organization")
+    )
+    posts = [p for p in posts if " ".join(p.title.casefold().split()).startswith(_HEAD_TITLES)]
+    levels = {
+        org_id: _effective_level(proposed, decided)
+        for org_id, proposed, decided in OrganizationRating.objects.filter(
+            year=year, organization_id__in={p.organization_id for p in posts}
+        ).values_list("organization_id", "proposed_level", "decided_level")
+    }
+    found: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    for post in posts:
+        unit = (post.organization.name, levels.get(post.organization_id))
+        if unit not in found[post.member_id]:
+            found[post.member_id].append(unit)
+    return found
 
 
 def _effective_level(proposed: str, decided: str) -> str | None:
@@ -145,14 +182,16 @@ def organizations_facts_for(
     year: int,
     points: Mapping[int, Decimal | None] | None = None,
 ) -> dict[int, rules.OrganizationFacts]:
-    """OrganizationFacts of `year` for several organizations at once, by id (five queries,
+    """OrganizationFacts of `year` for several organizations at once, by id (seven queries,
     however many: deciding a round checks every cell of it).
 
     A đảng bộ (an organization with sub-units) is judged on its sub-units' ratings, a chi bộ
     on its members' ratings (O1); the decided level counts once there is one.
 
-    Not recorded in the database yet, so passed as none: disciplines of a leadership
-    collective and of sub-units as organizations (O3/O4 on those grounds cannot trigger).
+    Disciplines of organizations (cells.OrganizationDiscipline, dated) count in the year of
+    their date: the organization's own (its committee or itself) as the collective's (O3/O4),
+    its sub-units' as disciplined sub-units (O3's 20%, O4). Its own tasks
+    (AssignedTask.organization) feed the Điều 11 conditions (2025–).
     """
     organizations = list(organizations)
     points = points or {}
@@ -160,6 +199,7 @@ def organizations_facts_for(
         return {}
     first, last = _year_bounds(year)
     by_path = {o.path: o for o in organizations}
+    by_id = {o.pk: o for o in organizations}
     children = Organization.objects.filter(
         Q(established_on__isnull=True) | Q(established_on__lte=last),
         Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=last),
@@ -184,6 +224,19 @@ def organizations_facts_for(
     disciplines = _leadership_disciplines_by_organization(
         organization_ids=[o.pk for o in organizations], first=first, last=last
     )
+    own_ids = [o.pk for o in organizations]
+    collective: dict[int, list[rules.EventFact]] = defaultdict(list)
+    disciplined_children: dict[int, set[int]] = defaultdict(set)
+    for org_id, form, day in OrganizationDiscipline.objects.filter(
+        organization_id__in=[*own_ids, *child_parent], decided_on__range=(first, last)
+    ).values_list("organization_id", "form", "decided_on"):
+        if org_id in child_parent:
+            disciplined_children[child_parent[org_id]].add(org_id)
+        if org_id in by_id:
+            collective[org_id].append(
+                rules.EventFact(kind=rules.EVENT_DISCIPLINE, start=day, discipline_form=form)
+            )
+    tasks = organization_tasks(organization_ids=own_ids, year=year)
     return {
         o.pk: rules.OrganizationFacts(
             organization_id=o.pk,
@@ -192,10 +245,33 @@ def organizations_facts_for(
             established_on=o.established_on,
             sub_levels=tuple(levels.get(o.pk, ())),
             leadership_disciplines=tuple(disciplines.get(o.pk, ())),
+            collective_disciplines=tuple(collective.get(o.pk, ())),
             sub_unit_count=len(sub_units.get(o.pk, ())),
+            disciplined_sub_unit_count=len(disciplined_children.get(o.pk, ())),
             points=points.get(o.pk),
+            tasks=tasks.get(o.pk, (None, True))[0],
+            earlier_shortcomings_remedied=tasks.get(o.pk, (None, True))[1],
         )
         for o in organizations
+    }
+
+
+def organization_tasks(
+    *, organization_ids: Iterable[int], year: int
+) -> dict[int, tuple[rules.TasksSummary, bool]]:
+    """Each organization's own tasks of `year` summarised (one query), as `tasks_by_member`."""
+    results: dict[int, list[str]] = defaultdict(list)
+    remedied: dict[int, bool] = defaultdict(lambda: True)
+    rows = AssignedTask.objects.filter(
+        organization_id__in=list(organization_ids), year=year
+    ).values_list("organization_id", "result", "shortcoming_remedied")
+    for org_id, result, shortcoming_remedied in rows:
+        results[org_id].append(result)
+        if shortcoming_remedied is False:
+            remedied[org_id] = False
+    return {
+        org_id: (rules.TasksSummary.from_results(found), remedied[org_id])
+        for org_id, found in results.items()
     }
 
 

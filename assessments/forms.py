@@ -1,25 +1,31 @@
 """Forms of the assessments app: they check the shape of what was typed, never the rules.
 
 The rating grid is one form with a group of fields per member (keyed by member id, so a row
-can never be applied to another member). Whether a level is allowed, the quota, the reasons a
-member is not rated: all of that is assessments.rules, reached through the selectors (live
-check) and the services (save), which report violations on the rows.
+can never be applied to another member). The browser sends only the rows that changed (each
+row's hidden version marks it as sent), so the form holds those rows only: a grid of 2,000
+members posts what was typed, never 12,000 fields. Whether a level is allowed, the quota, the
+reasons a member is not rated: all of that is assessments.rules, reached through the
+selectors (live check) and the services (save, submit), which report violations on the rows.
 """
 
-from collections.abc import Iterable
+import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import schemes
 from .choices import NotRatedReason
-from .services import RowInput
+from .services import CellProposal, RowInput
 
 # The level select's value for "Không xếp loại": distinct from "" (nothing chosen yet).
 NOT_RATED = "none"
-ROW_FIELDS = ("level", "reason", "reason_note", "points", "note", "version")
+APPRAISAL_FIELDS = ("level", "reason", "reason_note", "points", "note")
+CELL_FIELDS = ("cell_level", "votes_for", "votes_total")
+ROW_FIELDS = (*APPRAISAL_FIELDS, *CELL_FIELDS, "version")
+_VERSION_KEY = re.compile(r"^version_(\d{1,12})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,120 +52,153 @@ def stored_values(rating) -> RowValues:
     )
 
 
+def stored_cell(rating) -> CellProposal:
+    if rating is None:
+        return CellProposal()
+    return CellProposal(rating.cell_level, rating.votes_for, rating.votes_total)
+
+
 def field_name(field: str, member_id: int) -> str:
     return f"{field}_{member_id}"
 
 
+def posted_member_ids(data) -> list[int]:
+    """The members whose rows the browser sent (each sent row carries its version box)."""
+    return [int(m[1]) for key in data if (m := _VERSION_KEY.match(key))]
+
+
+def initial_row(row, *, prefill: bool = True) -> dict[str, object]:
+    """The values a row opens with: the saved rating, or for a member the rules exclude
+    (exempt, suspended, newly admitted) and nothing saved, "not rated" with the reason."""
+    rating = row.rating
+    stored = stored_values(rating)
+    level = stored.level or (NOT_RATED if stored.not_rated_reason else "")
+    reason = stored.not_rated_reason
+    empty = rating is None or not (stored.level or stored.not_rated_reason)
+    if prefill and empty and row.must_not_rate:
+        level, reason = NOT_RATED, row.suggested_reason or ""
+    cell = stored_cell(rating)
+    return {
+        "level": level,
+        "reason": reason,
+        "reason_note": stored.not_rated_note,
+        "points": stored.points,
+        "note": stored.note,
+        "cell_level": cell.level,
+        "votes_for": cell.votes_for,
+        "votes_total": cell.votes_total,
+        "version": rating.version if rating is not None else 0,
+    }
+
+
+def level_choices(scheme: schemes.RatingScheme) -> list[tuple[str, str]]:
+    return [
+        ("", _("— Choose a level —")),
+        *((lv.slug, lv.label) for lv in scheme.member_levels),
+        (NOT_RATED, _("Not rated")),
+    ]
+
+
+def reason_choices() -> list[tuple[str, str]]:
+    # "Newly established" is a reason for organizations, never for a member.
+    return [
+        ("", _("— Choose a reason —")),
+        *(c for c in NotRatedReason.choices if c[0] != NotRatedReason.NEWLY_ESTABLISHED),
+    ]
+
+
 class RatingGridForm(forms.Form):
-    """The entry grid: for every member a level (or "not rated" with a reason), points from
-    2025, a note, and the version of the rating it was loaded from."""
+    """The rows of the entry grid that were sent: for each, the committee's appraisal (a
+    level or "not rated" with a reason, points from 2025, a note) where the user appraises,
+    the cell meeting's proposal (level, votes) where the user proposes for the cell, and the
+    version of the rating it was loaded from."""
 
-    round_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    round_version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, scheme: schemes.RatingScheme, rows: Iterable, **kwargs):
-        """`rows` are the grid's rows (selectors.GridRow): member, rating, must_not_rate,
-        suggested_reason."""
+    def __init__(
+        self,
+        *args,
+        scheme: schemes.RatingScheme,
+        rows: Iterable,
+        appraise: Collection[int] = (),
+        propose: Collection[int] = (),
+        **kwargs,
+    ):
+        """`rows` are the grid rows sent (grid.GridRow); `appraise` and `propose` the ids of
+        the members whose appraisal and whose cell proposal this user may change."""
         super().__init__(*args, **kwargs)
         self.scheme = scheme
         self.rows = list(rows)
         self.with_points = scheme.member_assessment == schemes.ASSESSMENT_POINTS
-        self.stored = {row.member.pk: stored_values(row.rating) for row in self.rows}
-        level_choices = [
-            ("", _("— Choose a level —")),
-            *((lv.slug, lv.label) for lv in scheme.member_levels),
-            (NOT_RATED, _("Not rated")),
-        ]
-        # "Newly established" is a reason for organizations, never for a member.
-        reason_choices = [
-            ("", _("— Choose a reason —")),
-            *(c for c in NotRatedReason.choices if c[0] != NotRatedReason.NEWLY_ESTABLISHED),
-        ]
+        self.appraise, self.propose = set(appraise), set(propose)
+        self.initial_rows = {row.member.pk: initial_row(row) for row in self.rows}
+        levels, reasons = level_choices(scheme), reason_choices()
+        cell_levels = [("", "—"), *((lv.slug, lv.short) for lv in scheme.member_levels)]
         for row in self.rows:
-            self._add_row_fields(row, level_choices, reason_choices)
+            mid = row.member.pk
+            if mid in self.appraise:
+                self._add_appraisal_fields(mid, levels, reasons)
+            if mid in self.propose:
+                self._add_cell_fields(mid, cell_levels)
+            if mid in self.appraise or mid in self.propose:
+                self.fields[field_name("version", mid)] = forms.IntegerField(
+                    required=False, min_value=0, widget=forms.HiddenInput
+                )
 
-    def _add_row_fields(self, row, level_choices, reason_choices) -> None:
-        mid, name = row.member.pk, row.member.full_name
-        stored = self.stored[mid]
-        level = stored.level or (NOT_RATED if stored.not_rated_reason else "")
-        reason = stored.not_rated_reason
-        if row.rating is None and row.must_not_rate:
-            # Members the rules exclude (exempt, suspended, newly admitted) come pre-filled,
-            # so the secretary only confirms: one click fewer per such row.
-            level, reason = NOT_RATED, row.suggested_reason or ""
-        self.fields[field_name("level", mid)] = forms.ChoiceField(
-            label=_("Level for %(name)s") % {"name": name},
-            choices=level_choices,
-            required=False,
-            initial=level,
-            widget=forms.Select(attrs={"class": "form-select grid-level", "data-grid-level": ""}),
-        )
-        self.fields[field_name("reason", mid)] = forms.ChoiceField(
-            label=_("Reason not rated for %(name)s") % {"name": name},
-            choices=reason_choices,
-            required=False,
-            initial=reason,
-            widget=forms.Select(attrs={"class": "form-select grid-reason", "data-grid-reason": ""}),
-        )
+    def _add_appraisal_fields(self, mid, levels, reasons) -> None:
+        number = _("Enter a number from 0 to 100.")
+        self.fields[field_name("level", mid)] = forms.ChoiceField(choices=levels, required=False)
+        self.fields[field_name("reason", mid)] = forms.ChoiceField(choices=reasons, required=False)
         self.fields[field_name("reason_note", mid)] = forms.CharField(
-            label=_("Other reason for %(name)s") % {"name": name},
-            max_length=255,
-            required=False,
-            initial=stored.not_rated_note,
-            widget=forms.TextInput(
-                attrs={
-                    "class": "form-control grid-reason-note",
-                    "placeholder": _("Other: …"),
-                    "data-grid-reason-note": "",
-                }
-            ),
+            max_length=255, required=False
         )
         if self.with_points:
-            self.fields[field_name("points", mid)] = forms.DecimalField(
-                label=_("Points for %(name)s") % {"name": name},
-                min_value=0,
-                max_value=100,
-                max_digits=5,
-                decimal_places=2,
-                required=False,
-                initial=stored.points,
-                localize=True,
-                widget=forms.TextInput(
-                    attrs={"class": "form-control grid-points", "inputmode": "decimal"}
-                ),
-                error_messages={
-                    "invalid": _("Enter a number from 0 to 100."),
-                    "min_value": _("Enter a number from 0 to 100."),
-                    "max_value": _("Enter a number from 0 to 100."),
-                },
+            self.fields[field_name("points", mid)] = forms.CharField(
+                required=False, max_length=12, error_messages={"max_length": number}
             )
-        self.fields[field_name("note", mid)] = forms.CharField(
-            label=_("Note for %(name)s") % {"name": name},
-            max_length=500,
-            required=False,
-            initial=stored.note,
-            widget=forms.TextInput(attrs={"class": "form-control grid-note"}),
+        self.fields[field_name("note", mid)] = forms.CharField(max_length=500, required=False)
+
+    def _add_cell_fields(self, mid, cell_levels) -> None:
+        votes = {
+            "invalid": _("Votes must be a whole number from 0 to 999."),
+            "min_value": _("Votes must be a whole number from 0 to 999."),
+            "max_value": _("Votes must be a whole number from 0 to 999."),
+        }
+        self.fields[field_name("cell_level", mid)] = forms.ChoiceField(
+            choices=cell_levels, required=False
         )
-        self.fields[field_name("version", mid)] = forms.IntegerField(
-            required=False,
-            initial=row.rating.version if row.rating is not None else None,
-            widget=forms.HiddenInput,
-        )
+        for name in ("votes_for", "votes_total"):
+            self.fields[field_name(name, mid)] = forms.IntegerField(
+                required=False, min_value=0, max_value=999, error_messages=votes
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for mid in self.appraise:
+            key = field_name("points", mid)
+            if key in self.fields and key not in self.errors:
+                try:
+                    cleaned[key] = parse_points(cleaned.get(key) or "")
+                except ValueError:
+                    self.add_error(key, _("Enter a number from 0 to 100."))
+        for mid in self.propose:
+            given, total = (cleaned.get(field_name(n, mid)) for n in ("votes_for", "votes_total"))
+            if given is not None and total is not None and given > total:
+                self.add_error(
+                    field_name("votes_for", mid),
+                    _("Votes for cannot be more than the members voting."),
+                )
+        return cleaned
 
     # --- reading the rows -------------------------------------------------------------------
-    def row_fields(self, member_id: int) -> dict[str, forms.BoundField]:
-        """The bound fields of one member's row, by short name (level, reason, …)."""
-        names = {f: field_name(f, member_id) for f in ROW_FIELDS}
-        return {f: self[name] for f, name in names.items() if name in self.fields}
-
     def row_errors(self, member_id: int) -> list[str]:
         """Shape errors of one row (e.g. points that are not a number)."""
         return [str(e) for f in ROW_FIELDS for e in self.errors.get(field_name(f, member_id), [])]
 
     def _row_values(self, member_id: int) -> RowValues | None:
-        """The cleaned values of a row; None when a field of the row did not clean."""
+        """The cleaned appraisal of a row; None when a field of the row did not clean."""
         data = self.cleaned_data
-        names = [field_name(f, member_id) for f in ROW_FIELDS]
-        if any(n in self.errors for n in names):
+        if any(field_name(f, member_id) in self.errors for f in ROW_FIELDS):
             return None
         level = data.get(field_name("level", member_id)) or ""
         reason = data.get(field_name("reason", member_id)) or ""
@@ -178,25 +217,61 @@ class RatingGridForm(forms.Form):
         )
 
     def changed_rows(self) -> dict[int, RowInput]:
-        """The rows whose values differ from the stored ratings, as service inputs.
+        """The sent rows whose values differ from the stored ratings, as service inputs.
 
-        Only changed rows go to the services: untouched members stay "not yet entered"
-        instead of turning into "not rated without a reason". Call after is_valid(); rows
-        with a shape error are left out (their errors show on the row).
+        Untouched members stay "not yet entered" instead of turning into "not rated without
+        a reason". Call after is_valid(); rows with a shape error are left out (their errors
+        show on the row).
         """
         changed: dict[int, RowInput] = {}
         for row in self.rows:
             mid = row.member.pk
-            values = self._row_values(mid)
-            if values is None or values == self.stored[mid]:
+            if mid not in self.appraise and mid not in self.propose:
                 continue
+            if any(field_name(f, mid) in self.errors for f in ROW_FIELDS):
+                continue
+            appraisal = self._row_values(mid) if mid in self.appraise else None
+            appraise = appraisal is not None and appraisal != stored_values(row.rating)
+            cell = None
+            if mid in self.propose:
+                data = self.cleaned_data
+                cell = CellProposal(
+                    data.get(field_name("cell_level", mid)) or "",
+                    data.get(field_name("votes_for", mid)),
+                    data.get(field_name("votes_total", mid)),
+                )
+                if cell == stored_cell(row.rating):
+                    cell = None
+            if not appraise and cell is None:
+                continue
+            version = self.cleaned_data.get(field_name("version", mid))
             changed[mid] = RowInput(
                 member_id=mid,
-                level=values.level,
-                not_rated_reason=values.not_rated_reason,
-                not_rated_note=values.not_rated_note,
-                note=values.note,
-                points=values.points,
-                version=self.cleaned_data.get(field_name("version", mid)),
+                level=appraisal.level if appraise else "",
+                not_rated_reason=appraisal.not_rated_reason if appraise else "",
+                not_rated_note=appraisal.not_rated_note if appraise else "",
+                note=appraisal.note if appraise else "",
+                points=appraisal.points if appraise else None,
+                version=version or 0,
+                appraise=appraise,
+                cell=cell,
             )
         return changed
+
+
+def parse_points(text: str) -> Decimal | None:
+    """Points as typed or pasted: "85", "85,5", "85.5", " 90 " (a comma or a dot)."""
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(text) from exc
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        raise ValueError(text)
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(text)
+    return value

@@ -38,7 +38,17 @@ from . import facts as rating_facts
 from . import rules, selectors, services
 from .choices import EDITABLE_STATES, NotRatedReason
 from .models import MemberRating, OrganizationRating, RatingRound
-from .schemes import ASSESSMENT_POINTS, Rank, RatingScheme, normalize_label
+from .models.regime import GENERAL_POINTS, TASK_POINTS
+from .peer_groups import quota_context_for
+from .regime_services import RegimeRow, membercategory_set, memberratings_regime_record
+from .schemes import (
+    ASSESSMENT_POINTS,
+    GROUPED_QUOTA_SCOPES,
+    QUOTA_SCOPE_PEER_GROUP,
+    Rank,
+    RatingScheme,
+    normalize_label,
+)
 
 KIND = "ratings"
 LEVEL_COLUMN = "muc"
@@ -62,6 +72,13 @@ class _Rating:
     organization: Organization | None = None
     cell_id: int | None = None
     grassroots: Organization | None = None
+    # 2025– (DOMAIN §8): the points' parts, the form category, the peer group, a reason
+    # for a task part that differs from the ledger's suggestion.
+    general: Decimal | None = None
+    tasks: Decimal | None = None
+    category: str | None = None
+    group: str = ""
+    parts_reason: str = ""
 
 
 def _level_labels(scheme: RatingScheme, *, organization: bool) -> str:
@@ -79,7 +96,17 @@ class RatingImporter(Importer):
 
     kind = KIND
     required_columns = ("nam", LEVEL_COLUMN)
-    optional_columns = ("so_ly_lich", "ma", "ly_do_khong_xep_loai", "diem")
+    optional_columns = (
+        "so_ly_lich",
+        "ma",
+        "ly_do_khong_xep_loai",
+        "diem",
+        "diem_chung",
+        "diem_nhiem_vu",
+        "ly_do_diem_nhiem_vu",
+        "doi_tuong",
+        "nhom",
+    )
     needs_organization = True
 
     def __init__(self, *, actor, organization: Organization, columns: list[str], year: int):
@@ -127,10 +154,10 @@ class RatingImporter(Importer):
             (self.member_rows if rating.member is not None else self.organization_rows).append(
                 rating
             )
-        if not self.errors:
-            self._check_rounds()
-        if not self.errors:
-            self._check_member_rules()
+        # One pass: the rules run on every row whose values are valid, so a bad value in one
+        # row does not hide the rule errors of the others (DOMAIN §8: every error is listed).
+        self._check_rounds()
+        self._check_member_rules()
 
     def _prefetch(self, rows: list[Row]) -> None:
         records = {row.values.get("so_ly_lich", "") for row in rows} - {""}
@@ -150,8 +177,10 @@ class RatingImporter(Importer):
         self.cells = cells
 
     def grassroots(self, organization: Organization) -> Organization | None:
+        """The organization whose round rates `organization` (a commune-level committee is
+        rated in its own round, by the province)."""
         if organization.pk not in self._grassroots:
-            self._grassroots[organization.pk] = selectors.grassroots_for(organization)
+            self._grassroots[organization.pk] = selectors.rating_home_for(organization)
         return self._grassroots[organization.pk]
 
     def _parse(self, row: Row) -> _Rating | None:
@@ -169,6 +198,9 @@ class RatingImporter(Importer):
         level = self._level(row, is_org=is_org)
         reason, note = self._reason(row, level)
         points = self._points(row, is_org=is_org)
+        general, tasks = self._parts(row, points, is_org=is_org)
+        category = self._category(row, is_org=is_org)
+        group = nfc(row.text("nhom", max_length=40)).strip()
         subject_ok = not row.failed
         if is_org:
             organization = self._organization(row, code)
@@ -182,6 +214,10 @@ class RatingImporter(Importer):
                 points,
                 organization=organization,
                 grassroots=self.grassroots(organization),
+                general=general,
+                tasks=tasks,
+                group=group,
+                parts_reason=nfc(row.text("ly_do_diem_nhiem_vu")).strip(),
             )
         member = self._member(row, record)
         if member is None or not subject_ok:
@@ -203,6 +239,11 @@ class RatingImporter(Importer):
             member=member,
             cell_id=cell.pk,
             grassroots=grassroots,
+            general=general,
+            tasks=tasks,
+            category=category,
+            group=group,
+            parts_reason=nfc(row.text("ly_do_diem_nhiem_vu")).strip(),
         )
 
     def _year(self, row: Row) -> None:
@@ -301,6 +342,70 @@ class RatingImporter(Importer):
             )
             return None
         return points
+
+    def _part(self, row: Row, column: str, top: int) -> Decimal | None:
+        value = row.text(column)
+        if not value:
+            return None
+        points = Decimal(value.replace(",", ".")) if _POINTS.match(value) else None
+        if points is None or points > top:
+            row.error(
+                column,
+                _("“%(value)s” is not a score from 0 to %(top)s (e.g. 25 or 25,5).")
+                % {"value": value, "top": top},
+            )
+            return None
+        return points
+
+    def _parts(
+        self, row: Row, points: Decimal | None, *, is_org: bool
+    ) -> tuple[Decimal | None, Decimal | None]:
+        """`diem_chung` (0–30) and `diem_nhiem_vu` (0–70), whose sum must equal `diem`."""
+        if not (row.values.get("diem_chung") or row.values.get("diem_nhiem_vu")):
+            return None, None
+        assessment = (
+            self.scheme.organization_assessment if is_org else self.scheme.member_assessment
+        )
+        if assessment != ASSESSMENT_POINTS:
+            row.error(
+                "diem_chung",
+                _("No points are given under the %(year)s rating scheme (%(basis)s).")
+                % {"year": self.year, "basis": self.scheme.citation},
+            )
+            return None, None
+        general = self._part(row, "diem_chung", GENERAL_POINTS)
+        tasks = self._part(row, "diem_nhiem_vu", TASK_POINTS)
+        if "diem_chung" in row.failed or "diem_nhiem_vu" in row.failed:
+            return None, None
+        if general is None or tasks is None:
+            missing = "diem_nhiem_vu" if general is not None else "diem_chung"
+            row.error(missing, _("Give both parts of the score (diem_chung and diem_nhiem_vu)."))
+            return None, None
+        for code, message in rules.parts_problems(general=general, tasks=tasks, total=points):
+            row.error("diem_nhiem_vu" if code == "P2" else "diem_chung", message)
+        if points is None and "diem" not in row.failed:
+            row.error("diem", _("The total (diem) is required with the two parts."))
+        return general, tasks
+
+    def _category(self, row: Row, *, is_org: bool) -> str | None:
+        value = row.text("doi_tuong")
+        if not value:
+            return None
+        if is_org:
+            row.error("doi_tuong", _("Only a member has a form category (2A, 2B, 2C)."))
+            return None
+        category = rules.category_from_text(value)
+        if category is None:
+            row.error(
+                "doi_tuong",
+                _(
+                    "“%(value)s” is not a form category: write 2A, 2B, 2C or “giữ chức vụ "
+                    "lãnh đạo, quản lý”, “không giữ chức vụ lãnh đạo, quản lý”, “không công "
+                    "tác trong hệ thống chính trị”."
+                )
+                % {"value": value},
+            )
+        return category
 
     def _member(self, row: Row, record: str) -> Member | None:
         if not RECORD_NUMBER.fullmatch(record):
@@ -408,71 +513,168 @@ class RatingImporter(Importer):
             # The file's points replace the stored ones, an empty cell included.
             points={r.member.pk: r.points for r in self.member_rows},
         )
+        contexts = {}
+        file_inputs: dict[int, list[rules.MemberRatingInput]] = {}
         for org_id, ratings in by_org.items():
-            inputs = [
+            others = [mr for mr in existing if mr.round.organization_id == org_id]
+            round_ = self.rounds.get(org_id) or RatingRound(
+                organization=ratings[0].grassroots, year=self.year, scheme_code=self.scheme.code
+            )
+            stored = {mr.member_id: mr.group for mr in others if mr.group}
+            stored |= {r.member.pk: r.group for r in ratings if r.group}
+            context = quota_context_for(
+                round=round_,
+                scheme=self.scheme,
+                member_ids=[r.member.pk for r in ratings] + [mr.member_id for mr in others],
+                stored=stored,
+            )
+            # The file's rows replace what other units stored for the same members.
+            context.others = [o for o in context.others if o.member_id not in in_file]
+            contexts[org_id] = (round_, context, others)
+            self._check_groups(ratings, context)
+            self._check_task_parts(ratings, facts)
+            file_inputs[org_id] = [
                 rules.MemberRatingInput(
                     member_id=r.member.pk,
                     level=r.level,
                     not_rated_reason=r.reason or None,
                     not_rated_note=r.note,
-                    organization_id=org_id,
+                    organization_id=context.scope_of(r.member.pk),
+                    group=context.groups.get(r.member.pk),
                 )
                 for r in ratings
             ]
-            others = [mr for mr in existing if mr.round.organization_id == org_id]
+        for org_id, ratings in by_org.items():
+            round_, context, others = contexts[org_id]
+            inputs = list(file_inputs[org_id])
             inputs += [
                 rules.MemberRatingInput(
                     member_id=mr.member_id,
                     level=mr.proposed_level or None,
                     not_rated_reason=mr.not_rated_reason or None,
                     not_rated_note=mr.not_rated_note,
-                    organization_id=org_id,
-                    group=mr.group or None,
+                    organization_id=context.scope_of(mr.member_id),
+                    group=context.groups.get(mr.member_id),
                 )
                 for mr in others
             ]
+            # Rows of the file in other units of the same peer groups count here too.
+            owner_id = context.owner.pk if context.defined else None
+            sharing = [
+                i
+                for other, found in file_inputs.items()
+                if other != org_id
+                for i in found
+                if owner_id is not None and i.organization_id == owner_id
+            ]
             # A justified exception the deciding level already recorded lifts the quota here too.
-            round_ = self.rounds.get(org_id)
-            exceptions = (
-                [rules.QuotaException(organization_id=org_id, justification=round_.quota_exception)]
-                if round_ is not None and round_.quota_exception.strip()
-                else []
-            )
+            exceptions = []
+            if round_.quota_exception.strip():
+                scopes = {org_id, owner_id or org_id}
+                exceptions = [
+                    rules.QuotaException(organization_id=s, justification=round_.quota_exception)
+                    for s in scopes
+                ]
             violations = rules.check_member_ratings(
-                self.scheme, facts, inputs, quota_exceptions=exceptions
+                self.scheme,
+                facts,
+                inputs,
+                quota_exceptions=exceptions,
+                quota_ceilings=context.ceilings,
+                quota_only=[*context.others, *sharing],
             )
-            self._report(violations, ratings, others)
+            counts = rules.quota_counts(
+                self.scheme, [*inputs, *context.others, *sharing], ceilings=context.ceilings
+            )
+            self._report(
+                violations,
+                ratings,
+                {i.member_id: i for i in file_inputs[org_id]},
+                [*inputs[len(ratings) :], *context.others, *sharing],
+                counts,
+            )
 
-    def _report(self, violations, ratings: list[_Rating], others: list[MemberRating]) -> None:
+    def _check_groups(self, ratings: list[_Rating], context) -> None:
+        """A `nhom` must name a peer group the deciding level formed for the year."""
+        for r in ratings:
+            if not r.group or self.scheme.quota_scope != QUOTA_SCOPE_PEER_GROUP:
+                continue
+            if r.group not in context.names:
+                known = ", ".join(f"{c} ({n})" for c, n in context.names.items())
+                self.errors.append(
+                    RowError(
+                        r.row,
+                        "nhom",
+                        _("“%(value)s” is not a peer group of %(year)s: %(groups)s.")
+                        % {
+                            "value": r.group,
+                            "year": self.year,
+                            "groups": known or _("the deciding level formed none"),
+                        },
+                    )
+                )
+
+    def _check_task_parts(self, ratings: list[_Rating], facts) -> None:
+        """A task part different from what the task ledger suggests needs a reason (P3)."""
+        for r in ratings:
+            if r.tasks is None:
+                continue
+            summary = facts[r.member.pk].tasks
+            suggested = rules.suggest_task_points(summary.counts if summary else None)
+            for _code, message in rules.parts_problems(
+                general=None, tasks=r.tasks, suggested=suggested, reason=r.parts_reason
+            ):
+                self.errors.append(RowError(r.row, "diem_nhiem_vu", message))
+
+    def _report(
+        self,
+        violations,
+        ratings: list[_Rating],
+        inputs: dict[int, rules.MemberRatingInput],
+        others: list[rules.MemberRatingInput],
+        counts: list[rules.QuotaCount],
+    ) -> None:
         row_of = {r.member.pk: r.row for r in ratings}
+        exceeded = iter([c for c in counts if c.exceeded])
         found: list[RowError] = []
         for violation in violations:
+            count = next(exceeded, None) if violation.code == "Q1" else None
             if not violation.is_blocking:
+                # Told, not refused: a level far below its points band, a lifted quota.
+                where = [row_of[violation.subject_id]] if violation.subject_id in row_of else [0]
+                self.notices += [RowError(row, LEVEL_COLUMN, violation.message) for row in where]
                 continue
-            if violation.code == "Q1":
-                rows = self._rows_over_quota(ratings, others)
+            if count is not None:
+                rows = self._rows_over_quota(count, ratings, inputs, others)
             elif violation.subject_id in row_of:
                 rows = [row_of[violation.subject_id]]
             else:
                 rows = []
             found += [RowError(row, LEVEL_COLUMN, violation.message) for row in rows]
-        # Per-group quotas (2023+ option) may repeat a row: list each message once.
         self.errors.extend(dict.fromkeys(found))
 
-    def _rows_over_quota(self, ratings: list[_Rating], others: list[MemberRating]) -> list[int]:
-        """The file's HTXSNV rows beyond what the quota leaves once the others are counted."""
+    def _rows_over_quota(
+        self,
+        count: rules.QuotaCount,
+        ratings: list[_Rating],
+        inputs: dict[int, rules.MemberRatingInput],
+        others: list[rules.MemberRatingInput],
+    ) -> list[int]:
+        """The file's HTXSNV rows in the exceeded scope (its grassroots organization, or its
+        peer group) beyond what the quota leaves once the others there are counted."""
+        by_group = self.scheme.quota_scope in GROUPED_QUOTA_SCOPES
 
-        def rank(level: str | None) -> Rank | None:
-            return self.scheme.level(level).rank if level else None
+        def key(subject: rules.MemberRatingInput) -> tuple:
+            return subject.organization_id, subject.group if by_group else None
 
-        ranks = [rank(r.level) for r in ratings] + [rank(mr.proposed_level) for mr in others]
-        good = sum(r == Rank.GOOD for r in ranks)
-        ratio = self.scheme.quota_ratio
-        allowed = good * ratio.numerator // ratio.denominator
-        kept = sum(rank(mr.proposed_level) == Rank.EXCELLENT for mr in others)
-        excellent = [r.row for r in ratings if rank(r.level) == Rank.EXCELLENT]
-        over = excellent[max(allowed - kept, 0) :]
-        return over or excellent
+        def excellent(level: str | None) -> bool:
+            return bool(level) and self.scheme.level(level).rank == Rank.EXCELLENT
+
+        wanted = (count.organization_id, count.group)
+        kept = sum(excellent(o.level) for o in others if key(o) == wanted)
+        rows = [r.row for r in ratings if excellent(r.level) and key(inputs[r.member.pk]) == wanted]
+        over = rows[max(count.max_excellent - kept, 0) :]
+        return over or rows
 
     # --- writing ----------------------------------------------------------------------------
     @contextmanager
@@ -504,6 +706,29 @@ class RatingImporter(Importer):
             message = str(exc) or _("You may not change this unit.")
             raise ImportRefused([RowError(row, column, message)]) from exc
 
+    def _excellent(self, rating: _Rating) -> bool:
+        return bool(rating.level) and self.scheme.level(rating.level).rank == Rank.EXCELLENT
+
+    def _save_members(self, rounds: dict[int, RatingRound], org_id: int, members: list[_Rating]):
+        with self.refusal_of_service(members[0].row, rows=members):
+            rounds[org_id] = services.member_ratings_save(
+                actor=self.actor,
+                round=rounds[org_id],
+                rows=[
+                    services.RowInput(
+                        member_id=r.member.pk,
+                        level=r.level or "",
+                        not_rated_reason=r.reason,
+                        not_rated_note=r.note,
+                        points=r.points,
+                        group=r.group if "nhom" in self.columns else None,
+                    )
+                    for r in members
+                ],
+                round_version=rounds[org_id].version,
+                check_rules=True,
+            )
+
     def write(self, progress: Progress) -> tuple[int, int]:
         created = updated = 0
         grouped = self._rows_by_grassroots()
@@ -524,25 +749,41 @@ class RatingImporter(Importer):
                 rounds[org_id] = services.round_get_or_create(
                     actor=self.actor, organization=ratings[0].grassroots, year=self.year
                 )
-            members = [r for r in ratings if r.member is not None]
-            if not members:
-                continue
-            with self.refusal_of_service(members[0].row, rows=members):
-                rounds[org_id] = services.member_ratings_save(
-                    actor=self.actor,
-                    round=rounds[org_id],
-                    rows=[
-                        services.RowInput(
-                            member_id=r.member.pk,
-                            level=r.level or "",
-                            not_rated_reason=r.reason,
-                            not_rated_note=r.note,
-                            points=r.points,
-                        )
-                        for r in members
-                    ],
-                    round_version=rounds[org_id].version,
+        # The form category first: a peer group may be formed by it (rules_ceilings).
+        for rating in self.member_rows:
+            if rating.category:
+                with self.refusal_of_service(rating.row, column="doi_tuong"):
+                    membercategory_set(
+                        actor=self.actor,
+                        member=rating.member,
+                        year=self.year,
+                        category=rating.category,
+                    )
+        # HTXSNV rows last, in every unit: a peer group spans units, and the file was checked
+        # as a whole, so each save counts every HTTNV of the file already in its groups.
+        for excellent_pass in (False, True):
+            for org_id, ratings in grouped.items():
+                members = [
+                    r
+                    for r in ratings
+                    if r.member is not None and self._excellent(r) == excellent_pass
+                ]
+                if members:
+                    self._save_members(rounds, org_id, members)
+        for org_id, ratings in grouped.items():
+            regime = [
+                RegimeRow(
+                    member_id=r.member.pk,
+                    general=r.general,
+                    tasks=r.tasks,
+                    tasks_reason=r.parts_reason,
                 )
+                for r in ratings
+                if r.member is not None and r.general is not None
+            ]
+            if regime:
+                with self.refusal_of_service(ratings[0].row):
+                    memberratings_regime_record(actor=self.actor, round=rounds[org_id], rows=regime)
         # Organizations after every member, and cells before the organizations above them:
         # O1 counts the levels just proposed below. Each refusal is collected so the file's
         # every organization error is listed, then the whole import is rolled back.

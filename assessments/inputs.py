@@ -29,7 +29,7 @@ from cells.vietnamese import nfc
 from . import rules
 from .choices import EDITABLE_STATES, MeetingKind, TaskResult
 from .models import AssignedTask, CellMeeting, MemberRating, RatingRound
-from .permissions import can_enter_ratings
+from .permissions import can_enter_cell_proposal, can_enter_ratings
 
 # The round's checks and errors are the workflow's own, so a locked round reads the same here.
 from .round_checks import (
@@ -54,9 +54,12 @@ def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
 
 
 def _require_entry(actor, organization: Organization) -> Organization:
-    """The grassroots organization of `organization`, when `actor` may enter its inputs."""
+    """The grassroots organization of `organization`, when `actor` may enter its inputs:
+    a cell's own secretary for the cell's log and its members' tasks, or the committee
+    above it (DOMAIN §4.2: the cell keeps its meeting log and tasks)."""
     grassroots = require_grassroots(organization)
-    require_entry(actor, grassroots)
+    if actor is not None and not can_enter_cell_proposal(actor, organization):
+        require_entry(actor, organization)
     return grassroots
 
 
@@ -235,6 +238,10 @@ def civil_servant_rating_set(
 
 
 # === Cell meetings =============================================================================
+# Attendance figures are small integers in the database; no cell meets with more.
+MEETING_MAX_MEMBERS = 9999
+
+
 def meeting_problems(
     *,
     year: int,
@@ -251,6 +258,7 @@ def meeting_problems(
     same month is refused (record it as thematic).
     """
     errors: dict[str, list[str]] = defaultdict(list)
+    too_many = _("At most %(limit)s members: check the number.") % {"limit": MEETING_MAX_MEMBERS}
     first, last = _year_bounds(year)
     if held_on is None:
         errors["held_on"].append(_("Enter the date of the meeting."))
@@ -275,8 +283,12 @@ def meeting_problems(
         errors["kind"].append(_("Choose a kind from the list."))
     if expected is None or expected < 1:
         errors["expected"].append(_("Enter the number of members expected (at least 1)."))
+    elif expected > MEETING_MAX_MEMBERS:
+        errors["expected"].append(too_many)
     if attended is None or attended < 0:
         errors["attended"].append(_("Enter the number of members who attended."))
+    elif attended > MEETING_MAX_MEMBERS:
+        errors["attended"].append(too_many)
     elif expected is not None and attended > expected:
         errors["attended"].append(
             _("Attended (%(attended)s) cannot be more than expected (%(expected)s).")
@@ -306,8 +318,9 @@ def cellmeeting_save(
     """
     if cell.type not in CELL_TYPES:
         raise ValueError("Only a cell holds cell meetings.")
-    grassroots = _require_entry(actor, cell)
-    _lock_open_round(grassroots=grassroots, year=year)
+    # The log records what happened: December's meeting is written after the ratings were
+    # sent, so it is never locked by the round's state (it changes no rating by itself).
+    _require_entry(actor, cell)
     Organization.objects.select_for_update().filter(pk=cell.pk).first()
     first, last = _year_bounds(year)
     taken = CellMeeting.objects.filter(
@@ -352,8 +365,7 @@ def cellmeeting_save(
 def cellmeeting_delete(*, actor, meeting: CellMeeting) -> None:
     """Remove a meeting recorded by mistake; the audit row keeps what it was."""
     cell = meeting.cell
-    grassroots = _require_entry(actor, cell)
-    _lock_open_round(grassroots=grassroots, year=meeting.held_on.year)
+    _require_entry(actor, cell)
     before = snapshot(meeting, _MEETING_FIELDS)
     _record(actor, "cellmeeting_delete", meeting, cell, {k: [v, None] for k, v in before.items()})
     CellMeeting.objects.filter(pk=meeting.pk).delete()
@@ -547,15 +559,17 @@ def expected_attendance(*, cell: Organization, year: int) -> int:
 
 
 def inputs_editable(
-    *, user, grassroots: Organization, year: int
+    *, user, grassroots: Organization, year: int, organization: Organization | None = None
 ) -> tuple[bool, RatingRound | None]:
-    """Whether `user` may change the inputs of `year` now, and the year's round if any.
+    """Whether `user` may change the tasks of `year` on `organization`'s page now, and the
+    year's round if any.
 
-    The same test as the writes: a role that enters ratings, and the round (once opened)
-    still in progress or returned and before its deadline.
+    The same test as the writes: a role on the unit (its cell's secretary, or the committee
+    above), and the round (once opened) still in progress or returned and before its deadline.
     """
     round_ = RatingRound.objects.filter(organization=grassroots, year=year).first()
-    if not can_enter_ratings(user, grassroots):
+    unit = organization or grassroots
+    if not (can_enter_cell_proposal(user, unit) or can_enter_ratings(user, grassroots)):
         return False, round_
     if round_ is None:
         return True, None

@@ -24,6 +24,13 @@ def can_enter_ratings(user, organization: Organization) -> bool:
     return bool(roles_on(user, grassroots) & EDITING_ROLES)
 
 
+def can_enter_cell_proposal(user, organization: Organization) -> bool:
+    """May enter the cell meeting's proposal (level and votes) for the members of the cell
+    `organization`, its meeting log and its members' tasks: the cell's secretary, or the
+    committee above it on the cell's behalf (a role covers its subtree; DOMAIN §4.2 step 3)."""
+    return bool(roles_on(user, organization) & EDITING_ROLES)
+
+
 def can_decide_round(user, round: RatingRound) -> bool:  # noqa: A002
     """May return, decide, publish and reopen `round`: a reviewer or administrator of the
     deciding organization (the round's parent node) or of a node above it."""

@@ -17,7 +17,9 @@ from django.db.models import Q
 from cells.choices import PostKind
 from cells.models import Member, Membership, Organization, Post
 
-from .models import MemberCategory
+from . import rules
+from .facts import tasks_by_member
+from .models import MemberCategory, PointsItem, ScoreSheet
 from .rules import category as rules_category
 
 
@@ -110,3 +112,52 @@ def member_cell_at_year_end(*, member: Member, year: int) -> Organization | None
         .first()
     )
     return membership.organization if membership else None
+
+
+@dataclass(frozen=True)
+class PointsPartsView:
+    """One member's score sheets by stage (self, cell, committee) and the ledger's suggestion
+    for the 70 part — what the grid shows beside the points."""
+
+    member_id: int
+    sheets: dict
+    suggested_tasks: object  # Decimal | None
+
+
+def points_parts_for(*, round, member_ids: Iterable[int] | None = None) -> dict:  # noqa: A002
+    """Score sheets of a round's member ratings by member and stage, with the 70-point
+    suggestion from each member's task ledger (three queries)."""
+    sheets: dict[int, dict] = defaultdict(dict)
+    qs = ScoreSheet.objects.filter(member_rating__round=round).select_related("member_rating")
+    if member_ids is not None:
+        qs = qs.filter(member_rating__member_id__in=list(member_ids))
+    for sheet in qs:
+        sheets[sheet.member_rating.member_id][sheet.stage] = sheet
+    ids = list(member_ids) if member_ids is not None else list(sheets)
+    ledger = tasks_by_member(member_ids=ids, year=round.year)
+    return {
+        mid: PointsPartsView(
+            member_id=mid,
+            sheets=sheets.get(mid, {}),
+            suggested_tasks=rules.suggest_task_points(
+                ledger[mid][0].counts if mid in ledger else None
+            ),
+        )
+        for mid in ids
+    }
+
+
+def points_items_for(*, organization: Organization, year: int) -> list:
+    """The criteria items of the 30 + 70 points for `organization`'s province and `year`
+    (rules.DEFAULT_ITEMS, one item per part, when the province set none)."""
+    province_path = organization.path[: Organization.steplen]
+    items = PointsItem.objects.filter(province__path=province_path, year=year).order_by(
+        "part", "order", "id"
+    )
+    found = [
+        rules.PointsItemSpec(
+            key=str(i.pk), part=i.part, name=i.name, max_points=i.max_points, scoring=i.scoring
+        )
+        for i in items
+    ]
+    return found or list(rules.DEFAULT_ITEMS)

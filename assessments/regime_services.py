@@ -4,18 +4,36 @@ writes and records its audit row inline.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cells.audit import audit_record
-from cells.models import Member
+from cells.models import Member, Organization
+from cells.permissions import can_decide_rating
 from cells.vietnamese import nfc
 
-from .choices import FormCategory
-from .models import MemberCategory
+from . import rules
+from .choices import FormCategory, ScoreStage
+from .facts import organization_tasks, tasks_by_member
+from .models import (
+    MemberCategory,
+    MemberRating,
+    OrganizationRating,
+    PeerGroup,
+    QuotaCeilingDecision,
+    RatingRound,
+    ScoreSheet,
+)
+from .permissions import can_decide_round
 from .regime_selectors import member_category_for, member_cell_at_year_end
 from .round_checks import acting_user, require_entry
+from .selectors import scheme_for
 
 
 @transaction.atomic
@@ -64,3 +82,195 @@ def membercategory_set(
             comment=values["note"],
         )
     return row
+
+
+@transaction.atomic
+def quotaceiling_decide(
+    *,
+    actor,
+    organization: Organization,
+    year: int,
+    percent: int,
+    reason: str,
+    group: PeerGroup | None = None,
+) -> QuotaCeilingDecision:
+    """The competent level allows up to 25% HTXSNV for the subjects `organization` manages
+    (an organization with outstanding results): reasoned, recorded with who and when, audited.
+
+    The competent level is the one deciding `organization`'s rating (its parent) or above.
+    """
+    deciding = organization.get_parent()
+    if deciding is None or (actor is not None and not can_decide_rating(actor, deciding)):
+        raise PermissionDenied(
+            _("Only the level deciding %(organization)s may raise its quota ceiling.")
+            % {"organization": organization}
+        )
+    reason = nfc(reason or "").strip()
+    problems = rules.ceiling_problems(
+        ratio=Fraction(percent, 100), reason=reason, base_ratio=scheme_for(year).quota_ratio
+    )
+    if problems:
+        raise ValidationError(problems)
+    decision, created = QuotaCeilingDecision.objects.update_or_create(
+        organization=organization,
+        year=year,
+        group=group,
+        defaults={
+            "percent": percent,
+            "reason": reason,
+            "deciding_organization": deciding,
+            "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "decided_at": timezone.now(),
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="quotaceiling_decide",
+        instance=decision,
+        organization=organization,
+        changes={"percent": [None, percent], "year": year, "group": group.code if group else None},
+        comment=reason,
+    )
+    return decision
+
+
+@dataclass
+class RegimeRow:
+    """The points parts of one member's rating row (2025–)."""
+
+    member_id: int
+    general: Decimal | None = None
+    tasks: Decimal | None = None
+    tasks_reason: str = ""
+
+
+def _sheet_problems(*, general, tasks, total, suggested, reason: str) -> list[str]:
+    return [
+        message
+        for _code, message in rules.parts_problems(
+            general=general, tasks=tasks, total=total, suggested=suggested, reason=reason
+        )
+    ]
+
+
+def _save_sheet(
+    *, actor, stage: str, general, tasks, suggested, reason: str, **owner
+) -> ScoreSheet:
+    sheet, _created = ScoreSheet.objects.update_or_create(
+        stage=stage,
+        **owner,
+        defaults={
+            "general": general,
+            "tasks": tasks,
+            "tasks_suggested": suggested,
+            "tasks_reason": reason,
+            "updated_by": acting_user(actor),
+        },
+    )
+    return sheet
+
+
+@transaction.atomic
+def scoresheet_save(
+    *,
+    actor,
+    stage: str,
+    general: Decimal | None,
+    tasks: Decimal | None,
+    tasks_reason: str = "",
+    member_rating: MemberRating | None = None,
+    organization_rating: OrganizationRating | None = None,
+) -> ScoreSheet:
+    """Save the two parts (30 + 70) of one score at one stage (self-score, cell proposal,
+    committee appraisal) of a member's or an organization's rating.
+
+    The 70 part is compared with what the task ledger suggests; a different value needs a
+    reason. The committee's appraisal must add up to the rating's points (the total the
+    bands read). Who may enter the round's ratings may save it (the deciding level for a
+    grassroots organization's own rating).
+    """
+    if (member_rating is None) == (organization_rating is None):
+        raise ValueError("A score sheet belongs to one member rating or one organization rating")
+    if stage not in ScoreStage.values:
+        raise ValidationError(_("Unknown stage of the score."))
+    rating = member_rating or organization_rating
+    round_ = rating.round
+    if (
+        organization_rating is not None
+        and organization_rating.organization_id == round_.organization_id
+    ):
+        if actor is not None and not can_decide_round(actor, round_):
+            raise PermissionDenied(_("Only the deciding level scores this organization."))
+    else:
+        require_entry(actor, round_.organization)
+    if member_rating is not None:
+        summary = tasks_by_member(member_ids=[member_rating.member_id], year=rating.year)
+    else:
+        summary = organization_tasks(organization_ids=[rating.organization_id], year=rating.year)
+    found = summary.get(rating.member_id if member_rating else rating.organization_id)
+    suggested = rules.suggest_task_points(found[0].counts if found else None)
+    reason = nfc(tasks_reason or "").strip()
+    total = rating.points if stage == ScoreStage.COMMITTEE else None
+    problems = _sheet_problems(
+        general=general, tasks=tasks, total=total, suggested=suggested, reason=reason
+    )
+    if problems:
+        raise ValidationError(problems)
+    owner = (
+        {"member_rating": member_rating}
+        if member_rating is not None
+        else {"organization_rating": organization_rating}
+    )
+    sheet = _save_sheet(
+        actor=actor,
+        stage=stage,
+        general=general,
+        tasks=tasks,
+        suggested=suggested,
+        reason=reason,
+        **owner,
+    )
+    audit_record(
+        actor=actor,
+        action="scoresheet_save",
+        instance=round_,
+        organization=round_.organization,
+        changes={
+            "stage": stage,
+            "subject": str(rating),
+            "general": str(general),
+            "tasks": str(tasks),
+            "suggested": str(suggested),
+        },
+        comment=reason,
+    )
+    return sheet
+
+
+@transaction.atomic
+def memberratings_regime_record(*, actor, round: RatingRound, rows: list[RegimeRow]) -> None:  # noqa: A002
+    """Record the committee's appraisal sheets of saved member ratings (the ratings file's
+    `diem_chung`/`diem_nhiem_vu`; the peer group travels with the rating row,
+    services.RowInput.group; the category goes through `membercategory_set`). The rules were
+    checked on them before (the import validates the whole file first)."""
+    require_entry(actor, round.organization)
+    ratings = {
+        r.member_id: r
+        for r in MemberRating.objects.select_for_update()
+        .filter(round=round, member_id__in=[row.member_id for row in rows])
+        .select_related("member", "round")
+    }
+    for row in rows:
+        rating = ratings[row.member_id]
+        if row.general is not None and row.tasks is not None:
+            summary = tasks_by_member(member_ids=[rating.member_id], year=rating.year)
+            found = summary.get(rating.member_id)
+            _save_sheet(
+                actor=actor,
+                stage=ScoreStage.COMMITTEE,
+                general=row.general,
+                tasks=row.tasks,
+                suggested=rules.suggest_task_points(found[0].counts if found else None),
+                reason=nfc(row.tasks_reason or "").strip(),
+                member_rating=rating,
+            )

@@ -19,7 +19,7 @@ from . import rules
 from .choices import EDITABLE_STATES, RoundState
 from .models import RatingRound, RatingYear
 from .permissions import can_enter_ratings
-from .selectors import entry_deadline_passed, grassroots_for
+from .selectors import entry_deadline_passed, rating_home_for
 
 
 # === Refusals ==================================================================================
@@ -32,7 +32,11 @@ class RatingError(Exception):
 
 
 class ConcurrentEditError(RatingError):
-    """Someone else changed the round (or the row) since the caller loaded it."""
+    """Someone else changed the round (or the row) since the caller loaded it.
+
+    `member_ids` names the member rows found stale (empty when the round itself was)."""
+
+    member_ids: list[int] = []  # noqa: RUF012 - replaced per instance, never mutated
 
 
 class RoundLockedError(RatingError):
@@ -85,8 +89,9 @@ def acting_user(actor):
 
 
 def require_grassroots(organization: Organization) -> Organization:
-    """The grassroots organization at or above `organization`, whose round rates it."""
-    grassroots = grassroots_for(organization)
+    """The grassroots organization at or above `organization`, whose round rates it (or a
+    commune-level committee itself, rated in its own round by the province since 2025)."""
+    grassroots = rating_home_for(organization)
     if grassroots is None:
         raise RatingError(
             _("%(organization)s is not inside a grassroots Party organization.")

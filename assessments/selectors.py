@@ -19,6 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from cells.choices import COMMUNE_LEVEL_TYPES
 from cells.models import AuditEntry, Member, Membership, Organization
 from cells.selectors import cells_under, members_of, organizations_visible_to
 
@@ -26,6 +27,7 @@ from . import rules, schemes
 from .choices import DECIDED_STATES, EDITABLE_STATES
 from .facts import member_facts_for
 from .models import MemberRating, OrganizationRating, RatingRound, RatingYear
+from .peer_groups import quota_context_for
 
 if TYPE_CHECKING:
     from .services import RowInput
@@ -100,6 +102,16 @@ def grassroots_for(organization: Organization) -> Organization | None:
         .order_by("-depth")
         .first()
     )
+
+
+def rating_home_for(organization: Organization) -> Organization | None:
+    """The organization whose round rates `organization`: its grassroots organization, or —
+    for a commune-level committee, which since 2025 is above the grassroots level and is
+    rated by the provincial standing committee (Hướng dẫn 43 §3) — the committee itself."""
+    grassroots = grassroots_for(organization)
+    if grassroots is None and organization.type in COMMUNE_LEVEL_TYPES:
+        return organization
+    return grassroots
 
 
 def deciding_organization_for(round_or_org: RatingRound | Organization) -> Organization | None:
@@ -180,6 +192,11 @@ class GridData:
     not_entered: int = 0  # members with neither a saved nor a proposed value
     organization_ratings: dict[int, OrganizationRating] = field(default_factory=dict)
     period_end: datetime.date | None = None
+    # Peer groups (2025–): each member's group code (None: the grassroots count), the groups'
+    # names, and the ceiling decisions that apply (who, when, why: shown beside the counters).
+    groups: dict[int, str | None] = field(default_factory=dict)
+    group_names: dict[str, str] = field(default_factory=dict)
+    ceiling_decisions: list = field(default_factory=list)
 
     @property
     def blocking_violations(self) -> list[rules.Violation]:
@@ -226,7 +243,12 @@ def build_grid(
     scheme = round_scheme(round, setting)
     end = period_end(round.year)
     org_id = round.organization_id
-    members = list(members_of(organization=round.organization, on=end, subtree=True))
+    # A commune-level committee's own round (rated by the province) holds no member.
+    members = (
+        list(members_of(organization=round.organization, on=end, subtree=True))
+        if round.organization.is_grassroots
+        else []
+    )
     ids = [m.pk for m in members]
     year_ratings = {
         r.member_id: r for r in MemberRating.objects.filter(year=round.year, member_id__in=ids)
@@ -239,10 +261,18 @@ def build_grid(
         ratings=year_ratings,
         points={mid: row.points for mid, row in proposed.items()},
     )
+    quota = quota_context_for(
+        round=round,
+        scheme=scheme,
+        member_ids=ids,
+        stored={m: r.group for m, r in saved.items() if r.group}
+        | {m: row.group for m, row in proposed.items() if getattr(row, "group", None)},
+    )
     inputs: dict[int, rules.MemberRatingInput] = {}
     for member in members:
         rating = saved.get(member.pk)
-        group = rating.group if rating else ""
+        group = quota.groups.get(member.pk) or ""
+        scope = quota.scope_of(member.pk)
         if member.pk in proposed:
             row = proposed[member.pk]
             inputs[member.pk] = _rule_input(
@@ -250,7 +280,7 @@ def build_grid(
                 level=row.level,
                 reason=row.not_rated_reason,
                 note=row.not_rated_note,
-                organization_id=org_id,
+                organization_id=scope,
                 group=group,
             )
         elif rating is not None:
@@ -259,7 +289,7 @@ def build_grid(
                 level=rating.proposed_level,
                 reason=rating.not_rated_reason,
                 note=rating.not_rated_note,
-                organization_id=org_id,
+                organization_id=scope,
                 group=group,
             )
         elif include_missing and member.pk not in year_ratings:
@@ -271,8 +301,11 @@ def build_grid(
         scheme,
         facts,
         list(inputs.values()),
-        quota_exceptions=_quota_exceptions(org_id, justification),
+        quota_exceptions=_quota_exceptions(org_id, justification)
+        + (_quota_exceptions(quota.owner.pk, justification) if quota.defined else []),
         period_end=end,
+        quota_ceilings=quota.ceilings,
+        quota_only=quota.others,
     )
     by_member: dict[object, list[rules.Violation]] = defaultdict(list)
     for violation in violations:
@@ -306,7 +339,13 @@ def build_grid(
         rows=rows,
         counts=dict(counts),
         not_rated=sum(i.level is None for i in inputs.values()),
-        quota=rules.quota_counts(scheme, inputs.values()),
+        quota=[
+            c
+            for c in rules.quota_counts(
+                scheme, [*inputs.values(), *quota.others], ceilings=quota.ceilings
+            )
+            if c.organization_id == org_id or c.group in set(quota.groups.values())
+        ],
         quota_violations=[v for v in violations if v.code == "Q1"],
         violations=violations,
         editable=round.state in EDITABLE_STATES
@@ -316,6 +355,9 @@ def build_grid(
         not_entered=len(members) - len(inputs),
         organization_ratings=org_ratings,
         period_end=end,
+        groups=quota.groups,
+        group_names=quota.names,
+        ceiling_decisions=quota.decisions,
     )
 
 

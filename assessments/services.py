@@ -6,6 +6,8 @@ anything is counted, compare the version the caller loaded, ask the pure rules, 
 round's version and record an audit row against the round (cells.audit, never a signal).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import datetime
 from dataclasses import dataclass
@@ -18,14 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cells.audit import audit_record
-from cells.models import Organization
+from cells.models import Membership, Organization
 from cells.vietnamese import nfc
 
-from . import rules, schemes
+from . import rerating, rules, schemes
 from .choices import DECIDED_STATES, EDITABLE_STATES, RoundState
 from .facts import organization_facts_for, organizations_facts_for
 from .models import MemberRating, OrganizationRating, RatingRound, RoundSnapshot
-from .permissions import can_decide_round, can_enter_ratings
+from .peer_groups import organization_quota_violations_for
+from .permissions import can_decide_round, can_enter_cell_proposal, can_enter_ratings
 from .review_services import round_snapshot_take
 
 # The refusals are part of this module's interface (views catch services.RatingError and its
@@ -49,6 +52,7 @@ from .round_checks import (
 from .selectors import build_grid, deciding_organization_for, period_end, round_scheme, year_setting
 
 _MEMBER_FIELDS = ("proposed_level", "not_rated_reason", "not_rated_note", "note", "points")
+_CELL_FIELDS = ("cell_level", "votes_for", "votes_total")
 
 
 @dataclass
@@ -60,12 +64,27 @@ class RowInput:
     """
 
     member_id: int
-    level: str
+    level: str = ""
     not_rated_reason: str = ""
     not_rated_note: str = ""
     note: str = ""
     points: Decimal | None = None
     version: int | None = None
+    # Which columns the row carries (DOMAIN §4.2): the committee's appraisal (level,
+    # reason, points, note) and/or the cell meeting's proposal (None: left as saved).
+    appraise: bool = True
+    cell: CellProposal | None = None
+    # The peer group code (2025–; the ratings file's `nhom`); None keeps the stored one.
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class CellProposal:
+    """The cell meeting's column of a member's row: the level it proposes and its vote."""
+
+    level: str = ""
+    votes_for: int | None = None
+    votes_total: int | None = None
 
 
 # === Helpers ===================================================================================
@@ -142,6 +161,7 @@ def round_get_or_create(*, actor, organization: Organization, year: int) -> Rati
     grassroots = require_grassroots(organization)
     if actor is not None and not (
         can_enter_ratings(actor, grassroots)
+        or (organization.is_cell and can_enter_cell_proposal(actor, organization))
         or can_decide_round(actor, RatingRound(organization=grassroots, year=year))
     ):
         raise PermissionDenied(
@@ -164,6 +184,24 @@ def round_get_or_create(*, actor, organization: Organization, year: int) -> Rati
     return round_
 
 
+def _clean_cell(proposal: CellProposal | None, scheme) -> CellProposal | None:
+    if proposal is None:
+        return None
+    level = (proposal.level or "").strip()
+    if level and not scheme.is_member_level(level):
+        raise RatingError(_("Choose a level from the list."))
+    for votes in (proposal.votes_for, proposal.votes_total):
+        if votes is not None and not 0 <= votes <= 999:
+            raise RatingError(_("Votes must be a whole number from 0 to 999."))
+    if (
+        proposal.votes_for is not None
+        and proposal.votes_total is not None
+        and proposal.votes_for > proposal.votes_total
+    ):
+        raise RatingError(_("Votes for cannot be more than the members voting."))
+    return dataclasses.replace(proposal, level=level)
+
+
 def _normalized(row: RowInput) -> RowInput:
     level = (row.level or "").strip()
     return dataclasses.replace(
@@ -176,29 +214,87 @@ def _normalized(row: RowInput) -> RowInput:
     )
 
 
+def _rows_in_round(locked: RatingRound, member_ids: list[int]) -> dict[int, tuple]:
+    """(cell on the period end, saved rating of this round) of each given member who belongs
+    to the round's organization on the period end (two queries)."""
+    end = period_end(locked.year)
+    cells = dict(
+        Membership.objects.filter(
+            Q(end__isnull=True) | Q(end__gte=end),
+            start__lte=end,
+            member_id__in=member_ids,
+            organization__path__startswith=locked.organization.path,
+        )
+        .order_by("member_id", "start")
+        .values_list("member_id", "organization_id")
+    )
+    saved = {
+        r.member_id: r
+        for r in MemberRating.objects.filter(round=locked, member_id__in=list(cells)).order_by()
+    }
+    return {mid: (cell_id, saved.get(mid)) for mid, cell_id in cells.items()}
+
+
+def _check_row_versions(proposed, rows: dict[int, tuple]) -> None:
+    """Refuse rows someone else saved since the caller loaded them, naming them all.
+
+    A version of 0 means "there was no rating when I loaded the row": a rating created
+    meanwhile is a conflict too. None (an import) is not checked.
+    """
+    stale = [
+        mid
+        for mid, row in proposed.items()
+        if row.version is not None
+        and (rows[mid][1].version if rows[mid][1] is not None else 0) != row.version
+    ]
+    if stale:
+        latest = max(
+            (rows[mid][1].updated_at for mid in stale if rows[mid][1] is not None), default=None
+        )
+        error = conflict_error(latest)
+        error.member_ids = stale
+        raise error
+
+
 @transaction.atomic
 def member_ratings_save(
     *,
     actor,
     round: RatingRound,  # noqa: A002
     rows: list[RowInput],
-    round_version: int,
+    round_version: int | None = None,
+    check_rules: bool = False,
 ) -> RatingRound:
     """Save proposed member levels, all or nothing.
 
-    The round row is locked before the rules count, so two secretaries saving at once cannot
-    both take the last HTXSNV place of the quota. The rules run over the WHOLE grassroots
-    organization with the rows applied: any error-level violation anywhere refuses the save.
+    A draft always saves, whatever the rules say (DOMAIN §4.2: the committee works cell by
+    cell and the quota is judged on the whole list): the grid shows the violations and only
+    the submission refuses them. `check_rules` (an import, which is a finished proposal)
+    runs the rules over the WHOLE grassroots organization with the rows applied, under the
+    round lock so two writers cannot both take the last HTXSNV place, and refuses any error.
+
+    Rows are checked by their own versions; `round_version`, when given, also refuses a
+    caller who loaded the round before any other change.
     """
-    require_entry(actor, round.organization)
+    if any(row.appraise for row in rows):
+        require_entry(actor, round.organization)
     locked = lock_round(round)
-    check_round_version(locked, round_version)
+    if round_version is not None:
+        check_round_version(locked, round_version)
     setting = year_setting(locked.year)
     require_open_for_entry(locked, setting)
-    proposed = {row.member_id: _normalized(row) for row in rows}
-    grid = build_grid(round=locked, proposed=proposed, setting=setting, setting_loaded=True)
-    grid_rows = {row.member.pk: row for row in grid.rows}
-    outside = [mid for mid in proposed if mid not in grid_rows]
+    proposed = {
+        row.member_id: dataclasses.replace(
+            _normalized(row), cell=_clean_cell(row.cell, locked.scheme)
+        )
+        for row in rows
+    }
+    if check_rules:
+        grid = build_grid(round=locked, proposed=proposed, setting=setting, setting_loaded=True)
+        in_round = {row.member.pk: (row.member.cell_id, row.rating) for row in grid.rows}
+    else:
+        in_round = _rows_in_round(locked, list(proposed))
+    outside = [mid for mid in proposed if mid not in in_round]
     if outside:
         raise RatingError(
             _("Member #%(member)s is not a member of %(organization)s at the end of %(year)s.")
@@ -208,6 +304,7 @@ def member_ratings_save(
         MemberRating.objects.filter(year=locked.year, member_id__in=list(proposed))
         .exclude(round=locked)
         .select_related("member", "round__organization")
+        .order_by()
         .first()
     )
     if elsewhere is not None:
@@ -219,31 +316,42 @@ def member_ratings_save(
                 "organization": elsewhere.round.organization,
             }
         )
-    for mid, row in proposed.items():
-        saved = grid_rows[mid].rating
-        if row.version is not None and saved is not None and saved.version != row.version:
-            raise conflict_error(saved.updated_at)
-    _raise_blocking(grid.violations)
+    _require_cell_entry(actor, [in_round[mid][0] for mid, r in proposed.items() if r.cell])
+    _check_row_versions(proposed, in_round)
+    if check_rules:
+        _raise_blocking(grid.violations)
 
     now, user = timezone.now(), acting_user(actor)
     changes: dict[str, list] = {}
     created, updated = [], []
     for mid, row in proposed.items():
-        values = {
-            "proposed_level": row.level,
-            "not_rated_reason": row.not_rated_reason,
-            "not_rated_note": row.not_rated_note,
-            "note": row.note,
-            "points": row.points,
-        }
-        rating = grid_rows[mid].rating
+        values = {}
+        if row.appraise:
+            values.update(
+                proposed_level=row.level,
+                not_rated_reason=row.not_rated_reason,
+                not_rated_note=row.not_rated_note,
+                note=row.note,
+                points=row.points,
+            )
+            if row.group is not None:
+                values["group"] = row.group
+        if row.cell is not None:
+            values.update(
+                cell_level=row.cell.level,
+                votes_for=row.cell.votes_for,
+                votes_total=row.cell.votes_total,
+            )
+        cell_id, rating = in_round[mid]
         if rating is None:
+            if not any(v not in ("", None) for v in values.values()):
+                continue
             created.append(
                 MemberRating(
                     round=locked,
                     member_id=mid,
                     year=locked.year,
-                    cell_id=grid_rows[mid].member.cell_id,
+                    cell_id=cell_id,
                     updated_by=user,
                     **values,
                 )
@@ -265,11 +373,23 @@ def member_ratings_save(
         return locked
     MemberRating.objects.bulk_create(created)
     MemberRating.objects.bulk_update(
-        updated, fields=[*_MEMBER_FIELDS, "version", "updated_by", "updated_at"]
+        updated,
+        fields=[*_MEMBER_FIELDS, *_CELL_FIELDS, "group", "version", "updated_by", "updated_at"],
     )
     save_round(locked, [])
     _audit(actor, "rating_save", locked, changes)
     return locked
+
+
+def _require_cell_entry(actor, cell_ids: list[int]) -> None:
+    """Refuse a cell proposal for a member of a cell the actor may not propose for."""
+    if actor is None or not cell_ids:
+        return
+    for cell in Organization.objects.filter(pk__in=set(cell_ids)).order_by():
+        if not can_enter_cell_proposal(actor, cell):
+            raise PermissionDenied(
+                _("You may not enter the proposals of %(organization)s.") % {"organization": cell}
+            )
 
 
 @transaction.atomic
@@ -336,6 +456,14 @@ def _organization_rating_violations(
                 period_end=end,
             )
         )
+    # The quota applies to collectives too (2025–): counted per deciding level.
+    found.extend(
+        organization_quota_violations_for(
+            organizations=[(r.organization, r.proposed_level or None) for r in ratings],
+            year=locked.year,
+            scheme=scheme,
+        )
+    )
     return found
 
 
@@ -398,6 +526,7 @@ def _decide(
         locked.decision_number, locked.decision_date = decision.number, decision.date
         fields += ["decision_number", "decision_date"]
     save_round(locked, fields)
+    rerating.reopening_close(locked=locked, user=user, now=now)
     round_snapshot_take(locked=locked, kind=RoundSnapshot.Kind.DECIDE, taken_by=user)
     action = "round_decide" if decision is None else "round_decide_recorded"
     _audit(actor, action, locked, changes, comment=justification)
@@ -474,15 +603,26 @@ def round_reopen(*, actor, round: RatingRound, reason: str) -> RatingRound:  # n
     now, user = timezone.now(), acting_user(actor)
     changes: dict[str, list] = {"state": [locked.state, RoundState.DRAFT]}
     member_ratings = MemberRating.objects.filter(round=locked).exclude(decided_level="")
-    for mid, before in member_ratings.values_list("member_id", "decided_level"):
+    withdrawn_members = dict(member_ratings.values_list("member_id", "decided_level"))
+    for mid, before in withdrawn_members.items():
         changes[f"member {mid} decided_level"] = [before, ""]
     member_ratings.update(
         decided_level="", version=F("version") + 1, updated_by=user, updated_at=now
     )
     org_ratings = OrganizationRating.objects.filter(round=locked).exclude(decided_level="")
-    for oid, before in org_ratings.values_list("organization_id", "decided_level"):
+    withdrawn_orgs = dict(org_ratings.values_list("organization_id", "decided_level"))
+    for oid, before in withdrawn_orgs.items():
         changes[f"organization {oid} decided_level"] = [before, ""]
     org_ratings.update(decided_level="", version=F("version") + 1, updated_at=now)
+    # Kept for Mẫu 03: what was annulled, why, and (at the next decision) what changed.
+    rerating.reopening_open(
+        locked=locked,
+        reason=reason,
+        withdrawn_members=withdrawn_members,
+        withdrawn_organizations=withdrawn_orgs,
+        user=user,
+        now=now,
+    )
     locked.state = RoundState.DRAFT
     locked.reopened_at, locked.reopened_by, locked.reopen_reason = now, user, reason
     locked.decided_at = locked.decided_by = locked.published_at = None

@@ -89,3 +89,16 @@ def indicator_tallies_refresh() -> int:
     next reader (who would otherwise do it in the request; the figures are exact either
     way). Expires unstarted after 50 s: the next minute's run does the same work."""
     return tally.tallies_refresh_marked()
+
+
+@shared_task(name="partybuild.jobs_publish_unsent", **PERIODIC, expires=50)
+def jobs_publish_unsent() -> dict:
+    """Send the import and report jobs requested while the broker was down (#19)."""
+    from cells.jobs import importjobs_publish_unsent
+
+    from .reports.services import reportjobs_publish_unsent
+
+    summary = {"imports": importjobs_publish_unsent(), "reports": reportjobs_publish_unsent()}
+    if any(sent or failed for sent, failed in summary.values()):
+        logger.info("Unsent jobs (sent, failed): %s", summary)
+    return summary

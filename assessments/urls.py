@@ -7,6 +7,7 @@ from .views import (
     history,
     indicators_admin,
     inputs,
+    official_forms,
     reports,
     review,
     review_round,
@@ -162,5 +163,51 @@ urlpatterns = [
         "chi-bo/<int:cell_pk>/<int:year>/sinh-hoat/<int:pk>/xoa/",
         inputs.CellMeetingDeleteView.as_view(),
         name="cellmeeting_delete",
+    ),
+    # --- the forms of Hướng dẫn 43 (Mẫu 01, 2A/2B/2C, 03, 04, 05) ---
+    path(
+        "don-vi/<int:org_pk>/<int:year>/tu-danh-gia-quy/",
+        official_forms.QuarterlyAssessmentListView.as_view(),
+        name="quarterlyassessment_list",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/tu-danh-gia-quy/<int:member_pk>/quy-<int:quarter>/",
+        official_forms.QuarterlyAssessmentEditView.as_view(),
+        name="quarterlyassessment_edit",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/dang-vien/<int:member_pk>/ban-kiem-diem.pdf",
+        official_forms.MemberFormPdfView.as_view(),
+        name="memberform_pdf",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/dang-vien/<int:member_pk>/mau-05.pdf",
+        official_forms.QuarterlyPdfView.as_view(),
+        name="quarterlyassessment_pdf",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/mau-01.pdf",
+        official_forms.CollectiveFormPdfView.as_view(),
+        name="collectiveform_pdf",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/ho-so/",
+        official_forms.DossierDetailView.as_view(),
+        name="dossier_detail",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/ho-so/mau-04.pdf",
+        official_forms.DossierPdfView.as_view(),
+        name="dossier_pdf",
+    ),
+    path(
+        "duyet/vong/<int:pk>/mau-03/<int:reopening_pk>.pdf",
+        official_forms.ReratingPdfView.as_view(),
+        name="rerating_pdf",
+    ),
+    path(
+        "duyet/vong/<int:pk>/mau-03/<int:reopening_pk>/ban-hanh/",
+        official_forms.ReratingIssueView.as_view(),
+        name="rerating_issue",
     ),
 ]

@@ -1,11 +1,13 @@
-"""Bench: the entry grid of a ~50-member cell — load, validate (live check), save.
+"""Bench: the entry grid at real size — a 50-member cell in organizations of ~2,100 and
+3,000+ members (load, live check, save), and a whole-organization grid of ~2,000 members.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pb_bench .venv/bin/python bench/entry_grid.py
 
-Measured through the Django test client (full request: middleware, scoped lookups, template)
-and through the selectors/services alone. Floors from the same run: an empty Django view
-behind the same middleware (request overhead) and raw SQL doing the same reads (members of
-the grassroots organization on 31/12, their events, tasks and ratings). Saves are rolled back.
+Measured through the Django test client with DEBUG off (full request: middleware, scoped
+lookups, template), the way the browser uses the grid: the live check and the save send only
+the rows that changed (here 3 rows). Floors from the same run: an empty Django view behind the
+same middleware, and raw SQL doing the cell's reads (its members on 31/12, their events, tasks
+and ratings, the round's grouped counts). Saves are rolled back.
 """
 
 from __future__ import annotations
@@ -16,17 +18,18 @@ from _common import in_rollback, query_count, report, setup_django, timed
 
 setup_django()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
-from django.urls import include, path  # noqa: E402
-from django.utils import formats, translation  # noqa: E402
+from django.urls import include, path, reverse  # noqa: E402
 
-from assessments import selectors, services  # noqa: E402
-from assessments.forms import NOT_RATED, RatingGridForm, field_name  # noqa: E402
+from assessments import grid as grid_module  # noqa: E402
+from assessments.forms import NOT_RATED, initial_row  # noqa: E402
 from assessments.models import MemberRating, RatingRound  # noqa: E402
-from cells.models import Membership, Organization  # noqa: E402
+from cells.models import Organization  # noqa: E402
 
 
 def empty_view(request):
@@ -39,11 +42,9 @@ urlpatterns = [
 ]
 
 RAW_READS = [
-    # The members of the grassroots organization on the period end (members_of, subtree).
     """SELECT m.id, m.full_name, m.name_sort_key, m.admitted_on, ms.organization_id
          FROM cells_member m JOIN cells_membership ms ON ms.member_id = m.id
-         JOIN cells_organization o ON o.id = ms.organization_id
-        WHERE o.path LIKE %(path)s AND ms.start <= %(day)s
+        WHERE ms.organization_id = %(cell)s AND ms.start <= %(day)s
           AND (ms."end" IS NULL OR ms."end" >= %(day)s)
         ORDER BY m.name_sort_key, m.id""",
     """SELECT e.member_id, e.kind, e.start, e."end", e.discipline_form, e.self_remedied
@@ -55,74 +56,93 @@ RAW_READS = [
         WHERE t.member_id = ANY(%(ids)s) AND t.year = %(year)s""",
     """SELECT r.* FROM assessments_memberrating r
         WHERE r.member_id = ANY(%(ids)s) AND r.year = %(year)s""",
+    """SELECT r."group", r.cell_id, r.proposed_level, count(*) FROM assessments_memberrating r
+        WHERE r.round_id = %(round)s GROUP BY 1, 2, 3""",
 ]
 
 
-def pick_cell(year: int, size: int) -> tuple[Organization, RatingRound]:
-    """The cell of a draft round of `year` whose member count is closest to `size`."""
-    from django.db.models import Count
-
+def rounds_by_size(year: int) -> list[tuple[int, RatingRound]]:
+    """(members, round) of the year's editable rounds, by their number of ratings."""
     rounds = RatingRound.objects.filter(year=year, state__in=["draft", "returned"])
-    counts = (
+    sizes = (
         MemberRating.objects.filter(round__in=rounds)
-        .values("cell_id", "round_id")
+        .values("round_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_id = {r.pk: r for r in rounds.select_related("organization")}
+    return sorted(((s["n"], by_id[s["round_id"]]) for s in sizes), key=lambda item: item[0])
+
+
+def cell_of_size(round_: RatingRound, size: int) -> Organization:
+    counts = (
+        MemberRating.objects.filter(round=round_)
+        .values("cell_id")
         .annotate(n=Count("id"))
         .order_by()
     )
     best = min(counts, key=lambda c: (abs(c["n"] - size), c["cell_id"]))
-    return Organization.objects.get(pk=best["cell_id"]), RatingRound.objects.get(
-        pk=best["round_id"]
-    )
+    return Organization.objects.get(pk=best["cell_id"])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--year", type=int, default=2025)
-    parser.add_argument("--size", type=int, default=50)
-    parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
+def closest(rounds, target: int) -> RatingRound:
+    return min(rounds, key=lambda item: (abs(item[0] - target), item[1].pk))[1]
 
-    from django.contrib.auth import get_user_model
 
-    cell, round_ = pick_cell(args.year, args.size)
-    grassroots = round_.organization
-    members_in_cell = Membership.objects.filter(organization=cell, end=None).count()
-    in_round = MemberRating.objects.filter(round=round_).count()
-    print(
-        f"cell {cell.code} «{cell.name}»: {members_in_cell} members; round {round_.pk} of "
-        f"{grassroots.code} ({round_.state}), {in_round} members in the grassroots organization"
-    )
+def changed_rows_payload(round_: RatingRound, cell: Organization | None, n: int) -> dict:
+    """What the browser posts after the user changed `n` rows: those rows only."""
+    source = grid_module.grid_source(round=round_, cell=cell)
+    data = {"round_version": str(round_.version), "action": "save"}
+    picked = 0
+    for row in grid_module.source_rows(source):
+        if row.rating is None or row.must_not_rate or not row.rating.proposed_level:
+            continue
+        values = initial_row(row)
+        mid = row.member.pk
+        for name in ("level", "reason", "reason_note", "note", "cell_level"):
+            data[f"{name}_{mid}"] = values[name] or ""
+        data[f"points_{mid}"] = "" if values["points"] is None else str(values["points"])
+        data[f"votes_for_{mid}"] = data[f"votes_total_{mid}"] = ""
+        data[f"note_{mid}"] = "bench"
+        data[f"version_{mid}"] = str(values["version"])
+        if data[f"level_{mid}"] == "":
+            data[f"level_{mid}"] = NOT_RATED
+        picked += 1
+        if picked == n:
+            break
+    return data
 
-    user, _ = get_user_model().objects.get_or_create(username="bench-admin")
-    if not user.is_superuser:
-        user.is_superuser = user.is_staff = True
-        user.save()
-    client = Client()
-    client.force_login(user)
-    from django.urls import reverse
 
-    with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["testserver"]):
-        page = reverse("assessments:rating_grid", args=[cell.pk, args.year])
-        check = reverse("assessments:rating_grid_check", args=[cell.pk, args.year])
-        response = client.get(page)
-        assert response.status_code == 200, response.status_code
-        assert cell.name.split()[-1] in response.content.decode()
-        empty = timed(lambda: client.get("/__bench__/empty/"), repeat=args.repeat * 3)
-        load = timed(lambda: client.get(page), repeat=args.repeat)
-        grid = selectors.rating_grid(round=round_, cell=cell)
-        post = check_payload(grid, round_)
-        response = client.post(check, post)
-        assert response.status_code == 200, response.status_code
-        validate = timed(lambda: client.post(check, post), repeat=args.repeat)
-        load_queries = query_count(lambda: client.get(page))
+def bench_cell(client, round_, cell, args, empty, label):
+    year = args.year
+    page = reverse("assessments:rating_grid", args=[cell.pk, year])
+    check = reverse("assessments:rating_grid_check", args=[cell.pk, year])
+    response = client.get(page)
+    assert response.status_code == 200, response.status_code
+    rows = response.content.decode().count("data-member=")
+    post = changed_rows_payload(round_, cell, 3)
+    assert client.post(check, post).status_code == 200
+    saved = client.post(page, post)
+    assert saved.status_code == 302, saved.status_code
+    load = timed(lambda: client.get(page), repeat=args.repeat)
+    validate = timed(lambda: client.post(check, post), repeat=args.repeat)
+
+    def save():
+        post["round_version"] = str(RatingRound.objects.get(pk=round_.pk).version)
+        response = client.post(page, post)
+        assert response.status_code == 302, response.status_code
+
+    save_times = timed(in_rollback(save), repeat=args.repeat)
+    queries = query_count(lambda: client.get(page))
 
     def raw_reads():
-        end = selectors.period_end(args.year)
+        end = grid_module.period_end(year)
         params = {
-            "path": grassroots.path + "%",
+            "cell": cell.pk,
             "day": end,
-            "year": args.year,
+            "year": year,
             "first": end.replace(month=1, day=1),
+            "round": round_.pk,
         }
         with connection.cursor() as cursor:
             cursor.execute(RAW_READS[0], params)
@@ -132,60 +152,64 @@ def main() -> None:
                 cursor.fetchall()
 
     raw = timed(raw_reads, repeat=args.repeat)
-    select = timed(lambda: selectors.rating_grid(round=round_, cell=cell), repeat=args.repeat)
-    rows = [
-        services.RowInput(
-            member_id=r.member.pk,
-            level=r.rating.proposed_level,
-            not_rated_reason=r.rating.not_rated_reason,
-            not_rated_note=r.rating.not_rated_note,
-            note="bench",
-            points=r.rating.points,
-        )
-        for r in grid.rows
-        if r.rating is not None
-    ]
-
-    def save():
-        fresh = RatingRound.objects.get(pk=round_.pk)
-        services.member_ratings_save(
-            actor=None, round=fresh, rows=rows, round_version=fresh.version
-        )
-
-    saved = timed(in_rollback(save), repeat=args.repeat)
-
-    def raw_save():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE assessments_memberrating SET note = 'bench', version = version + 1 "
-                "WHERE round_id = %s AND cell_id = %s",
-                [round_.pk, cell.pk],
-            )
-
-    raw_saved = timed(in_rollback(raw_save), repeat=args.repeat)
-
-    print(f"grid rows shown: {len(grid.rows)}; page load: {load_queries} queries")
-    report("load (GET grid page, test client)", load, empty, "empty Django view")
-    report("load (selectors.rating_grid)", select, raw, "raw SQL, same reads")
-    report("validate (POST live check, test client)", validate, empty, "empty Django view")
-    report("save (services.member_ratings_save)", saved, raw_saved, "raw SQL UPDATE, same rows")
+    members = MemberRating.objects.filter(round=round_).count()
+    print(
+        f"\n{label}: cell {cell.code} ({rows} rows shown) of {round_.organization.code} "
+        f"({members} members in the grassroots organization); GET {queries} queries"
+    )
+    report("load (GET cell grid)", load, empty, "empty Django view")
+    report("load (GET cell grid)", load, raw, "raw SQL, the cell's reads")
+    report("live check (POST 3 changed rows)", validate, empty, "empty Django view")
+    report("save (POST 3 changed rows, rolled back)", save_times, empty, "empty Django view")
 
 
-def check_payload(grid, round_) -> dict:
-    """The grid form as the browser posts it, unchanged (its initial values)."""
-    form = RatingGridForm(scheme=grid.scheme, rows=grid.rows)
-    data = {"round_version": str(round_.version)}
-    with translation.override("vi"):
-        for row in grid.rows:
-            mid = row.member.pk
-            for name in ("level", "reason", "reason_note", "points", "note", "version"):
-                key = field_name(name, mid)
-                if key in form.fields:
-                    value = form[key].value()
-                    data[key] = "" if value is None else formats.localize_input(value)
-            if not data.get(field_name("level", mid)) and row.rating is not None:
-                data[field_name("level", mid)] = row.rating.proposed_level or NOT_RATED
-    return data
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--year", type=int, default=2025)
+    parser.add_argument("--size", type=int, default=50)
+    parser.add_argument("--organization", type=int, default=2131)
+    parser.add_argument("--large", type=int, default=3300)
+    parser.add_argument("--whole", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-admin")
+    if not user.is_superuser:
+        user.is_superuser = user.is_staff = True
+        user.save()
+    client = Client()
+    client.force_login(user)
+    rounds = rounds_by_size(args.year)
+    print(f"DEBUG={settings.DEBUG}; {len(rounds)} editable rounds of {args.year}")
+    with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["testserver"], DEBUG=False):
+        empty = timed(lambda: client.get("/__bench__/empty/"), repeat=args.repeat * 3)
+        for label, target in (("mid-size", args.organization), ("large", args.large)):
+            round_ = closest(rounds, target)
+            bench_cell(client, round_, cell_of_size(round_, args.size), args, empty, label)
+
+        round_ = closest(rounds, args.whole)
+        org = round_.organization
+        page = reverse("assessments:rating_grid", args=[org.pk, args.year])
+        check = reverse("assessments:rating_grid_check", args=[org.pk, args.year])
+        response = client.get(page)
+        assert response.status_code == 200
+        rows = response.content.decode().count("data-member=")
+        size_kb = len(response.content) / 1024
+        whole = timed(lambda: client.get(page), repeat=max(3, args.repeat // 2))
+        post = changed_rows_payload(round_, None, 3)
+        whole_check = timed(lambda: client.post(check, post), repeat=args.repeat)
+
+        def whole_save():
+            post["round_version"] = str(RatingRound.objects.get(pk=round_.pk).version)
+            assert client.post(page, post).status_code == 302
+
+        whole_saved = timed(in_rollback(whole_save), repeat=args.repeat)
+        print(f"\nwhole organization {org.code}: {rows} rows, page {size_kb:,.0f} KB")
+        report("load (GET whole-organization grid)", whole, empty, "empty Django view")
+        report("live check (POST 3 changed rows)", whole_check, empty, "empty Django view")
+        report("save (POST 3 changed rows, rolled back)", whole_saved, empty, "empty Django view")
 
 
 if __name__ == "__main__":

@@ -77,8 +77,9 @@ def user_get_manageable(*, user, pk):
         raise Http404 from exc
 
 
-def _account_organization(user) -> Organization | None:
-    """The unit an account's audit rows are filed under: its top-most role's node."""
+def account_organization(user) -> Organization | None:
+    """The unit an account's audit rows are filed under: its top-most role's node (so the
+    administrators of that unit read its logins and refusals)."""
     assignment = (
         RoleAssignment.objects.filter(user=user)
         .select_related("organization")
@@ -112,7 +113,7 @@ def user_password_set(*, actor, user, password: str, reset_second_factor: bool =
         actor=actor,
         action="password_change" if own else "password_reset",
         instance=user,
-        organization=_account_organization(user),
+        organization=account_organization(user),
         changes=changes,
     )
     return user
@@ -148,7 +149,7 @@ def totp_device_confirm(*, actor, device: TOTPDevice, token: str) -> bool:
         actor=actor,
         action="totp_enable",
         instance=actor,
-        organization=_account_organization(actor),
+        organization=account_organization(actor),
     )
     return True
 
@@ -204,7 +205,7 @@ def on_behalf_start(*, actor, session, other) -> None:
         actor=actor,
         action="on_behalf_start",
         instance=other,
-        organization=_account_organization(other),
+        organization=account_organization(other),
         on_behalf_of=other,
     )
 

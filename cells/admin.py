@@ -14,6 +14,7 @@ from .models import (
     MemberEvent,
     Membership,
     Organization,
+    OrganizationDiscipline,
     Post,
     ResidentialUnit,
     RoleAssignment,
@@ -109,6 +110,18 @@ class MemberEventAdmin(admin.ModelAdmin):
     raw_id_fields = ["member"]
     list_select_related = ["member"]
     date_hierarchy = "start"
+
+
+@admin.register(OrganizationDiscipline)
+class OrganizationDisciplineAdmin(admin.ModelAdmin):
+    """Disciplines of committees and organizations (O3/O4); also imported as su_kien_to_chuc."""
+
+    list_display = ["organization", "target", "form", "decided_on", "deciding_body"]
+    list_filter = ["target", "form"]
+    search_fields = ["organization__name", "organization__code"]
+    raw_id_fields = ["organization", "created_by"]
+    list_select_related = ["organization"]
+    date_hierarchy = "decided_on"
 
 
 @admin.register(Post)

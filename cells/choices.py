@@ -163,6 +163,8 @@ class ImportKind(models.TextChoices):
     ORGANIZATIONS = "organizations", _("Party organizations")
     MEMBERS = "members", _("Party members")
     EVENTS = "events", _("Member events")
+    ORGANIZATION_EVENTS = "org_events", _("Organization events")
+    POSTS = "posts", _("Posts")
 
 
 class ImportJobStatus(models.TextChoices):

@@ -1,6 +1,11 @@
-"""Model fields of the cells app."""
+"""Model fields of the cells app, and the shape of a unit code (forms and services both
+check it)."""
 
+import re
+
+from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .vietnamese import collation_key
 
@@ -37,3 +42,16 @@ class VietnameseSortKeyField(models.CharField):
         )
         setattr(model_instance, self.attname, value)
         return value
+
+
+# A unit code: groups of capital letters and digits joined by single hyphens (BG-AH-C01). The
+# code is typed into file names, document numbers and URLs of reports: nothing else fits.
+ORGANIZATION_CODE_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
+organization_code_validator = RegexValidator(
+    ORGANIZATION_CODE_RE,
+    _(
+        "A unit code is capital letters without accents and digits, in groups joined by "
+        "single hyphens, e.g. BG-AH-C01."
+    ),
+    code="code_pattern",
+)

@@ -7,12 +7,15 @@ apply the rules and audit. Choices of other units are limited to what the user c
 import re
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .choices import CELL_TYPES, EventKind
+from .fields import organization_code_validator
 from .models import Member, MemberEvent, Organization
+from .permissions import STRUCTURE_FIELDS, can_change_structure
 from .selectors import organizations_visible_to
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y"]
@@ -90,6 +93,18 @@ class OrganizationForm(forms.ModelForm):
         self.fields["established_on"] = _date_field("established_on", Organization)
         self.fields["dissolved_on"] = _date_field("dissolved_on", Organization)
         self.fields["dissolved_on"].help_text = _("Leave empty while the unit is active.")
+        self.fields["code"].validators.append(organization_code_validator)
+        self.fields["code"].help_text = _("Capital letters and digits joined by hyphens.")
+        if self.instance.successor_id:
+            self.initial["successor"] = self.instance.successor.code
+        # A unit's structure is its parent's administrators' to change (#19): for anyone
+        # else the fields are not on the form at all, so nothing posted can reach them.
+        self.structure_locked = bool(self.instance.pk) and not can_change_structure(
+            user, self.instance
+        )
+        if self.structure_locked:
+            for name in STRUCTURE_FIELDS & set(self.fields):
+                del self.fields[name]
 
     def clean_code(self):
         return self.cleaned_data["code"].strip()
@@ -261,3 +276,14 @@ class MemberEventForm(forms.ModelForm):
                 "discipline_form", _("A form of discipline only goes with a discipline event.")
             )
         return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with the user name's length checked before anyone looks it up:
+    AuthenticationForm sets max_length but no validator, and a 256-character name reached
+    the lockout table (255) as a 500 (#19)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))

@@ -2,11 +2,13 @@
 and the words an audit row is shown in (action labels, field names, masked citizen IDs).
 The write side is cells.audit."""
 
+import copy
 import datetime
 from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, Member, MemberEvent, Organization
@@ -23,11 +25,20 @@ ACTION_LABELS = {
     "import_organizations": _("Units imported"),
     "import_members": _("Members imported"),
     "import_events": _("Events imported"),
+    "import_org_events": _("Organization events imported"),
+    "import_posts": _("Posts imported"),
+    "organizationdiscipline_record": _("Organization discipline recorded"),
+    "post_import": _("Post recorded"),
+    "membercategory_set": _("Form category recorded"),
+    "quotaceiling_decide": _("Quota ceiling raised"),
+    "scoresheet_save": _("Score sheet saved"),
     "import.upload": _("Import file uploaded"),
     "import.confirm": _("Import confirmed"),
     "import.retry": _("Import retried"),
+    "import.foreign_match": _("Import touched records of another unit (refused)"),
     "round_create": _("Rating opened"),
     "rating_save": _("Levels saved"),
+    "cell_proposal_save": _("Cell proposals saved"),
     "round_submit": _("Rating sent for review"),
     "round_return": _("Rating returned"),
     "round_decide": _("Rating decided"),
@@ -37,6 +48,11 @@ ACTION_LABELS = {
     "rating_year_update": _("Rating year settings changed"),
     "indicator_target_save": _("Indicator target saved"),
     "export": _("Data exported"),
+    "login": _("Logged in"),
+    "logout": _("Logged out"),
+    "login_failed": _("Login with a wrong password"),
+    "lockout": _("Account locked"),
+    "request_denied": _("Action refused"),
     "password_change": _("Password changed"),
     "password_reset": _("Password reset by an administrator"),
     "totp_enable": _("Two-step verification turned on"),
@@ -55,7 +71,12 @@ ACTION_LABELS = {
     "report.request_batch": _("Reports requested for all units"),
     "report.download": _("Report downloaded"),
     "report.retry": _("Report retried"),
+    "quarterly_assessment_save": _("Quarterly self-assessment saved"),
+    "dossier_document_record": _("Dossier document recorded"),
 }
+
+# Rows about access rather than data: logins, lockouts, refused requests (#19).
+ACCESS_ACTIONS = frozenset({"login", "logout", "login_failed", "lockout", "request_denied"})
 
 # Object types the search offers (label_lower → label).
 OBJECT_TYPES = {
@@ -128,17 +149,66 @@ def organization_audit_history(*, organization: Organization) -> QuerySet[AuditE
     )
 
 
-def member_audit_history(*, member: Member) -> QuerySet[AuditEntry]:
-    """The changes to a member's record and the events recorded for them, newest first."""
-    event_ids = [str(pk) for pk in member.events.values_list("pk", flat=True)]
-    return (
-        AuditEntry.objects.filter(
-            Q(object_type=Member._meta.label_lower, object_id=str(member.pk))
-            | Q(object_type=MemberEvent._meta.label_lower, object_id__in=event_ids)
+def _member_rows(member: Member, events) -> Q:
+    event_ids = [str(pk) for pk in events.values_list("pk", flat=True)]
+    return Q(object_type=Member._meta.label_lower, object_id=str(member.pk)) | Q(
+        object_type=MemberEvent._meta.label_lower, object_id__in=event_ids
+    )
+
+
+def _cut_off_end(until: datetime.date) -> datetime.datetime:
+    """The first moment after the cut-off day, in local time."""
+    return timezone.make_aware(
+        datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+def member_audit_history(
+    *, member: Member, until: datetime.date | None = None, organizations=None
+) -> QuerySet[AuditEntry]:
+    """The changes to a member's record and the events recorded for them, newest first.
+
+    With `until` (cells.selectors.member_visible_until) a former unit reads only the rows of
+    its own time: those written by that day or filed under one of `organizations` (the
+    units it sees), and never the rows of events recorded after the cut-off.
+    """
+    events = member.events.all()
+    if until is not None:
+        events = events.filter(start__lte=until)
+    rows = AuditEntry.objects.filter(_member_rows(member, events))
+    if until is not None:
+        rows = rows.filter(
+            Q(created_at__lt=_cut_off_end(until)) | Q(organization__in=organizations)
         )
-        .select_related("actor", "on_behalf_of")
+    return rows.select_related("actor", "on_behalf_of").order_by("-created_at", "-id")
+
+
+MEMBER_FIELD_NAMES = frozenset(f.name for f in Member._meta.concrete_fields)
+
+
+def member_record_as_of(*, member: Member, until: datetime.date, organizations) -> Member:
+    """The member's record as a former unit last knew it: the changes audited after the
+    cut-off (and not by that unit) undone on a copy, newest first."""
+    later = (
+        AuditEntry.objects.filter(
+            object_type=Member._meta.label_lower,
+            object_id=str(member.pk),
+            action="member_update",
+            created_at__gte=_cut_off_end(until),
+        )
+        .exclude(organization__in=organizations)
         .order_by("-created_at", "-id")
     )
+    record = copy.copy(member)
+    for entry in later:
+        for name, value in (entry.changes or {}).items():
+            if not (isinstance(value, list) and len(value) == 2):
+                continue
+            if name not in MEMBER_FIELD_NAMES:
+                continue  # a summary key, not a field
+            field = Member._meta.get_field(name)
+            setattr(record, field.attname, field.to_python(value[0]))
+    return record
 
 
 @dataclass

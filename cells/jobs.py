@@ -27,6 +27,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from partybuild import jobs as pb_jobs
 from partybuild.jobs import TRANSIENT_ERRORS, ProgressWriter, job_claim, job_is_stale
 
 from .audit import audit_record
@@ -161,7 +162,26 @@ def _enqueue(job: ImportJob, *, phase: str) -> None:
     from . import tasks
 
     task = tasks.importjob_apply if phase == ImportJobPhase.APPLY else tasks.importjob_validate
-    transaction.on_commit(lambda: task.delay(job.pk))
+
+    def publish():
+        # The view reads this to warn the user; the sweep sends the message later.
+        job.publish_failed = not pb_jobs.job_publish(ImportJob, job.pk, task)
+
+    transaction.on_commit(publish)
+
+
+def importjobs_publish_unsent() -> tuple[int, int]:
+    """Send again the jobs queued while the broker was down (the periodic sweep)."""
+    from . import tasks
+
+    return pb_jobs.jobs_publish_unsent(
+        ImportJob,
+        queued=QUEUED_STATUSES,
+        state_field="status",
+        task_for=lambda job: (
+            tasks.importjob_apply if job.phase == ImportJobPhase.APPLY else tasks.importjob_validate
+        ),
+    )
 
 
 def _validate_upload(uploaded_file) -> str:
@@ -455,6 +475,8 @@ def importjob_validate(job_id: int, *, task_id: str = "") -> ImportJob | None:
         errors=_errors_json(result),
         error_count=max(result.error_count, len(result.errors)),
         changes=result.changes,
+        # The ignored columns (stt, ho_ten…) are told on the preview, not refused.
+        message=" ".join(str(n.message) for n in result.notices),
         progress_done=result.total_rows,
         progress_total=result.total_rows,
     )

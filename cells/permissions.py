@@ -15,6 +15,12 @@ from .models import Organization, RoleAssignment
 
 # Roles that may change the roster (members, events, cells) of their subtree.
 EDITING_ROLES = frozenset({Role.SECRETARY, Role.ADMIN})
+# Roles that administer the tree: only they change a unit's structure, from a level above.
+STRUCTURE_ROLES = frozenset({Role.ADMIN})
+# A unit's place and kind in the tree (#19, finding 2): never its own users' to change.
+STRUCTURE_FIELDS = frozenset(
+    {"code", "type", "is_grassroots", "dissolved_on", "successor", "successor_id", "parent"}
+)
 # Roles that decide ratings of the units under them.
 DECIDING_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
 # Roles offered the optional second factor (DOMAIN: the people who decide and administer).
@@ -63,6 +69,23 @@ def can_view_organization(user, organization: Organization) -> bool:
 def can_edit_roster(user, organization: Organization) -> bool:
     """May create and change cells, members and events under `organization`."""
     return bool(roles_on(user, organization) & EDITING_ROLES)
+
+
+def can_change_structure(user, organization: Organization) -> bool:
+    """May change `organization`'s structure (STRUCTURE_FIELDS): an administrator holding the
+    role on a unit above it. The role on the node itself is not enough: a commune must not
+    turn itself into a province, nor a cell into a grassroots cell."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(
+        role in STRUCTURE_ROLES and organization.path.startswith(path) and organization.path != path
+        for path, role in role_paths(user)
+    )
+
+
+def can_administer(user, organization: Organization) -> bool:
+    """Holds an administrator role on `organization` or above (may attach units under it)."""
+    return bool(roles_on(user, organization) & STRUCTURE_ROLES)
 
 
 def can_decide_rating(user, organization: Organization) -> bool:

@@ -115,7 +115,9 @@ def members_of(
     return (
         Member.objects.filter(Exists(current))
         .annotate(
-            cell_id=current.values("organization_id")[:1],
+            # Latest membership first, and no default ordering: Membership orders by member,
+            # which would join cells_member inside the subquery on every row.
+            cell_id=current.order_by("-start", "-pk").values("organization_id")[:1],
             is_exempt=Exists(_event_active_on(EventKind.EXEMPTION, day)),
             is_suspended=Exists(_event_active_on(EventKind.SUSPENSION, day)),
             on_sick_leave=Exists(_event_active_on(EventKind.SICK_LEAVE, day)),
@@ -142,11 +144,47 @@ def cells_under(*, organization: Organization, on: datetime.date | None = None):
     return qs.order_by("name_sort_key")
 
 
+def member_visible_until(*, user, member: Member, memberships=None) -> datetime.date | None:
+    """The last day of the member's record `user` may read, or None for "all of it".
+
+    A unit sees a member while one of its cells holds them; after the member moved to a
+    unit out of its sight the former unit keeps the years the member spent there and nothing
+    later: not the new cell, not the events or changes recorded there (#19, finding 1).
+    A member who left the Party (death, removal) stays their last cell's to keep.
+    `memberships` may be passed when the caller has them loaded (with their organization).
+    """
+    roots = organization_paths_visible_to(user)
+    if roots is None:
+        return None
+    if memberships is None:
+        memberships = member.memberships.select_related("organization")
+    memberships = list(memberships)
+    ends = [
+        m.end for m in memberships if any(m.organization.path.startswith(root) for root in roots)
+    ]
+    if not ends or any(end is None for end in ends):
+        return None
+    until = max(ends)
+    return until if any(m.start > until for m in memberships) else None
+
+
 def member_history(*, member: Member):
     """Memberships and events of one member, oldest first, for the member page."""
     memberships = member.memberships.select_related("organization").order_by("start")
     events = member.events.order_by("start", "id")
     return memberships, events
+
+
+def member_posts(*, user, member: Member, until: datetime.date | None = None):
+    """The member's posts; with a cut-off, only those held in units the user sees and begun
+    by that day (a post in the new unit names it)."""
+    posts = member.posts.select_related("organization")
+    if until is not None:
+        posts = posts.filter(
+            Q(organization__isnull=True) | Q(organization__in=organizations_visible_to(user=user)),
+            Q(start__isnull=True) | Q(start__lte=until),
+        )
+    return posts
 
 
 def organization_ancestors_visible(

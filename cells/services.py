@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from .audit import audit_record, current_audit_context, diff, snapshot
 from .choices import CELL_TYPES, LEAVING_EVENTS, EventKind, MembershipKind
+from .fields import organization_code_validator
 from .models import AuditEntry, Member, MemberEvent, Membership, Organization, Post
-from .permissions import can_edit_roster
+from .permissions import STRUCTURE_FIELDS, can_administer, can_change_structure, can_edit_roster
 from .vietnamese import nfc
 
 _ORG_FIELDS = [
@@ -37,6 +38,29 @@ def _require_roster_rights(actor, organization: Organization) -> None:
         raise PermissionDenied(_("You may not change this unit."))
 
 
+def _check_code(code: str) -> str:
+    code = (code or "").strip()
+    try:
+        organization_code_validator(code)
+    except ValidationError as exc:
+        raise ValidationError({"code": exc.messages}, code="code_pattern") from exc
+    return code
+
+
+def _require_structure_rights(actor, organization: Organization, fields: dict) -> None:
+    """Structure (type, code, flag, dissolution, successor) changes only from above."""
+    if actor is None or can_change_structure(actor, organization):
+        return
+    for name in STRUCTURE_FIELDS & set(fields):
+        attname = "successor_id" if name == "successor" else name
+        value = fields[name]
+        value = getattr(value, "pk", value) if name == "successor" else value
+        if getattr(organization, attname) != value:
+            raise PermissionDenied(
+                _("The type, code, dissolution and successor of a unit are set by the level above.")
+            )
+
+
 @transaction.atomic
 def organization_create(
     *, actor, parent: Organization | None, audit: bool = True, **fields
@@ -48,7 +72,7 @@ def organization_create(
     else:
         _require_roster_rights(actor, parent)
     fields["name"] = nfc(fields["name"])
-    fields["code"] = fields["code"].strip()
+    fields["code"] = _check_code(fields["code"])
     node = Organization(**fields)
     node.full_clean(exclude=["path", "depth", "numchild"])
     if parent is None:
@@ -73,9 +97,12 @@ def organization_update(
     """Change a node's fields, and move it under `parent` when given (a reorganisation)."""
     _require_roster_rights(actor, organization)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    _require_structure_rights(actor, organization, fields)
     before = snapshot(organization, _ORG_FIELDS)
     if "name" in fields:
         fields["name"] = nfc(fields["name"])
+    if "code" in fields and fields["code"] != organization.code:
+        fields["code"] = _check_code(fields["code"])
     for key, value in fields.items():
         setattr(organization, key, value)
     organization.full_clean(exclude=["path", "depth", "numchild"])
@@ -83,7 +110,10 @@ def organization_update(
     changes = diff(before, snapshot(organization, _ORG_FIELDS))
     current_parent = Organization.objects.get_parent(organization)
     if parent is not None and parent != current_parent:
-        _require_roster_rights(actor, parent)
+        if actor is not None and not (
+            can_change_structure(actor, organization) and can_administer(actor, parent)
+        ):
+            raise PermissionDenied(_("Only an administrator above both units may move a unit."))
         if parent.path.startswith(organization.path):
             raise ValidationError(_("A unit cannot be moved under itself."))
         Organization.objects.move(organization, parent, pos="sorted-child")

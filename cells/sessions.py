@@ -10,6 +10,8 @@ ON_BEHALF_SESSION_KEY = "partybuild_on_behalf_of"
 LOGIN_AT_SESSION_KEY = "partybuild_login_at"
 ACTIVITY_SESSION_KEY = "partybuild_last_activity"
 OTP_REQUIRED_SESSION_KEY = "partybuild_otp_required"
+# The last day this session's user may work without enrolling a second factor (ISO date).
+SECOND_FACTOR_DEADLINE_SESSION_KEY = "partybuild_second_factor_deadline"
 # The last-activity time is written at most this often: a session write per request would
 # cost every page a database write.
 ACTIVITY_WRITE_SECONDS = 60

@@ -34,6 +34,11 @@ app.conf.beat_schedule = {
         "task": "partybuild.generated_files_cleanup",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Every minute: send the imports and reports asked for while the broker was down.
+    "jobs-publish-unsent": {
+        "task": "partybuild.jobs_publish_unsent",
+        "schedule": 60.0,
+    },
     # Every minute: recompute the tallies of units changed since, before a reader must.
     "indicator-tallies-refresh": {
         "task": "partybuild.indicator_tallies_refresh",

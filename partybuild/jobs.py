@@ -17,11 +17,17 @@ from collections.abc import Collection
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, connections, models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
 logger = logging.getLogger(__name__)
 
 # Database outages are left to the task's retry policy (autoretry_for).
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# What sending a message raises while the broker is down (kombu wraps connection errors).
+PUBLISH_ERRORS = (BrokerError, OSError)
+# A queued job whose message could not be sent is sent again by the sweep after this long.
+UNSENT_GRACE = datetime.timedelta(seconds=30)
 
 
 def time_limit() -> datetime.timedelta:
@@ -45,6 +51,8 @@ def job_is_stale(
     state = getattr(job, state_field)
     if state not in queued and state not in running:
         return False
+    if job_is_unsent(job, queued=queued, state_field=state_field):
+        return False  # no worker ever had it: the sweep sends it when the broker is back
     since = job.started_at if state in running else job.queued_at
     since = since or job.updated_at or job.created_at
     if since is None:
@@ -169,6 +177,77 @@ class ProgressWriter:
 def percent(done: int, total: int) -> int:
     """Whole percent for a progress bar (0 when nothing is known yet)."""
     return min(100, done * 100 // total) if total else 0
+
+
+# --- sending the message, and sending it again after a broker outage --------------------------
+
+
+def job_is_unsent(
+    job: models.Model, *, queued: Collection[str], state_field: str = "state"
+) -> bool:
+    """Queued, and its message never reached the broker (no task id recorded yet)."""
+    return getattr(job, state_field) in queued and not job.task_id
+
+
+def job_publish(model: type[models.Model], pk: int, task) -> bool:
+    """Send `task(pk)` and record its task id on the job; False when the broker is down.
+
+    Called after the job's row committed. A failure is logged, never raised: the job stays
+    queued without a task id, the user is told, and `jobs_publish_unsent` sends it again
+    (the Redis outage of #19 gave a bare 500 and a job stuck at "Đang chờ 0 %").
+    """
+    try:
+        result = task.delay(pk)
+    except PUBLISH_ERRORS as exc:
+        logger.warning("Could not queue %s %s (broker unreachable): %r", model.__name__, pk, exc)
+        return False
+    # The worker may have claimed it already (and written the same id): leave that alone.
+    model.objects.filter(pk=pk, task_id="").update(task_id=result.id or "")
+    return True
+
+
+def jobs_publish_unsent(
+    model: type[models.Model],
+    *,
+    queued: Collection[str],
+    task_for,
+    state_field: str = "state",
+    now: datetime.datetime | None = None,
+    limit: int = 500,
+) -> tuple[int, int]:
+    """Send again the messages of queued jobs that never reached the broker: (sent, failed).
+
+    `task_for(job)` names the task of each job. A job whose first send is still in flight is
+    left alone for UNSENT_GRACE; a message sent twice is harmless (`job_claim`).
+    """
+    cutoff = (now or timezone.now()) - UNSENT_GRACE
+    jobs = model.objects.filter(
+        **{f"{state_field}__in": list(queued)}, task_id="", queued_at__lt=cutoff
+    ).order_by("queued_at")[:limit]
+    sent = failed = 0
+    for job in jobs:
+        if job_publish(model, job.pk, task_for(job)):
+            sent += 1
+        else:
+            failed += 1
+            break  # still down: the next sweep tries again
+    return sent, failed
+
+
+def publish_failed_message() -> str:
+    """What the user is told when the request was saved but could not be queued yet."""
+    return _(
+        "Your request was saved, but the background service is not answering right now. "
+        "It will start by itself as soon as the service is back: you need not ask again."
+    )
+
+
+def warn_if_unsent(request, job) -> None:
+    """After a request that queued `job`: tell the user if its message could not be sent."""
+    from django.contrib import messages
+
+    if getattr(job, "publish_failed", False):
+        messages.warning(request, publish_failed_message())
 
 
 # Options of the periodic (beat) tasks: a periodic job is not worth retrying hard, the next

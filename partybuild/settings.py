@@ -59,7 +59,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "partybuild.middleware.RejectNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "partybuild.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cells.security.SessionTimeoutMiddleware",
@@ -141,30 +143,50 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's bare English "Forbidden" page becomes ours: Vietnamese, in the app's layout.
+CSRF_FAILURE_VIEW = "partybuild.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cells:organization_tree"
 LOGOUT_REDIRECT_URL = "login"
 
 # Lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords within AXES_COOLOFF_TIME lock
-# the user name, and as many from one address lock that address (password spraying), until
-# the cool-off ends or an administrator resets the password. The limit is above the usual
-# 3-5 because a commune office shares one address: a few typos must not lock everyone.
+# that user name from that client address, until the cool-off ends or an administrator
+# resets the password (cells.accounts.user_password_set). Never the address alone: a commune
+# office, or everyone behind a carrier's NAT, shares one, and failures for other names must
+# not lock out the administrators (#19, finding 3).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind the reverse proxy (production) the client address is the one it puts in
-# X-Forwarded-For; without a proxy that header is the client's word and is ignored.
+# The client address (django-ipware, which django-axes uses when installed; the audit's
+# cells.security.client_ip asks axes the same). Behind the reverse proxy (production) it is
+# the right-most X-Forwarded-For hop the trusted proxies did not add themselves: nginx
+# appends the address it saw, so with TRUSTED_PROXIES=1 (nginx alone) it is the last entry
+# and whatever a client wrote before it is ignored. Without a proxy only REMOTE_ADDR counts.
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=IS_PRODUCTION)
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1)
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_PROXY else ["REMOTE_ADDR"]
 )
+AXES_IPWARE_PROXY_ORDER = "left-most"  # X-Forwarded-For lists the client first
+# ipware counts the proxies whose addresses are *in* the header: all but the nearest one.
+AXES_IPWARE_PROXY_COUNT = max(TRUSTED_PROXIES - 1, 0)
+# A longer header than expected (a client's own X-Forwarded-For) is still read from the right.
+IPWARE_STRICT = False
 
-# Second factor (django-otp, TOTP): optional, offered to reviewers and administrators; once
-# a user has a confirmed device every session must pass it (cells.security).
+# Second factor (django-otp, TOTP): required of reviewers and administrators (Quy định
+# 379-QĐ/TW). Without a device they are reminded for SECOND_FACTOR_GRACE_DAYS (counted from
+# the latest of this policy's start, the account, the role and an administrator's reset of
+# the device), then reach only the enrolment page; with one, every session must pass it.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="partybuild")
+# The admin never shows a user's TOTP secret or its QR code (nor 500s on a missing device).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+SECOND_FACTOR_GRACE_DAYS = env.int("SECOND_FACTOR_GRACE_DAYS", default=14)
+SECOND_FACTOR_REQUIRED_FROM = datetime.date.fromisoformat(
+    env("SECOND_FACTOR_REQUIRED_FROM", default="2026-12-01")
+)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -188,6 +210,9 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
     ("vendor/be-vietnam-pro", NODE_MODULES / "@fontsource" / "be-vietnam-pro"),
 ]
+# The demo runs with DEBUG off (the Vietnamese error pages, no tracebacks) and no
+# collectstatic: whitenoise then serves the files from where the finders find them.
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
 STORAGES = {
@@ -246,6 +271,15 @@ else:
     }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Sending a message while the broker is down fails after about a second instead of
+# hanging the request; the job stays queued and the sweep sends it (partybuild.jobs).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -333,3 +367,5 @@ IMPORT_FILES_MAX_AGE_DAYS = env.int("IMPORT_FILES_MAX_AGE_DAYS", default=30)
 # Most self-review forms (one page per member) in one PDF: past it, a unit's forms are asked
 # for one cell at a time (WeasyPrint needs ~2 GB for 1,700 pages).
 REPORT_MAX_FORMS = env.int("REPORT_MAX_FORMS", default=400)
+# Reports one person may have waiting or being prepared at once (the queue is shared).
+REPORT_MAX_ACTIVE_PER_USER = env.int("REPORT_MAX_ACTIVE_PER_USER", default=5)

@@ -254,6 +254,18 @@ def _meeting(cell):
     return meeting
 
 
+def _reopening(round_):
+    """A reopening of `round_` (made on first use): Mẫu 03's pages need one."""
+    from django.utils import timezone
+
+    from assessments.models import RatingReopening
+
+    found = RatingReopening.objects.filter(round=round_).first()
+    return found or RatingReopening.objects.create(
+        round=round_, reason="Sai sót", reopened_at=timezone.now()
+    )
+
+
 def _object_pages(namespace, obj, user, pages):
     """Entries for the pages of one object, addressed by pk: `w.<obj>` in scope and
     `w.foreign_<obj>` in the other province; a user without a role gets 404."""
@@ -556,6 +568,42 @@ MATRIX: dict[str, Entry] = {
             ("cellmeeting_delete", ("POST",), True),
         ]
     },
+    # --- assessments: the forms of Hướng dẫn 43 (Mẫu 01, 2A/2B/2C, 03, 04, 05) ---
+    **{
+        f"assessments:{name}": Entry(
+            methods,
+            user=lambda w: w.secretary,
+            no_role=404,
+            kwargs=lambda w, extra=extra: {**_grid(w), **extra(w, w.member)},
+            foreign=lambda w, extra=extra: {**_foreign_grid(w), **extra(w, w.foreign_member)},
+        )
+        for name, methods, extra in [
+            ("quarterlyassessment_list", ("GET",), lambda w, m: {}),
+            (
+                "quarterlyassessment_edit",
+                ("GET", "POST"),
+                lambda w, m: {"member_pk": m.pk, "quarter": 1},
+            ),
+            ("quarterlyassessment_pdf", ("GET",), lambda w, m: {"member_pk": m.pk}),
+            ("memberform_pdf", ("GET",), lambda w, m: {"member_pk": m.pk}),
+            ("collectiveform_pdf", ("GET",), lambda w, m: {}),
+            ("dossier_detail", ("GET", "POST"), lambda w, m: {}),
+            ("dossier_pdf", ("GET",), lambda w, m: {}),
+        ]
+    },
+    **{
+        f"assessments:{name}": Entry(
+            methods,
+            user=lambda w: w.reviewer,
+            no_role=404,
+            kwargs=lambda w: {"pk": w.round.pk, "reopening_pk": _reopening(w.round).pk},
+            foreign=lambda w: {
+                "pk": w.foreign_round.pk,
+                "reopening_pk": _reopening(w.foreign_round).pk,
+            },
+        )
+        for name, methods in [("rerating_pdf", ("GET",)), ("rerating_issue", ("POST",))]
+    },
 }
 
 # Views of a role the in-scope test user lacks: (URL name, world → a user who can see the
@@ -566,6 +614,8 @@ WRONG_ROLE: dict[str, Callable] = {
     "cells:memberevent_create": lambda w: w.reviewer,
     "assessments:review_decide": lambda w: w.secretary,
     "assessments:review_reopen": lambda w: w.secretary,
+    "assessments:rerating_issue": lambda w: w.secretary,
+    "assessments:quarterlyassessment_edit": lambda w: w.reviewer,
     "accounts:user_list": lambda w: w.secretary,
     "cells:auditentry_list": lambda w: w.reviewer,
     "accounts:totp_enrol": lambda w: w.secretary,
@@ -699,3 +749,115 @@ def test_admin_is_superusers_only(client, world):
     entry.refresh_from_db()
     assert entry.action == "test"
     assert client.get(reverse("admin:cells_auditentry_delete", args=[entry.pk])).status_code == 403
+
+
+# --- rows for moved members (#19, finding 1): before and after the move date ----------------
+
+MOVED_BEFORE_NOTE = "Ghi chú trước khi chuyển"
+MOVED_AFTER_NOTE = "Ghi chú sau khi chuyển"
+
+
+@pytest.fixture
+def moved_world(world):
+    """w.member leaves other_cell for new_cell 30 days ago; one event on each side."""
+    import datetime
+
+    from cells import services as cell_services
+
+    today = datetime.date.today()
+    moved_on = today - datetime.timedelta(days=30)
+    factories.member_event(
+        world.member, "exemption", moved_on - datetime.timedelta(days=90), note=MOVED_BEFORE_NOTE
+    )
+    cell_services.member_transfer(
+        actor=None, member=world.member, cell=world.p.new_cell, on=moved_on
+    )
+    factories.member_event(
+        world.member,
+        "discipline",
+        today - datetime.timedelta(days=3),
+        discipline_form="reprimand",
+        note=MOVED_AFTER_NOTE,
+    )
+    world.new_secretary = _user("thu-ky-an-hoa", world.p.new_cell, Role.SECRETARY)
+    return world
+
+
+# (viewer, what they should read of the member's record) — the former cell and commune keep
+# the time before the move, the new cell and the province above both see everything.
+MOVED_ROWS = [
+    ("cell_secretary", {MOVED_BEFORE_NOTE: True, MOVED_AFTER_NOTE: False}),
+    ("secretary", {MOVED_BEFORE_NOTE: True, MOVED_AFTER_NOTE: False}),
+    ("new_secretary", {MOVED_BEFORE_NOTE: True, MOVED_AFTER_NOTE: True}),
+    ("admin", {MOVED_BEFORE_NOTE: True, MOVED_AFTER_NOTE: True}),
+]
+
+
+@pytest.mark.parametrize(("viewer", "expected"), MOVED_ROWS, ids=[r[0] for r in MOVED_ROWS])
+def test_permission_matrix_moved_member(client, moved_world, viewer, expected):
+    """A moved member's page shows each viewer the events of the dates they may see, and the
+    new cell's page is theirs only if it is in their subtree."""
+    w = moved_world
+    client.force_login(getattr(w, viewer))
+    body = client.get(reverse("cells:member_detail", args=[w.member.pk])).content.decode()
+    assert {note: note in body for note in expected} == expected
+    new_cell_page = client.get(reverse("cells:organization_detail", args=[w.p.new_cell.pk]))
+    former = not expected[MOVED_AFTER_NOTE]
+    assert (new_cell_page.status_code == 404) == former
+
+
+# --- rows for structural fields (#19, finding 2) --------------------------------------------
+
+
+def _org_form(node, **changes) -> dict:
+    data = {
+        "name": node.name,
+        "code": node.code,
+        "type": node.type,
+        "established_on": node.established_on.strftime("%d/%m/%Y") if node.established_on else "",
+        "dissolved_on": node.dissolved_on.strftime("%d/%m/%Y") if node.dissolved_on else "",
+        "successor": node.successor.code if node.successor_id else "",
+        "document_abbreviation": node.document_abbreviation,
+    }
+    if node.is_grassroots:
+        data["is_grassroots"] = "on"
+    data.update(changes)
+    return data
+
+
+# (editor, node, field → posted value, may change it)
+STRUCTURE_ROWS = [
+    ("cell_secretary", "other_cell", {"type": "grassroots_cell"}, False),
+    ("cell_secretary", "other_cell", {"code": "BG-PA-AH-C99"}, False),
+    ("secretary", "other_cell", {"is_grassroots": "on"}, False),
+    ("secretary", "old_commune", {"dissolved_on": ""}, False),
+    ("commune_admin", "old_commune", {"type": "province"}, False),
+    ("commune_admin", "other_cell", {"type": "grassroots_cell"}, True),
+    ("commune_admin", "other_cell", {"successor": "BG-PA-AH-C01"}, True),
+    ("admin", "province", {"type": "central_city"}, False),
+    ("admin", "old_commune", {"code": "BG-PA-AH2"}, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("editor", "node", "change", "allowed"),
+    STRUCTURE_ROWS,
+    ids=[f"{r[0]}-{r[1]}-{next(iter(r[2]))}" for r in STRUCTURE_ROWS],
+)
+def test_permission_matrix_structure_fields(client, world, editor, node, change, allowed):
+    """Type, grassroots flag, dissolution, successor and code change only by an administrator
+    a level above the node; anyone else's post leaves them as they were."""
+    w = world
+    w.commune_admin = _user("quan-tri-xa", w.p.old_commune, Role.ADMIN)
+    organization = getattr(w.p, node)
+    field = next(iter(change))
+    attname = "successor_id" if field == "successor" else field
+    before = getattr(organization, attname)
+    client.force_login(getattr(w, editor))
+    response = client.post(
+        reverse("cells:organization_edit", args=[organization.pk]),
+        _org_form(organization, **change),
+    )
+    assert response.status_code in (200, 302)
+    organization.refresh_from_db()
+    assert (getattr(organization, attname) != before) == allowed

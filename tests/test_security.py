@@ -458,6 +458,31 @@ def _service_calls(province):
             ),
             "indicator_target_save",
         ),
+        (
+            "assessments.indicators.targets.indicator_target_cascade",
+            lambda: targets.indicator_target_cascade(
+                actor=admin,
+                target=targets.indicator_target_save(
+                    actor=admin,
+                    organization=p.province,
+                    data={
+                        "indicator": indicator,
+                        "target_year": 2031,
+                        "target_value": Decimal("90"),
+                    },
+                ),
+                children=[p.district],
+                weights=[1],
+            ),
+            "indicator_target_cascade",
+        ),
+        (
+            "assessments.indicators.targets.target_explanation_save",
+            lambda: targets.target_explanation_save(
+                actor=admin, organization=p.province, indicator=indicator, year=2024, text="Lý do"
+            ),
+            "target_explanation_save",
+        ),
         ("cells.jobs.importjob_create", upload, "import.upload"),
         ("cells.jobs.importjob_confirm", confirm, "import.confirm"),
         ("cells.jobs.importjob_retry", retry, "import.retry"),

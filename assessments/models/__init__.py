@@ -9,12 +9,15 @@
 - reports: report jobs (document numbers and the register live in the documents app);
 - regime: the 2025– regime's facts (form categories, peer groups, quota ceilings, points);
 - review: the review at scale (snapshots at a return or decision, per-version round
-  summaries, units' explanations of their numbers against a target).
+  summaries, units' explanations of their numbers against a target);
+- dossier: quarterly self-assessments (Mẫu 05), dossier documents received (Điều 17) and
+  re-ratings of a decided round (Mẫu 03).
 
 The rules themselves are in assessments.rules (pure); the scheme of a year in
 assessments.schemes (data).
 """
 
+from .dossier import DossierDocument, QuarterlyAssessment, RatingReopening
 from .indicators import Indicator, IndicatorTarget, NewRuralRecognition
 from .inputs import AssignedTask, CellMeeting
 from .ratings import MemberRating, OrganizationRating, RatingRound, RatingYear
@@ -42,6 +45,7 @@ __all__ = [
     "TALLY_COUNTERS",
     "AssignedTask",
     "CellMeeting",
+    "DossierDocument",
     "Indicator",
     "IndicatorTally",
     "IndicatorTallyDirty",
@@ -54,7 +58,9 @@ __all__ = [
     "PeerGroup",
     "PeerGroupAssignment",
     "PointsItem",
+    "QuarterlyAssessment",
     "QuotaCeilingDecision",
+    "RatingReopening",
     "RatingRound",
     "RatingYear",
     "ReportJob",

@@ -9,20 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cells.choices import PostKind
-from cells.models import Member, Organization, Post
+from cells.models import Member, Organization
 from cells.selectors import members_of
 
 from .. import charts, dashboard, schemes
 from ..choices import DECIDED_STATES, NotRatedReason, RoundState
 from ..indicators.counters import RANKS
-from ..models import MemberRating, RatingRound
+from ..models import MemberRating, QuotaCeilingDecision, RatingRound
 from ..selectors import build_grid, grassroots_for, period_end
 from . import selectors
-from .formatting import fmt_date, fmt_int, fmt_pct
+from .formatting import fmt_int, fmt_pct, level_short
+from .forms.member import MemberFormSheet, member_form_sheets
 
 
 class ReportError(Exception):
@@ -81,20 +81,6 @@ class ProposalsBody:
 
 
 @dataclass
-class SelfReviewSheet:
-    form_code: str
-    form_title: str
-    full_name: str
-    birth_date: str
-    cell: str
-    party_posts: str
-    government_posts: str
-    admitted_on: str
-    full_member_on: str
-    self_level: str
-
-
-@dataclass
 class MinutesLine:
     number: int
     name: str
@@ -113,15 +99,6 @@ class MinutesSheet:
     on_behalf: str = "T/M CHI BỘ"  # "T/M CHI ỦY" where the cell has an elected chi ủy
 
 
-def _label(scheme: schemes.RatingScheme, slug: str) -> str:
-    if not slug:
-        return ""
-    try:
-        return scheme.level(slug).short
-    except ValueError:
-        return slug
-
-
 def _levels_chart(statistics: selectors.Statistics, year: int) -> str:
     labels = statistics.members.labels
     bars = [(labels[k], statistics.members.total.n(k)) for k in RANKS]
@@ -135,7 +112,22 @@ def _quota_exceptions(node: Organization, year: int) -> list[tuple[str, str]]:
         .select_related("organization")
         .order_by("organization__name_sort_key")
     )
-    return [(r.organization.name, r.quota_exception) for r in rounds]
+    found = [(r.organization.name, r.quota_exception) for r in rounds]
+    # The 25% decisions (Quy định 366, Điều 11) are shown with who and when.
+    decisions = (
+        QuotaCeilingDecision.objects.filter(year=year, organization__path__startswith=node.path)
+        .select_related("organization", "deciding_organization")
+        .order_by("organization__name_sort_key")
+    )
+    found += [
+        (
+            d.organization.name,
+            f"Mức trần {d.percent}% theo quyết định của {d.deciding_organization.name} "
+            f"ngày {timezone.localtime(d.decided_at):%d/%m/%Y}: {d.reason}",
+        )
+        for d in decisions
+    ]
+    return found
 
 
 def results_body(*, node: Organization, year: int, include_proposals: bool) -> ResultsBody:
@@ -245,11 +237,11 @@ def proposals_body(*, node: Organization, year: int) -> ProposalsBody:
                 number=len(group.lines) + 1,
                 name=row.member.full_name,
                 birth_year=str(row.member.birth_date.year) if row.member.birth_date else "",
-                self_level=_label(scheme, r.self_level) if r else "",
-                cell_level=_label(scheme, r.cell_level) if r else "",
+                self_level=level_short(scheme, r.self_level) if r else "",
+                cell_level=level_short(scheme, r.cell_level) if r else "",
                 votes=votes,
-                proposed=_label(scheme, r.proposed_level) if r else "",
-                decided=_label(scheme, r.decided_level) if r else "",
+                proposed=level_short(scheme, r.proposed_level) if r else "",
+                decided=level_short(scheme, r.decided_level) if r else "",
                 note=note,
             )
         )
@@ -283,11 +275,10 @@ def _members_with_cells(node: Organization, year: int) -> tuple[list[Member], di
     return members, dict(found.values_list("pk", "name"))
 
 
-def self_review_body(*, node: Organization, year: int) -> list[SelfReviewSheet]:
-    """One pre-filled self-review form per member, with the form code of the year's scheme."""
-    scheme = schemes.scheme_for_year(year)
-    end = period_end(year)
-    members, cells = _members_with_cells(node, year)
+def self_review_body(*, node: Organization, year: int) -> list[MemberFormSheet]:
+    """One pre-filled self-review form per member (the year's Mẫu 2A / 2B / 2C, or the
+    scheme's form earlier), with its task annex and quarters: reports.forms.member."""
+    members, _cells = _members_with_cells(node, year)
     limit = settings.REPORT_MAX_FORMS
     if len(members) > limit:
         # One page per member: 1,700 pages take minutes and ~2 GB in WeasyPrint (see
@@ -299,38 +290,7 @@ def self_review_body(*, node: Organization, year: int) -> list[SelfReviewSheet]:
             )
             % {"unit": node.name, "count": len(members), "limit": limit}
         )
-    ids = [m.pk for m in members]
-    posts: dict[int, dict[str, list[str]]] = {}
-    for post in Post.objects.filter(
-        Q(start__isnull=True) | Q(start__lte=end),
-        Q(end__isnull=True) | Q(end__gte=end),
-        member_id__in=ids,
-    ).order_by("kind", "title"):
-        posts.setdefault(post.member_id, {}).setdefault(post.kind, []).append(post.title)
-    ratings = {r.member_id: r for r in MemberRating.objects.filter(year=year, member_id__in=ids)}
-    sheets = []
-    for m in members:
-        held = posts.get(m.pk, {})
-        party, government = held.get(PostKind.PARTY, []), held.get(PostKind.GOVERNMENT, [])
-        form = scheme.self_review_form_for(
-            is_leader=bool(party), in_political_system=bool(party or government)
-        )
-        rating = ratings.get(m.pk)
-        sheets.append(
-            SelfReviewSheet(
-                form_code=form.code,
-                form_title=form.title,
-                full_name=m.full_name,
-                birth_date=fmt_date(m.birth_date),
-                cell=cells.get(m.cell_id, ""),
-                party_posts=", ".join(party),
-                government_posts=", ".join(government),
-                admitted_on=fmt_date(m.admitted_on),
-                full_member_on=fmt_date(m.full_member_on),
-                self_level=_label(scheme, rating.self_level) if rating else "",
-            )
-        )
-    return sheets
+    return member_form_sheets(members=members, year=year)
 
 
 def minutes_body(*, node: Organization, year: int) -> list[MinutesSheet]:
@@ -362,9 +322,9 @@ def minutes_body(*, node: Organization, year: int) -> list[MinutesSheet]:
             MinutesLine(
                 number=len(sheet.lines) + 1,
                 name=m.full_name,
-                self_level=_label(scheme, r.self_level) if r else "",
+                self_level=level_short(scheme, r.self_level) if r else "",
                 votes=votes,
-                cell_level=_label(scheme, r.cell_level) if r else "",
+                cell_level=level_short(scheme, r.cell_level) if r else "",
             )
         )
     day = end

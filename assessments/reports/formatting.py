@@ -39,3 +39,14 @@ def fmt_datetime(moment: datetime.datetime | None) -> str:
 def date_line(place: str, day: datetime.date) -> str:
     """ "Vị Thắng, ngày 15 tháng 12 năm 2025" (Hướng dẫn 36-HD/VPTW)."""
     return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def level_short(scheme, slug: str) -> str:
+    """The short form of a level (HTTNV…) for a table cell; an unknown slug shows as stored,
+    none as "". `scheme` is an assessments.schemes.RatingScheme."""
+    if not slug:
+        return ""
+    try:
+        return scheme.level(slug).short
+    except ValueError:
+        return slug

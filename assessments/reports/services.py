@@ -149,7 +149,20 @@ def reportjob_display_state(job: ReportJob) -> str:
 def _enqueue(job: ReportJob) -> None:
     from .. import tasks  # tasks imports this module
 
-    transaction.on_commit(lambda: tasks.reportjob_render.delay(job.pk))
+    def publish():
+        # The view reads this to warn the user; the sweep sends the message later.
+        job.publish_failed = not pb_jobs.job_publish(ReportJob, job.pk, tasks.reportjob_render)
+
+    transaction.on_commit(publish)
+
+
+def reportjobs_publish_unsent() -> tuple[int, int]:
+    """Send again the report jobs queued while the broker was down (the periodic sweep)."""
+    from .. import tasks
+
+    return pb_jobs.jobs_publish_unsent(
+        ReportJob, queued=QUEUED, task_for=lambda job: tasks.reportjob_render
+    )
 
 
 def _require_view(actor, organization: Organization) -> None:
@@ -182,6 +195,26 @@ def _fail_if_stale(job: ReportJob) -> bool:
         job.save(update_fields=["state", "error", "finished_at", "updated_at"])
         return True
     return False
+
+
+def _check_user_limit(actor) -> None:
+    """At most REPORT_MAX_ACTIVE_PER_USER reports on their way per person (#19): a few
+    users clicking through every unit must not fill the queue for everyone else."""
+    if actor is None:
+        return
+    limit = settings.REPORT_MAX_ACTIVE_PER_USER
+    active = ReportJob.objects.filter(
+        requested_by=actor, batch__isnull=True, state__in=ACTIVE
+    ).order_by()
+    if sum(1 for job in active if not reportjob_is_stale(job)) >= limit:
+        raise ValidationError(
+            _(
+                "You already have %(count)s reports waiting to be prepared: wait until one "
+                "is ready, then ask again."
+            )
+            % {"count": limit},
+            code="limit",
+        )
 
 
 def _create(*, actor, kind, organization, year, fmt, is_batch=False, batch=None) -> ReportJob:
@@ -227,7 +260,10 @@ def reportjob_request(
         actor=actor, kind=kind, organization=organization, year=year, fmt=fmt, is_batch=False
     )
     if existing is not None and not _fail_if_stale(existing):
+        if pb_jobs.job_is_unsent(existing, queued=QUEUED):
+            _enqueue(existing)  # never hand back a job no worker will see: send it again
         return existing, False
+    _check_user_limit(actor)
     try:
         with transaction.atomic():
             job = _create(actor=actor, kind=kind, organization=organization, year=year, fmt=fmt)
@@ -329,6 +365,7 @@ def reportjob_batch_request(
     )
     if existing is not None and not _fail_if_stale(existing):
         return existing, False
+    _check_user_limit(actor)
     units = batch_units(province=province, year=year)
     if not units:
         raise ValidationError(_("There is no commune-level unit in this province for that year."))

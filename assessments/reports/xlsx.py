@@ -117,7 +117,7 @@ def _write_rows(sheet, document: context.ReportDocument, *, start_row: int) -> N
             for g in body.groups
             for ln in g.lines
         ]
-    elif isinstance(body, list) and body and isinstance(body[0], bodies.SelfReviewSheet):
+    elif isinstance(body, list) and body and isinstance(body[0], bodies.MemberFormSheet):
         head = ["Mẫu", "Họ và tên", "Ngày sinh", "Chi bộ", "Chức vụ Đảng", "Chức vụ chính quyền"]
         lines = [
             [s.form_code, s.full_name, s.birth_date, s.cell, s.party_posts, s.government_posts]

@@ -3,7 +3,8 @@
 A package by rule family: `constants`, `data` (the dataclasses), `periods`, `common`,
 `members` (M0–M5), `quota` (Q1), `organizations` (O1–O6), `transitions` (the workflow),
 `category` (the 2A/2B/2C form category), `targets` (an indicator's status against its
-target); every
+target), `quarters` (Mẫu 05 quarters feeding the year), and for 2025– `article11`,
+`points`, `ceilings`, `deciders`, `bands`; every
 public name is re-exported here, so `from assessments.rules import X` and `rules.X` both work.
 
 No ORM, no database, no HTTP: services and import commands gather the facts, call
@@ -16,8 +17,14 @@ must run without Django being configured. The event, discipline, not-rated-reaso
 slugs mirror `cells.choices` / `assessments.choices` for the same reason (tests keep them in step).
 
 Decisions on what the regulations leave open (each has boundary tests in test_rules):
-- "3 months" of sick leave (M2) is 90 days (three 30-day months): every sick-leave period is
-  clipped to the calendar year and overlaps are counted once; an open-ended leave runs to 31/12.
+- "3 months" of sick leave (M2) is counted in calendar months by date (DOMAIN §4.3): spells are
+  clipped to the year and merged (overlaps once; an open-ended leave runs to 31/12); each counts
+  its whole calendar months from its first day (01/02–30/04 is three); the days left over from
+  every spell are added, 31 to a month (one spell never gains a month it did not cover).
+- O1 is not met while no sub-unit or member is rated yet.
+- The 2025– families have their own decisions in their docstrings: `article11` (Điều 11 task
+  conditions), `points` (30 + 70), `ceilings` (peer groups and the 25% ceiling), `deciders`
+  (who decides, Hướng dẫn 43 §3), `bands` (points bands and the far-below warning).
 - "Less than 6 months before the end of the rating period" (M3, O6): the period ends at the end
   of its last day, so a start exactly 6 calendar months before that instant (1/7 for a period
   ending 31/12) makes 6 full months and is rated; a start on 2/7 is not.
@@ -31,6 +38,7 @@ Decisions on what the regulations leave open (each has boundary tests in test_ru
 only (a justified quota exception, a free-text "Khác:" reason left to the deciding level).
 """
 
+from .article11 import TaskCap, TaskCount, highest_rank_by_tasks, task_caps
 from .category import (
     CATEGORY_CODES,
     CATEGORY_LABELS,
@@ -42,6 +50,7 @@ from .category import (
     category_from_text,
     suggest_form_category,
 )
+from .ceilings import PeerGroupRule, QuotaCeiling, ceiling_problems, peer_group_for
 from .common import percent_text
 from .constants import (
     DISCIPLINE_DISMISSAL,
@@ -70,7 +79,7 @@ from .constants import (
     POINT_BANDS,
     SEVERITY_ERROR,
     SEVERITY_WARNING,
-    SICK_LEAVE_MIN_DAYS,
+    SICK_LEAVE_MIN_MONTHS,
     STATE_DECIDED,
     STATE_DRAFT,
     STATE_LABELS,
@@ -91,11 +100,13 @@ from .data import (
     MemberFacts,
     MemberRatingInput,
     OrganizationFacts,
+    OrganizationRatingInput,
     QuotaCount,
     QuotaException,
     TasksSummary,
     Violation,
 )
+from .deciders import Decider, Node, decider_for
 from .members import (
     check_member_rating,
     max_level_for,
@@ -106,13 +117,28 @@ from .organizations import (
 )
 from .periods import (
     add_months,
+    calendar_months,
     default_period_end,
     disciplines_in_year,
     is_less_than_six_months,
     sick_leave_days,
+    sick_leave_months,
+    sick_leave_spells,
 )
+from .points import (
+    DEFAULT_ITEMS,
+    PointsItemSpec,
+    PointsParts,
+    far_below_band,
+    items_problems,
+    parts_from_items,
+    parts_problems,
+    suggest_task_points,
+)
+from .quarters import QUARTERS, QuartersSummary, year_from_quarters
 from .quota import (
     check_member_ratings,
+    organization_quota_violations,
     quota_counts,
     quota_violations,
 )
@@ -135,6 +161,9 @@ from .transitions import (
 )
 
 __all__ = [
+    "QUARTERS",
+    "QuartersSummary",
+    "year_from_quarters",
     "STATUSES",
     "STATUS_AT_RISK",
     "STATUS_MET",
@@ -153,12 +182,14 @@ __all__ = [
     "CapReason",
     "CategoryBasis",
     "CategorySuggestion",
+    "DEFAULT_ITEMS",
     "DISCIPLINE_DISMISSAL",
     "DISCIPLINE_EXPULSION",
     "DISCIPLINE_LABELS",
     "DISCIPLINE_REPRIMAND",
     "DISCIPLINE_SEVERITY",
     "DISCIPLINE_WARNING",
+    "Decider",
     "EVENT_DISCIPLINE",
     "EVENT_EXEMPTION",
     "EVENT_SICK_LEAVE",
@@ -176,17 +207,23 @@ __all__ = [
     "NOT_RATED_NEWLY_ESTABLISHED",
     "NOT_RATED_OTHER",
     "NOT_RATED_SUSPENDED",
+    "Node",
     "O1_GOOD_OR_BETTER_SHARE",
     "O3_DISCIPLINED_SUB_UNITS_SHARE",
     "O5_NOT_COMPLETE_MEMBERS_SHARE",
     "O5_WEAK_SUB_ORGANIZATIONS_SHARE",
     "OrganizationFacts",
+    "OrganizationRatingInput",
     "POINT_BANDS",
+    "PeerGroupRule",
+    "PointsItemSpec",
+    "PointsParts",
+    "QuotaCeiling",
     "QuotaCount",
     "QuotaException",
     "SEVERITY_ERROR",
     "SEVERITY_WARNING",
-    "SICK_LEAVE_MIN_DAYS",
+    "SICK_LEAVE_MIN_MONTHS",
     "STATE_DECIDED",
     "STATE_DRAFT",
     "STATE_LABELS",
@@ -199,24 +236,40 @@ __all__ = [
     "TASK_LATE",
     "TASK_NOT_DONE",
     "TASK_ON_TIME",
+    "TaskCap",
+    "TaskCount",
     "TasksSummary",
     "TransitionError",
     "Violation",
     "add_months",
+    "calendar_months",
     "category_from_text",
+    "ceiling_problems",
     "check_member_rating",
     "check_member_ratings",
     "check_organization_rating",
     "check_transition",
+    "decider_for",
     "default_period_end",
     "disciplines_in_year",
+    "far_below_band",
+    "highest_rank_by_tasks",
     "is_less_than_six_months",
+    "items_problems",
     "max_level_for",
     "max_organization_level_for",
+    "organization_quota_violations",
+    "parts_from_items",
+    "parts_problems",
+    "peer_group_for",
     "percent_text",
     "quota_counts",
     "quota_violations",
     "require_transition",
     "sick_leave_days",
+    "sick_leave_months",
+    "sick_leave_spells",
     "suggest_form_category",
+    "suggest_task_points",
+    "task_caps",
 ]

@@ -66,7 +66,10 @@ SEVERITY_ERROR = "error"
 SEVERITY_WARNING = "warning"
 
 # --- Thresholds (the module docstring says why these values) ----------------------------------
-SICK_LEAVE_MIN_DAYS = 90
+SICK_LEAVE_MIN_MONTHS = 3
+# Days left over from several spells are added; 31 make a month, so one spell never gains a
+# month it did not cover (01/01–30/03 stays two months and 30 days).
+DAYS_PER_LEFTOVER_MONTH = 31
 NEW_SUBJECT_MONTHS = 6
 M1_SELF_REMEDY_FROM_YEAR = 2023
 SUSPENSION_NOT_RATED_FROM_YEAR = 2019

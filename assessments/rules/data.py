@@ -6,9 +6,12 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from assessments.schemes import Rank
 
+from .article11 import TaskCount
+from .ceilings import QuotaCeiling
 from .constants import SEVERITY_ERROR, TASK_EXCEEDED, TASK_LATE, TASK_ON_TIME, SubjectId
 
 
@@ -31,10 +34,24 @@ class TasksSummary:
     done: int  # on time, late or exceeded
     done_on_time: int  # on time or exceeded
     exceeded: int
+    not_done_remedied: int = 0  # not completed, but found and remedied by the subject
 
     def __post_init__(self) -> None:
         if not 0 <= self.exceeded <= self.done_on_time <= self.done <= self.assigned:
             raise ValueError("Need 0 ≤ exceeded ≤ done_on_time ≤ done ≤ assigned")
+        if not 0 <= self.not_done_remedied <= self.assigned - self.done:
+            raise ValueError("Remedied tasks are among those not done")
+
+    @property
+    def counts(self) -> TaskCount:
+        """The same ledger in the shape Điều 11 reads it (rules.article11)."""
+        return TaskCount(
+            assigned=self.assigned,
+            on_time=self.done_on_time,
+            late=self.done - self.done_on_time,
+            exceeded=self.exceeded,
+            not_done_remedied=self.not_done_remedied,
+        )
 
     @classmethod
     def from_results(cls, results: Iterable[str]) -> TasksSummary:
@@ -58,6 +75,10 @@ class MemberFacts:
     points: Decimal | int | None = None  # 2025+
     tasks: TasksSummary | None = None  # None: not recorded, task conditions not checked
     earlier_shortcomings_remedied: bool = True
+    # 2025– (Điều 11: HTXSNV "for a leader, their unit too"): the units the member heads as
+    # bí thư or phó bí thư in the year, by name, with the level each is proposed or decided
+    # (None: not rated yet, not counted).
+    led_units: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +91,20 @@ class MemberRatingInput:
     not_rated_note: str = ""
     organization_id: SubjectId | None = None  # grassroots organization: the quota scope
     group: str | None = None  # group of similar members (quota scope "member_group")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrganizationRatingInput:
+    """A proposed organization level for the collectives' quota (Quy định 366, Điều 11).
+
+    As in `MemberRatingInput`, `organization_id` is the quota scope: the deciding level whose
+    subjects are counted together; `subject_id` the organization rated.
+    """
+
+    subject_id: SubjectId
+    level: str | None
+    organization_id: SubjectId | None = None
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +143,9 @@ class OrganizationFacts:
     sub_unit_count: int = 0
     disciplined_sub_unit_count: int = 0
     points: Decimal | int | None = None  # 2014–2017 (optional) and 2025+ (required)
+    # The organization's own tasks (AssignedTask.organization): Điều 11 conditions (2025–).
+    tasks: TasksSummary | None = None
+    earlier_shortcomings_remedied: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,6 +191,13 @@ class QuotaCount:
     good: int
     excellent: int
     max_excellent: int
+    ratio: Fraction | None = None
+    ceiling: QuotaCeiling | None = None  # the recorded decision that raised the ratio
+
+    @property
+    def remaining(self) -> int:
+        """HTXSNV still allowed in the scope (negative: over the quota)."""
+        return self.max_excellent - self.excellent
 
     @property
     def exceeded(self) -> bool:

@@ -6,15 +6,12 @@ import datetime
 
 from assessments.schemes import Rank, RatingScheme
 
+from .bands import far_below_violations, points_and_task_caps
 from .common import (
-    as_points,
     cap_reason,
     day_text,
     not_rated_violations,
-    number_text,
     over_cap,
-    percent_text,
-    points_rank,
     violation,
 )
 from .constants import (
@@ -22,11 +19,10 @@ from .constants import (
     EVENT_EXEMPTION,
     EVENT_SUSPENSION,
     M1_SELF_REMEDY_FROM_YEAR,
-    M5_EXCEEDING_SHARE,
     NOT_RATED_EXEMPT,
     NOT_RATED_NEWLY_ADMITTED,
     NOT_RATED_SUSPENDED,
-    SICK_LEAVE_MIN_DAYS,
+    SICK_LEAVE_MIN_MONTHS,
     SUSPENSION_NOT_RATED_FROM_YEAR,
 )
 from .data import CapReason, LevelCap, MemberFacts, MemberRatingInput, Violation
@@ -35,7 +31,8 @@ from .periods import (
     default_period_end,
     disciplines_in_year,
     is_less_than_six_months,
-    sick_leave_days,
+    sick_leave_months,
+    sick_leave_spells,
 )
 
 
@@ -64,9 +61,16 @@ def _member_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
                 cap_reason(scheme, "M1", bottom, f"Đảng viên bị kỷ luật trong năm {year} ({what})")
             )
     if scheme.applies("M2"):
-        days = sick_leave_days(facts.events, year=year)
-        if days >= SICK_LEAVE_MIN_DAYS:
-            why = f"Đảng viên nghỉ ốm {days} ngày trong năm {year} (từ 3 tháng trở lên)"
+        months = sick_leave_months(facts.events, year=year)
+        if months >= SICK_LEAVE_MIN_MONTHS:
+            spells = ", ".join(
+                f"{day_text(a)}–{day_text(b)}"
+                for a, b in sick_leave_spells(facts.events, year=year)
+            )
+            why = (
+                f"Đảng viên nghỉ ốm {months} tháng trong năm {year} ({spells}; "
+                f"từ {SICK_LEAVE_MIN_MONTHS} tháng trở lên)"
+            )
             caps.append(cap_reason(scheme, "M2", Rank.COMPLETE, why))
     if scheme.applies("M4") and facts.civil_servant_level is not None:
         servant = scheme.level(facts.civil_servant_level)
@@ -76,37 +80,27 @@ def _member_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
             caps.append(cap_reason(scheme, "M4", rank, why))
     if scheme.applies("M5"):
         caps.extend(_m5_caps(facts, scheme))
+        below = [
+            name
+            for name, level in facts.led_units
+            if level is not None and scheme.level(level).rank < Rank.EXCELLENT
+        ]
+        if below:
+            top = scheme.organization_level_at(Rank.EXCELLENT).short
+            why = f"Đơn vị do đảng viên lãnh đạo chưa đạt {top} ({', '.join(below)})"
+            caps.append(cap_reason(scheme, "M5", Rank.GOOD, why))
     return caps
 
 
 def _m5_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
-    """Points bands and task conditions of M5 (2025–).
-
-    Conditions are cumulative: HTXSNV also needs HTTNV's "100% of tasks done on time" (which
-    implies HTXSNV's own "100% done"), else a member could be HTXSNV while failing the HTTNV
-    condition. Task conditions are checked only when tasks were recorded; with no task assigned
-    they hold vacuously.
-    """
-    caps: list[CapReason] = []
-    band = Rank.EXCELLENT
-    if facts.points is not None:
-        points = as_points(facts.points)
-        band = points_rank(points)
-        if band < Rank.EXCELLENT:
-            caps.append(cap_reason(scheme, "M5", band, f"Đảng viên đạt {number_text(points)} điểm"))
-    tasks, share = facts.tasks, M5_EXCEEDING_SHARE
-    missing = []
-    if tasks is not None and tasks.exceeded * share.denominator < tasks.assigned * share.numerator:
-        missing.append(f"ít nhất {percent_text(share)} nhiệm vụ vượt yêu cầu")
-    if not facts.earlier_shortcomings_remedied:
-        missing.append("khắc phục hết hạn chế, khuyết điểm đã chỉ ra")
-    if band == Rank.EXCELLENT and missing:
-        why = f"Chưa đủ điều kiện {scheme.member_level_at(band).short} ({'; '.join(missing)})"
-        caps.append(cap_reason(scheme, "M5", Rank.GOOD, why))
-    if band >= Rank.GOOD and tasks is not None and tasks.done_on_time < tasks.assigned:
-        why = "Đảng viên chưa hoàn thành 100% nhiệm vụ đúng hạn"
-        caps.append(cap_reason(scheme, "M5", Rank.COMPLETE, why))
-    return caps
+    """Points bands and the Điều 11 task conditions of M5 (2025–)."""
+    return points_and_task_caps(
+        scheme,
+        "M5",
+        points=facts.points,
+        tasks=facts.tasks,
+        remedied=facts.earlier_shortcomings_remedied,
+    )
 
 
 def _member_must_not_rate(
@@ -202,4 +196,8 @@ def check_member_rating(
     violations = over_cap(scheme, cap, rating.level, mid)
     if scheme.applies("M5") and facts.points is None:
         violations.append(violation("M5", mid, f"Chưa có điểm (thang 100) của đảng viên — {cite}"))
+    elif scheme.applies("M5"):
+        violations.extend(
+            far_below_violations(scheme, cap, rating.level, facts.points, mid, org=False)
+        )
     return violations

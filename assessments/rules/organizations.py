@@ -6,6 +6,7 @@ import datetime
 
 from assessments.schemes import Rank, RatingScheme
 
+from .bands import far_below_violations, points_and_task_caps
 from .common import (
     as_points,
     cap_reason,
@@ -14,7 +15,6 @@ from .common import (
     number_text,
     over_cap,
     percent_text,
-    points_rank,
     violation,
 )
 from .constants import (
@@ -43,7 +43,9 @@ def _organization_caps(facts: OrganizationFacts, scheme: RatingScheme) -> list[C
     def cap(code: str, rank: Rank, why: str) -> None:
         caps.append(cap_reason(scheme, code, rank, why, org=True))
 
-    if scheme.applies("O1") and ranks:
+    if scheme.applies("O1") and not ranks:
+        cap("O1", Rank.GOOD, f"Chưa có {what} nào được xếp loại")
+    elif scheme.applies("O1"):
         share, good_or_better = O1_GOOD_OR_BETTER_SHARE, sum(r >= Rank.GOOD for r in ranks)
         if any(r < Rank.COMPLETE for r in ranks):
             cap("O1", Rank.GOOD, f"Có {what} không hoàn thành nhiệm vụ")
@@ -64,10 +66,16 @@ def _organization_caps(facts: OrganizationFacts, scheme: RatingScheme) -> list[C
     if scheme.applies("O4"):
         if leaders or collective or facts.disciplined_sub_unit_count:
             cap("O4", Rank.GOOD, f"Có tổ chức trực thuộc hoặc cấp ủy viên bị kỷ luật năm {year}")
-        if facts.points is not None:
-            points = as_points(facts.points)
-            if (band := points_rank(points)) < Rank.EXCELLENT:
-                cap("O4", band, f"Tổ chức đạt {number_text(points)} điểm")
+        caps.extend(
+            points_and_task_caps(
+                scheme,
+                "O4",
+                points=facts.points,
+                tasks=facts.tasks,
+                remedied=facts.earlier_shortcomings_remedied,
+                org=True,
+            )
+        )
     if scheme.applies("O5"):
         floor = POINT_BANDS[-1][0]
         if facts.points is not None and (points := as_points(facts.points)) < floor:
@@ -139,4 +147,6 @@ def check_organization_rating(
         violations.append(
             violation("O4", oid, f"Chưa có điểm (thang 100) của tổ chức đảng — {cite}")
         )
+    elif scheme.applies("O4"):
+        violations.extend(far_below_violations(scheme, cap, level, facts.points, oid, org=True))
     return violations

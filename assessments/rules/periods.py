@@ -6,7 +6,12 @@ import calendar
 import datetime
 from collections.abc import Iterable
 
-from .constants import EVENT_DISCIPLINE, EVENT_SICK_LEAVE, NEW_SUBJECT_MONTHS
+from .constants import (
+    DAYS_PER_LEFTOVER_MONTH,
+    EVENT_DISCIPLINE,
+    EVENT_SICK_LEAVE,
+    NEW_SUBJECT_MONTHS,
+)
 from .data import EventFact
 
 
@@ -30,21 +35,49 @@ def is_less_than_six_months(start: datetime.date, *, period_end: datetime.date) 
     return start > add_months(period_end + datetime.timedelta(days=1), -NEW_SUBJECT_MONTHS)
 
 
-def sick_leave_days(events: Iterable[EventFact], *, year: int) -> int:
-    """Days of sick leave in `year`: periods clipped to the year, overlapping days counted once."""
+def sick_leave_spells(
+    events: Iterable[EventFact], *, year: int
+) -> list[tuple[datetime.date, datetime.date]]:
+    """Sick-leave spells of `year`: clipped to the year, overlapping or touching ones merged."""
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     spans = sorted(
         (max(e.start, first), min(e.end or last, last))
         for e in events
         if e.kind == EVENT_SICK_LEAVE and e.start <= last and (e.end or last) >= first
     )
-    total, covered_to = 0, first - datetime.timedelta(days=1)
+    merged: list[tuple[datetime.date, datetime.date]] = []
     for start, end in spans:
-        start = max(start, covered_to + datetime.timedelta(days=1))
-        if start <= end:
-            total += (end - start).days + 1
-            covered_to = end
-    return total
+        if merged and start <= merged[-1][1] + datetime.timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def sick_leave_days(events: Iterable[EventFact], *, year: int) -> int:
+    """Days of sick leave in `year`: periods clipped to the year, overlapping days counted once."""
+    return sum((end - start).days + 1 for start, end in sick_leave_spells(events, year=year))
+
+
+def calendar_months(start: datetime.date, end: datetime.date) -> tuple[int, int]:
+    """Whole calendar months from `start` to `end` inclusive, and the days left over.
+
+    01/02–30/04 is (3, 0); 01/02–29/04 is (2, 29); 15/01–14/02 is (1, 0).
+    """
+    months = 0
+    while add_months(start, months + 1) - datetime.timedelta(days=1) <= end:
+        months += 1
+    return months, (end - add_months(start, months)).days + 1
+
+
+def sick_leave_months(events: Iterable[EventFact], *, year: int) -> int:
+    """Calendar months of sick leave in `year` (M2, DOMAIN §4.3): each merged spell counts
+    its whole calendar months from its first day; the days left over are added up."""
+    months = leftover = 0
+    for start, end in sick_leave_spells(events, year=year):
+        whole, days = calendar_months(start, end)
+        months, leftover = months + whole, leftover + days
+    return months + leftover // DAYS_PER_LEFTOVER_MONTH
 
 
 def disciplines_in_year(events: Iterable[EventFact], *, year: int) -> list[EventFact]:

@@ -1,17 +1,23 @@
-"""The rating entry grid: a secretary proposes every member's level for a year.
+"""The rating entry grid: the cell proposes, the grassroots committee appraises (DOMAIN §4.2).
 
-Thin views over assessments.selectors (the grid and its live check, nothing saved) and
-assessments.services (save all-or-nothing, submit). The unit comes from a scoped selector
-(out of scope = 404); a user who may see the round but not enter ratings gets it read-only,
-and any write by them is a 403. Every rule (quota, caps, reasons) is in assessments.rules:
-this module only places the violations it reports on the rows.
+Thin views over assessments.grid (the rows on the screen with the organization's counters,
+nothing saved) and assessments.services (save all-or-nothing, submit). The unit comes from a
+scoped selector (out of scope = 404). Who may change which column: the committee of the
+grassroots organization appraises (level, points, note) and may enter a cell's proposal on
+its behalf; a cell's secretary enters the cell meeting's proposal and votes for the cell's
+own members; anyone else who may see the round reads it, and any write by them is a 403.
+
+The browser sends only the rows that changed; a draft always saves (with its violations
+shown); only the submission is refused, with one message per quota group. Every rule is in
+assessments.rules: this module only places what the rules report.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, QueryDict
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,9 +25,9 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from assessments import permissions, rules, schemes, selectors, services
-from assessments.choices import EDITABLE_STATES
-from assessments.forms import NOT_RATED, RatingGridForm, field_name
+from assessments import grid, permissions, rules, selectors, services
+from assessments.forms import NOT_RATED, RatingGridForm, field_name, posted_member_ids
+from assessments.views import grid_state
 from assessments.views.unit import UnitYearMixin
 from cells import selectors as cells_selectors
 from cells.audit import audit_export
@@ -60,86 +66,9 @@ def history_items(entries) -> list[HistoryItem]:
     return items
 
 
-@dataclass
-class GridLine:
-    """One row of the grid as the template shows it."""
-
-    number: int
-    row: object  # selectors.GridRow
-    cell: Organization | None
-    fields: dict
-    errors: list[str]
-    violations: list[rules.Violation]
-    cap_hints: list[tuple[str, str]] = field(default_factory=list)  # (short level, why)
-    decided_display: str = ""  # the level the superior committee decided, once decided
-    saved_by_other: str = ""  # after a conflict: what is saved now, when someone else changed it
-
-    @property
-    def member(self):
-        return self.row.member
-
-    @property
-    def level_display(self) -> str:
-        return _choice_label(self.fields["level"])
-
-    @property
-    def reason_display(self) -> str:
-        return _choice_label(self.fields["reason"])
-
-    @property
-    def has_error(self) -> bool:
-        return bool(self.errors) or any(v.is_blocking for v in self.violations)
-
-
-@dataclass
-class LevelCounter:
-    """One counter above the grid: "Hoàn thành xuất sắc nhiệm vụ: 3 / tối đa 4"."""
-
-    label: str
-    short: str
-    count: int
-    maximum: int | None = None
-    group: str | None = None
-
-    @property
-    def exceeded(self) -> bool:
-        return self.maximum is not None and self.count > self.maximum
-
-
-@dataclass
-class SummaryItem:
-    name: str
-    message: str
-    blocking: bool
-
-
-@dataclass
-class GridState:
-    """Everything the grid partials render, for the full page and the live check alike."""
-
-    data: object  # selectors.GridData
-    form: RatingGridForm
-    lines: list[GridLine]
-    counters: list[LevelCounter]
-    summary: list[SummaryItem]
-    blocking: bool
-    has_changes: bool
-    editable: bool
-    can_submit: bool
-    with_points: bool
-    not_entered: int = 0
-    notes: list[str] = field(default_factory=list)
-
-
-def _choice_label(bound_field) -> str:
-    value = bound_field.value() or ""
-    if not value:
-        return ""
-    return str(dict(bound_field.field.choices).get(value, ""))
-
-
 class RatingGridMixin(UnitYearMixin):
-    """The unit and year (UnitYearMixin), the cell that narrows the grid and the round."""
+    """The unit and year (UnitYearMixin), the cell that narrows the grid, the round, and
+    which columns this user may change."""
 
     def load_unit(self) -> None:
         self.load_unit_year(self.kwargs["org_pk"])
@@ -150,16 +79,28 @@ class RatingGridMixin(UnitYearMixin):
             if self.organization.pk != self.grassroots.pk and self.organization.type in CELL_TYPES
             else None
         )
+        user = self.request.user
+        self.can_appraise = self.can_enter
+        # The cell's column is entered on the cell's own page (by its secretary, or the
+        # committee on its behalf); the whole organization's page shows it read-only.
+        one_cell = self.cell or (self.organization if self.organization.is_cell else None)
+        self.can_propose = one_cell is not None and (
+            self.can_enter or permissions.can_enter_cell_proposal(user, one_cell)
+        )
+
+    @property
+    def may_write(self) -> bool:
+        return self.can_appraise or self.can_propose
 
     def load_round(self) -> None:
-        """The round of the year: created on first visit by someone who may enter ratings;
+        """The round of the year: created on first visit by someone who may write in it;
         others only see one that exists."""
         user = self.request.user
         self.round, self.round_error = None, ""
-        if self.can_enter:
+        if self.may_write:
             try:
                 self.round = services.round_get_or_create(
-                    actor=user, organization=self.grassroots, year=self.year
+                    actor=user, organization=self.cell or self.grassroots, year=self.year
                 )
             except services.RatingError as exc:
                 self.round_error = exc.message
@@ -178,122 +119,60 @@ class RatingGridMixin(UnitYearMixin):
             kwargs={"org_pk": self.organization.pk, "year": self.year},
         )
 
-    def grid_data(self, proposed=None):
-        return selectors.rating_grid(round=self.round, cell=self.cell, proposed=proposed or None)
+    def source(self, member_ids=None):
+        return grid.grid_source(round=self.round, cell=self.cell, member_ids=member_ids)
 
-    def bound_form(self, data: QueryDict, stored) -> tuple[RatingGridForm, dict]:
-        form = RatingGridForm(data, scheme=stored.scheme, rows=stored.rows)
-        form.is_valid()
-        return form, form.changed_rows()
+    def make_form(self, data, source) -> RatingGridForm:
+        ids = [m.pk for m in source.members]
+        form = RatingGridForm(
+            data,
+            scheme=source.scheme,
+            rows=grid.source_rows(source),
+            appraise=ids if self.can_appraise else (),
+            propose=ids if self.can_propose else (),
+        )
+        if data is not None:
+            form.is_valid()
+        return form
 
-    # --- presentation ------------------------------------------------------------------------
-    def grid_state(
-        self,
-        *,
-        form: RatingGridForm,
-        data,
-        has_changes: bool = False,
-        extra_violations=(),
-        saved_by_other: dict[int, str] | None = None,
-    ) -> GridState:
-        scheme = data.scheme
-        excellent = scheme.member_level_at(schemes.Rank.EXCELLENT).slug
-        cells = {c.pk: c for c in data.cells}
-        names = {row.member.pk: row.member.full_name for row in data.rows}
-        lines = []
-        for number, row in enumerate(data.rows, start=1):
-            mid = row.member.pk
-            violations = list(row.violations)
-            # The quota is counted over the whole organization: show its message on the rows
-            # that make it (those proposed at the top level), not only above the grid.
-            level = form[field_name("level", mid)].value()
-            if level == excellent and not any(v.code == "Q1" for v in violations):
-                violations.extend(data.quota_violations)
-            lines.append(
-                GridLine(
-                    number=number,
-                    row=row,
-                    cell=cells.get(getattr(row.member, "cell_id", None)),
-                    fields=form.row_fields(mid),
-                    errors=form.row_errors(mid) if form.is_bound else [],
-                    violations=violations,
-                    cap_hints=[
-                        (scheme.member_level_at(r.rank).short, r.message) for r in row.cap.reasons
-                    ],
-                    decided_display=(
-                        scheme.level(row.rating.decided_level).label
-                        if row.rating is not None and row.rating.decided_level
-                        else ""
-                    ),
-                    saved_by_other=(saved_by_other or {}).get(mid, ""),
-                )
-            )
-        all_violations = list(data.violations)
-        all_violations += [v for v in extra_violations if v not in all_violations]
-        summary = [
-            SummaryItem(
-                name=names.get(v.subject_id, ""),
-                message=v.message,
-                blocking=v.is_blocking,
-            )
-            for v in all_violations
-        ]
-        blocking = any(v.is_blocking for v in all_violations) or bool(form.is_bound and form.errors)
-        editable = bool(data.editable and self.can_enter)
-        waiting = getattr(data, "not_entered", 0)
-        return GridState(
-            data=data,
+    def state(self, *, source, form=None, changed=None, **kwargs) -> grid_state.GridState:
+        data = grid.grid_evaluate(source, changed)
+        return grid_state.build_state(
+            grid=data,
+            grassroots=self.grassroots,
             form=form,
-            lines=lines,
-            counters=self.counters(data),
-            summary=summary,
-            blocking=blocking,
-            has_changes=has_changes,
-            editable=editable,
-            can_submit=editable
-            and not blocking
-            and not has_changes
-            and not waiting
-            and data.round.state in EDITABLE_STATES,
-            not_entered=waiting,
-            with_points=form.with_points,
+            appraise=self.can_appraise,
+            propose=self.can_propose,
+            has_changes=bool(changed),
+            **kwargs,
         )
 
-    def counters(self, data) -> list[LevelCounter]:
-        scheme = data.scheme
-        excellent = scheme.member_level_at(schemes.Rank.EXCELLENT)
-        quota = list(data.quota)
-        counters = []
-        for level in scheme.member_levels:
-            count = data.counts.get(level.slug, 0)
-            if level.slug == excellent.slug and quota:
-                if len(quota) == 1:
-                    counters.append(
-                        LevelCounter(level.label, level.short, count, quota[0].max_excellent)
-                    )
-                else:
-                    counters.extend(
-                        LevelCounter(
-                            level.label, level.short, q.excellent, q.max_excellent, q.group
-                        )
-                        for q in quota
-                    )
-            else:
-                counters.append(LevelCounter(level.label, level.short, count))
-        counters.append(LevelCounter(_("Not rated"), "", data.not_rated))
-        return counters
-
     def page_context(self, **kwargs) -> dict:
-        ancestors = self.unit_ancestors()
         ratio = self.scheme.quota_ratio
+        deciding = selectors.deciding_organization_for(self.grassroots)
+        now = nxt = ""
+        if getattr(self, "round", None) is not None:
+            now, nxt = grid_state.state_message(
+                round_=self.round,
+                grassroots=self.grassroots,
+                deciding=deciding,
+                cell=self.cell,
+                appraise=self.can_appraise,
+                propose=self.can_propose,
+            )
         return {
             "organization": self.organization,
             "grassroots": self.grassroots,
+            "deciding": deciding,
             "cell": self.cell,
             "year": self.year,
             "scheme": self.scheme,
-            "ancestors": ancestors,
+            "ancestors": self.unit_ancestors(),
             "can_enter": self.can_enter,
+            "can_appraise": self.can_appraise,
+            "can_propose": self.can_propose,
+            "state_now": now,
+            "state_next": nxt,
             "point_bands": [
                 (int(floor), self.scheme.member_level_at(rank).label)
                 for floor, rank in rules.POINT_BANDS
@@ -309,6 +188,7 @@ class RatingGridMixin(UnitYearMixin):
                 kwargs={"org_pk": self.organization.pk, "year": self.year},
             ),
             "grid_url": self.grid_url(),
+            "session_idle_seconds": settings.SESSION_IDLE_TIMEOUT,
             **kwargs,
         }
 
@@ -318,7 +198,7 @@ class RatingGridView(RatingGridMixin, View):
 
     template_name = "assessments/rating_grid.html"
 
-    def render_page(self, *, state: GridState | None, status: int = 200, **kwargs):
+    def render_page(self, *, state=None, status: int = 200, **kwargs):
         context = self.page_context(
             round=self.round,
             round_error=getattr(self, "round_error", ""),
@@ -332,27 +212,32 @@ class RatingGridView(RatingGridMixin, View):
         self.load_unit()
         self.load_round()
         if self.round is None:
-            return self.render_page(state=None)
-        data = self.grid_data()
-        form = RatingGridForm(
-            initial={"round_version": self.round.version}, scheme=data.scheme, rows=data.rows
-        )
-        return self.render_page(state=self.grid_state(form=form, data=data))
+            return self.render_page()
+        return self.render_page(state=self.state(source=self.source()))
 
     def post(self, request, *args, **kwargs):
         self.load_unit()
-        if not self.can_enter:
+        if not self.may_write:
             raise PermissionDenied
         self.load_round()
         if self.round is None:
             messages.error(request, self.round_error or _("This rating cannot be opened."))
             return redirect(self.grid_url())
-        stored = self.grid_data()
-        if not stored.editable:
+        action = request.POST.get("action", "save")
+        if action in ("submit", "submit_confirmed"):
+            if not self.can_appraise:
+                raise PermissionDenied
+            return self.submit(confirmed=action == "submit_confirmed")
+        ids = posted_member_ids(request.POST)
+        source = self.source(member_ids=ids)
+        if not source.members and not ids:
+            messages.info(request, _("Nothing was changed, so there was nothing to save."))
+            return redirect(self.grid_url())
+        if not source.editable:
             messages.error(request, _("This rating can no longer be changed."))
             return redirect(self.grid_url())
-        form, changed = self.bound_form(request.POST, stored)
-        action = request.POST.get("action", "save")
+        form = self.make_form(request.POST, source)
+        changed = form.changed_rows()
         if form.errors:
             return self.render_again(
                 form,
@@ -361,19 +246,16 @@ class RatingGridView(RatingGridMixin, View):
             )
         if action == "check":
             return self.render_again(form, changed, checked=True)
-        if action == "submit":
-            return self.submit(form, changed)
         return self.save(form, changed)
 
-    def render_again(self, form, changed, *, extra_violations=(), saved_by_other=None, **kwargs):
-        """The page again with what the user typed, checked against the rules, unsaved."""
-        data = self.grid_data(changed)
-        state = self.grid_state(
+    def render_again(self, form, changed, *, others=None, extra_violations=(), **kwargs):
+        """The whole page again with what the user typed, checked against the rules."""
+        state = self.state(
+            source=self.source(),
             form=form,
-            data=data,
-            has_changes=bool(changed),
+            changed=changed,
+            others=others,
             extra_violations=extra_violations,
-            saved_by_other=saved_by_other,
         )
         return self.render_page(state=state, **kwargs)
 
@@ -384,17 +266,7 @@ class RatingGridView(RatingGridMixin, View):
             return redirect(self.grid_url())
         try:
             services.member_ratings_save(
-                actor=request.user,
-                round=self.round,
-                rows=list(changed.values()),
-                round_version=form.cleaned_data["round_version"],
-            )
-        except services.RuleViolationError as exc:
-            return self.render_again(
-                form,
-                changed,
-                extra_violations=exc.violations,
-                failure=_("Nothing was saved: correct the rows marked in red, then save again."),
+                actor=request.user, round=self.round, rows=list(changed.values())
             )
         except services.ConcurrentEditError as exc:
             return self.render_conflict(exc)
@@ -414,32 +286,68 @@ class RatingGridView(RatingGridMixin, View):
         )
         return redirect(self.grid_url())
 
-    def submit(self, form, changed):
+    def render_conflict(self, exc):
+        """Someone else saved some of these rows first: show their values beside this user's.
+
+        The stale rows' versions move to the current ones, so "Save" now keeps this user's
+        values and "Take theirs" takes the other person's: a deliberate choice either way.
+        """
+        posted = self.request.POST.copy()
+        source = self.source()
+        stale = set(exc.member_ids or [])
+        others = {}
+        for member in source.members:
+            mid = member.pk
+            if mid not in stale:
+                continue
+            rating = source.saved.get(mid)
+            posted[field_name("version", mid)] = str(rating.version if rating else 0)
+            others[mid] = grid_state.conflict_values(source.scheme, rating)
+        form = self.make_form(posted, source)
+        state = self.state(source=source, form=form, changed=form.changed_rows(), others=others)
+        return self.render_page(
+            state=state,
+            conflict=True,
+            failure=ngettext(
+                "%(count)s row was changed by someone else while you were typing. Nothing was "
+                "saved. Each such row shows their value next to yours: keep yours or take "
+                "theirs, then press “Save”.",
+                "%(count)s rows were changed by someone else while you were typing. Nothing was "
+                "saved. Each such row shows their value next to yours: keep yours or take "
+                "theirs, then press “Save”.",
+                len(others),
+            )
+            % {"count": len(others)},
+        )
+
+    # --- submission ------------------------------------------------------------------------
+    def submit(self, *, confirmed: bool):
         request = self.request
-        if changed:
-            return self.render_again(
-                form,
-                changed,
-                failure=_(
-                    "You have changes that are not saved. "
-                    "Press “Save” first, then “Send for review”."
+        if posted_member_ids(request.POST) and self._has_changes():
+            messages.error(
+                request,
+                _("You have changes that are not saved. Press “Save” first, then send."),
+            )
+            return redirect(self.grid_url())
+        try:
+            version = int(request.POST.get("round_version", ""))
+        except ValueError:
+            version = 0
+        if not confirmed:
+            return self.render_confirm(version)
+        try:
+            services.round_submit(actor=request.user, round=self.round, round_version=version)
+        except services.RuleViolationError as exc:
+            return self.render_refusal(exc)
+        except services.ConcurrentEditError:
+            messages.error(
+                request,
+                _(
+                    "The list changed after you opened it (someone saved). Check the figures "
+                    "below, then send again."
                 ),
             )
-        try:
-            services.round_submit(
-                actor=request.user,
-                round=self.round,
-                round_version=form.cleaned_data["round_version"],
-            )
-        except services.RuleViolationError as exc:
-            return self.render_again(
-                form,
-                changed,
-                extra_violations=exc.violations,
-                failure=_("Not sent: correct the rows marked in red first."),
-            )
-        except services.ConcurrentEditError as exc:
-            return self.render_conflict(exc)
+            return redirect(self.grid_url())
         except services.RatingError as exc:
             messages.error(request, exc.message)
             return redirect(self.grid_url())
@@ -452,58 +360,87 @@ class RatingGridView(RatingGridMixin, View):
         )
         return redirect(self.grid_url())
 
-    def render_conflict(self, exc):
-        """Someone else saved first: load what is saved now, keep what this user typed.
+    def _has_changes(self) -> bool:
+        source = self.source(member_ids=posted_member_ids(self.request.POST))
+        return bool(self.make_form(self.request.POST, source).changed_rows())
 
-        The versions are moved to the current ones so that a second "Save" is a deliberate
-        choice made after seeing the other person's values, never a silent overwrite.
-        """
-        posted = self.request.POST
-        self.round = selectors.round_get(user=self.request.user, pk=self.round.pk)
-        fresh = self.grid_data()
-        data = posted.copy()
-        data["round_version"] = str(self.round.version)
-        saved_by_other = {}
-        for row in fresh.rows:
-            mid = row.member.pk
-            current = row.rating.version if row.rating is not None else None
-            data[field_name("version", mid)] = "" if current is None else str(current)
-            if str(current or "") != posted.get(field_name("version", mid), ""):
-                saved_by_other[mid] = self.saved_label(fresh.scheme, row.rating)
-        form, changed = self.bound_form(data, fresh)
-        return self.render_again(
-            form,
-            changed,
-            saved_by_other=saved_by_other,
-            conflict=True,
-            failure=exc.message,
+    def render_confirm(self, version: int):
+        counts = grid.members_per_cell(round=self.round)
+        members, cells = sum(n for _c, n in counts), len(counts)
+        deciding = selectors.deciding_organization_for(self.round)
+        question = ngettext(
+            "Send %(members)s members of %(cells)s cell to %(above)s?",
+            "Send %(members)s members of %(cells)s cells to %(above)s?",
+            cells,
+        ) % {
+            "members": members,
+            "cells": cells,
+            "above": deciding.name if deciding else _("the superior committee"),
+        }
+        details = [
+            _("This sends the whole list of %(unit)s, every cell, not only this page.")
+            % {"unit": self.grassroots.name},
+            _("After sending, nobody here can change it until %(above)s returns it.")
+            % {"above": deciding.name if deciding else _("the superior committee")},
+        ]
+        if self.cell is not None:
+            details.insert(
+                0,
+                _("You are on the page of %(cell)s, but the list is sent for all of %(unit)s.")
+                % {"cell": self.cell.name, "unit": self.grassroots.name},
+            )
+        context = self.page_context(
+            round=self.round,
+            question=question,
+            text="\n".join(details),
+            items=counts,
+            action_url=self.grid_url(),
+            hidden=[("action", "submit_confirmed"), ("round_version", version)],
+            confirm_label=_("Yes, send %(members)s members") % {"members": members},
+            cancel_url=self.grid_url(),
         )
+        return render(self.request, "assessments/rating_grid_confirm.html", context)
 
-    @staticmethod
-    def saved_label(scheme, rating) -> str:
-        if rating is None:
-            return _("(nothing)")
-        if rating.proposed_level:
-            return scheme.level(rating.proposed_level).label
-        if rating.not_rated_reason:
-            return _("Not rated")
-        return _("(nothing)")
+    def render_refusal(self, exc):
+        """Not sent: one message per quota group, the member problems counted per cell."""
+        members = {v.subject_id for v in exc.violations if v.code != "Q1"}
+        per_cell: dict[str, int] = {}
+        if members:
+            period = selectors.period_end(self.year)
+            cells = dict(
+                cells_selectors.members_of(organization=self.grassroots, on=period, subtree=True)
+                .filter(pk__in=[m for m in members if isinstance(m, int)])
+                .values_list("pk", "cell_id")
+            )
+            names = dict(
+                Organization.objects.filter(pk__in=set(cells.values())).values_list("pk", "name")
+            )
+            for mid in members:
+                name = names.get(cells.get(mid), "—")
+                per_cell[name] = per_cell.get(name, 0) + 1
+        refusal = sorted(per_cell.items(), key=lambda item: (-item[1], item[0]))
+        return self.render_page(
+            state=self.state(source=self.source()),
+            failure=_("Not sent. Correct what is listed below, then send again."),
+            refusal_cells=refusal,
+            refusal_members=len(members),
+        )
 
 
 class RatingGridCheckView(RatingGridMixin, View):
-    """The live check (htmx): counters and each row's messages for what is typed, unsaved."""
+    """The live check (htmx): the counters, the quota and the sent rows' messages for what
+    is typed, unsaved. Only the rows the browser sent are read and answered."""
 
     def post(self, request, *args, **kwargs):
         self.load_unit()
-        if not self.can_enter:
+        if not self.may_write:
             raise PermissionDenied
         self.load_round()
         if self.round is None:
             raise Http404
-        stored = self.grid_data()
-        form, changed = self.bound_form(request.POST, stored)
-        data = self.grid_data(changed)
-        state = self.grid_state(form=form, data=data, has_changes=bool(changed))
+        source = self.source(member_ids=posted_member_ids(request.POST))
+        form = self.make_form(request.POST, source)
+        state = self.state(source=source, form=form, changed=form.changed_rows(), oob=True)
         context = self.page_context(round=self.round, grid=state, oob=True)
         return render(request, "assessments/includes/_grid_check.html", context)
 

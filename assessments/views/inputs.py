@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
-from assessments import inputs, rules, schemes, selectors, services
+from assessments import inputs, permissions, rules, schemes, selectors, services
 from assessments.choices import MeetingKind, TaskResult
 from assessments.views.unit import UnitYearMixin
 from cells import selectors as cells_selectors
@@ -80,8 +80,19 @@ class CellMeetingForm(forms.Form):
     )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=MeetingKind.choices)
     topic = forms.CharField(label=gettext_lazy("Topic"), max_length=255, required=False)
-    expected = forms.IntegerField(label=gettext_lazy("Members expected"), required=False)
-    attended = forms.IntegerField(label=gettext_lazy("Attended"), required=False)
+    # Bounded (#19: 32768 was a 500); the service checks the same limit.
+    expected = forms.IntegerField(
+        label=gettext_lazy("Members expected"),
+        required=False,
+        min_value=0,
+        max_value=inputs.MEETING_MAX_MEMBERS,
+    )
+    attended = forms.IntegerField(
+        label=gettext_lazy("Attended"),
+        required=False,
+        min_value=0,
+        max_value=inputs.MEETING_MAX_MEMBERS,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,8 +110,15 @@ class InputsMixin(UnitYearMixin):
 
     def load_unit(self, pk) -> None:
         self.load_unit_year(pk)
+        # A cell's secretary keeps the cell's own inputs; the committee above may too.
+        self.can_enter = self.can_enter or permissions.can_enter_cell_proposal(
+            self.request.user, self.organization
+        )
         self.editable, self.round = inputs.inputs_editable(
-            user=self.request.user, grassroots=self.grassroots, year=self.year
+            user=self.request.user,
+            grassroots=self.grassroots,
+            year=self.year,
+            organization=self.organization,
         )
 
     def require_entry(self) -> None:
@@ -362,6 +380,8 @@ class CellMeetingMixin(InputsMixin):
         if self.organization.type not in CELL_TYPES:
             raise Http404
         self.cell = self.organization
+        # The meeting log is a record of what happened, kept whatever the round's state.
+        self.editable = self.can_enter
 
     def list_url(self) -> str:
         return reverse(

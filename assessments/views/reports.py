@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 
 from cells import selectors as cells_selectors
 from cells.choices import OrganizationType
-from partybuild.jobs import percent
+from partybuild.jobs import percent, warn_if_unsent
 
 from .. import schemes
 from ..models import ReportJob
@@ -152,6 +152,7 @@ class ReportJobCreateView(ReportJobListView):
             return self.render_to_response(self.get_context_data(form=form))
         if not created:
             messages.info(request, _("This report is already being prepared."))
+        warn_if_unsent(request, job)
         return redirect("assessments:reportjob_detail", pk=job.pk)
 
 
@@ -177,6 +178,7 @@ class ReportJobBatchCreateView(ReportJobListView):
             return self.render_to_response(self.get_context_data(batch_form=form))
         if not created:
             messages.info(request, _("This report is already being prepared."))
+        warn_if_unsent(request, job)
         return redirect("assessments:reportjob_detail", pk=job.pk)
 
 

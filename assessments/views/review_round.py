@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from assessments import permissions, review, schemes, selectors, services
+from assessments import peer_groups, permissions, review, schemes, selectors, services
 from assessments.choices import DECIDED_STATES, NotRatedReason, RoundState
+from assessments.reports.formatting import level_short
 from cells.permissions import can_decide_rating
 
 from .review import REVIEW_CONFIRM_TEMPLATE, REVIEW_DETAIL_TEMPLATE, confirm_scope_question
@@ -66,20 +67,10 @@ class RoundReopenForm(_TextForm):
 
 
 # --- one unit's round ------------------------------------------------------------------------
-def _short(scheme: schemes.RatingScheme, slug: str) -> str:
-    """The short form of a level (HTTNV…) for a table cell; an unknown slug shows as stored."""
-    if not slug:
-        return ""
-    try:
-        return scheme.level(slug).short
-    except ValueError:
-        return slug
-
-
 def _level_text(scheme: schemes.RatingScheme, level: str, reason: str) -> str:
     """A level's short form, or the reason a member is not rated, or a dash."""
     if level:
-        return _short(scheme, level)
+        return level_short(scheme, level)
     if reason:
         return str(dict(NotRatedReason.choices).get(reason, reason))
     return "—"
@@ -94,15 +85,15 @@ def review_detail_context(request, round, **forms_) -> dict:
     summary = detail.summary
     for line in detail.lines:
         line.level_short = _level_text(scheme, line.level, line.reason)
-        line.proposed_short = _short(scheme, line.proposed)
-        line.decided_short = _short(scheme, line.decided)
+        line.proposed_short = level_short(scheme, line.proposed)
+        line.decided_short = level_short(scheme, line.decided)
         if line.before is not None:
             line.before_short = _level_text(scheme, line.before[0], line.before[2])
     organization_ratings = [
         {
             "rating": rating,
-            "proposed": _short(scheme, rating.proposed_level),
-            "decided": _short(scheme, rating.decided_level),
+            "proposed": level_short(scheme, rating.proposed_level),
+            "decided": level_short(scheme, rating.decided_level),
         }
         for rating in round.organization_ratings.select_related("organization").order_by(
             "organization__path"
@@ -131,6 +122,11 @@ def review_detail_context(request, round, **forms_) -> dict:
             (level, summary.counts.get(level.slug, 0)) for level in scheme.member_levels
         ],
         "organization_ratings": organization_ratings,
+        # Quy định 366 Điều 11: the 25% decisions (who, when, why) and the per-group counters.
+        "ceiling_decisions": peer_groups.ceiling_decisions_for(
+            organization=round.organization, year=round.year
+        ),
+        "group_quota": peer_groups.quota_state_for(round=round, scheme=scheme),
         "history": list(selectors.round_history(round=round)),
         "can_decide": can_decide,
         "can_return": can_decide and state == RoundState.SUBMITTED,

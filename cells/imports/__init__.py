@@ -1,4 +1,5 @@
-"""Interchange-file imports (DOMAIN.md §8): organizations, members, member events.
+"""Interchange-file imports (DOMAIN.md §8): organizations, members, member events,
+organization events (disciplines) and dated posts.
 
 Every kind goes through `run_import`: read the table, validate every row, then write it all in
 one transaction (or nothing). A new kind is an `Importer` subclass decorated with `register`
@@ -6,7 +7,7 @@ whose `kind` is a new `ImportKind` value.
 """
 
 from ..choices import ImportKind
-from . import events, members, organizations  # noqa: F401  (registers the kinds)
+from . import events, members, org_events, organizations, posts  # noqa: F401  (registers the kinds)
 from .base import (
     IMPORTERS,
     Importer,

@@ -57,6 +57,8 @@ class ImportResult:
     error_count: int = 0
     # The preview of updates: per changed record, each field as old → new (cells.imports.updates).
     changes: list[dict] = field(default_factory=list)
+    # Told, not refused: columns the file carries that this kind does not read (stt, ho_ten…).
+    notices: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -190,6 +192,15 @@ def outside_scope(code: str, organization: Organization) -> str:
     }
 
 
+def registered_elsewhere(value: str, organization: Organization | None) -> str:
+    """A value held by a record out of the importer's scope: said without naming the record
+    or its unit, which would make the import a lookup of other units' data (#19)."""
+    return _(
+        "%(value)s is already registered in another unit, outside %(organization)s. "
+        "The upper-level Party committee can help sort it out."
+    ) % {"value": value, "organization": organization.code if organization else ""}
+
+
 class Importer(abc.ABC):
     """One kind of interchange file. Subclasses parse rows in `validate`, then `write`.
 
@@ -207,6 +218,14 @@ class Importer(abc.ABC):
         self.organization = organization
         self.columns = set(columns)
         self.errors: list[RowError] = []
+        self.notices: list[RowError] = []  # told, not blocking (a rule's warning)
+        # (row, column) of values that matched records out of scope: audited after the run.
+        self.foreign_hits: list[tuple[int, str]] = []
+
+    def foreign_hit(self, row: "Row", column: str, value: str) -> None:
+        """Refuse a value owned out of scope, without naming the owner, and note the hit."""
+        row.error(column, registered_elsewhere(value, self.organization))
+        self.foreign_hits.append((row.number, column))
 
     @abc.abstractmethod
     def validate(self, rows: list[Row], progress: Progress) -> None:
@@ -230,22 +249,27 @@ class Importer(abc.ABC):
     @classmethod
     def header_errors(cls, table: Table) -> list[RowError]:
         errors = [RowError(row, "", message) for row, message in table.problems]
-        known = set(cls.required_columns) | set(cls.optional_columns)
-        expected = ", ".join((*cls.required_columns, *cls.optional_columns))
-        for column in table.columns:
-            if column not in known:
-                errors.append(
-                    RowError(
-                        1,
-                        column,
-                        _("Unknown column; the columns of this file are: %(columns)s.")
-                        % {"columns": expected},
-                    )
-                )
         for column in cls.required_columns:
             if column not in table.columns:
                 errors.append(RowError(1, column, _("This required column is missing.")))
         return errors
+
+    @classmethod
+    def header_notices(cls, table: Table) -> list[RowError]:
+        """Columns this kind does not read: real sheets carry `stt`, `ho_ten`, notes (DOMAIN
+        §8). They are ignored, and the user is told which."""
+        known = set(cls.required_columns) | set(cls.optional_columns)
+        expected = ", ".join((*cls.required_columns, *cls.optional_columns))
+        return [
+            RowError(
+                1,
+                column,
+                _("Column “%(column)s” is not read and was ignored; this file reads: %(columns)s.")
+                % {"column": column, "columns": expected},
+            )
+            for column in table.columns
+            if column not in known
+        ]
 
 
 IMPORTERS: dict[str, type[Importer]] = {}
@@ -317,6 +341,7 @@ def run_importer(
     result.total_rows = len(table.rows)
     tracker = Progress(progress, rows=len(table.rows))
     result.keep_first_errors(importer_class.header_errors(table))
+    result.notices = importer_class.header_notices(table)
     if result.errors:
         tracker.finish()
         return result
@@ -346,8 +371,22 @@ def run_importer(
     except ImportRefused as exc:
         importer.errors.extend(exc.errors)
         result.created = result.updated = 0
+    if importer.foreign_hits:
+        # Outside the run's transaction: a dry run's rollback must not erase the trace.
+        audit_record(
+            actor=actor,
+            action="import.foreign_match",
+            organization=organization,
+            changes={
+                "hits": len(importer.foreign_hits),
+                "columns": sorted({column for _row, column in importer.foreign_hits}),
+                "rows": [row for row, _column in importer.foreign_hits[:100]],
+                "file": filename,
+            },
+        )
     # Stable by row: within a row the errors keep the order the checks found them.
     result.keep_first_errors(sorted(importer.errors, key=lambda e: e.row))
     result.changes = getattr(importer, "changes", [])
+    result.notices += sorted(importer.notices, key=lambda e: e.row)
     tracker.finish()
     return result

@@ -143,13 +143,21 @@ class MemberImporter(Importer):
         self.latest = latest_cells([m.pk for m in self.members.values()])
         self.card_owner: dict[str, str] = {}
         self.id_owner: dict[str, str] = {}
-        for record, card, citizen_id in Member.objects.filter(
+        owner_pks: dict[int, str] = {}
+        for pk, record, card, citizen_id in Member.objects.filter(
             Q(card_number__in=cards) | Q(citizen_id__in=ids)
-        ).values_list("record_number", "card_number", "citizen_id"):
+        ).values_list("pk", "record_number", "card_number", "citizen_id"):
+            owner_pks[pk] = record
             if card in cards:
                 self.card_owner[card] = record
             if citizen_id in ids:
                 self.id_owner[citizen_id] = record
+        # Owners whose cell (current, else last) lies in the import's subtree may be named.
+        self.owners_in_scope = {
+            owner_pks[pk]
+            for pk, (membership, _open) in latest_cells(list(owner_pks)).items()
+            if membership.organization.path.startswith(self.organization.path)
+        }
         self.posts: dict[tuple[int, str], list[str]] = {}
         for member_id, kind, title in Post.objects.filter(
             member_id__in=[m.pk for m in self.members.values()]
@@ -265,15 +273,7 @@ class MemberImporter(Importer):
             self._check_dissolved(row, plan)
             return
         if not membership.organization.path.startswith(self.organization.path):
-            row.error(
-                "so_ly_lich",
-                _("Member %(record)s belongs to %(cell)s, outside %(organization)s.")
-                % {
-                    "record": plan.record_number,
-                    "cell": membership.organization.code,
-                    "organization": self.organization.code,
-                },
-            )
+            self.foreign_hit(row, "so_ly_lich", plan.record_number)
             return
         plan.transfer = membership.organization_id != plan.cell.pk
         if not plan.transfer:
@@ -304,6 +304,9 @@ class MemberImporter(Importer):
         owner = owners.get(value)
         # An owner also in the file gets its final value from the file: checked above.
         if owner and owner != plan.record_number and owner not in self.file_records:
+            if owner not in self.owners_in_scope:
+                self.foreign_hit(row, column, value)
+                return
             row.error(
                 column,
                 _("%(value)s already belongs to member %(record)s.")

@@ -23,7 +23,7 @@ from django_otp import user_has_device
 from cells import accounts
 from cells.models import RoleAssignment
 from cells.permissions import can_use_second_factor
-from cells.sessions import owes_second_factor
+from cells.sessions import SECOND_FACTOR_DEADLINE_SESSION_KEY, owes_second_factor
 
 
 class PasswordChangeView(FormView):
@@ -159,6 +159,7 @@ class TOTPEnrolView(FormView):
             form.add_error("token", _("The code is not correct. Check the phone's time and retry."))
             return self.form_invalid(form)
         otp_login(self.request, self.device)
+        self.request.session.pop(SECOND_FACTOR_DEADLINE_SESSION_KEY, None)
         messages.success(self.request, _("Two-step verification is on."))
         return redirect("home")
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from partybuild.jobs import percent
+from partybuild.jobs import percent, warn_if_unsent
 
 from .. import jobs
 from ..choices import ImportJobStatus
@@ -104,6 +104,7 @@ class ImportJobCreateView(FormView):
         except PermissionDenied as exc:
             form.add_error("organization", str(exc))
             return self.form_invalid(form)
+        warn_if_unsent(self.request, job)
         return redirect("cells:importjob_detail", pk=job.pk)
 
 
@@ -155,11 +156,12 @@ class ImportJobConfirmView(View):
     def post(self, request, pk):
         job = jobs.importjob_get(user=request.user, pk=pk)
         try:
-            jobs.importjob_confirm(actor=request.user, job=job)
+            job = jobs.importjob_confirm(actor=request.user, job=job)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("The import was confirmed: the data is being written."))
+            warn_if_unsent(request, job)
         return redirect("cells:importjob_detail", pk=job.pk)
 
 
@@ -187,9 +189,11 @@ class ImportJobRetryView(View):
     def post(self, request, pk):
         job = jobs.importjob_get(user=request.user, pk=pk)
         try:
-            jobs.importjob_retry(actor=request.user, job=job)
+            job = jobs.importjob_retry(actor=request.user, job=job)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        else:
+            warn_if_unsent(request, job)
         return redirect("cells:importjob_detail", pk=job.pk)
 
 

@@ -34,15 +34,25 @@ class MemberContextMixin:
     def load_member(self):
         user = self.request.user
         self.member = selectors.member_get(user=user, pk=self.kwargs["pk"])
+        # A former unit reads the record only up to the day the member left it (#19).
         memberships, events = selectors.member_history(member=self.member)
-        self.memberships = list(memberships)
+        memberships = list(memberships)
+        until = self.visible_until = selectors.member_visible_until(
+            user=user, member=self.member, memberships=memberships
+        )
+        if until is not None:
+            memberships = [m for m in memberships if m.start <= until]
+            events = events.filter(start__lte=until)
+        self.memberships = memberships
         self.events = list(events)
         current = [m for m in self.memberships if m.end is None]
         self.current_cell = current[-1].organization if current else None
         self.home_cell = self.current_cell or (
             self.memberships[-1].organization if self.memberships else None
         )
-        self.can_edit = self.home_cell is not None and can_edit_roster(user, self.home_cell)
+        self.can_edit = (
+            until is None and self.home_cell is not None and can_edit_roster(user, self.home_cell)
+        )
 
     def member_context(self) -> dict:
         user = self.request.user
@@ -70,12 +80,21 @@ class MemberDetailView(MemberContextMixin, TemplateView):
         user = self.request.user
         for membership in self.memberships:
             membership.visible = can_view_organization(user, membership.organization)
-        entries = history.member_audit_history(member=self.member)[:HISTORY_LIMIT]
+        until = self.visible_until
+        visible = selectors.organizations_visible_to(user=user) if until else None
+        entries = history.member_audit_history(
+            member=self.member, until=until, organizations=visible
+        )[:HISTORY_LIMIT]
+        if until is not None:
+            self.member = history.member_record_as_of(
+                member=self.member, until=until, organizations=visible
+            )
         return super().get_context_data(
             **self.member_context(),
             memberships=self.memberships,
             events=self.events,
-            posts=self.member.posts.select_related("organization"),
+            posts=selectors.member_posts(user=user, member=self.member, until=until),
+            visible_until=until,
             citizen_id_display=citizen_id_for(user=user, member=self.member, cell=self.home_cell),
             history=history.history_rows(
                 entries, show_citizen_id=can_see_citizen_id(user, self.home_cell)

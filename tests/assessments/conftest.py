@@ -29,8 +29,9 @@ def open_round(organization, year):
     return services.round_get_or_create(actor=None, organization=organization, year=year)
 
 
-def save_levels(round_, levels, *, actor=None, points=None):
-    """Save {member: level} (level "" with a reason given as (level, reason)) on a fresh round."""
+def save_levels(round_, levels, *, actor=None, points=None, check_rules=False):
+    """Save {member: level} (level "" with a reason given as (level, reason)) on a fresh round:
+    a draft by default; `check_rules` as an import saves (the rules refuse errors)."""
     round_.refresh_from_db()
     rows = []
     for member, value in levels.items():
@@ -44,7 +45,11 @@ def save_levels(round_, levels, *, actor=None, points=None):
             )
         )
     return services.member_ratings_save(
-        actor=actor, round=round_, rows=rows, round_version=round_.version
+        actor=actor,
+        round=round_,
+        rows=rows,
+        round_version=round_.version,
+        check_rules=check_rules,
     )
 
 

@@ -54,15 +54,18 @@ def _request(client, name, organization, data=None):
 
 
 def _grid_data(round_, levels, *, action="save", version=None):
-    """The grid form as a browser posts it: {member: level | (level "none", reason, note)}."""
+    """The grid form as a browser posts it: {member: level | (level "none", reason, note)},
+    each sent row with the version of the rating it was loaded from (0: none yet)."""
     round_.refresh_from_db()
     data = {"round_version": version if version is not None else round_.version, "action": action}
+    saved = {r.member_id: r.version for r in MemberRating.objects.filter(round=round_)}
     for member, value in levels.items():
         level, reason, note = (value + ("",))[:3] if isinstance(value, tuple) else (value, "", "")
         data[f"level_{member.pk}"] = level
         data[f"reason_{member.pk}"] = reason
         data[f"reason_note_{member.pk}"] = note
         data[f"note_{member.pk}"] = ""
+        data[f"version_{member.pk}"] = saved.get(member.pk, 0)
     return data
 
 
@@ -110,7 +113,7 @@ def test_rating_grid_secretary_gets_editable_grid(client, unit):
     for member in unit.members:
         assert f'name="level_{member.pk}"' in html
     assert "Đang nhập" in html
-    assert "Lưu" in html and "Gửi duyệt" in html
+    assert "Lưu" in html and "Gửi danh sách của" in html
 
 
 def test_rating_grid_reviewer_of_parent_sees_it_read_only(client, unit):
@@ -124,7 +127,7 @@ def test_rating_grid_reviewer_of_parent_sees_it_read_only(client, unit):
     assert "<select" not in html
     assert 'name="action"' not in html
     assert "chỉ xem" in html.lower()
-    assert "Hoàn thành tốt nhiệm vụ" in html
+    assert '<span class="grid-value">HTTNV</span>' in html
 
 
 def test_rating_grid_reviewer_without_round_sees_not_started(client, unit):
@@ -169,7 +172,7 @@ def test_rating_grid_members_in_vietnamese_order_with_scheme_labels(client, unit
         "Không hoàn thành nhiệm vụ",
         "Không xếp loại",
     ]:
-        assert f">{label}</option>" in html
+        assert re.search(rf">(\w+ – )?{label}</option>", html)
     assert "Hướng dẫn 21-HD/BTCTW" in html
     assert "Các mức năm nay nghĩa là gì?" in html
     assert "Chi bộ ấp 2" in html
@@ -185,7 +188,7 @@ def test_rating_grid_cell_limits_rows_but_counts_whole_unit(client, unit):
     assert f'id="member-{unit.anh.pk}"' in html
     assert f'id="member-{unit.dat.pk}"' not in html
     counters = re.search(r'id="grid-counters".*?</section>', html, re.S).group(0)
-    assert re.search(r"Hoàn thành tốt nhiệm vụ:</span>\s*<strong[^>]*>2<", counters)
+    assert re.search(r">HTTNV</abbr> <strong[^>]*>2<", counters)
 
 
 def test_rating_grid_grassroots_cell_has_no_cell_column(client, province):
@@ -215,7 +218,8 @@ def test_rating_grid_empty_unit_shows_empty_state(client, province):
 
 def test_rating_grid_check_shows_quota_counter_and_row_message_without_saving(client, unit):
     """Proposing 1 HTXSNV with a single HTTNV breaks Q1 (20% of 1 → 0): the check returns the
-    counter "1 / tối đa 0" and the quota message on the HTXSNV row, and saves nothing."""
+    group's line "Toàn xã 1/0 HTXSNV — cần hạ 1" once, above the grid (not repeated on the
+    HTXSNV row), and saves nothing."""
     round_ = open_round(unit.old_commune, YEAR)
     client.force_login(unit.secretary)
     data = _grid_data(round_, {unit.anh: "excellent", unit.dung: "good"})
@@ -225,10 +229,10 @@ def test_rating_grid_check_shows_quota_counter_and_row_message_without_saving(cl
     html = response.content.decode()
     assert response.status_code == 200
     counters = re.search(r'id="grid-counters".*?</section>', html, re.S).group(0)
-    assert "tối đa 0" in counters
-    assert re.search(r"Hoàn thành xuất sắc nhiệm vụ:</span>\s*<strong[^>]*>1<", counters)
-    assert "Vượt tỷ lệ" in _row_messages(html, unit.anh)
-    assert "Vượt tỷ lệ" not in _row_messages(html, unit.dung)
+    assert "Toàn xã 1/0 HTXSNV — cần hạ 1" in counters
+    assert re.search(r">HTXSNV</abbr> <strong[^>]*>1<", counters)
+    assert "Vượt tỷ lệ" not in _row_messages(html, unit.anh)
+    assert html.count("cần hạ") == 1
     assert 'hx-swap-oob="true"' in html
     assert not MemberRating.objects.exists()
     round_.refresh_from_db()
@@ -238,20 +242,38 @@ def test_rating_grid_check_shows_quota_counter_and_row_message_without_saving(cl
 # --- saving --------------------------------------------------------------------------------
 
 
-def test_rating_grid_save_with_quota_violation_saves_nothing(client, unit):
-    """A save that breaks the quota writes nothing, shows the message on the row and in a
-    summary, and keeps what the user chose."""
+def test_rating_grid_draft_over_quota_saves_and_submit_is_refused_per_group(client, unit):
+    """A draft over the quota still saves (the committee works cell by cell); the page
+    states the group's line once; sending is refused with that line and nothing changes
+    state until the quota is met."""
     round_ = open_round(unit.old_commune, YEAR)
     client.force_login(unit.secretary)
-    data = _grid_data(round_, {unit.anh: "excellent", unit.dung: "good"})
-    response = client.post(_url("rating_grid", unit.old_commune), data)
+    levels = {unit.anh: "excellent", unit.dung: "good", unit.dat: "good", unit.son: "good"}
+    response = client.post(
+        _url("rating_grid", unit.old_commune), _grid_data(round_, levels), follow=True
+    )
     html = response.content.decode()
-    assert response.status_code == 200
-    assert not MemberRating.objects.exists()
-    assert "Chưa lưu gì" in html
-    assert "Vượt tỷ lệ" in _row_messages(html, unit.anh)
-    select = re.search(rf'name="level_{unit.anh.pk}".*?</select>', html, re.S).group(0)
-    assert re.search(r'<option value="excellent" selected>', select)
+    assert MemberRating.objects.get(member=unit.anh).proposed_level == "excellent"
+    assert "Đã lưu xếp loại của 4 đảng viên" in html
+    assert "Toàn xã 1/0 HTXSNV — cần hạ 1" in html
+    refused = client.post(
+        _url("rating_grid", unit.old_commune), _grid_data(round_, {}, action="submit_confirmed")
+    )
+    text = refused.content.decode()
+    assert refused.status_code == 200
+    assert "Chưa gửi được" in text
+    assert re.search(r"data-quota-message>Toàn xã 1/0 HTXSNV — cần hạ 1", text)
+    round_.refresh_from_db()
+    assert round_.state == "draft"
+
+
+def test_rating_grid_cell_page_names_this_cells_share_of_the_quota(client, unit):
+    """On a cell's page the group's line adds how many of the HTXSNV are this cell's."""
+    round_ = open_round(unit.old_commune, YEAR)
+    save_levels(round_, {unit.anh: "excellent", unit.son: "excellent", unit.dung: "good"})
+    client.force_login(unit.secretary)
+    html = client.get(_url("rating_grid", unit.old_cell)).content.decode()
+    assert "Toàn xã 2/0 HTXSNV — cần hạ 2; chi bộ này 2" in html
 
 
 def test_rating_grid_valid_save_writes_and_redirects(client, unit):
@@ -291,13 +313,21 @@ def test_rating_grid_stale_version_shows_conflict_and_keeps_entries(client, unit
     response = client.post(_url("rating_grid", unit.old_commune), data)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Có người khác vừa thay đổi danh sách này" in html
+    assert "1 dòng vừa được người khác lưu" in html
+    assert "tải lại trang" not in html
     assert MemberRating.objects.get(member=unit.anh).proposed_level == "good"
     select = re.search(rf'name="level_{unit.anh.pk}".*?</select>', html, re.S).group(0)
     assert '<option value="complete" selected>' in select
-    assert "Hoàn thành tốt nhiệm vụ" in _row_messages(html, unit.anh)
-    round_.refresh_from_db()
-    assert f'name="round_version" value="{round_.version}"' in html
+    messages = _row_messages(html, unit.anh)
+    assert "Người khác vừa lưu: Hoàn thành tốt nhiệm vụ" in messages
+    assert 'data-other-level="good"' in messages
+    assert "Giữ của tôi" in messages and "Lấy của người kia" in messages
+    fresh = MemberRating.objects.get(member=unit.anh).version
+    assert re.search(rf'name="version_{unit.anh.pk}"[^>]* value="{fresh}"', html)
+    # "Save" again now keeps this user's value, deliberately.
+    data[f"version_{unit.anh.pk}"] = fresh
+    client.post(_url("rating_grid", unit.old_commune), data)
+    assert MemberRating.objects.get(member=unit.anh).proposed_level == "complete"
 
 
 def test_rating_grid_submit_changes_state(client, unit):
@@ -309,7 +339,14 @@ def test_rating_grid_submit_changes_state(client, unit):
     page = client.get(_url("rating_grid", unit.old_commune)).content.decode()
     submit = re.search(r'<button[^>]*value="submit"[^>]*>', page).group(0)
     assert "disabled" not in submit
-    data = _grid_data(round_, {m: "good" for m in unit.members}, action="submit")
+    confirm = client.post(
+        _url("rating_grid", unit.old_commune), _grid_data(round_, {}, action="submit")
+    )
+    text = confirm.content.decode()
+    assert "Gửi 4 đảng viên của 2 chi bộ lên Đảng bộ huyện Phú An?" in text
+    round_.refresh_from_db()
+    assert round_.state == "draft"
+    data = _grid_data(round_, {}, action="submit_confirmed")
     response = client.post(_url("rating_grid", unit.old_commune), data, follow=True)
     round_.refresh_from_db()
     assert round_.state == "submitted"
@@ -319,15 +356,35 @@ def test_rating_grid_submit_changes_state(client, unit):
     assert "<select" not in html
 
 
-def test_rating_grid_submit_disabled_while_members_are_missing(client, unit):
-    """ "Gửi duyệt" stays disabled, with the reason, while a member has no level."""
+def test_rating_grid_submit_from_a_cell_names_the_whole_unit(client, unit):
+    """Sending from one cell's page sends the whole commune: the confirmation says so, with
+    the counts, before anything is sent."""
+    round_ = open_round(unit.old_commune, YEAR)
+    save_levels(round_, {m: "good" for m in unit.members})
+    client.force_login(unit.secretary)
+    text = client.post(
+        _url("rating_grid", unit.old_cell), _grid_data(round_, {}, action="submit")
+    ).content.decode()
+    assert "Gửi 4 đảng viên của 2 chi bộ" in text
+    assert "Bạn đang ở trang của Chi bộ" in text
+    round_.refresh_from_db()
+    assert round_.state == "draft"
+
+
+def test_rating_grid_submit_while_members_are_missing_is_refused_per_cell(client, unit):
+    """While members have no level the page says how many, and sending is refused with the
+    count of members to correct in each cell."""
     round_ = open_round(unit.old_commune, YEAR)
     save_levels(round_, {unit.anh: "good"})
     client.force_login(unit.secretary)
     html = client.get(_url("rating_grid", unit.old_commune)).content.decode()
-    submit = re.search(r'<button[^>]*value="submit"[^>]*>', html).group(0)
-    assert "disabled" in submit
-    assert "3 đảng viên chưa có mức xếp loại" in html
+    assert "Còn 3 đảng viên chưa có mức." in html
+    text = client.post(
+        _url("rating_grid", unit.old_commune), _grid_data(round_, {}, action="submit_confirmed")
+    ).content.decode()
+    assert "Chưa gửi được" in text
+    assert "3 đảng viên cần sửa" in text
+    assert re.search(r"<li>Chi bộ[^<]*: 2</li>", text)
 
 
 def test_rating_grid_exempt_member_is_prefilled_not_rated(client, unit):
@@ -340,7 +397,8 @@ def test_rating_grid_exempt_member_is_prefilled_not_rated(client, unit):
     reason = re.search(rf'name="reason_{unit.son.pk}".*?</select>', html, re.S).group(0)
     assert '<option value="none" selected>' in level
     assert '<option value="exempt" selected>' in reason
-    assert "miễn công tác và sinh hoạt đảng" in _row_messages(html, unit.son)
+    # Shown but not saved yet: the browser sends the row with the next save.
+    assert re.search(rf'id="member-{unit.son.pk}"[^>]*data-prefilled', html)
 
 
 # --- printing and links --------------------------------------------------------------------
@@ -399,5 +457,5 @@ def test_rating_grid_query_count_does_not_grow_with_members(
     save_levels(round_, {unit.dung: "complete"})
     with django_assert_max_num_queries(25), CaptureQueriesContext(connection) as many:
         response = client.get(url)
-    assert response.content.decode().count('class="grid-member"') == 16
+    assert response.content.decode().count("data-member=") == 16
     assert len(many) == len(few)

@@ -226,8 +226,8 @@ def test_assignedtask_edit_and_delete_are_audited(client, unit):
 
 
 def test_assignedtask_not_done_caps_2025_member_at_complete_in_grid(client, province):
-    """2025 (M5): a task not done caps the member at HTNV in the entry grid; before the task
-    the cap was HTXSNV."""
+    """2025 (M5, Điều 11): the only task not done (100% not completed) leaves KHTNV in the entry
+    grid; before the task the cap was HTXSNV."""
     member = factories.member(province.new_cell, "Trần Văn Bảy")
     secretary = factories.user_with_role(province.new_commune, Role.SECRETARY)
     round_ = open_round(province.new_cell, 2025)
@@ -241,8 +241,11 @@ def test_assignedtask_not_done_caps_2025_member_at_complete_in_grid(client, prov
     prefix = f"m{member.pk}"
     client.post(url, {f"{prefix}-title": "Thu đảng phí", f"{prefix}-result": "not_done"})
     [row] = selectors.rating_grid(round=round_).rows
-    assert row.cap.level == "complete"
-    assert any(r.code == "M5" and "đúng hạn" in r.message for r in row.cap.reasons)
+    assert row.cap.level == "not_complete"
+    assert any(r.code == "M5" and "đúng tiến độ: 0/1" in r.message for r in row.cap.reasons)
+    assert any(
+        "quá 50% nhiệm vụ trong năm không hoàn thành: 1/1" in r.message for r in row.cap.reasons
+    )
     assert AuditEntry.objects.filter(action="assignedtask_create").count() == 1
 
 

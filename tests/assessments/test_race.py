@@ -37,6 +37,7 @@ def test_member_ratings_save_concurrent_last_quota_place(province, transactional
                 round=round_,
                 rows=[RowInput(member_id=member.pk, level="excellent")],
                 round_version=version,
+                check_rules=True,
             )
             outcomes[name] = "saved"
         except (RuleViolationError, ConcurrentEditError) as exc:
@@ -83,6 +84,7 @@ def test_member_ratings_save_concurrent_quota_with_fresh_versions(province, tran
                     round=current,
                     rows=[RowInput(member_id=member.pk, level="excellent")],
                     round_version=current.version,
+                    check_rules=True,  # a finished proposal (an import) counts the quota
                 )
             outcomes[name] = "saved"
         except RuleViolationError as exc:

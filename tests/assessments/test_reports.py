@@ -261,15 +261,17 @@ def test_report_proposals_lists_cells_and_quota(province, rated, tmp_path):
 
 
 def test_report_self_review_one_form_per_member(province, rated, tmp_path):
-    """Kind 3: one pre-filled form per member, with the scheme's form code; no number."""
+    """Kind 3: one pre-filled form per member, with the scheme's form code and its task
+    annex (reports.forms.member); no number."""
     content = render("self_review", province.old_commune).content
     text = squash(pdf_text(content, tmp_path))
     assert "Mẫu 02-HD KĐ.ĐG" in text
     assert "BẢN KIỂM ĐIỂM CÁ NHÂN" in text
     assert "Họ và tên: Nguyễn Văn An 1" in text
     assert "Số 01-" not in text and "DỰ THẢO" not in text  # a blank to fill in, not a draft
-    pages = int(re.search(r"^Pages:\s+(\d+)", pdf_tool("pdfinfo", content, tmp_path), re.M)[1])
-    assert pages == 15
+    # One form (with its sections and signatures) and one task annex per member.
+    assert text.count("NGƯỜI TỰ KIỂM ĐIỂM") == 15
+    assert text.count("PHỤ LỤC Kết quả thực hiện nhiệm vụ được giao") == 15
 
 
 def test_report_self_review_form_code_2025(province, tmp_path):
@@ -365,6 +367,8 @@ def test_reportjob_request_twice_returns_pending_one(
             actor=officer, kind="results", organization=province.old_commune, year=2021, fmt="pdf"
         )
     assert created and len(callbacks) == 1
+    # Its message went out (publishing records the task id; an unsent job is sent again).
+    ReportJob.objects.filter(pk=first.pk).update(task_id="sent")
     with django_capture_on_commit_callbacks() as callbacks:
         second, created = services.reportjob_request(
             actor=officer, kind="results", organization=province.old_commune, year=2021, fmt="pdf"

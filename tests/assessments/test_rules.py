@@ -64,6 +64,9 @@ def rate(year, level, *, reason=None, note="", period_end=None, **facts):
 def org(year, *, is_committee=False, **kwargs):
     if year >= 2025:
         kwargs.setdefault("points", Decimal(95))
+    # O1 is not met while nothing below is rated: by default every member is rated HTTNV+.
+    if year >= 2018:
+        kwargs.setdefault("sub_levels", ("excellent", "good", "good", "good", "good"))
     kwargs.setdefault("established_on", LONG_AGO)
     return OrganizationFacts(organization_id="CB01", year=year, is_committee=is_committee, **kwargs)
 
@@ -564,7 +567,8 @@ def test_m5_points_bands(points, level, codes):
             ["M5"],
         ),
         (TasksSummary(assigned=10, done=10, done_on_time=9, exceeded=5), True, "good", ["M5"]),
-        (TasksSummary(assigned=10, done=9, done_on_time=9, exceeded=5), True, "complete", []),
+        # Điều 11: HTNV needs every task completed; one not done leaves only KHTNV.
+        (TasksSummary(assigned=10, done=9, done_on_time=9, exceeded=5), True, "complete", ["M5"]),
         (TasksSummary(assigned=0, done=0, done_on_time=0, exceeded=0), True, "excellent", []),
         (None, True, "excellent", []),
     ],

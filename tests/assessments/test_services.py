@@ -135,14 +135,14 @@ def test_member_ratings_save_stale_row_version_is_refused(province, round_2021):
 
 
 def test_member_ratings_save_quota_boundary(province, round_2021):
-    """14 HTTNV allow 2 HTXSNV (20%, rounded down); a 3rd is refused with the Q1 message and
-    nothing of that save is written."""
+    """14 HTTNV allow 2 HTXSNV (20%, rounded down); checked as a finished proposal (an
+    import), a 3rd is refused with the Q1 message and nothing of that save is written."""
     goods = make_members(province.old_cell, 14)
     excellents = make_members(province.other_cell, 3, family="Trần Thị")
     save_levels(round_2021, dict.fromkeys(goods, "good"))
     save_levels(round_2021, dict.fromkeys(excellents[:2], "excellent"))
     with pytest.raises(RuleViolationError) as excinfo:
-        save_levels(round_2021, {excellents[2]: "excellent"})
+        save_levels(round_2021, {excellents[2]: "excellent"}, check_rules=True)
     assert [v.code for v in excinfo.value.violations] == ["Q1"]
     assert excinfo.value.message == (
         "Vượt tỷ lệ: tối đa 2 đảng viên Hoàn thành xuất sắc nhiệm vụ (20% của 14 Hoàn thành "
@@ -153,7 +153,28 @@ def test_member_ratings_save_quota_boundary(province, round_2021):
 
 
 def test_member_ratings_save_sick_leave_caps_at_complete(province, round_2021):
-    """91 days of sick leave in the year (≥ 90): HTTNV is refused (M2), HTNV accepted."""
+    """01/03–31/05 is three calendar months of sick leave: HTTNV is refused (M2), HTNV accepted."""
+    (a,) = make_members(province.old_cell, 1)
+    member_event_create(
+        actor=None,
+        member=a,
+        kind="sick_leave",
+        start=d(2021, 3, 1),
+        end=d(2021, 5, 31),
+        audit=False,
+    )
+    with pytest.raises(RuleViolationError) as excinfo:
+        save_levels(round_2021, {a: "good"}, check_rules=True)
+    assert [v.code for v in excinfo.value.violations] == ["M2"]
+    assert "nghỉ ốm 3 tháng" in excinfo.value.message and "01/03/2021–31/05/2021" in (
+        excinfo.value.message
+    )
+    save_levels(round_2021, {a: "complete"})
+    assert MemberRating.objects.get(member=a).proposed_level == "complete"
+
+
+def test_member_ratings_save_sick_leave_under_three_months_not_capped(province, round_2021):
+    """01/03–30/05 (91 days, two calendar months and 30 days) does not cap the level."""
     (a,) = make_members(province.old_cell, 1)
     member_event_create(
         actor=None,
@@ -161,25 +182,6 @@ def test_member_ratings_save_sick_leave_caps_at_complete(province, round_2021):
         kind="sick_leave",
         start=d(2021, 3, 1),
         end=d(2021, 5, 30),
-        audit=False,
-    )
-    with pytest.raises(RuleViolationError) as excinfo:
-        save_levels(round_2021, {a: "good"})
-    assert [v.code for v in excinfo.value.violations] == ["M2"]
-    assert "nghỉ ốm 91 ngày" in excinfo.value.message
-    save_levels(round_2021, {a: "complete"})
-    assert MemberRating.objects.get(member=a).proposed_level == "complete"
-
-
-def test_member_ratings_save_sick_leave_under_90_days_not_capped(province, round_2021):
-    """89 days of sick leave do not cap the level."""
-    (a,) = make_members(province.old_cell, 1)
-    member_event_create(
-        actor=None,
-        member=a,
-        kind="sick_leave",
-        start=d(2021, 3, 1),
-        end=d(2021, 5, 28),
         audit=False,
     )
     save_levels(round_2021, {a: "good"})
@@ -198,7 +200,7 @@ def test_member_ratings_save_discipline_forces_not_complete(province, round_2021
         audit=False,
     )
     with pytest.raises(RuleViolationError) as excinfo:
-        save_levels(round_2021, {a: "complete"})
+        save_levels(round_2021, {a: "complete"}, check_rules=True)
     assert [v.code for v in excinfo.value.violations] == ["M1"]
     assert "Khiển trách ngày 10/05/2021" in excinfo.value.message
     save_levels(round_2021, {a: "not_complete"})
@@ -210,13 +212,104 @@ def test_member_ratings_save_exempt_member_not_rated_with_reason(province, round
     (a,) = make_members(province.old_cell, 1)
     member_event_create(actor=None, member=a, kind="exemption", start=d(2020, 1, 1), audit=False)
     with pytest.raises(RuleViolationError) as excinfo:
-        save_levels(round_2021, {a: "good"})
+        save_levels(round_2021, {a: "good"}, check_rules=True)
     assert [v.code for v in excinfo.value.violations] == ["M3"]
     with pytest.raises(RuleViolationError):
-        save_levels(round_2021, {a: ""})
+        save_levels(round_2021, {a: ""}, check_rules=True)
     save_levels(round_2021, {a: ("", "exempt")})
     rating = MemberRating.objects.get(member=a)
     assert (rating.proposed_level, rating.not_rated_reason) == ("", "exempt")
+
+
+def test_member_ratings_save_draft_saves_over_quota_and_caps_submit_refuses(province, round_2021):
+    """A draft always saves, whatever the rules say (DOMAIN §4.2: the committee enters cell by
+    cell); the submission then refuses it with the same violations."""
+    goods = make_members(province.old_cell, 3)  # with b: 4 HTTNV allow no HTXSNV
+    (a, b) = make_members(province.other_cell, 2, family="Trần Thị")
+    member_event_create(
+        actor=None,
+        member=b,
+        kind="discipline",
+        start=d(2021, 5, 10),
+        discipline_form="reprimand",
+        audit=False,
+    )
+    save_levels(round_2021, {**dict.fromkeys(goods, "good"), a: "excellent", b: "good"})
+    assert MemberRating.objects.get(member=a).proposed_level == "excellent"
+    assert MemberRating.objects.get(member=b).proposed_level == "good"
+    with pytest.raises(RuleViolationError) as excinfo:
+        submit(round_2021)
+    assert {v.code for v in excinfo.value.violations} == {"Q1", "M1"}
+    round_2021.refresh_from_db()
+    assert round_2021.state == "draft"
+
+
+def test_member_ratings_save_cell_column_by_cell_secretary_only(province, round_2021):
+    """A cell's secretary writes the cell meeting's proposal and votes for the cell's own
+    members, never the committee's appraisal, and never another cell's members."""
+    (a,) = make_members(province.old_cell, 1)
+    (other,) = make_members(province.other_cell, 1, family="Trần Thị")
+    cell_secretary = factories.user_with_role(province.old_cell, "secretary")
+    proposal = services.CellProposal(level="good", votes_for=7, votes_total=9)
+    services.member_ratings_save(
+        actor=cell_secretary,
+        round=round_2021,
+        rows=[RowInput(member_id=a.pk, appraise=False, cell=proposal, version=0)],
+    )
+    rating = MemberRating.objects.get(member=a)
+    assert (rating.cell_level, rating.votes_for, rating.votes_total) == ("good", 7, 9)
+    assert rating.proposed_level == ""
+    with pytest.raises(PermissionDenied):
+        services.member_ratings_save(
+            actor=cell_secretary,
+            round=round_2021,
+            rows=[RowInput(member_id=a.pk, level="good", version=rating.version)],
+        )
+    with pytest.raises(PermissionDenied):
+        services.member_ratings_save(
+            actor=cell_secretary,
+            round=round_2021,
+            rows=[RowInput(member_id=other.pk, appraise=False, cell=proposal, version=0)],
+        )
+    with pytest.raises(RatingError):
+        services.member_ratings_save(
+            actor=None,
+            round=round_2021,
+            rows=[
+                RowInput(
+                    member_id=a.pk,
+                    appraise=False,
+                    cell=services.CellProposal(votes_for=10, votes_total=9),
+                )
+            ],
+        )
+
+
+def test_member_ratings_save_row_versions_name_every_stale_row(province, round_2021):
+    """Rows are checked by their own versions: a row saved by someone else since (or
+    created meanwhile, version 0) is refused, naming the rows; other rows' saves in the same
+    organization do not conflict."""
+    (a, b, c) = make_members(province.old_cell, 3)
+    save_levels(round_2021, {a: "good"})
+    first = MemberRating.objects.get(member=a).version
+    save_levels(round_2021, {b: "good"})  # another row: no conflict for a's next save
+    services.member_ratings_save(
+        actor=None,
+        round=round_2021,
+        rows=[RowInput(member_id=a.pk, level="complete", version=first)],
+    )
+    with pytest.raises(services.ConcurrentEditError) as excinfo:
+        services.member_ratings_save(
+            actor=None,
+            round=round_2021,
+            rows=[
+                RowInput(member_id=a.pk, level="good", version=first),
+                RowInput(member_id=b.pk, level="complete", version=0),
+                RowInput(member_id=c.pk, level="good", version=0),
+            ],
+        )
+    assert sorted(excinfo.value.member_ids) == sorted([a.pk, b.pk])
+    assert not MemberRating.objects.filter(member=c).exists()
 
 
 def test_member_ratings_save_refuses_member_outside_round(province, round_2021):
@@ -241,7 +334,7 @@ def test_member_ratings_save_2025_requires_points_band(province):
     (a,) = make_members(province.new_cell, 1)
     round_ = open_round(province.new_cell, 2025)
     with pytest.raises(RuleViolationError) as excinfo:
-        save_levels(round_, {a: "excellent"}, points="75")
+        save_levels(round_, {a: "excellent"}, points="75", check_rules=True)
     assert {v.code for v in excinfo.value.violations} == {"M5", "Q1"}  # alone: also over quota
     save_levels(round_, {a: "good"}, points="75")
     assert MemberRating.objects.get(member=a).points == Decimal("75")

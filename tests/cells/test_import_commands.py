@@ -173,5 +173,5 @@ def test_import_commands_exit_codes_from_the_shell(tmp_path):
     bad.write_text("ma,ten,mau_sac\nBG,Tỉnh,đỏ\n", encoding="utf-8")
     result = _manage("import_orgs", str(bad))
     assert result.returncode == 1
-    assert "Dòng 1, cột mau_sac: Cột không hợp lệ" in result.stderr
+    assert "Dòng 1, cột mau_sac: Cột “mau_sac” không được dùng và đã bỏ qua" in result.stderr
     assert "Dòng 1, cột loai: Thiếu cột bắt buộc này." in result.stderr

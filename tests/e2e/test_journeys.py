@@ -49,16 +49,17 @@ def choose(page, member, level: str, points: int | None = None) -> None:
 
 
 def wait_for_check(page) -> None:
-    """Let the live check come back: htmx sends it 250 ms after the last change and marks
-    the form with `htmx-request` until the answer is swapped in."""
-    page.wait_for_timeout(400)
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    """Let the live check come back: grid.js marks the form `data-checking` from the change
+    until the answer is swapped in."""
+    page.wait_for_function("() => !document.querySelector('[data-grid-form][data-checking]')")
 
 
 # --- 1 ------------------------------------------------------------------------------------------
 def test_journey_secretary_rates_meets_quota_and_submits(page, commune):
-    """A secretary logs in, opens her cell's grid from the tree, rates every member, sees the
-    quota message on the row pushed one too many to HTXSNV, fixes it, saves and submits."""
+    """A secretary logs in, opens her cell's grid from the tree, rates every member, pushes
+    one too many to HTXSNV: the quota line says what to change, the draft still saves, the
+    sending (after its confirmation) is refused with the group's line; she fixes it, saves
+    and sends."""
     data = commune
     page.goto("/")
     assert "/dang-nhap/" in page.url  # everything needs a login
@@ -89,41 +90,51 @@ def test_journey_secretary_rates_meets_quota_and_submits(page, commune):
     for name, (level, points) in PLAN_A.items():
         choose(page, data.members_a[name], level, points)
     counters = page.locator("#grid-counters")
-    expect(counters).to_contain_text(
-        re.compile(r"Hoàn thành xuất sắc nhiệm vụ:\s*1\s*/\s*tối đa 1.*tốt nhiệm vụ:\s*6", re.S)
-    )
     wait_for_check(page)
+    expect(counters).to_contain_text(re.compile(r"HTXSNV\s*1\s*HTTNV\s*6", re.S))
+    expect(counters).to_contain_text("Toàn chi bộ 1/1 HTXSNV")
     page.locator("details.grid-help").evaluate("d => d.open = false")
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "03-luoi-xep-loai")
 
-    # One too many at the top level: the message shows on that member's row.
+    # One too many at the top level: the group's line says it once, with what to change;
+    # the row itself carries no repeated red line.
     pushed = data.members_a["Trần Thị Lan"]
     choose(page, pushed, "excellent", 92)
-    msgs = page.locator(f"#msgs-{pushed.pk}")
-    expect(msgs).to_contain_text(
-        "Vượt tỷ lệ: tối đa 1 đảng viên Hoàn thành xuất sắc nhiệm vụ (20% của 5 Hoàn thành tốt "
-        "nhiệm vụ), đề nghị 2"
-    )
-    expect(msgs).to_have_class(re.compile(r"grid-msgs--error"))
-    expect(counters.locator("li").first).to_have_class(re.compile(r"grid-counter--over"))
-    expect(page.get_by_role("button", name="Gửi duyệt")).to_be_disabled()
     wait_for_check(page)
+    msgs = page.locator(f"#msgs-{pushed.pk}")
+    quota = counters.locator("[data-quota]")
+    expect(quota).to_contain_text("Toàn chi bộ 2/1 HTXSNV — cần hạ 1")
+    expect(quota).to_have_class(re.compile(r"grid-counter--over"))
+    expect(msgs).not_to_contain_text("Vượt tỷ lệ")
+    send_name = "Gửi danh sách của Chi bộ ấp Tân Hòa…"
+    expect(page.get_by_role("button", name=send_name)).to_be_disabled()  # unsaved changes
     axe_check(page, "grid (quota exceeded)")
-    grid_row(page, pushed).scroll_into_view_if_needed()
-    page.evaluate("window.scrollBy(0, 200)")
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "04-luoi-vuot-ti-le")
+
+    # The draft saves anyway; sending asks first, naming what it sends, then is refused.
+    follow(page.get_by_role("button", name="Lưu"))
+    assert "Đã lưu xếp loại của 9 đảng viên" in main_text(page), main_text(page)[:600]
+    follow(page.get_by_role("button", name=send_name))
+    assert "Gửi 9 đảng viên của 1 chi bộ lên Đảng bộ xã An Hòa?" in main_text(page)
+    axe_check(page, "send confirmation")
+    follow(page.get_by_role("button", name="Đồng ý, gửi 9 đảng viên"))
+    text = main_text(page)
+    assert "Chưa gửi được" in text, text[:600]
+    assert "Toàn chi bộ 2/1 HTXSNV — cần hạ 1" in page.locator("#grid-summary").inner_text()
 
     # She puts it back, saves, and sends the list to the commune.
     choose(page, pushed, "good", 88)
-    expect(msgs).not_to_contain_text("Vượt tỷ lệ")
-    expect(msgs).not_to_have_class(re.compile(r"grid-msgs--error"))
     wait_for_check(page)
+    expect(quota).to_contain_text("Toàn chi bộ 1/1 HTXSNV")
+    expect(quota).not_to_have_class(re.compile(r"grid-counter--over"))
     follow(page.get_by_role("button", name="Lưu"))
-    assert "Đã lưu xếp loại của 9 đảng viên" in main_text(page), main_text(page)[:600]
-    send = page.get_by_role("button", name="Gửi duyệt")
+    assert "Đã lưu xếp loại của 1 đảng viên" in main_text(page), main_text(page)[:600]
+    send = page.get_by_role("button", name=send_name)
     expect(send).to_be_enabled()
     follow(send)
+    follow(page.get_by_role("button", name="Đồng ý, gửi 9 đảng viên"))
     text = main_text(page)
     assert "Đã gửi Đảng bộ xã An Hòa xem xét, quyết định" in text, text[:600]
     assert "Đã gửi" in page.locator(".grid-state").inner_text()

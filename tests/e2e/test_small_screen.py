@@ -84,8 +84,8 @@ def test_small_screen_grid_by_keyboard_review_and_dashboard(phone_page, commune)
         if len(done) == rows:
             break
         element = tab_until(page, is_level, what="the next level box")
-    page.wait_for_timeout(400)  # the live check after the last change
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    # The live check after the last change.
+    page.wait_for_function("() => !document.querySelector('[data-grid-form][data-checking]')")
     assert_fits(page, "grid (filled)")
     page.locator(f"#member-{data.members_a['Trần Thị Lan'].pk}").scroll_into_view_if_needed()
     shot(page, "13-dien-thoai-luoi")
@@ -93,8 +93,13 @@ def test_small_screen_grid_by_keyboard_review_and_dashboard(phone_page, commune)
     with page.expect_navigation():
         page.keyboard.press("Control+s")
     assert "Đã lưu xếp loại của 9 đảng viên" in main_text(page), main_text(page)[:500]
-    send = tab_until(page, lambda e: e["value"] == "submit", what="the “Gửi duyệt” button")
+    send = tab_until(page, lambda e: e["value"] == "submit", what="the “Gửi danh sách” button")
     assert send["tag"] == "BUTTON"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Gửi 9 đảng viên của 1 chi bộ" in main_text(page)
+    assert_fits(page, "send confirmation")
+    tab_until(page, lambda e: e["tag"] == "BUTTON" and "btn-lg" in e["cls"], what="“Đồng ý”")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "Đã gửi Đảng bộ xã An Hòa xem xét, quyết định" in main_text(page)

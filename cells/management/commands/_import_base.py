@@ -84,7 +84,9 @@ class ImportCommand(BaseCommand):
         return None
 
     def report(self, result: ImportResult) -> None:
-        """Every error on stderr and exit 1, or the counts on stdout."""
+        """Every error on stderr and exit 1, or the counts on stdout (notices on stderr)."""
+        for notice in result.notices:
+            self.stderr.write(format_error(notice))
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(format_error(error))

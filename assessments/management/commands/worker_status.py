@@ -1,4 +1,5 @@
-"""Report the Celery workers, the queue and the import jobs a lost worker left behind.
+"""Report the Celery workers, the queue and the import and report jobs a lost worker left
+behind (here, in the app that sees both kinds of job).
 
     python manage.py worker_status [--timeout 2] [--json]
 
@@ -15,6 +16,9 @@ from django.utils import timezone
 from kombu.exceptions import ChannelError
 from kombu.utils.url import maybe_sanitize_url
 
+from assessments.models import ReportJob
+from assessments.reports.services import ACTIVE as REPORT_ACTIVE
+from assessments.reports.services import reportjob_is_stale
 from cells.jobs import ACTIVE_STATUSES, importjob_is_stale
 from cells.models import ImportJob
 
@@ -57,25 +61,35 @@ def _workers(timeout: float) -> dict:
     }
 
 
+def _since(job) -> str:
+    return timezone.localtime(job.started_at or job.queued_at or job.created_at).strftime(
+        "%H:%M %d/%m/%Y"
+    )
+
+
 def _stale_jobs() -> list[dict]:
     now = timezone.now()
     jobs = ImportJob.objects.filter(status__in=ACTIVE_STATUSES).order_by("pk")
     return [
-        {
-            "id": job.pk,
-            "status": job.status,
-            "task_id": job.task_id,
-            "since": timezone.localtime(job.started_at or job.queued_at or job.created_at).strftime(
-                "%H:%M %d/%m/%Y"
-            ),
-        }
+        {"id": job.pk, "status": job.status, "task_id": job.task_id, "since": _since(job)}
         for job in jobs
         if importjob_is_stale(job, now=now)
     ]
 
 
+def _stale_report_jobs() -> list[dict]:
+    """Report jobs a lost worker left "đang lập" (the page shows them as failed)."""
+    now = timezone.now()
+    jobs = ReportJob.objects.filter(state__in=REPORT_ACTIVE).order_by("pk")
+    return [
+        {"id": job.pk, "status": job.state, "task_id": job.task_id, "since": _since(job)}
+        for job in jobs
+        if reportjob_is_stale(job, now=now)
+    ]
+
+
 class Command(BaseCommand):
-    help = "Show Celery workers (ping, active tasks), the queue length and stale import jobs."
+    help = "Show Celery workers (ping, active tasks), the queue length and stale jobs."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -97,7 +111,10 @@ class Command(BaseCommand):
             report["workers"] = {}
             report["workers_error"] = f"{exc.__class__.__name__}: {exc}"
         report["stale_jobs"] = _stale_jobs()
-        healthy = bool(report["workers"]) and not report["stale_jobs"]
+        report["stale_report_jobs"] = _stale_report_jobs()
+        healthy = (
+            bool(report["workers"]) and not report["stale_jobs"] and not report["stale_report_jobs"]
+        )
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
         else:
@@ -127,6 +144,13 @@ class Command(BaseCommand):
                 out(f"  #{job['id']} {job['status']} since {job['since']} task {job['task_id']}")
         else:
             out("Stale import jobs: none")
+        stale = report["stale_report_jobs"]
+        if stale:
+            out(self.style.WARNING(f"Stale report jobs ({len(stale)}):"))
+            for job in stale:
+                out(f"  #{job['id']} {job['status']} since {job['since']} task {job['task_id']}")
+        else:
+            out("Stale report jobs: none")
 
 
 def _redacted(url: str) -> str:

@@ -1,0 +1,337 @@
+"""Peer groups and the 25% ceiling at the database edge (Quy định 366, Điều 11; DOMAIN §4.3).
+
+Selectors say which peer group each member of a round is counted in, which ratings of other
+units share those groups, and which recorded ceiling decisions apply (the decision itself is
+recorded by regime_services.quotaceiling_decide). The counting is pure (assessments.rules).
+
+Scopes: the deciding level of a round (the grassroots organization's parent) forms the groups
+for the year. A member in a group is counted with every member of that group under the
+deciding level (scope = the deciding level); a member in no group is counted in their
+grassroots organization (the default). A ceiling decision on an organization raises the
+ceiling of the scopes it manages: its own groups when it is the deciding level (or above
+it), the per-grassroots count when it is the grassroots organization (or above it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cells.models import Organization
+
+from . import rules
+from .choices import PeerGroupSubject
+from .models import (
+    MemberCategory,
+    MemberRating,
+    OrganizationRating,
+    PeerGroup,
+    PeerGroupAssignment,
+    QuotaCeilingDecision,
+    RatingRound,
+)
+from .regime_selectors import posts_held_in_year
+from .schemes import QUOTA_SCOPE_PEER_GROUP, RatingScheme
+
+
+@dataclass
+class QuotaContext:
+    """What a round's quota is counted with: each member's group and scope, the ratings of
+    other units in the same groups, the ceilings that apply, and the groups' names."""
+
+    grassroots_id: int
+    owner: Organization | None
+    groups: dict[int, str | None] = field(default_factory=dict)
+    others: list[rules.MemberRatingInput] = field(default_factory=list)
+    ceilings: list[rules.QuotaCeiling] = field(default_factory=list)
+    decisions: list[QuotaCeilingDecision] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    defined: bool = False  # the deciding level formed peer groups for the year
+
+    def scope_of(self, member_id: int) -> int:
+        """The quota scope of a member: the deciding level for a grouped one."""
+        if self.defined and self.groups.get(member_id) and self.owner is not None:
+            return self.owner.pk
+        return self.grassroots_id
+
+
+def _rules_of(groups: Iterable[PeerGroup]) -> list[rules.PeerGroupRule]:
+    return [
+        rules.PeerGroupRule(
+            code=g.code,
+            name=g.name,
+            category=g.rule_category or None,
+            posts=tuple(t.strip() for t in g.rule_posts.split(";") if t.strip()),
+            order=g.order,
+        )
+        for g in groups
+    ]
+
+
+def member_groups(
+    *,
+    owner: Organization,
+    year: int,
+    member_ids: Iterable[int],
+    stored: Mapping[int, str],
+    groups: list[PeerGroup] | None = None,
+) -> dict[int, str | None]:
+    """The peer group (code) of each member, or None: the group stored on the rating (the
+    committee's or the file's `nhom`), else a hand assignment, else the first matching rule.
+
+    Three queries (groups, assignments, categories) plus the year's posts.
+    """
+    ids = list(member_ids)
+    if groups is None:
+        groups = list(
+            PeerGroup.objects.filter(owner=owner, year=year, subject=PeerGroupSubject.MEMBERS)
+        )
+    if not groups:
+        return {mid: None for mid in ids}
+    codes = {g.code for g in groups}
+    manual = dict(
+        PeerGroupAssignment.objects.filter(group__in=groups, member_id__in=ids).values_list(
+            "member_id", "group__code"
+        )
+    )
+    categories = dict(
+        MemberCategory.objects.filter(year=year, member_id__in=ids).values_list(
+            "member_id", "category"
+        )
+    )
+    posts = posts_held_in_year(member_ids=ids, year=year)
+    group_rules = _rules_of(groups)
+    return {
+        mid: rules.peer_group_for(
+            manual=(stored.get(mid) if stored.get(mid) in codes else None) or manual.get(mid),
+            category=categories.get(mid),
+            post_titles=[p.title for p in posts.get(mid, ())],
+            groups=group_rules,
+        )
+        for mid in ids
+    }
+
+
+def _ceilings(
+    *, decisions: list[QuotaCeilingDecision], grassroots: Organization, owner: Organization | None
+) -> list[rules.QuotaCeiling]:
+    found = []
+    for d in decisions:
+        base = {
+            "ratio": Fraction(d.percent, 100),
+            "reason": d.reason,
+            "decided_by": d.deciding_organization.name,
+            "decided_on": timezone.localtime(d.decided_at).date(),
+        }
+        path = d.organization.path
+        if owner is not None and owner.path.startswith(path):
+            code = d.group.code if d.group_id else None
+            found.append(rules.QuotaCeiling(organization_id=owner.pk, group=code, **base))
+        if d.group_id is None and grassroots.path.startswith(path):
+            found.append(rules.QuotaCeiling(organization_id=grassroots.pk, **base))
+    return found
+
+
+def ceiling_decisions_for(*, organization: Organization, year: int) -> list[QuotaCeilingDecision]:
+    """The year's ceiling decisions on `organization` or any node above it (for the review
+    screen and the reports: who decided, when, why)."""
+    step = Organization.steplen
+    paths = [organization.path[: step * depth] for depth in range(1, organization.depth + 1)]
+    return list(
+        QuotaCeilingDecision.objects.filter(year=year, organization__path__in=paths)
+        .select_related("organization", "deciding_organization", "group", "decided_by")
+        .order_by("decided_at", "id")
+    )
+
+
+def quota_context_for(
+    *,
+    round: RatingRound,  # noqa: A002
+    scheme: RatingScheme,
+    member_ids: Iterable[int],
+    stored: Mapping[int, str],
+) -> QuotaContext:
+    """Groups, cross-unit ratings and ceilings for counting `round`'s quota (a fixed number of
+    queries whatever the size of the unit; none before the 2025 regime)."""
+    grassroots = round.organization
+    ids = list(member_ids)
+    if scheme.quota_scope != QUOTA_SCOPE_PEER_GROUP:
+        # 2019–2024: per grassroots organization, or the 2023–2024 "member_group" option
+        # with the group stored on the rating; no peer groups, no 25% ceiling.
+        context = QuotaContext(grassroots_id=grassroots.pk, owner=None)
+        context.groups = {mid: stored.get(mid) or None for mid in ids}
+        return context
+    # The deciding level forms the groups: the grassroots organization's parent (its round
+    # is decided there; selectors.deciding_organization_for says the same).
+    owner = grassroots.get_parent()
+    context = QuotaContext(grassroots_id=grassroots.pk, owner=owner)
+    context.decisions = ceiling_decisions_for(organization=grassroots, year=round.year)
+    context.ceilings = _ceilings(decisions=context.decisions, grassroots=grassroots, owner=owner)
+    groups = (
+        list(
+            PeerGroup.objects.filter(owner=owner, year=round.year, subject=PeerGroupSubject.MEMBERS)
+        )
+        if owner is not None
+        else []
+    )
+    if not groups:
+        # No peer group formed: everybody is counted in the grassroots organization.
+        context.groups = dict.fromkeys(ids)
+        return context
+    context.defined = True
+    context.names = {g.code: g.name for g in groups}
+    context.groups = member_groups(
+        owner=owner, year=round.year, member_ids=ids, stored=stored, groups=groups
+    )
+    others = list(
+        MemberRating.objects.filter(
+            year=round.year, round__organization__path__startswith=owner.path
+        )
+        .exclude(round__organization=grassroots)
+        .exclude(proposed_level="")
+        .values_list("member_id", "proposed_level", "group")
+    )
+    other_groups = member_groups(
+        owner=owner,
+        year=round.year,
+        member_ids=[m for m, _l, _g in others],
+        stored={m: g for m, _l, g in others},
+        groups=groups,
+    )
+    context.others = [
+        rules.MemberRatingInput(
+            member_id=mid, level=level, organization_id=owner.pk, group=other_groups[mid]
+        )
+        for mid, level, _g in others
+        if other_groups.get(mid)
+    ]
+    return context
+
+
+@dataclass(frozen=True)
+class GroupQuota:
+    """One line of the per-group counters: the group, its counts and the ceiling applied."""
+
+    code: str | None
+    name: str
+    count: rules.QuotaCount
+
+
+def quota_state_for(
+    *,
+    round: RatingRound,  # noqa: A002
+    scheme: RatingScheme,
+) -> list[GroupQuota]:
+    """The quota counters of a round per peer group (and the per-unit rest): HTTNV, HTXSNV,
+    allowed, remaining, the ratio and any ceiling decision — for the grid and review screens.
+
+    Counts the round's proposals with the other units' proposals in the same groups.
+    """
+    ratings = list(
+        MemberRating.objects.filter(round=round).values_list("member_id", "proposed_level", "group")
+    )
+    context = quota_context_for(
+        round=round,
+        scheme=scheme,
+        member_ids=[m for m, _l, _g in ratings],
+        stored={m: g for m, _l, g in ratings},
+    )
+    inputs = [
+        rules.MemberRatingInput(
+            member_id=mid,
+            level=level or None,
+            organization_id=context.scope_of(mid),
+            group=context.groups.get(mid),
+        )
+        for mid, level, _g in ratings
+    ]
+    counts = rules.quota_counts(scheme, [*inputs, *context.others], ceilings=context.ceilings)
+    own_groups = {i.group for i in inputs if i.group}
+    return [
+        GroupQuota(
+            code=c.group,
+            name=context.names.get(c.group or "", c.group or _("Whole grassroots organization")),
+            count=c,
+        )
+        for c in counts
+        if c.organization_id == context.grassroots_id or c.group in own_groups
+    ]
+
+
+def organization_peer_scopes(*, organizations: Iterable[Organization]) -> dict[int, int | None]:
+    """The collectives' quota scope of each organization: its decider (Hướng dẫn 43 §3) —
+    the đảng ủy cơ sở for a cell, the parent for a grassroots organization or a commune."""
+    organizations = list(organizations)
+    step = Organization.steplen
+    paths = {o.path[: step * d] for o in organizations for d in range(1, o.depth)}
+    ancestors = {a.path: a for a in Organization.objects.filter(path__in=paths)}
+    found: dict[int, int | None] = {}
+    for o in organizations:
+        chain = [
+            ancestors[o.path[: step * d]]
+            for d in range(o.depth - 1, 0, -1)
+            if o.path[: step * d] in ancestors
+        ]
+        decider = rules.decider_for(
+            rules.Node(id=o.pk, type=o.type, is_grassroots=o.is_grassroots),
+            [rules.Node(id=a.pk, type=a.type, is_grassroots=a.is_grassroots) for a in chain],
+        )
+        found[o.pk] = decider.organization_id if decider else None
+    return found
+
+
+def organization_quota_violations_for(
+    *,
+    organizations: Iterable[tuple[Organization, str | None]],
+    year: int,
+    scheme: RatingScheme,
+) -> list[rules.Violation]:
+    """The collectives' quota (2025–) over the given (organization, proposed level) pairs,
+    counted with the year's other organization ratings that share their decider."""
+    pairs = list(organizations)
+    if not pairs:
+        return []
+    scopes = organization_peer_scopes(organizations=[o for o, _l in pairs])
+    given = {o.pk for o, _l in pairs}
+    deciders = Organization.objects.filter(pk__in={s for s in scopes.values() if s})
+    under = Q(pk__in=[])
+    for decider in deciders:
+        under |= Q(organization__path__startswith=decider.path)
+    others = [
+        r
+        for r in OrganizationRating.objects.filter(under, year=year)
+        .exclude(organization_id__in=given)
+        .exclude(proposed_level="", decided_level="")
+        .select_related("organization")
+    ]
+    other_scopes = organization_peer_scopes(organizations=[r.organization for r in others])
+    inputs = [
+        rules.OrganizationRatingInput(subject_id=o.pk, level=level, organization_id=scopes[o.pk])
+        for o, level in pairs
+    ]
+    inputs += [
+        rules.OrganizationRatingInput(
+            subject_id=r.organization_id,
+            level=r.decided_level or r.proposed_level,
+            organization_id=other_scopes[r.organization_id],
+        )
+        for r in others
+        if other_scopes[r.organization_id] in set(scopes.values())
+    ]
+    ceilings = []
+    for decision in QuotaCeilingDecision.objects.filter(
+        year=year, group__isnull=True, organization_id__in=set(scopes.values())
+    ):
+        ceilings.append(
+            rules.QuotaCeiling(
+                organization_id=decision.organization_id,
+                ratio=Fraction(decision.percent, 100),
+                reason=decision.reason,
+            )
+        )
+    return rules.organization_quota_violations(scheme, inputs, ceilings=ceilings)
