@@ -189,7 +189,7 @@ def test_content_security_policy_allows_only_own_assets(client, province):
 
 SERVICE_MODULES = [
     "cells.services",
-    "cells.jobs",
+    "cells.jobs.services",
     "cells.accounts",
     "assessments.services",
     "assessments.year_services",
@@ -483,10 +483,10 @@ def _service_calls(province):
             ),
             "target_explanation_save",
         ),
-        ("cells.jobs.importjob_create", upload, "import.upload"),
-        ("cells.jobs.importjob_confirm", confirm, "import.confirm"),
-        ("cells.jobs.importjob_retry", retry, "import.retry"),
-        ("cells.jobs.importjob_confirm_rows", confirm_rows, "import.confirm_rows"),
+        ("cells.jobs.services.importjob_create", upload, "import.upload"),
+        ("cells.jobs.services.importjob_confirm", confirm, "import.confirm"),
+        ("cells.jobs.services.importjob_retry", retry, "import.retry"),
+        ("cells.jobs.services.importjob_confirm_rows", confirm_rows, "import.confirm_rows"),
         (
             "cells.accounts.user_password_set",
             lambda: accounts.user_password_set(
