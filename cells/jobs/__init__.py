@@ -15,6 +15,8 @@ write side: upload, confirm, retry, enqueue) and `runner` (what the worker runs:
 write). Every name is importable from `cells.jobs` as before.
 """
 
+from partybuild.jobs import TRANSIENT_ERRORS
+
 from .runner import (
     importjob_apply,
     importjob_validate,
@@ -58,6 +60,7 @@ __all__ = [
     "QUEUED_STATUSES",
     "RUNNING_STATUSES",
     "TEMPLATE_COLUMNS",
+    "TRANSIENT_ERRORS",
     "XLSX_CONTENT_TYPE",
     "can_import",
     "can_import_anything",

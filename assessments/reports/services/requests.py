@@ -1,31 +1,14 @@
-"""Writing side of the reports: rendering drafts, and the report centre's jobs.
-
-What the report centre renders is a draft ("DỰ THẢO", no number): a document gets its number
-only when it is issued (assessments.reports.issuing over documents.services.document_issue).
-
-`report_render` is the one code path of a report: the worker (through `reportjob_run`) and
-the `render_report` command both call it. Jobs follow the import jobs' design (cells.jobs,
-generic pieces in partybuild.jobs): the web process creates the row and enqueues on commit;
-the worker claims it with its task id, writes progress and the file; a job left running past
-the task time limit is stale, shown as failed and may be retried.
-"""
+"""The report centre, the web side: request a report, retry it, download it; enqueue on commit."""
 
 from __future__ import annotations
 
 import datetime
-import logging
-import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cells.audit import audit_export, audit_record
@@ -34,99 +17,18 @@ from cells.models import Organization
 from cells.permissions import can_view_organization
 from partybuild import jobs as pb_jobs
 
-from ..models import ReportJob
-from . import context, pieces, xlsx
-from .formatting import nfc
-
-logger = logging.getLogger(__name__)
-
-Kind = ReportJob.Kind
-Format = ReportJob.Format
-State = ReportJob.State
-QUEUED = frozenset({State.PENDING})
-RUNNING = frozenset({State.RUNNING})
-ACTIVE = QUEUED | RUNNING
-# Kinds offered for a province batch: one report per commune-level unit.
-BATCH_KINDS = (Kind.RESULTS, Kind.SUMMARY)
-STEPS = 4  # data, HTML, file, saved
-CONTENT_TYPES = {
-    Format.PDF: "application/pdf",
-    Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    Format.ZIP: "application/zip",
-}
-
-
-# --- rendering -------------------------------------------------------------------------------
-@dataclass
-class RenderedReport:
-    content: bytes
-    filename: str
-    content_type: str
-    number: str
-    as_of: datetime.datetime | None
-
-
-def report_html(document: context.ReportDocument) -> str:
-    """The print page of a report (NFC: the PDF renderer and the tests read the same text)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string(document.template_name, {"doc": document})
-    return nfc(html)
-
-
-def report_render(
-    *,
-    kind: str,
-    organization: Organization,
-    year: int,
-    fmt: str = Format.PDF,
-    exported_by: str,
-    day: datetime.date | None = None,
-    include_proposals: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> RenderedReport:
-    """Render one report to bytes: the single code path of the worker and the command.
-
-    The result is a draft: "DỰ THẢO" on its face and no number, however often it is made
-    (numbers are given by issuing only).
-    """
-    step = progress or (lambda done, total: None)
-    if kind not in Kind.values:
-        raise context.ReportError(f"Unknown report kind {kind!r}")
-    if fmt not in (Format.PDF, Format.XLSX):
-        raise context.ReportError(f"Unknown format {fmt!r}")
-    step(0, STEPS)
-    document = context.build_document(
-        kind=kind,
-        organization=organization,
-        year=year,
-        number="",
-        exported_by=exported_by,
-        day=day,
-        include_proposals=include_proposals,
-    )
-    step(1, STEPS)
-    if fmt == Format.XLSX:
-        content = _xlsx(document)
-    else:
-        html = report_html(document)
-        step(2, STEPS)
-        # Imported here on purpose: WeasyPrint takes seconds to load, and only the worker that
-        # renders a PDF needs it (not every web process).
-        from . import pdf
-
-        content = pdf.render_pdf(html)
-    step(3, STEPS)
-    return RenderedReport(
-        content=content,
-        filename=f"{document.filename_stem}.{fmt}",
-        content_type=CONTENT_TYPES[fmt],
-        number="",
-        as_of=document.footer.as_of,
-    )
-
-
-def _xlsx(document: context.ReportDocument) -> bytes:
-    return xlsx.document_xlsx(document)
+from ...models import ReportJob
+from .. import pieces
+from .rendering import (
+    ACTIVE,
+    BATCH_KINDS,
+    QUEUED,
+    RUNNING,
+    STEPS,
+    Format,
+    Kind,
+    State,
+)
 
 
 # --- the report centre: requests -------------------------------------------------------------
@@ -147,7 +49,7 @@ def reportjob_display_state(job: ReportJob) -> str:
 
 
 def _enqueue(job: ReportJob) -> None:
-    from .. import tasks  # tasks imports this module
+    from ... import tasks  # tasks imports this module
 
     def publish():
         # The view reads this to warn the user; the sweep sends the message later.
@@ -158,7 +60,7 @@ def _enqueue(job: ReportJob) -> None:
 
 def reportjobs_publish_unsent() -> tuple[int, int]:
     """Send again the report jobs queued while the broker was down (the periodic sweep)."""
-    from .. import tasks
+    from ... import tasks
 
     return pb_jobs.jobs_publish_unsent(
         ReportJob, queued=QUEUED, task_for=lambda job: tasks.reportjob_render
@@ -461,163 +363,3 @@ def reportjob_download(*, actor, job: ReportJob) -> ReportJob:
         filters={"kind": job.kind, "year": job.year, "format": job.format, "job": job.pk},
     )
     return job
-
-
-# --- the worker side -------------------------------------------------------------------------
-def _requester_name(job: ReportJob) -> str:
-    user = job.requested_by
-    return user.get_full_name() or user.get_username()
-
-
-def _finish(job: ReportJob, **fields) -> None:
-    fields.setdefault("finished_at", timezone.now())
-    for name, value in fields.items():
-        setattr(job, name, value)
-    job.save(update_fields=[*fields, "updated_at"])
-
-
-def reportjob_run(job_id: int, *, task_id: str = "") -> ReportJob | None:
-    """Render a queued job (run by the worker) and, for a batch part, finish the batch when it
-    was the last one. Transient database errors propagate for the task's retry policy; any
-    other error is recorded on the job as failed, with its message."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _run(job_id, task_id=task_id)
-
-
-def _run(job_id: int, *, task_id: str) -> ReportJob | None:
-    with transaction.atomic():
-        job = pb_jobs.job_claim(
-            ReportJob,
-            job_id,
-            queued=State.PENDING,
-            running=State.RUNNING,
-            task_id=task_id,
-            is_stale=reportjob_is_stale,
-            extra={"progress_done": 0, "progress_total": STEPS, "error": ""},
-        )
-        if job is not None:
-            job.attempts += 1
-            job.save(update_fields=["attempts"])
-    if job is None:
-        return None
-    organization = Organization.objects.get(pk=job.organization_id)
-    try:
-        with pb_jobs.ProgressWriter(ReportJob, job.pk, seconds=0.2, step=1) as progress:
-            rendered = report_render(
-                kind=job.kind,
-                organization=organization,
-                year=job.year,
-                fmt=job.format,
-                exported_by=_requester_name(job),
-                progress=progress,
-            )
-    except pb_jobs.TRANSIENT_ERRORS:
-        raise
-    except context.ReportError as exc:
-        _finish(job, state=State.FAILED, error=str(exc))
-        _batch_part_finished(job)
-        return job
-    except SoftTimeLimitExceeded:
-        _finish(job, state=State.FAILED, error=_("The report took too long and was stopped."))
-        _batch_part_finished(job)
-        return job
-    except Exception as exc:
-        logger.exception("Report job %s failed", job.pk)
-        _finish(
-            job,
-            state=State.FAILED,
-            error=_("The report could not be made because of an unexpected error: %(error)s")
-            % {"error": str(exc) or exc.__class__.__name__},
-        )
-        _batch_part_finished(job)
-        raise
-    job.file.save(
-        f"{secrets.token_hex(16)}.{job.format}", ContentFile(rendered.content), save=False
-    )
-    _finish(
-        job,
-        state=State.DONE,
-        file=job.file.name,
-        filename=rendered.filename,
-        document_number=rendered.number,
-        data_as_of=rendered.as_of,
-        progress_done=STEPS,
-        progress_total=STEPS,
-        error="",
-    )
-    _batch_part_finished(job)
-    return job
-
-
-def _batch_part_finished(job: ReportJob) -> None:
-    if job.batch_id is None:
-        return
-    with transaction.atomic():
-        batch = ReportJob.objects.select_for_update().get(pk=job.batch_id)
-        parts = list(batch.parts.order_by("organization__name_sort_key", "id"))
-        done = [p for p in parts if p.state == State.DONE]
-        failed = [p for p in parts if p.state == State.FAILED]
-        batch.progress_done = len(done)
-        batch.progress_total = len(parts)
-        fields = ["progress_done", "progress_total"]
-        if len(done) + len(failed) == len(parts) and batch.state == State.RUNNING:
-            if failed:
-                batch.state = State.FAILED
-                batch.error = _("%(failed)s of %(total)s units failed: retry them.") % {
-                    "failed": len(failed),
-                    "total": len(parts),
-                }
-                batch.finished_at = timezone.now()
-                fields += ["state", "error", "finished_at"]
-            else:
-                (_batch_join if batch.format == Format.PDF else _batch_zip)(batch, done)
-                fields += ["state", "file", "filename", "finished_at", "data_as_of"]
-        batch.save(update_fields=[*fields, "updated_at"])
-
-
-def _part_files(parts: list[ReportJob]) -> list[tuple[str, bytes]]:
-    files = []
-    for part in parts:
-        with part.file.open("rb") as fh:
-            files.append((part.filename or part.file.name, fh.read()))
-    return files
-
-
-def _batch_join(batch: ReportJob, parts: list[ReportJob]) -> None:
-    """A unit's forms made in pieces: the pieces joined in cell order into one PDF."""
-    content = pieces.join_pdfs([content for _name, content in _part_files(parts)])
-    batch.file.save(f"{secrets.token_hex(16)}.pdf", ContentFile(content), save=False)
-    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.pdf"
-    _batch_done(batch, parts)
-
-
-def _batch_done(batch: ReportJob, parts: list[ReportJob]) -> None:
-    batch.state = State.DONE
-    batch.finished_at = timezone.now()
-    moments = [p.data_as_of for p in parts if p.data_as_of]
-    batch.data_as_of = max(moments) if moments else None
-
-
-def reportjob_parts_zip(*, actor, job: ReportJob) -> tuple[str, bytes]:
-    """A finished pieces job as a zip with one file per cell (audited like a download)."""
-    _require_view(actor, job.organization)
-    if not job.is_batch or job.state != State.DONE:
-        raise ValidationError(_("The report is not ready yet."), code="state")
-    parts = list(job.parts.filter(state=State.DONE).order_by("organization__name_sort_key", "id"))
-    filename = f"{job.kind}-{job.organization.code}-{job.year}-theo-chi-bo.zip"
-    audit_export(
-        actor=actor,
-        what="report_zip",
-        organization=job.organization,
-        filename=filename,
-        filters={"kind": job.kind, "year": job.year, "job": job.pk, "parts": len(parts)},
-    )
-    return filename, pieces.zip_files(_part_files(parts))
-
-
-def _batch_zip(batch: ReportJob, parts: list[ReportJob]) -> None:
-    """The zip of every part's file (stored, not recompressed: PDFs are compressed already)."""
-    content = pieces.zip_files(_part_files(parts))
-    batch.file.save(f"{secrets.token_hex(16)}.zip", ContentFile(content), save=False)
-    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.zip"
-    _batch_done(batch, parts)

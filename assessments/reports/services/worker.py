@@ -1,0 +1,193 @@
+"""The report centre, the worker side: claim a job, render it, finish a batch and zip it."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cells.audit import audit_export
+from cells.models import Organization
+from partybuild import jobs as pb_jobs
+
+from ...models import ReportJob
+from .. import context, pieces
+from .rendering import (
+    STEPS,
+    Format,
+    State,
+    report_render,
+)
+from .requests import (
+    _require_view,
+    reportjob_is_stale,
+)
+
+logger = logging.getLogger("assessments.reports.services")
+
+
+# --- the worker side -------------------------------------------------------------------------
+def _requester_name(job: ReportJob) -> str:
+    user = job.requested_by
+    return user.get_full_name() or user.get_username()
+
+
+def _finish(job: ReportJob, **fields) -> None:
+    fields.setdefault("finished_at", timezone.now())
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=[*fields, "updated_at"])
+
+
+def reportjob_run(job_id: int, *, task_id: str = "") -> ReportJob | None:
+    """Render a queued job (run by the worker) and, for a batch part, finish the batch when it
+    was the last one. Transient database errors propagate for the task's retry policy; any
+    other error is recorded on the job as failed, with its message."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _run(job_id, task_id=task_id)
+
+
+def _run(job_id: int, *, task_id: str) -> ReportJob | None:
+    with transaction.atomic():
+        job = pb_jobs.job_claim(
+            ReportJob,
+            job_id,
+            queued=State.PENDING,
+            running=State.RUNNING,
+            task_id=task_id,
+            is_stale=reportjob_is_stale,
+            extra={"progress_done": 0, "progress_total": STEPS, "error": ""},
+        )
+        if job is not None:
+            job.attempts += 1
+            job.save(update_fields=["attempts"])
+    if job is None:
+        return None
+    organization = Organization.objects.get(pk=job.organization_id)
+    try:
+        with pb_jobs.ProgressWriter(ReportJob, job.pk, seconds=0.2, step=1) as progress:
+            rendered = report_render(
+                kind=job.kind,
+                organization=organization,
+                year=job.year,
+                fmt=job.format,
+                exported_by=_requester_name(job),
+                progress=progress,
+            )
+    except pb_jobs.TRANSIENT_ERRORS:
+        raise
+    except context.ReportError as exc:
+        _finish(job, state=State.FAILED, error=str(exc))
+        _batch_part_finished(job)
+        return job
+    except SoftTimeLimitExceeded:
+        _finish(job, state=State.FAILED, error=_("The report took too long and was stopped."))
+        _batch_part_finished(job)
+        return job
+    except Exception as exc:
+        logger.exception("Report job %s failed", job.pk)
+        _finish(
+            job,
+            state=State.FAILED,
+            error=_("The report could not be made because of an unexpected error: %(error)s")
+            % {"error": str(exc) or exc.__class__.__name__},
+        )
+        _batch_part_finished(job)
+        raise
+    job.file.save(
+        f"{secrets.token_hex(16)}.{job.format}", ContentFile(rendered.content), save=False
+    )
+    _finish(
+        job,
+        state=State.DONE,
+        file=job.file.name,
+        filename=rendered.filename,
+        document_number=rendered.number,
+        data_as_of=rendered.as_of,
+        progress_done=STEPS,
+        progress_total=STEPS,
+        error="",
+    )
+    _batch_part_finished(job)
+    return job
+
+
+def _batch_part_finished(job: ReportJob) -> None:
+    if job.batch_id is None:
+        return
+    with transaction.atomic():
+        batch = ReportJob.objects.select_for_update().get(pk=job.batch_id)
+        parts = list(batch.parts.order_by("organization__name_sort_key", "id"))
+        done = [p for p in parts if p.state == State.DONE]
+        failed = [p for p in parts if p.state == State.FAILED]
+        batch.progress_done = len(done)
+        batch.progress_total = len(parts)
+        fields = ["progress_done", "progress_total"]
+        if len(done) + len(failed) == len(parts) and batch.state == State.RUNNING:
+            if failed:
+                batch.state = State.FAILED
+                batch.error = _("%(failed)s of %(total)s units failed: retry them.") % {
+                    "failed": len(failed),
+                    "total": len(parts),
+                }
+                batch.finished_at = timezone.now()
+                fields += ["state", "error", "finished_at"]
+            else:
+                (_batch_join if batch.format == Format.PDF else _batch_zip)(batch, done)
+                fields += ["state", "file", "filename", "finished_at", "data_as_of"]
+        batch.save(update_fields=[*fields, "updated_at"])
+
+
+def _part_files(parts: list[ReportJob]) -> list[tuple[str, bytes]]:
+    files = []
+    for part in parts:
+        with part.file.open("rb") as fh:
+            files.append((part.filename or part.file.name, fh.read()))
+    return files
+
+
+def _batch_join(batch: ReportJob, parts: list[ReportJob]) -> None:
+    """A unit's forms made in pieces: the pieces joined in cell order into one PDF."""
+    content = pieces.join_pdfs([content for _name, content in _part_files(parts)])
+    batch.file.save(f"{secrets.token_hex(16)}.pdf", ContentFile(content), save=False)
+    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.pdf"
+    _batch_done(batch, parts)
+
+
+def _batch_done(batch: ReportJob, parts: list[ReportJob]) -> None:
+    batch.state = State.DONE
+    batch.finished_at = timezone.now()
+    moments = [p.data_as_of for p in parts if p.data_as_of]
+    batch.data_as_of = max(moments) if moments else None
+
+
+def reportjob_parts_zip(*, actor, job: ReportJob) -> tuple[str, bytes]:
+    """A finished pieces job as a zip with one file per cell (audited like a download)."""
+    _require_view(actor, job.organization)
+    if not job.is_batch or job.state != State.DONE:
+        raise ValidationError(_("The report is not ready yet."), code="state")
+    parts = list(job.parts.filter(state=State.DONE).order_by("organization__name_sort_key", "id"))
+    filename = f"{job.kind}-{job.organization.code}-{job.year}-theo-chi-bo.zip"
+    audit_export(
+        actor=actor,
+        what="report_zip",
+        organization=job.organization,
+        filename=filename,
+        filters={"kind": job.kind, "year": job.year, "job": job.pk, "parts": len(parts)},
+    )
+    return filename, pieces.zip_files(_part_files(parts))
+
+
+def _batch_zip(batch: ReportJob, parts: list[ReportJob]) -> None:
+    """The zip of every part's file (stored, not recompressed: PDFs are compressed already)."""
+    content = pieces.zip_files(_part_files(parts))
+    batch.file.save(f"{secrets.token_hex(16)}.zip", ContentFile(content), save=False)
+    batch.filename = f"{batch.kind}-{batch.organization.code}-{batch.year}.zip"
+    _batch_done(batch, parts)
