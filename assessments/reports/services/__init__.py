@@ -14,6 +14,8 @@ centre: request, retry, download) and `worker` (what the worker runs: claim, ren
 batch). Every name is importable from `assessments.reports.services` as before.
 """
 
+from partybuild import jobs as pb_jobs  # noqa: F401 (reached as services.pb_jobs)
+
 from .rendering import (
     ACTIVE,
     BATCH_KINDS,
