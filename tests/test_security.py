@@ -191,7 +191,8 @@ SERVICE_MODULES = [
     "cells.services",
     "cells.jobs.services",
     "cells.accounts",
-    "assessments.services",
+    "assessments.services.entry",
+    "assessments.services.rounds",
     "assessments.year_services",
     "assessments.indicators.targets",
 ]
@@ -370,9 +371,9 @@ def _service_calls(province):
             ),
             "member_event_create",
         ),
-        ("assessments.services.round_get_or_create", open_round, "round_create"),
+        ("assessments.services.entry.round_get_or_create", open_round, "round_create"),
         (
-            "assessments.services.member_ratings_save",
+            "assessments.services.entry.member_ratings_save",
             lambda: rs.member_ratings_save(
                 actor=secretary,
                 round=fresh(round_()),
@@ -382,26 +383,26 @@ def _service_calls(province):
             "rating_save",
         ),
         (
-            "assessments.services.organization_rating_save",
+            "assessments.services.entry.organization_rating_save",
             lambda: rs.organization_rating_save(
                 actor=secretary, round=fresh(round_()), organization=p.other_cell, level="good"
             ),
             "organization_rating_save",
         ),
         (
-            "assessments.services.round_submit",
+            "assessments.services.rounds.round_submit",
             lambda: rs.round_submit(
                 actor=secretary, round=fresh(round_()), round_version=fresh(round_()).version
             ),
             "round_submit",
         ),
         (
-            "assessments.services.round_return",
+            "assessments.services.rounds.round_return",
             lambda: rs.round_return(actor=reviewer, round=fresh(round_()), comment="Sửa lại"),
             "round_return",
         ),
         (
-            "assessments.services.round_decide",
+            "assessments.services.rounds.round_decide",
             lambda: (
                 rs.round_submit(
                     actor=secretary, round=fresh(round_()), round_version=fresh(round_()).version
@@ -411,17 +412,17 @@ def _service_calls(province):
             "round_decide",
         ),
         (
-            "assessments.services.round_publish",
+            "assessments.services.rounds.round_publish",
             lambda: rs.round_publish(actor=reviewer, round=fresh(round_())),
             "round_publish",
         ),
         (
-            "assessments.services.round_reopen",
+            "assessments.services.rounds.round_reopen",
             lambda: rs.round_reopen(actor=reviewer, round=fresh(round_()), reason="Có sai sót"),
             "round_reopen",
         ),
         (
-            "assessments.services.rounds_decide",
+            "assessments.services.rounds.rounds_decide",
             lambda: (
                 rs.round_submit(
                     actor=secretary, round=fresh(round_()), round_version=fresh(round_()).version
@@ -431,7 +432,7 @@ def _service_calls(province):
             "round_decide",
         ),
         (
-            "assessments.services.round_decide_recorded",
+            "assessments.services.rounds.round_decide_recorded",
             lambda: (
                 rs.round_reopen(actor=reviewer, round=fresh(round_()), reason="Nhập lịch sử"),
                 rs.round_decide_recorded(
