@@ -41,7 +41,7 @@ def _worker_init() -> None:
 def _run_part(part_id: int) -> tuple[int, float]:
     from assessments.reports import services
 
-    services._enqueue = lambda job: None  # nothing goes to the broker
+    services.requests._enqueue = lambda job: None  # nothing goes to the broker
 
     services.reportjob_run(part_id, task_id=f"bench-{part_id}")
     return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -57,7 +57,7 @@ def _pieces(actor, unit, cells, workers: int) -> tuple[float, float, int]:
 
     # The parts are run below by our own worker processes, as the Celery task runs them;
     # nothing is sent to the broker.
-    services._enqueue = lambda job: None
+    services.requests._enqueue = lambda job: None
     batch, _ = services.reportjob_pieces_request(
         actor=actor, kind="self_review", organization=unit, year=YEAR, units=cells
     )
