@@ -132,6 +132,11 @@ LED_UNIT_FROM_YEAR = 2025
 _HEAD_TITLES = ("bí thư", "phó bí thư")
 
 
+def is_head_title(title: str) -> bool:
+    """A post that heads its unit (bí thư, phó bí thư), whatever the spacing and case."""
+    return " ".join(title.casefold().split()).startswith(_HEAD_TITLES)
+
+
 def led_units_by_member(
     *, member_ids: Iterable[int], year: int
 ) -> dict[int, list[tuple[str, str | None]]]:
@@ -147,7 +152,7 @@ def led_units_by_member(
             organization__isnull=False,
         ).select_related("organization")
     )
-    posts = [p for p in posts if " ".join(p.title.casefold().split()).startswith(_HEAD_TITLES)]
+    posts = [p for p in posts if is_head_title(p.title)]
     levels = {
         org_id: _effective_level(proposed, decided)
         for org_id, proposed, decided in OrganizationRating.objects.filter(

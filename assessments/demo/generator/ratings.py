@@ -22,6 +22,7 @@ from cells.choices import EventKind, OrganizationType
 
 from ... import rules
 from ...choices import DECIDED_STATES
+from ...facts import LED_UNIT_FROM_YEAR, is_head_title
 from ...schemes import Rank, RatingScheme, scheme_for_year
 from ..drawing import (
     CURRENT_STATES,
@@ -204,8 +205,43 @@ class RatingGenerator:
                 cell_size,
                 out,
             )
+        if year >= LED_UNIT_FROM_YEAR:
+            self._cap_heads_by_their_units(year, scheme, out)
         self._meetings(year, {**mid_size, **cell_size}, out)
         return out
+
+    def _cap_heads_by_their_units(self, year: int, scheme: RatingScheme, out: YearRows) -> None:
+        """Điều 11 (2025–): a bí thư / phó bí thư is HTXSNV only when the unit they head is.
+
+        Units are drawn after their members (O1 counts the members), so a head drawn HTXSNV
+        whose unit then came out lower is lowered to HTTNV here: that keeps every
+        "HTTNV or better" count, and so every organization's level and the quota, as drawn.
+        """
+        first, last = D(year, 1, 1), D(year, 12, 31)
+        excellent = scheme.member_level_at(Rank.EXCELLENT).slug
+        good = scheme.member_level_at(Rank.GOOD).slug
+        held_back = set()
+        for person, kind, title, org, start, end, _head in self.plan.posts:
+            if kind != PARTY or not is_head_title(title) or start > last:
+                continue
+            if end is not None and end < first:
+                continue
+            level = self.levels.get(org)
+            if level is not None and scheme.level(level).rank < Rank.EXCELLENT:
+                held_back.add(person.id)
+        proposed, decided = (
+            MEMBER_RATING_COLUMNS.index("proposed_level"),
+            MEMBER_RATING_COLUMNS.index("decided_level"),
+        )
+        cell_level = MEMBER_RATING_COLUMNS.index("cell_level")
+        for i, row in enumerate(out.member_ratings):
+            if row[1] not in held_back or row[proposed] != excellent:
+                continue
+            row = list(row)
+            row[cell_level] = row[proposed] = good
+            if row[decided]:
+                row[decided] = good
+            out.member_ratings[i] = tuple(row)
 
     # --- members -------------------------------------------------------------------------
     def _tasks(self, year, by_grassroots, out) -> dict[Person, tuple[rules.TasksSummary, bool]]:
