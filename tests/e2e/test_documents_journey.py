@@ -43,7 +43,7 @@ def test_journey_issue_download_sign_upload_register(page, commune, tmp_path):
     assert "Đã phát hành văn bản Số 01-BC/ĐU" in text
     assert "Đã phát hành, chờ ký số" in text
     axe_check(page, "issued document")
-    shot(page, "20-van-ban-da-phat-hanh")
+    shot(page, "24-van-ban-da-phat-hanh")
 
     with page.expect_download() as info:
         page.locator("#download-pdf").click()
@@ -62,12 +62,12 @@ def test_journey_issue_download_sign_upload_register(page, commune, tmp_path):
     text = main_text(page)
     assert "đã được kiểm tra và lưu làm bản gốc điện tử" in text
     assert "Võ Văn Bí Thư" in text and "Đã ký (bản gốc điện tử)" in text
-    shot(page, "21-van-ban-da-ky")
+    shot(page, "25-van-ban-da-ky")
 
     follow(page.locator("#main-nav").get_by_role("link", name="Sổ văn bản"))
     row = page.locator("#register-table tbody tr").filter(has_text="Số 01-BC/ĐU")
     assert re.search(r"Đã ký \(bản gốc điện tử\)", row.inner_text())
     axe_check(page, "register")
-    shot(page, "22-so-van-ban")
+    shot(page, "26-so-van-ban")
     document = IssuedDocument.objects.get()
     assert document.state == "signed" and document.originals.count() == 1

@@ -49,7 +49,7 @@ def test_journey_reviewer_filters_sees_changes_decides_several_and_reads_the_gap
     assert rows.count() == 2
     changed = page.locator('tr[data-unit="BG-AH-PL"] .review-changed-badge')
     assert changed.inner_text().strip() == "1"
-    shot(page, "20-duyet-loc-da-gui")
+    shot(page, "27-duyet-loc-da-gui")
 
     # Open Phú Lợi: what changed since the return, per member.
     follow(page.get_by_role("link", name="Chi bộ ấp Phú Lợi"))
@@ -59,7 +59,7 @@ def test_journey_reviewer_filters_sees_changes_decides_several_and_reads_the_gap
     change = page.locator(f'[data-changed-member="{quang.pk}"]')
     assert "HTNV" in change.inner_text() and "HTTNV" in change.inner_text()
     assert "72" in change.inner_text()
-    shot(page, "21-duyet-thay-doi")
+    shot(page, "28-duyet-thay-doi")
     page.go_back()
 
     # Select every unit of the filter and decide, after the confirmation.
@@ -68,7 +68,7 @@ def test_journey_reviewer_filters_sees_changes_decides_several_and_reads_the_gap
     follow(page.get_by_role("button", name="Quyết định các đơn vị đã chọn"))
     assert "Quyết định 2 đơn vị, 16 đảng viên?" in main_text(page)
     assert RatingRound.objects.filter(state=RoundState.DECIDED).count() == 0
-    shot(page, "22-duyet-xac-nhan")
+    shot(page, "29-duyet-xac-nhan")
     follow(page.get_by_role("button", name="Đồng ý quyết định"))
     assert "Đã quyết định xếp loại của 2 đơn vị." in main_text(page)
     assert RatingRound.objects.filter(state=RoundState.DECIDED).count() == 2
@@ -78,7 +78,7 @@ def test_journey_reviewer_filters_sees_changes_decides_several_and_reads_the_gap
     target = page.locator('[data-target-indicator="mem-good-or-better"]')
     assert "93,33%" in target.inner_text()
     assert "1 đơn vị kéo Đảng bộ xã An Hòa xuống dưới 95%" in target.inner_text()
-    shot(page, "23-chi-tieu-khoang-cach")
+    shot(page, "30-chi-tieu-khoang-cach")
 
     # The gap list: Tân Hòa's members counted in the number, then the Excel.
     follow(target.locator(".dash-gap-units a", has_text="%").first)
