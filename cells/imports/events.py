@@ -12,10 +12,9 @@ from .base import (
     Progress,
     Row,
     duplicate_in_file,
-    outside_scope,
     register,
 )
-from .members import RECORD_NUMBER, latest_cells, record_number_message
+from .members import RECORD_NUMBER, latest_cells, member_in_scope, record_number_message
 
 _UPDATABLE = ("end", "discipline_form", "self_remedied", "note")
 
@@ -93,22 +92,9 @@ class EventImporter(Importer):
         return _EventPlan(row.number, member, fields, self.existing.get((member.pk, kind, start)))
 
     def _member(self, row: Row, record: str) -> Member | None:
-        if not record:
-            return None
-        member = self.members.get(record)
-        if member is None:
-            row.error(
-                "so_ly_lich",
-                _("No member has record number “%(record)s”.") % {"record": record},
-            )
-            return None
-        membership, _is_open = self.latest.get(member.pk, (None, False))
-        if membership is None or not membership.organization.path.startswith(
-            self.organization.path
-        ):
-            row.error("so_ly_lich", outside_scope(record, self.organization))
-            return None
-        return member
+        return member_in_scope(
+            row, record, members=self.members, latest=self.latest, organization=self.organization
+        )
 
     def write(self, progress: Progress) -> tuple[int, int]:
         created = updated = 0

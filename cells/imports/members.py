@@ -49,6 +49,30 @@ def is_hamlet_head(title: str) -> bool:
     return bool(HAMLET_HEAD_TITLE.match(normalize_label(title)))
 
 
+def member_in_scope(
+    row: Row,
+    record: str,
+    *,
+    members: dict[str, Member],
+    latest: dict[int, tuple[Membership, bool]],
+    organization: Organization,
+) -> Member | None:
+    """The member a row's record number names, if their latest cell is under `organization`;
+    otherwise the row gets the error (an unknown number, or one held outside the import's
+    units — said without naming where, see `outside_scope`)."""
+    if not record:
+        return None
+    member = members.get(record)
+    if member is None:
+        row.error("so_ly_lich", _("No member has record number “%(record)s”.") % {"record": record})
+        return None
+    membership, _is_open = latest.get(member.pk, (None, False))
+    if membership is None or not membership.organization.path.startswith(organization.path):
+        row.error("so_ly_lich", outside_scope(record, organization))
+        return None
+    return member
+
+
 def latest_cells(member_pks: list[int]) -> dict[int, tuple[Membership, bool]]:
     """Each member's current membership (open), else their last one: (membership, is_open)."""
     found: dict[int, tuple[Membership, bool]] = {}

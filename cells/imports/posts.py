@@ -24,7 +24,13 @@ from .base import (
     register,
     unknown_organization,
 )
-from .members import RECORD_NUMBER, is_hamlet_head, latest_cells, record_number_message
+from .members import (
+    RECORD_NUMBER,
+    is_hamlet_head,
+    latest_cells,
+    member_in_scope,
+    record_number_message,
+)
 
 # Party posts of DOMAIN §8; every other title is a government post.
 PARTY_POST_TITLES = ("Bí thư", "Phó Bí thư", "Ủy viên Ban Thường vụ", "Cấp ủy viên", "Chi ủy viên")
@@ -101,22 +107,9 @@ class PostImporter(Importer):
         return _Plan(row.number, member, organization, fields, None)
 
     def _member(self, row: Row, record: str) -> Member | None:
-        if not record:
-            return None
-        member = self.members.get(record)
-        if member is None:
-            row.error(
-                "so_ly_lich",
-                _("No member has record number “%(record)s”.") % {"record": record},
-            )
-            return None
-        membership, _is_open = self.latest.get(member.pk, (None, False))
-        if membership is None or not membership.organization.path.startswith(
-            self.organization.path
-        ):
-            row.error("so_ly_lich", outside_scope(record, self.organization))
-            return None
-        return member
+        return member_in_scope(
+            row, record, members=self.members, latest=self.latest, organization=self.organization
+        )
 
     def _organization(self, row: Row, code: str) -> Organization | None:
         if not code:
