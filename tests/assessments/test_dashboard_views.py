@@ -157,3 +157,23 @@ def test_dashboard_home_opens_on_the_year_being_rated(client, rated):
     current = current_rating_year()
     _rate(rated.new_commune, schemes.GOOD, year=current)
     assert client.get(home).url == _url("dashboard_detail", rated.province, year=current)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_table_values_are_written_as_floatformat_writes_them(language):
+    """The children table's numbers are formatted once in Python (the filter per cell cost as
+    much as counting them): exactly what `floatformat:"-2"` gives, in either language."""
+    from decimal import Decimal
+
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+    from django.utils.formats import get_format
+
+    from assessments.views.dashboard import value_text
+
+    values = ["0", "100", "93.42", "93.40", "0.5", "12345678", "-1.25", "7.005", "66.67"]
+    with translation.override(language):
+        separator = get_format("DECIMAL_SEPARATOR")
+        for text in values:
+            assert value_text(Decimal(text), separator) == floatformat(Decimal(text), "-2"), text
+    assert value_text(None, ",") == ""
