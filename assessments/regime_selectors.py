@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from cells.choices import PostKind
+from cells.choices import PROVINCIAL_TYPES, PostKind
 from cells.models import Member, Membership, Organization, Post
 
 from . import rules
@@ -150,10 +150,13 @@ def points_parts_for(*, round, member_ids: Iterable[int] | None = None) -> dict:
 def points_items_for(*, organization: Organization, year: int) -> list:
     """The criteria items of the 30 + 70 points for `organization`'s province and `year`
     (rules.DEFAULT_ITEMS, one item per part, when the province set none)."""
-    province_path = organization.path[: Organization.steplen]
-    items = PointsItem.objects.filter(province__path=province_path, year=year).order_by(
-        "part", "order", "id"
-    )
+    # The province is the unit's first ancestor of a provincial type: the root of a province's
+    # own installation, one level below the national root of a central one.
+    step = Organization.steplen
+    ancestors = [organization.path[:end] for end in range(step, len(organization.path) + 1, step)]
+    items = PointsItem.objects.filter(
+        province__path__in=ancestors, province__type__in=PROVINCIAL_TYPES, year=year
+    ).order_by("part", "order", "id")
     found = [
         rules.PointsItemSpec(
             key=str(i.pk), part=i.part, name=i.name, max_points=i.max_points, scoring=i.scoring
