@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0011_dossier_records'),
+        ('assessments', '0012_round_facts'),
         ('cells', '0004_import_job_limits_and_preview'),
     ]
 
