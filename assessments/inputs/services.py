@@ -35,7 +35,15 @@ from ..round_checks import (
 )
 from ..selectors import period_end, year_setting
 
-_TASK_FIELDS = ["year", "member_id", "organization_id", "title", "result", "shortcoming_remedied"]
+_TASK_FIELDS = [
+    "year",
+    "member_id",
+    "organization_id",
+    "title",
+    "result",
+    "shortcoming_remedied",
+    "not_done_remedied",
+]
 _MEETING_FIELDS = ["cell_id", "held_on", "kind", "topic", "attended", "expected"]
 
 
@@ -104,6 +112,7 @@ def assignedtask_save(
     title: str,
     result: str = "",
     shortcoming_remedied: bool | None = None,
+    not_done_remedied: bool = False,
     member: Member | None = None,
     organization: Organization | None = None,
     task: AssignedTask | None = None,
@@ -113,7 +122,9 @@ def assignedtask_save(
     The 2025 rules count the results (HTTNV needs every task done on time, HTXSNV 30%
     exceeding), so a task belongs to the grassroots organization that proposes the level and
     is frozen with its rating once sent for review. Pass `task` to change it (its owner and
-    year stay); otherwise exactly one of `member` and `organization`.
+    year stay); otherwise exactly one of `member` and `organization`. `not_done_remedied`
+    (a task not done that the subject found and remedied themself, Điều 11) needs the result
+    "not done".
     """
     if task is not None:
         year, member, organization = task.year, task.member, task.organization
@@ -131,9 +142,19 @@ def assignedtask_save(
     result = (result or "").strip()
     if result and result not in TaskResult.values:
         errors["result"] = [_("Choose a result from the list.")]
+    not_done_remedied = bool(not_done_remedied)
+    if not_done_remedied and result != TaskResult.NOT_DONE:
+        errors["not_done_remedied"] = [
+            _("Only a task not done can be marked as found and remedied by the member.")
+        ]
     if errors:
         raise ValidationError(errors)
-    values = {"title": title, "result": result, "shortcoming_remedied": shortcoming_remedied}
+    values = {
+        "title": title,
+        "result": result,
+        "shortcoming_remedied": shortcoming_remedied,
+        "not_done_remedied": not_done_remedied,
+    }
     if task is None:
         task = AssignedTask.objects.create(
             year=year, member=member, organization=organization, **values
