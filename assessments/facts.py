@@ -231,11 +231,11 @@ def organizations_facts_for(
     first, last = _year_bounds(year)
     by_path = {o.path: o for o in organizations}
     by_id = {o.pk: o for o in organizations}
-    children = Organization.objects.filter(
-        Q(established_on__isnull=True) | Q(established_on__lte=last),
-        Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=last),
-        depth__in={o.depth + 1 for o in organizations},
-    ).filter(_path_prefixes(by_path))
+    children = (
+        Organization.objects.existing_on(last)
+        .filter(depth__in={o.depth + 1 for o in organizations})
+        .filter(_path_prefixes(by_path))
+    )
     sub_units: dict[int, list[int]] = defaultdict(list)
     for child in children.only("id", "path", "depth"):
         parent = by_path.get(child.path[: -Organization.steplen])

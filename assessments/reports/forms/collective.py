@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
 from cells.models import Organization
 
 from ... import schemes
@@ -53,12 +51,8 @@ def collective_sheet(*, organization: Organization, year: int) -> CollectiveShee
     counts = Counter(d if decided else p for d, p, r in rows if (d if decided else p))
     sub_units = []
     children = (
-        Organization.objects.filter(
-            Q(established_on__isnull=True) | Q(established_on__lte=end),
-            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=end),
-            path__startswith=organization.path,
-            depth=organization.depth + 1,
-        )
+        Organization.objects.existing_on(end)
+        .filter(path__startswith=organization.path, depth=organization.depth + 1)
         .order_by("name_sort_key", "path")
         .only("pk", "name")
     )
