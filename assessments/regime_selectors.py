@@ -7,7 +7,6 @@ the review screen keep a query count that does not grow with the number of membe
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,13 +22,9 @@ from .models import MemberCategory, PointsItem, ScoreSheet
 from .rules import category as rules_category
 
 
-def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-
-
 def posts_held_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, list[Post]]:
     """The posts each member held on some day of `year` (undated posts count), one query."""
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     found: dict[int, list[Post]] = defaultdict(list)
     posts = Post.objects.filter(
         Q(start__isnull=True) | Q(start__lte=last),
@@ -103,7 +98,7 @@ def member_category_for(*, member: Member, year: int) -> MemberCategoryView:
 
 def member_cell_at_year_end(*, member: Member, year: int) -> Organization | None:
     """The cell `member` belonged to on 31/12 of `year`, where they are rated (one query)."""
-    end = _year_bounds(year)[1]
+    end = rules.year_bounds(year)[1]
     membership = (
         Membership.objects.filter(Q(end__isnull=True) | Q(end__gte=end), member=member)
         .filter(start__lte=end)
