@@ -7,14 +7,13 @@ the review screen keep a query count that does not grow with the number of membe
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, Q
 
-from cells.choices import PostKind
+from cells.choices import PROVINCIAL_TYPES, PostKind
 from cells.models import Member, Membership, Organization, Post
 
 from . import rules
@@ -23,13 +22,9 @@ from .models import MemberCategory, PointsItem, ScoreSheet
 from .rules import category as rules_category
 
 
-def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-
-
 def posts_held_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, list[Post]]:
     """The posts each member held on some day of `year` (undated posts count), one query."""
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     found: dict[int, list[Post]] = defaultdict(list)
     posts = Post.objects.filter(
         Q(start__isnull=True) | Q(start__lte=last),
@@ -121,7 +116,7 @@ def member_category_for(*, member: Member, year: int) -> MemberCategoryView:
 
 def member_cell_at_year_end(*, member: Member, year: int) -> Organization | None:
     """The cell `member` belonged to on 31/12 of `year`, where they are rated (one query)."""
-    end = _year_bounds(year)[1]
+    end = rules.year_bounds(year)[1]
     membership = (
         Membership.objects.filter(Q(end__isnull=True) | Q(end__gte=end), member=member)
         .filter(start__lte=end)
@@ -178,10 +173,13 @@ def points_parts_for(
 def points_items_for(*, organization: Organization, year: int) -> list:
     """The criteria items of the 30 + 70 points for `organization`'s province and `year`
     (rules.DEFAULT_ITEMS, one item per part, when the province set none)."""
-    province_path = organization.path[: Organization.steplen]
-    items = PointsItem.objects.filter(province__path=province_path, year=year).order_by(
-        "part", "order", "id"
-    )
+    # The province is the unit's first ancestor of a provincial type: the root of a province's
+    # own installation, one level below the national root of a central one.
+    step = Organization.steplen
+    ancestors = [organization.path[:end] for end in range(step, len(organization.path) + 1, step)]
+    items = PointsItem.objects.filter(
+        province__path__in=ancestors, province__type__in=PROVINCIAL_TYPES, year=year
+    ).order_by("part", "order", "id")
     found = [
         rules.PointsItemSpec(
             key=str(i.pk), part=i.part, name=i.name, max_points=i.max_points, scoring=i.scoring
