@@ -38,7 +38,7 @@ def posts_held_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, lis
 
 def post_titles_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, list[str]]:
     """The titles of `posts_held_in_year`, read as tuples (what the peer-group rules match)."""
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     found: dict[int, list[str]] = defaultdict(list)
     rows = (
         Post.objects.filter(
