@@ -132,7 +132,7 @@ def organization_update(
 
 def organization_maps_refresh() -> int:
     """Recompute every unit's `maps_to` (where its rows count on today's tree); returns the
-    units changed. The triggers of migration 0005 keep it after every write; this is for
+    units changed. The triggers of migration cells 0006 keep it after every write; this is for
     writes that skipped them (a bulk load with session_replication_role = replica).
     PostgreSQL only (0 elsewhere)."""
     if connection.vendor != "postgresql":

@@ -57,7 +57,7 @@ class Organization(MP_Node):
     # successor (end of the successor chain) of its deepest dissolved ancestor-or-self that
     # has one; for a dissolved unit with a successor, its own final successor. Null: it counts
     # where it is. Derived, never edited: kept by PostgreSQL triggers on this table (migration
-    # cells 0005, `pb_org_maps_refresh`), whatever changed the tree; unset on SQLite, where the
+    # cells 0006, `pb_org_maps_refresh`), whatever changed the tree; unset on SQLite, where the
     # dashboard resolves the chain in Python.
     maps_to = models.ForeignKey(
         "self",

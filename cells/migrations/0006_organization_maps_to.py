@@ -111,7 +111,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cells", "0004_import_job_limits_and_preview"),
+        ("cells", "0005_national_root"),
     ]
 
     operations = [
