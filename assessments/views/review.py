@@ -8,6 +8,7 @@ as `actor`, and the service's Vietnamese `RatingError` message is what the user 
 
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -105,6 +106,19 @@ def confirm_scope_question(*, action: str, units: int, members: int) -> str:
     return texts[action] % {"units": _count(units), "members": _count(members)}
 
 
+def _progress(rows) -> dict:
+    """How many rounds' figures are current, for the progress line while a worker
+    recomputes the others."""
+    rounds = sum(r.round is not None for r in rows)
+    pending = sum(r.pending for r in rows)
+    return {
+        "pending_count": pending,
+        "rounds_count": rounds,
+        "current_count": rounds - pending,
+        "current_percent": 100 * (rounds - pending) // rounds if rounds else 100,
+    }
+
+
 class ReviewListView(TemplateView):
     """The grassroots organizations a committee decides for a year, and a batch decision.
 
@@ -130,8 +144,14 @@ class ReviewListView(TemplateView):
     def rows(self):
         if not hasattr(self, "_rows"):
             self._rows = review.review_rows(
-                user=self.request.user, organization=self.organization, year=self.year
+                user=self.request.user,
+                organization=self.organization,
+                year=self.year,
+                budget=settings.REVIEW_LIST_REFRESH_SECONDS,
             )
+            pending = [row.round.pk for row in self._rows if row.pending]
+            if pending:  # the page's budget ran out: a worker recomputes the rest
+                review.summaries_refresh_later(pending, key=f"{self.organization.pk}:{self.year}")
         return self._rows
 
     def get_context_data(self, **kwargs):
@@ -178,10 +198,12 @@ class ReviewListView(TemplateView):
             decidable_members=sum(r.members for r in decidable),
             late_count=sum(r.is_late for r in rows),
             changed_count=sum(bool(r.changed) for r in rows),
+            **_progress(rows),
             deadline=rows[0].deadline if rows else None,
             selected=selected,
             changed_title=_("Members changed since the last return or decision"),
             unchecked_title=_("Checked once the unit submits"),
+            pending_title=_("Being checked again after a change"),
             headers_before=_headers(flt, ("name", "state", "submitted", "late", "members")),
             headers_after=_headers(flt, ("violations", "changed")),
         )
