@@ -113,11 +113,6 @@ def _period_end(year: int) -> datetime.date:
     return rules.default_period_end(year)
 
 
-def _active_on(day: datetime.date) -> Q:
-    founded = Q(established_on__isnull=True) | Q(established_on__lte=day)
-    return founded & (Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=day))
-
-
 def _splits(round_: RatingRound) -> bool:
     return round_.scheme.decides_by_organization and round_.organization.is_grassroots
 
@@ -131,23 +126,30 @@ def steps_for(
     rounds = [r for r in rounds if _splits(r)]
     if not rounds:
         return {}
-    under = Q(pk__in=[])
-    for r in rounds:
-        end = _period_end(r.year)
-        under |= Q(_active_on(end), path__startswith=r.organization.path)
-    nodes = list(Organization.objects.filter(under).order_by("path"))
-    # A grassroots organization inside the round's one has a round of its own.
-    grassroots_paths = [o.path for o in nodes if o.is_grassroots]
+    # The units that exist on each year's period end (one query per year shown, usually one).
+    nodes: dict[int, list[Organization]] = {}
+    for year in {r.year for r in rounds}:
+        under = Q(pk__in=[])
+        for r in rounds:
+            if r.year == year:
+                under |= Q(path__startswith=r.organization.path)
+        nodes[year] = list(Organization.objects.existing_on(_period_end(year)).filter(under))
+    # Each unit goes to the nearest grassroots organization above it, when that one is a
+    # round's (a grassroots organization inside another has a round of its own).
+    step = Organization.steplen
     by_round: dict[int, list[Organization]] = defaultdict(list)
-    for r in rounds:
-        g = r.organization
-        for o in nodes:
-            if (
-                o.path.startswith(g.path)
-                and o.depth > g.depth
-                and not any(o.path.startswith(p) for p in grassroots_paths if len(p) > len(g.path))
-            ):
-                by_round[r.pk].append(o)
+    for year, found in nodes.items():
+        round_at = {r.organization.path: r.pk for r in rounds if r.year == year}
+        grassroots = {o.path for o in found if o.is_grassroots} | set(round_at)
+        for o in found:
+            if o.is_grassroots:
+                continue
+            for depth in range(o.depth - 1, 0, -1):
+                prefix = o.path[: step * depth]
+                if prefix in grassroots:
+                    if prefix in round_at:
+                        by_round[round_at[prefix]].append(o)
+                    break
     subunits = [o for orgs in by_round.values() for o in orgs]
     deciders = deciders_for([*subunits, *(r.organization for r in rounds)])
     ratings = {

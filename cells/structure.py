@@ -6,18 +6,18 @@ grassroots organization above it, and a unit never holds one of its own level or
 (a chi bộ cannot hold a đảng bộ cơ sở, a commune cannot hold a district).
 """
 
-from .choices import CELL_TYPES, COMMUNE_LEVEL_TYPES, OrganizationType
+from .choices import CELL_TYPES, COMMUNE_LEVEL_TYPES, PROVINCIAL_TYPES, OrganizationType
 
 T = OrganizationType
 
-TOP_TYPES = frozenset({T.PROVINCE, T.CENTRAL_CITY})
 DISTRICT_LEVEL_TYPES = frozenset({T.DISTRICT, T.URBAN_DISTRICT, T.TOWN, T.PROVINCIAL_CITY})
 GRASSROOTS_TYPES = frozenset({T.GRASSROOTS_COMMITTEE, T.GRASSROOTS_CELL})
 # Units that sit inside a grassroots organization, never above one.
 INSIDE_GRASSROOTS_TYPES = frozenset({T.SUB_COMMITTEE, T.CELL})
 
 _CHILDREN = {
-    **dict.fromkeys(TOP_TYPES, DISTRICT_LEVEL_TYPES | COMMUNE_LEVEL_TYPES | GRASSROOTS_TYPES),
+    T.NATIONAL: PROVINCIAL_TYPES,
+    **dict.fromkeys(PROVINCIAL_TYPES, DISTRICT_LEVEL_TYPES | COMMUNE_LEVEL_TYPES | GRASSROOTS_TYPES),
     **dict.fromkeys(DISTRICT_LEVEL_TYPES, COMMUNE_LEVEL_TYPES | GRASSROOTS_TYPES),
     # A commune-level committee holds grassroots organizations (since 2025) or, itself a
     # grassroots organization (before 2025), its chi bộ trực thuộc and đảng bộ bộ phận.

@@ -22,6 +22,7 @@ from ..round_checks import (
 from .base import (
     CellProposal,
     RowInput,
+    SheetInput,
 )
 from .entry import (
     member_ratings_save,
@@ -49,6 +50,7 @@ __all__ = [
     "RoundLockedError",
     "RuleViolationError",
     "CellProposal",
+    "SheetInput",
     "DecisionReference",
     "RowInput",
     "member_ratings_save",

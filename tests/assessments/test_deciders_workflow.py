@@ -300,10 +300,10 @@ def test_recorded_decision_records_the_cells_too(school):
 
 # --- migration -----------------------------------------------------------------------------
 def test_migration_backfills_decided_rounds_only(province, round_2021, school):
-    """0012 gives each rating of a decided round its round's decision; open rounds stay."""
+    """0014 gives each rating of a decided round its round's decision; open rounds stay."""
     import importlib
 
-    migration = importlib.import_module("assessments.migrations.0012_organization_rating_decided")
+    migration = importlib.import_module("assessments.migrations.0014_organization_rating_decided")
     open_one = proposed_round(school)
     services.organization_rating_save(
         actor=None, round=round_2021, organization=province.old_cell, level="good"

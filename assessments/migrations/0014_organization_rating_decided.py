@@ -27,7 +27,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0011_dossier_records"),
+        ("assessments", "0013_task_not_done_remedied"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
