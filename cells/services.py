@@ -65,9 +65,7 @@ def _require_structure_rights(actor, organization: Organization, fields: dict) -
 def _check_child_type(parent: Organization, child_type: str) -> None:
     """Refuse a unit of `child_type` under `parent` (cells.structure), in plain Vietnamese,
     on the type field."""
-    refusal = structure.child_type_refusal(
-        parent_type=parent.type, parent_is_grassroots=parent.is_grassroots, child_type=child_type
-    )
+    refusal = structure.child_type_refusal(parent_type=parent.type, child_type=child_type)
     if not refusal:
         return
     labels = dict(OrganizationType.choices)
@@ -84,10 +82,6 @@ def _check_child_type(parent: Organization, child_type: str) -> None:
         structure.LOWER_LEVEL: _(
             "A unit of type “%(child_type)s” cannot sit under %(parent)s "
             "(%(parent_type)s): a unit only holds units of a lower level."
-        ),
-        structure.NEEDS_GRASSROOTS: _(
-            "A “%(child_type)s” belongs inside a grassroots Party organization, and "
-            "%(parent)s is not one: add a grassroots cell or committee here instead."
         ),
     }
     raise ValidationError({"type": messages[refusal] % values}, code="child_type")

@@ -83,15 +83,17 @@ class ReviewSubunitsView(View):
         return render(request, SUBUNITS_TEMPLATE, context)
 
     def post(self, request, pk):
-        if not self.mine:
-            raise PermissionDenied(_("Only the đảng ủy cơ sở decides its subordinate cells."))
         if request.POST.get("action") == "reopen":
             return self._reopen(request)
         return self._decide(request)
 
     def _chosen(self, values):
+        """The steps named in the POST; one the user may not take is a 403."""
         wanted = {int(v) for v in values if str(v).isdigit()}
-        return [s for s in self.steps if s.organization.pk in wanted]
+        chosen = [s for s in self.steps if s.organization.pk in wanted]
+        if any(s.organization.pk not in self.mine for s in chosen):
+            raise PermissionDenied(_("Only the đảng ủy cơ sở decides its subordinate cells."))
+        return chosen
 
     def _decide(self, request):
         chosen = self._chosen(request.POST.getlist("cells"))

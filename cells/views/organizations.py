@@ -182,11 +182,7 @@ class OrganizationCreateView(FormView):
                 (value, label)
                 for value, label in field.choices
                 if not value
-                or not structure.child_type_refusal(
-                    parent_type=self.parent.type,
-                    parent_is_grassroots=self.parent.is_grassroots,
-                    child_type=value,
-                )
+                or not structure.child_type_refusal(parent_type=self.parent.type, child_type=value)
             ]
         return form
 

@@ -15,34 +15,31 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    ("parent_type", "grassroots", "child_type", "refusal"),
+    ("parent_type", "child_type", "refusal"),
     [
-        (T.PROVINCE, False, T.DISTRICT, ""),
-        (T.PROVINCE, False, T.COMMUNE, ""),
-        (T.DISTRICT, False, T.COMMUNE, ""),
-        (T.COMMUNE, False, T.DISTRICT, structure.LOWER_LEVEL),
-        (T.COMMUNE, False, T.GRASSROOTS_CELL, ""),
-        (T.COMMUNE, False, T.GRASSROOTS_COMMITTEE, ""),
-        # Since 2025 a commune is above the grassroots level: no chi bộ trực thuộc in it.
-        (T.COMMUNE, False, T.CELL, structure.NEEDS_GRASSROOTS),
-        # Before 2025 it was a grassroots organization holding them.
-        (T.COMMUNE, True, T.CELL, ""),
-        (T.COMMUNE, True, T.SUB_COMMITTEE, ""),
-        (T.GRASSROOTS_COMMITTEE, True, T.CELL, ""),
-        (T.GRASSROOTS_COMMITTEE, True, T.SUB_COMMITTEE, ""),
-        (T.GRASSROOTS_COMMITTEE, True, T.GRASSROOTS_COMMITTEE, structure.LOWER_LEVEL),
-        (T.SUB_COMMITTEE, False, T.CELL, ""),
-        (T.SUB_COMMITTEE, False, T.SUB_COMMITTEE, structure.LOWER_LEVEL),
-        (T.CELL, False, T.CELL, structure.HOLDS_NOTHING),
-        (T.GRASSROOTS_CELL, True, T.GRASSROOTS_COMMITTEE, structure.HOLDS_NOTHING),
-        (T.CELL, False, T.GRASSROOTS_COMMITTEE, structure.HOLDS_NOTHING),
+        (T.NATIONAL, T.PROVINCE, ""),
+        (T.NATIONAL, T.COMMUNE, structure.LOWER_LEVEL),
+        (T.PROVINCE, T.DISTRICT, ""),
+        (T.PROVINCE, T.COMMUNE, ""),
+        (T.DISTRICT, T.COMMUNE, ""),
+        (T.COMMUNE, T.DISTRICT, structure.LOWER_LEVEL),
+        (T.COMMUNE, T.GRASSROOTS_CELL, ""),
+        (T.COMMUNE, T.GRASSROOTS_COMMITTEE, ""),
+        # A commune holds grassroots organizations, or (before 2025, itself one) its cells.
+        (T.COMMUNE, T.CELL, ""),
+        (T.COMMUNE, T.SUB_COMMITTEE, ""),
+        (T.GRASSROOTS_COMMITTEE, T.CELL, ""),
+        (T.GRASSROOTS_COMMITTEE, T.SUB_COMMITTEE, ""),
+        (T.GRASSROOTS_COMMITTEE, T.GRASSROOTS_COMMITTEE, structure.LOWER_LEVEL),
+        (T.SUB_COMMITTEE, T.CELL, ""),
+        (T.SUB_COMMITTEE, T.SUB_COMMITTEE, structure.LOWER_LEVEL),
+        (T.CELL, T.CELL, structure.HOLDS_NOTHING),
+        (T.GRASSROOTS_CELL, T.GRASSROOTS_COMMITTEE, structure.HOLDS_NOTHING),
+        (T.CELL, T.GRASSROOTS_COMMITTEE, structure.HOLDS_NOTHING),
     ],
 )
-def test_child_type_rule(parent_type, grassroots, child_type, refusal):
-    found = structure.child_type_refusal(
-        parent_type=parent_type, parent_is_grassroots=grassroots, child_type=child_type
-    )
-    assert found == refusal
+def test_child_type_rule(parent_type, child_type, refusal):
+    assert structure.child_type_refusal(parent_type=parent_type, child_type=child_type) == refusal
 
 
 def _create(actor, parent, code, type_, **fields):
@@ -58,16 +55,6 @@ def test_a_cell_cannot_hold_a_dang_bo_co_so(province):
     (message,) = excinfo.value.message_dict["type"]
     assert message.startswith("Chi bộ ấp 2 là chi bộ")
     assert not Organization.objects.filter(code="BG-X1").exists()
-
-
-def test_a_commune_above_the_grassroots_refuses_a_subordinate_cell(province):
-    admin = factories.user_with_role(province.new_commune, Role.ADMIN)
-    with pytest.raises(ValidationError) as excinfo:
-        _create(admin, province.new_commune, "BG-AH-X2", T.CELL)
-    (message,) = excinfo.value.message_dict["type"]
-    assert "Đảng bộ xã An Hòa" in message and "tổ chức cơ sở đảng" in message
-    node = _create(admin, province.new_commune, "BG-AH-X3", T.GRASSROOTS_CELL, is_grassroots=True)
-    assert node.depth == province.new_commune.depth + 1
 
 
 def test_a_lower_unit_cannot_hold_a_higher_one(province):
