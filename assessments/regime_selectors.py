@@ -147,13 +147,29 @@ def points_parts_for(*, round, member_ids: Iterable[int] | None = None) -> dict:
     }
 
 
-def points_items_for(*, organization: Organization, year: int) -> list:
+# PointsItem.audience of the collectives' items (Phụ lục 1); members' are form categories.
+AUDIENCE_COLLECTIVE = "collective"
+
+
+def province_of(organization: Organization) -> Organization:
+    """The root of `organization`'s tree: the province whose criteria items apply."""
+    if organization.depth == 1:
+        return organization
+    return Organization.objects.get(path=organization.path[: Organization.steplen])
+
+
+def points_items_for(*, organization: Organization, year: int, audience: str | None = None) -> list:
     """The criteria items of the 30 + 70 points for `organization`'s province and `year`
-    (rules.DEFAULT_ITEMS, one item per part, when the province set none)."""
+    (rules.DEFAULT_ITEMS, one item per part, when the province set none).
+
+    `audience` (a form category, or "collective"): only the items for every subject and
+    those for that audience (Phụ lục 1, 3–5 differ by subject); None: every item."""
     province_path = organization.path[: Organization.steplen]
     items = PointsItem.objects.filter(province__path=province_path, year=year).order_by(
         "part", "order", "id"
     )
+    if audience is not None:
+        items = items.filter(Q(audience="") | Q(audience=audience))
     found = [
         rules.PointsItemSpec(
             key=str(i.pk), part=i.part, name=i.name, max_points=i.max_points, scoring=i.scoring
