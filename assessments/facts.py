@@ -27,10 +27,6 @@ RULE_EVENT_KINDS = (
 )
 
 
-def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), rules.default_period_end(year)
-
-
 def _event_fact(event: MemberEvent) -> rules.EventFact:
     return rules.EventFact(
         kind=event.kind,
@@ -47,7 +43,7 @@ def events_by_member(*, member_ids: Iterable[int], year: int) -> dict[int, list[
     Open-ended events of earlier years are kept: an exemption may still hold on the period
     end; the rules themselves count a discipline only in the year of its date.
     """
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     found: dict[int, list[rules.EventFact]] = defaultdict(list)
     events = (
         MemberEvent.objects.filter(
@@ -159,7 +155,7 @@ def led_units_by_member(*, member_ids: Iterable[int], year: int, with_tasks: boo
 
     With `with_tasks`, also (a third query) each such unit's own task ledger of the year by
     name — only the units that keep one: (levels by member, tasks by member)."""
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     posts = list(
         Post.objects.filter(
             Q(start__isnull=True) | Q(start__lte=last),
@@ -228,7 +224,7 @@ def organizations_facts_for(
     points = points or {}
     if not organizations:
         return {}
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     by_path = {o.path: o for o in organizations}
     by_id = {o.pk: o for o in organizations}
     children = (

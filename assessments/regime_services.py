@@ -30,7 +30,7 @@ from .models import (
     RatingRound,
     ScoreSheet,
 )
-from .permissions import can_decide_round
+from .permissions import can_decide_round, can_enter_cell_proposal
 from .regime_selectors import (
     AUDIENCE_COLLECTIVE,
     member_category_for,
@@ -214,6 +214,16 @@ def scoresheet_save(
     ):
         if actor is not None and not can_decide_round(actor, round_):
             raise PermissionDenied(_("Only the deciding level scores this organization."))
+    elif stage == ScoreStage.CELL and member_rating is not None:
+        # The cell's proposal is the cell's (its secretary, or the committee on its behalf).
+        cell = member_rating.cell or member_cell_at_year_end(
+            member=member_rating.member, year=member_rating.year
+        )
+        if actor is not None and not (cell and can_enter_cell_proposal(actor, cell)):
+            raise PermissionDenied(
+                _("You may not enter the proposals of %(organization)s.")
+                % {"organization": cell or "—"}
+            )
     else:
         require_entry(actor, round_.organization)
     if member_rating is not None:

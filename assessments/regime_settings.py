@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cells.audit import audit_record
+from cells.choices import PROVINCIAL_TYPES
 from cells.models import Member, Organization
 from cells.permissions import can_decide_rating
 from cells.vietnamese import nfc
@@ -202,8 +203,8 @@ def pointsitem_save(
     `year`: who decides ratings at the province sets them. Audited."""
     if item is not None:
         province, year = item.province, item.year
-    if province.depth != 1:
-        raise ValueError("Criteria items belong to a province (a root organization)")
+    if province.type not in PROVINCIAL_TYPES:
+        raise ValueError("Criteria items belong to a province or a centrally governed city")
     _require_decider(actor, province)
     errors: dict[str, list[str]] = {}
     name = " ".join(nfc(name or "").split())

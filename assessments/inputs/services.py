@@ -18,6 +18,7 @@ from cells.choices import CELL_TYPES
 from cells.models import Member, Membership, Organization
 from cells.vietnamese import nfc
 
+from .. import rules
 from ..choices import MeetingKind, TaskResult
 from ..models import AssignedTask, CellMeeting, MemberRating, RatingRound
 from ..permissions import can_enter_cell_proposal
@@ -48,10 +49,6 @@ _MEETING_FIELDS = ["cell_id", "held_on", "kind", "topic", "attended", "expected"
 
 
 # === Helpers ===================================================================================
-def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-
-
 def _require_entry(actor, organization: Organization) -> Organization:
     """The grassroots organization of `organization`, when `actor` may enter its inputs:
     a cell's own secretary for the cell's log and its members' tasks, or the committee
@@ -271,7 +268,7 @@ def meeting_problems(
     """
     errors: dict[str, list[str]] = defaultdict(list)
     too_many = _("At most %(limit)s members: check the number.") % {"limit": MEETING_MAX_MEMBERS}
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     if held_on is None:
         errors["held_on"].append(_("Enter the date of the meeting."))
     elif not first <= held_on <= last:
@@ -334,7 +331,7 @@ def cellmeeting_save(
     # sent, so it is never locked by the round's state (it changes no rating by itself).
     _require_entry(actor, cell)
     Organization.objects.select_for_update().filter(pk=cell.pk).first()
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     taken = CellMeeting.objects.filter(
         cell=cell, kind=MeetingKind.REGULAR, held_on__range=(first, last)
     )

@@ -33,6 +33,7 @@ from assessments.models import MemberRating, PointsItem
 from assessments.rules.points import SCORING_PASS_FAIL
 from assessments.views.peer_groups import DecidingLevelMixin
 from assessments.views.unit import UnitYearMixin
+from cells.choices import PROVINCIAL_TYPES
 from cells.views.organizations import add_service_errors
 
 AUDIENCE_CHOICES = [
@@ -60,7 +61,7 @@ class ProvinceItemsMixin(DecidingLevelMixin):
 
     def load_province(self) -> None:
         self.load_level()
-        if self.level.depth != 1:
+        if self.level.type not in PROVINCIAL_TYPES:
             raise Http404
         self.province = self.level
 
