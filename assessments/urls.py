@@ -253,4 +253,9 @@ urlpatterns = [
         score_items.ScoreSheetEditView.as_view(),
         name="scoresheet_edit",
     ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/phieu-diem-tap-the/<str:stage>/",
+        score_items.CollectiveScoreSheetEditView.as_view(),
+        name="collectivescoresheet_edit",
+    ),
 ]

@@ -678,6 +678,14 @@ MATRIX: dict[str, Entry] = {
             ("pointsitem_delete", ("GET", "POST"), True),
         ]
     },
+    "assessments:collectivescoresheet_edit": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {**_grid(w), "stage": "tu-cham"},
+        foreign=lambda w: {**_foreign_grid(w), "stage": "tu-cham"},
+        ok=(200, 302, 400),
+    ),
     "assessments:scoresheet_edit": Entry(
         ("GET", "POST"),
         user=lambda w: w.secretary,

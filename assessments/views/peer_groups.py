@@ -25,7 +25,6 @@ from assessments.choices import FormCategory
 from assessments.models import PeerGroup
 from assessments.year_services import rating_year_range
 from cells import selectors as cells_selectors
-from cells.choices import PROVINCIAL_TYPES
 from cells.permissions import can_decide_rating
 from cells.views.organizations import add_service_errors
 
@@ -107,7 +106,6 @@ class DecidingLevelMixin:
             "scheme": self.scheme,
             "peer_regime": self.peer_regime,
             "can_manage": self.can_manage,
-            "is_province": self.level.type in PROVINCIAL_TYPES,
             "ancestors": ancestors,
             **kwargs,
         }

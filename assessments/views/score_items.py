@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from assessments import (
+    facts,
     inputs,
     permissions,
     regime_overview,
@@ -29,7 +30,7 @@ from assessments import (
     rules,
 )
 from assessments.choices import FormCategory, PointsPart, ScoreStage, ScoringMode
-from assessments.models import MemberRating, PointsItem
+from assessments.models import MemberRating, OrganizationRating, PointsItem
 from assessments.rules.points import SCORING_PASS_FAIL
 from assessments.views.peer_groups import DecidingLevelMixin
 from assessments.views.unit import UnitYearMixin
@@ -243,47 +244,38 @@ STAGE_SLUGS = {
     "chi-bo": ScoreStage.CELL,
     "cap-uy": ScoreStage.COMMITTEE,
 }
+# A collective scores itself and is appraised by the level above (no cell proposal).
+COLLECTIVE_STAGE_SLUGS = {"tu-cham": ScoreStage.SELF, "cap-uy": ScoreStage.COMMITTEE}
 
 
-class ScoreSheetEditView(UnitYearMixin, View):
-    """A member's score sheet of one stage, item by item, with the ledger's suggestion."""
+class ScoreSheetMixin(UnitYearMixin):
+    """One subject's score sheet of one stage, item by item, with the ledger's suggestion:
+    the subclasses say whose (a member's, a collective's)."""
 
     template_name = "assessments/regime/scoresheet_form.html"
+    stage_slugs = STAGE_SLUGS
 
     def load(self):
         self.load_unit_year(self.kwargs["org_pk"])
-        stage = STAGE_SLUGS.get(self.kwargs["stage"])
+        stage = self.stage_slugs.get(self.kwargs["stage"])
         if stage is None:
             raise Http404
         self.stage = stage
-        self.member = inputs.member_in_unit_get(
-            organization=self.organization, year=self.year, pk=self.kwargs["member_pk"]
-        )
-        self.rating = (
-            MemberRating.objects.filter(
-                year=self.year, member=self.member, round__organization=self.grassroots
-            )
-            .select_related("round", "member")
-            .first()
-        )
-        self.can_enter = self.can_enter or permissions.can_enter_cell_proposal(
-            self.request.user, self.organization
-        )
-        category = regime_selectors.member_category_for(member=self.member, year=self.year)
-        self.category = category
+        self.load_subject()
+        sheet = self.rating.score_sheets.filter(stage=self.stage).first() if self.rating else None
+        self.sheet = sheet
         self.items = regime_selectors.points_items_for(
-            organization=self.grassroots,
-            year=self.year,
-            audience=category.category or category.suggestion.category or "",
+            organization=self.grassroots, year=self.year, audience=self.audience
         )
-        parts = (
-            regime_selectors.points_parts_for(round=self.rating.round, member_ids=[self.member.pk])
-            if self.rating
-            else {}
-        )
-        view = parts.get(self.member.pk)
-        self.sheet = view.sheets.get(self.stage) if view else None
-        self.suggested = view.suggested_tasks if view else None
+
+    def load_subject(self) -> None:
+        raise NotImplementedError
+
+    def save_kwargs(self) -> dict:
+        raise NotImplementedError
+
+    def stage_url(self, slug: str) -> str:
+        raise NotImplementedError
 
     def initial(self) -> dict:
         initial = {"tasks_reason": self.sheet.tasks_reason if self.sheet else ""}
@@ -308,7 +300,7 @@ class ScoreSheetEditView(UnitYearMixin, View):
             raise PermissionDenied
         form = ScoreSheetForm(request.POST, items=self.items)
         if self.rating is None:
-            form.add_error(None, _("Enter a level for this member on the rating grid first."))
+            form.add_error(None, self.no_rating_message)
             return self.page(form, status=400)
         if form.is_valid():
             try:
@@ -318,13 +310,11 @@ class ScoreSheetEditView(UnitYearMixin, View):
                     general=None,
                     tasks=None,
                     tasks_reason=form.cleaned_data["tasks_reason"],
-                    member_rating=self.rating,
                     items=form.item_values(),
+                    **self.save_kwargs(),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
-            except PermissionDenied:
-                raise
             else:
                 messages.success(request, _("The score sheet was saved."))
                 return redirect(request.path)
@@ -332,16 +322,19 @@ class ScoreSheetEditView(UnitYearMixin, View):
 
     def page(self, form, status=200):
         fields = [form[f"item_{spec.key}"] for spec in self.items]
+        labels = dict(ScoreStage.choices)
         context = {
             "organization": self.organization,
             "grassroots": self.grassroots,
             "year": self.year,
-            "member": self.member,
+            "subject_name": self.subject_name,
             "rating": self.rating,
+            "no_rating_message": self.no_rating_message,
             "stage": self.stage,
-            "stage_label": dict(ScoreStage.choices)[self.stage],
-            "stages": [(slug, dict(ScoreStage.choices)[st]) for slug, st in STAGE_SLUGS.items()],
-            "stage_slug": self.kwargs["stage"],
+            "stages": [
+                (self.stage_url(slug), labels[st], st == self.stage)
+                for slug, st in self.stage_slugs.items()
+            ],
             "form": form,
             "general_fields": [f for f in fields if f.field.part == PointsPart.GENERAL],
             "task_fields": [f for f in fields if f.field.part == PointsPart.TASKS],
@@ -352,3 +345,86 @@ class ScoreSheetEditView(UnitYearMixin, View):
             "ancestors": self.unit_ancestors(),
         }
         return render(self.request, self.template_name, context, status=status)
+
+
+class ScoreSheetEditView(ScoreSheetMixin, View):
+    """A member's score sheet (self-score, cell proposal, committee appraisal)."""
+
+    no_rating_message = gettext_lazy("Enter a level for this member on the rating grid first.")
+
+    def load_subject(self) -> None:
+        self.member = inputs.member_in_unit_get(
+            organization=self.organization, year=self.year, pk=self.kwargs["member_pk"]
+        )
+        self.subject_name = self.member.full_name
+        self.rating = (
+            MemberRating.objects.filter(
+                year=self.year, member=self.member, round__organization=self.grassroots
+            )
+            .select_related("round", "member")
+            .first()
+        )
+        self.can_enter = self.can_enter or permissions.can_enter_cell_proposal(
+            self.request.user, self.organization
+        )
+        self.category = regime_selectors.member_category_for(member=self.member, year=self.year)
+        self.audience = self.category.category or self.category.suggestion.category or ""
+        parts = (
+            regime_selectors.points_parts_for(round=self.rating.round, member_ids=[self.member.pk])
+            if self.rating
+            else {}
+        )
+        view = parts.get(self.member.pk)
+        self.suggested = view.suggested_tasks if view else None
+
+    def save_kwargs(self) -> dict:
+        return {"member_rating": self.rating}
+
+    def stage_url(self, slug: str) -> str:
+        return reverse(
+            "assessments:scoresheet_edit",
+            kwargs={
+                "org_pk": self.organization.pk,
+                "year": self.year,
+                "member_pk": self.member.pk,
+                "stage": slug,
+            },
+        )
+
+
+class CollectiveScoreSheetEditView(ScoreSheetMixin, View):
+    """A collective's score sheet (Mẫu 01's …/30 and …/70): its self-score, or the upper
+    committee's appraisal, on the province's collectives' items."""
+
+    stage_slugs = COLLECTIVE_STAGE_SLUGS
+    no_rating_message = gettext_lazy(
+        "Enter the organization's level on the rating grid first: the score sheet is kept with it."
+    )
+
+    def load_subject(self) -> None:
+        self.subject_name = self.organization.name
+        self.category = None
+        self.audience = regime_selectors.AUDIENCE_COLLECTIVE
+        self.rating = (
+            OrganizationRating.objects.filter(organization=self.organization, year=self.year)
+            .select_related("round", "organization")
+            .first()
+        )
+        if (
+            self.rating is not None
+            and self.rating.organization_id == self.rating.round.organization_id
+        ):
+            # A grassroots organization's own rating is scored by its deciding level.
+            self.can_enter = permissions.can_decide_round(self.request.user, self.rating.round)
+        ledger = facts.organization_tasks(organization_ids=[self.organization.pk], year=self.year)
+        found = ledger.get(self.organization.pk)
+        self.suggested = rules.suggest_task_points(found[0].counts if found else None)
+
+    def save_kwargs(self) -> dict:
+        return {"organization_rating": self.rating}
+
+    def stage_url(self, slug: str) -> str:
+        return reverse(
+            "assessments:collectivescoresheet_edit",
+            kwargs={"org_pk": self.organization.pk, "year": self.year, "stage": slug},
+        )

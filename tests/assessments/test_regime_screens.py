@@ -205,6 +205,25 @@ def test_ceiling_decision_confirmed_then_recorded_and_shown(client, level):
     assert "Chi bộ dẫn đầu phong trào thi đua" in page and level.new_commune.name in page
 
 
+def test_ceiling_decision_in_the_results_report_with_who_and_when(level, tmp_path):
+    """The results report of the commune names the decision: ceiling, deciding level, the
+    person who recorded it, the date and the reason (read back with pdftotext)."""
+    from .test_reports import pdf_text, render, squash
+
+    level.reviewer.first_name, level.reviewer.last_name = "Hòa", "Nguyễn Thị"
+    level.reviewer.save()
+    regime_services.quotaceiling_decide(
+        actor=level.reviewer,
+        organization=level.new_cell,
+        year=YEAR,
+        percent=25,
+        reason="Chi bộ dẫn đầu phong trào thi đua",
+    )
+    text = squash(pdf_text(render("results", level.new_commune, year=YEAR).content, tmp_path))
+    assert "Mức trần 25% theo quyết định của Đảng bộ xã An Hòa" in text
+    assert "người ghi" in text and "Chi bộ dẫn đầu phong trào thi đua" in text
+
+
 @pytest.mark.parametrize(
     ("percent", "reason", "message"),
     [("26", "Lý do", "25"), ("25", "  ", "")],
@@ -362,3 +381,49 @@ def test_score_sheet_scoped(client, level):
     assert (
         client.get(url.replace(str(level.foreign_member.pk), str(level.ba.pk))).status_code == 404
     )
+
+
+def test_collective_score_sheet_fills_mau_01(client, level, tmp_path):
+    """A grassroots cell's own score, on the province's collectives' items, entered by its
+    deciding level (the commune's reviewer; the commune's secretary may not), then printed
+    in Mẫu 01's …/30 and …/70 boxes."""
+    from assessments.models import OrganizationRating
+    from assessments.reports.forms import render as form_render
+
+    from .test_reports import pdf_text, squash
+
+    general = regime_settings.pointsitem_save(
+        actor=None, province=level.province, year=YEAR, part="general", name="Xây dựng Đảng",
+        max_points=30, scoring="pass_fail", audience="collective",
+    )  # fmt: skip
+    tasks = regime_settings.pointsitem_save(
+        actor=None, province=level.province, year=YEAR, part="tasks", name="Nhiệm vụ chính trị",
+        max_points=70, audience="collective",
+    )  # fmt: skip
+    regime_settings.pointsitem_save(
+        actor=None, province=level.province, year=YEAR, part="general", name="Chỉ cho 2A",
+        max_points=30, audience="leader",
+    )  # fmt: skip
+    round_ = open_round(level.new_cell, YEAR)
+    OrganizationRating.objects.create(
+        round=round_, organization=level.new_cell, year=YEAR, proposed_level="good",
+        points=Decimal(88),
+    )  # fmt: skip
+    url = reverse(
+        "assessments:collectivescoresheet_edit",
+        kwargs={"org_pk": level.new_cell.pk, "year": YEAR, "stage": "tu-cham"},
+    )
+    client.force_login(level.reviewer)
+    page = client.get(url).content.decode()
+    assert "Xây dựng Đảng" in page and "Chỉ cho 2A" not in page
+    data = {f"item_{general.pk}": "1", f"item_{tasks.pk}": "58"}
+    assert client.post(url, data).status_code == 302
+    client.force_login(level.secretary)
+    assert client.post(url, data).status_code == 403
+    sheet = ScoreSheet.objects.get(organization_rating__organization=level.new_cell)
+    assert (sheet.stage, sheet.general, sheet.tasks) == (ScoreStage.SELF, 30, 58)
+    document = form_render.collective_document(
+        organization=level.new_cell, year=YEAR, exported_by="X", day=None
+    )
+    text = squash(pdf_text(form_render.document_pdf(document), tmp_path, layout=False))
+    assert "30,00/30" in text and "58,00/70" in text
