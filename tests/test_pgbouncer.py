@@ -37,7 +37,7 @@ def _admin(query: str) -> list[tuple]:
         # The admin console speaks the simple query protocol only: a client-side cursor.
         cursor = psycopg.ClientCursor(conn)
         cursor.execute(query)
-        return cursor.fetchall()
+        return cursor.fetchall() if cursor.description else []
 
 
 def _stats(database: str) -> dict[str, int]:
