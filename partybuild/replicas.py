@@ -155,6 +155,7 @@ def primary_lsn() -> str | None:
 @dataclasses.dataclass
 class _Scope:
     since: int = 0  # a WAL position the replica must have replayed before it is read
+    wait: float = 0.0  # seconds to wait for it to get there (a task), else the primary at once
     reads: bool = False  # inside @replica_reads / reads_on_replica
     wrote: bool = False
     alias: str | None = None  # chosen at the scope's first read
@@ -173,14 +174,18 @@ def reading_alias(model=None) -> str:
     if connections[DEFAULT_DB_ALIAS].in_atomic_block:
         return DEFAULT_DB_ALIAS
     if scope.alias is None:
-        scope.alias = REPLICA if _replica_fits(scope.since) else DEFAULT_DB_ALIAS
+        scope.alias = REPLICA if _replica_fits(scope.since, scope.wait) else DEFAULT_DB_ALIAS
     return scope.alias
 
 
-def _replica_fits(since: int) -> bool:
+def _replica_fits(since: int, wait: float = 0.0) -> bool:
     state = replica_state()
-    if state.usable and since and state.replayed < since:
+    deadline = time.monotonic() + wait
+    while state.usable and since and state.replayed < since:
         state = replica_state(fresh=True)  # the cached position may just be old
+        if state.replayed >= since or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
     if not state.usable:
         return False
     if state.lag > settings.REPLICA_MAX_LAG_SECONDS:
@@ -215,15 +220,16 @@ def _scoped(scope: _Scope) -> Iterator[_Scope]:
 
 
 @contextlib.contextmanager
-def reads_on_replica(*, since: str | None = None) -> Iterator[None]:
+def reads_on_replica(*, since: str | None = None, wait: float = 0.0) -> Iterator[None]:
     """Reads in this block may go to the replica (see the module's docstring for when not).
 
     Inside a request (the middleware's scope) it marks that scope; elsewhere (a Celery task)
-    it opens one, whose reads wait for nothing older than `since` — pass `primary_lsn()`.
+    it opens one, whose reads see nothing older than `since` — pass `primary_lsn()` — waiting
+    up to `wait` seconds for the replica to replay it (a task can wait; a page does not).
     A database error on the replica marks it down, so the task's retry reads the primary.
     """
     outer = _scope.get()
-    scope = outer if outer is not None else _Scope(since=lsn(since))
+    scope = outer if outer is not None else _Scope(since=lsn(since), wait=wait)
     if outer is not None and since:
         scope.since = max(scope.since, lsn(since))
     was_reading = scope.reads

@@ -153,6 +153,9 @@ REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
 # it could not reach before asking again.
 REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
 REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=5.0)
+# How long a report task waits for the replica to replay what was committed before it started,
+# before reading the primary instead.
+REPLICA_TASK_WAIT_SECONDS = env.float("REPLICA_TASK_WAIT_SECONDS", default=2.0)
 # Longest a user's last write is remembered (the cookie's life); the lag bound takes over after.
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=300)
 

@@ -77,7 +77,9 @@ def _run(job_id: int, *, task_id: str) -> ReportJob | None:
         # this point (the request, and any decision before it); else on the primary.
         with (
             pb_jobs.ProgressWriter(ReportJob, job.pk, seconds=0.2, step=1) as progress,
-            replicas.reads_on_replica(since=replicas.primary_lsn()),
+            replicas.reads_on_replica(
+                since=replicas.primary_lsn(), wait=settings.REPLICA_TASK_WAIT_SECONDS
+            ),
         ):
             rendered = report_render(
                 kind=job.kind,
