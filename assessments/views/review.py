@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,6 +26,7 @@ from assessments.models import RatingRound
 from assessments.year_services import current_rating_year
 from cells import selectors as cells_selectors
 from cells.permissions import DECIDING_ROLES, active_assignments, can_decide_rating
+from partybuild.replicas import replica_reads
 
 # The order of the state filter and of the counters: the workflow's order.
 STATE_ORDER = (
@@ -106,6 +108,7 @@ def confirm_scope_question(*, action: str, units: int, members: int) -> str:
     return texts[action] % {"units": _count(units), "members": _count(members)}
 
 
+@method_decorator(replica_reads, name="dispatch")
 class ReviewListView(TemplateView):
     """The grassroots organizations a committee decides for a year, and a batch decision.
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
@@ -18,6 +19,7 @@ from cells.choices import CELL_TYPES, COMMUNE_LEVEL_TYPES
 from cells.forms import OrganizationForm
 from cells.models import Organization
 from cells.permissions import can_administer, can_edit_roster, can_view_organization
+from partybuild.replicas import replica_reads
 
 MEMBERS_PER_PAGE = 50
 SEARCH_LIMIT = 50
@@ -45,6 +47,7 @@ def mark_successor_links(*, user, nodes) -> list[Organization]:
     return nodes
 
 
+@method_decorator(replica_reads, name="dispatch")
 class OrganizationTreeView(TemplateView):
     """The tree from the user's own top units down; deeper levels load on demand (htmx)."""
 
@@ -58,6 +61,7 @@ class OrganizationTreeView(TemplateView):
         )
 
 
+@method_decorator(replica_reads, name="dispatch")
 class OrganizationChildrenView(TemplateView):
     """The children of one node, as a fragment for the tree."""
 
@@ -72,6 +76,7 @@ class OrganizationChildrenView(TemplateView):
         )
 
 
+@method_decorator(replica_reads, name="dispatch")
 class OrganizationSearchView(TemplateView):
     """Find a unit by name or code; each hit shows where it sits in the tree."""
 
@@ -98,6 +103,7 @@ class OrganizationSearchView(TemplateView):
         return super().get_context_data(q=text, hits=hits, truncated=truncated, **kwargs)
 
 
+@method_decorator(replica_reads, name="dispatch")
 class OrganizationDetailView(TemplateView):
     """One unit: its facts, sub-units, residential units and members today."""
 
