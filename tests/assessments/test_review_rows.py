@@ -25,8 +25,9 @@ d = datetime.date
 
 
 def test_review_rows_for_district_and_2025_commune(province):
-    """The district reviewer sees the old commune for 2021 with counts; for 2025 the new
-    commune sees its hamlet cell (not started) and the dissolved commune is gone."""
+    """The district reviewer sees the old commune for 2021 with counts; for 2025 the
+    province sees the new commune's hamlet cell and the new commune itself (not started),
+    and the dissolved commune is gone."""
     goods = make_members(province.old_cell, 3)
     (late,) = make_members(province.other_cell, 1, family="Lê Thị", admitted_on=d(2021, 10, 1))
     round_ = open_round(province.old_commune, 2021)
@@ -54,8 +55,10 @@ def test_review_rows_for_district_and_2025_commune(province):
     factories.member(province.new_cell, "Đỗ Văn Hải")
     province_reviewer = factories.user_with_role(province.province, Role.REVIEWER)
     rows = review.review_rows(user=province_reviewer, organization=province.province, year=2025)
+    # Since 2025 the province also decides the commune-level committee's own round (HD 43 §3).
     assert [(r.organization.code, r.state, r.members) for r in rows] == [
-        ("BG-AH-AH01", "not_started", 1)
+        ("BG-AH-AH01", "not_started", 1),
+        ("BG-AH", "not_started", 0),
     ]
     outsider = factories.user_with_role(province.new_commune, Role.REVIEWER)
     assert review.review_rows(user=outsider, organization=province.district, year=2021) == []
