@@ -170,9 +170,16 @@ def points_parts_for(
     }
 
 
-def points_items_for(*, organization: Organization, year: int) -> list:
+# PointsItem.audience of the collectives' items (Phụ lục 1); members' are form categories.
+AUDIENCE_COLLECTIVE = "collective"
+
+
+def points_items_for(*, organization: Organization, year: int, audience: str | None = None) -> list:
     """The criteria items of the 30 + 70 points for `organization`'s province and `year`
-    (rules.DEFAULT_ITEMS, one item per part, when the province set none)."""
+    (rules.DEFAULT_ITEMS, one item per part, when the province set none).
+
+    `audience` (a form category, or "collective"): only the items for every subject and
+    those for that audience (Phụ lục 1, 3–5 differ by subject); None: every item."""
     # The province is the unit's first ancestor of a provincial type: the root of a province's
     # own installation, one level below the national root of a central one.
     step = Organization.steplen
@@ -180,6 +187,8 @@ def points_items_for(*, organization: Organization, year: int) -> list:
     items = PointsItem.objects.filter(
         province__path__in=ancestors, province__type__in=PROVINCIAL_TYPES, year=year
     ).order_by("part", "order", "id")
+    if audience is not None:
+        items = items.filter(Q(audience="") | Q(audience=audience))
     found = [
         rules.PointsItemSpec(
             key=str(i.pk), part=i.part, name=i.name, max_points=i.max_points, scoring=i.scoring

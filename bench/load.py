@@ -16,6 +16,16 @@ its row's version): run it on a throwaway copy of the generated province
 (`createdb -T pb_bench pb_<you>_bench`), never on the shared one.
 Only loopback is ever targeted. `--server wsgiref` runs a threaded stdlib server instead,
 for an indicative figure where gunicorn is not installed.
+
+Databases (issue #20): `--pooler` serves through PgBouncer in transaction mode
+(scripts/pgbouncer.sh, port `--pooler-port` 6434, DB_POOLER=true); `--replica` sends the pages
+marked for it (tree, commune, member; not the grid) to the streaming replica (scripts/replica.sh,
+port `--replica-port` 5433). `--compare` runs the mix twice in the same run, primary only and
+then through the pooler with reads on the replica, each with its own floor, and prints the
+throughput ratio; the replica's and the pooler's own counters show where the queries went.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pb_bench_copy \
+        .venv/bin/python bench/load.py --clients 20 --seconds 30 --compare
 """
 
 from __future__ import annotations
@@ -56,8 +66,8 @@ def serve_wsgiref(port: int) -> None:  # pragma: no cover - runs in the child pr
     ).serve_forever()
 
 
-def start_server(args) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}"}
+def start_server(args, databases: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}", **(databases or {})}
     if args.server == "gunicorn":
         if importlib.util.find_spec("gunicorn") is None:
             sys.exit(
@@ -298,6 +308,115 @@ def summary(name: str, latencies: list[tuple[str, float]], errors: list[str], el
     return median
 
 
+def with_port(url: str, port: int) -> str:
+    """The same database URL on another port (the pooler's, the replica's)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    auth = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+    return urlunsplit(parts._replace(netloc=f"{auth}{host}:{port}"))
+
+
+def variant_env(args, *, pooler: bool, replica: bool) -> dict[str, str]:
+    """The server's database settings for one variant (never the caller's own replica)."""
+    url = os.environ["DATABASE_URL"]
+    env = {"DATABASE_URL": url, "DB_POOLER": "false", "REPLICA_DATABASE_URL": ""}
+    if pooler:
+        env |= {"DATABASE_URL": with_port(url, args.pooler_port), "DB_POOLER": "true"}
+    if replica:
+        env["REPLICA_DATABASE_URL"] = with_port(url, args.replica_port)
+    return env
+
+
+def wait_replayed(args, timeout: float = 300) -> None:
+    import psycopg
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        target = cursor.fetchone()[0]
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(
+        host="127.0.0.1", port=args.replica_port, user="postgres", dbname="postgres"
+    ) as conn:
+        while not conn.execute("SELECT pg_last_wal_replay_lsn() >= %s", [target]).fetchone()[0]:
+            if time.monotonic() > deadline:
+                sys.exit(f"The replica did not replay {target} within {timeout:.0f} s")
+            time.sleep(0.2)
+
+
+def counters(args) -> dict[str, int]:
+    """Transactions the replica ran in this database, and queries PgBouncer relayed to it."""
+    import psycopg
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    found = {}
+    try:
+        with psycopg.connect(
+            host="127.0.0.1", port=args.replica_port, user="postgres", dbname="postgres"
+        ) as conn:
+            found["replica_xacts"] = conn.execute(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
+                [name],
+            ).fetchone()[0]
+    except psycopg.Error:
+        pass
+    try:
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=args.pooler_port,
+            user="postgres",
+            dbname="pgbouncer",
+            autocommit=True,
+        ) as conn:
+            cursor = psycopg.ClientCursor(conn)  # the console takes simple queries only
+            cursor.execute("SHOW STATS")
+            for row in cursor.fetchall():
+                if row[0] == name:
+                    found["pooler_queries"] = row[2]
+    except psycopg.Error:
+        pass
+    return found
+
+
+def run_variant(args, name: str, paths, cookie, databases: dict[str, str], saves=None):
+    """Start the server with these databases, run the floor and the mix, stop it."""
+    if databases.get("REPLICA_DATABASE_URL"):
+        wait_replayed(args)  # the bench reviewer's role and session, written just now
+    before = counters(args)
+    process = start_server(args, databases)
+    try:
+        floor = run_clients(
+            args.port,
+            [("/__bench__/empty/", 1)],
+            cookie,
+            clients=args.clients,
+            seconds=min(args.seconds, 20),
+            max_requests=args.max_requests,
+        )
+        pages = run_clients(
+            args.port,
+            paths,
+            cookie,
+            clients=args.clients,
+            seconds=args.seconds,
+            max_requests=args.max_requests,
+            saves=saves,
+        )
+    finally:
+        stop_server(process)
+    after = counters(args)
+    print(f"\n=== {name}: " + ", ".join(f"{k}={v}" for k, v in databases.items()))
+    figure = summary("page mix", *pages)
+    floor_median = summary("floor: empty Django view", *floor)
+    print(f"ratio (median) {figure / floor_median:6.1f}×")
+    moved = {key: after[key] - before.get(key, 0) for key in after}
+    print("  counted: " + ", ".join(f"{k} +{v}" for k, v in moved.items()))
+    return pages
+
+
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--serve":
         sys.path.insert(0, str(ROOT / "bench"))
@@ -310,6 +429,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=5, help="gunicorn workers (2×cores+1)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--server", choices=["gunicorn", "wsgiref"], default="gunicorn")
+    parser.add_argument("--pooler", action="store_true", help="through PgBouncer")
+    parser.add_argument("--replica", action="store_true", help="marked reads on the replica")
+    parser.add_argument("--compare", action="store_true", help="primary only, then both")
+    parser.add_argument("--pooler-port", type=int, default=6434)
+    parser.add_argument("--replica-port", type=int, default=5433)
     parser.add_argument(
         "--saves", type=int, default=1, help="weight of grid saves in the mix (0: GETs only)"
     )
@@ -317,6 +441,29 @@ def main() -> None:
     setup_django()
     paths, cookie, cell = pages_and_cookie()
     saves = (args.saves, *saves_and_cookie(cell, args.clients)) if args.saves else None
+    if args.compare or args.pooler or args.replica:
+        variants = [("primary only", False, False)] if args.compare else []
+        variants.append(("pooler + replica", True, True))
+        if not args.compare:
+            variants = [("as asked", args.pooler, args.replica)]
+        print(
+            f"server: {args.server} on {HOST}:{args.port}, {args.workers} workers; "
+            f"{args.clients} clients × {args.seconds:.0f} s; pages: "
+            + ", ".join(u for u, _ in paths)
+        )
+        results = []
+        for name, pooler, replica in variants:
+            env = variant_env(args, pooler=pooler, replica=replica)
+            results.append((name, run_variant(args, name, paths, cookie, env, saves=saves)))
+        if len(results) == 2:
+            (_, (first, _, t1)), (_, (second, _, t2)) = results
+            print(
+                f"\nthroughput: {len(first) / t1:.1f} → {len(second) / t2:.1f} req/s, "
+                f"{(len(second) / t2) / (len(first) / t1):.2f}× (target ≥ 1.5×)"
+            )
+        if any(errors for _, (_, errors, _) in results):
+            sys.exit(1)
+        return
     process = start_server(args)
     try:
         print(
