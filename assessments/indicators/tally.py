@@ -36,10 +36,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from cells.models import Organization
+from partybuild import replicas
 
 from .. import schemes
 from ..models import (
@@ -256,6 +257,9 @@ def _refresh_marked(where: str, params: list) -> int | None:
             )
             claimed = set(cursor.fetchall())
         if claimed:
+            # Written with raw SQL, which the router does not see: the rest of this request
+            # reads the primary, where the recomputed tallies are.
+            replicas.wrote()
             # By path (what the grouped SQL keys on). A unit moved after this claim marked
             # itself again (its path changed), so the next read redoes it.
             paths = {path: unit for unit, path in claimed}
@@ -307,7 +311,8 @@ def facts_for(scope: Scope, years: list[int]) -> FamilyResult:
     """  # noqa: S608 - only table and column names from code; values are parameters
     node_path = scope.node.path
     facts, as_of = [], None
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = replicas.reading_alias(IndicatorTally)  # raw SQL is not routed
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         # Summing ~60 columns over tens of thousands of rows looks costly to the planner,
         # whose JIT compilation then takes longer (≈ 1 s) than the query itself (≈ 60 ms).
         cursor.execute("SET LOCAL jit = off")

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from cells.choices import COMMUNE_LEVEL_TYPES
 from cells.models import Membership, Organization
 from cells.selectors import organizations_visible_to
 
@@ -110,9 +111,11 @@ def review_rows(
         organizations_visible_to(user=user)
         .existing_on(end)
         .filter(
+            # The units with a round of their own: the grassroots organizations, and since
+            # 2025 the commune-level committees, rated by the province (HD 43 §3).
+            Q(is_grassroots=True) | Q(type__in=COMMUNE_LEVEL_TYPES),
             path__startswith=organization.path,
             depth__gt=organization.depth,
-            is_grassroots=True,
         )
         .order_by("name_sort_key", "path")
     )

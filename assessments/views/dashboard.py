@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -23,6 +24,7 @@ from assessments import charts, dashboard, dashboard_lists, schemes
 from assessments.indicators.targets import can_edit_targets, can_explain
 from cells import selectors as cells_selectors
 from cells.audit import audit_export
+from partybuild.replicas import replica_reads
 from partybuild.spreadsheets import export_watermark
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,6 +37,7 @@ def _options(request) -> dict:
     }
 
 
+@method_decorator(replica_reads, name="dispatch")
 class _DashboardMixin(LoginRequiredMixin):
     """Loads the node (scoped) and checks the year once the user is known."""
 
@@ -103,6 +106,7 @@ def _link_cells(data: dashboard.DashboardData) -> None:
             unit.list_href = f"{lists}{line.indicator.code}/?con={unit.info.id}{options}"
 
 
+@method_decorator(replica_reads, name="dispatch")
 class DashboardHomeView(LoginRequiredMixin, View):
     """Start at the top node the user can see, on the year being rated (the review screen's:
     its decisions show as they are made) once it has rounds, else the latest rated year."""

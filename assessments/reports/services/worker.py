@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cells.audit import audit_export
 from cells.models import Organization
 from partybuild import jobs as pb_jobs
+from partybuild import replicas
 
 from ...models import ReportJob
 from .. import context, pieces
@@ -72,7 +73,14 @@ def _run(job_id: int, *, task_id: str) -> ReportJob | None:
         return None
     organization = Organization.objects.get(pk=job.organization_id)
     try:
-        with pb_jobs.ProgressWriter(ReportJob, job.pk, seconds=0.2, step=1) as progress:
+        # The report's reads on the replica once it has replayed everything committed before
+        # this point (the request, and any decision before it); else on the primary.
+        with (
+            pb_jobs.ProgressWriter(ReportJob, job.pk, seconds=0.2, step=1) as progress,
+            replicas.reads_on_replica(
+                since=replicas.primary_lsn(), wait=settings.REPLICA_TASK_WAIT_SECONDS
+            ),
+        ):
             rendered = report_render(
                 kind=job.kind,
                 organization=organization,
