@@ -386,6 +386,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every step of every PDF at INFO ("Step 2 - Fetching and parsing CSS");
+    # its warnings (a missing font or image) still show. fontTools is as chatty.
+    "loggers": {
+        name: {"level": env("WEASYPRINT_LOG_LEVEL", default="WARNING")}
+        for name in ("weasyprint", "weasyprint.progress", "fontTools")
+    },
 }
 
 # --- Email (deadline reminders) ------------------------------------------------------

@@ -239,6 +239,19 @@ def parts_html(line, t: RowTexts, label: dict, *, stage: str | None, own_total: 
     return html
 
 
+def cap_html(line, *, oob: bool = False) -> str:
+    """The "≤ HTNV" hint of a row whose level is above the member's cap (empty otherwise),
+    with its id: the live check sends it again, so the hint follows what is typed."""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    if not line.cap_short:
+        return f'<span id="cap-{line.member.pk}" class="grid-cap"{swap}></span>'
+    return (
+        f'<span id="cap-{line.member.pk}" class="grid-cap" title="{_e(line.cap_why)}"{swap}>'
+        f"≤{_e(line.cap_short)}"
+        f'<span class="visually-hidden">: {_e(line.cap_why)}</span></span>'
+    )
+
+
 def row_html(
     line,
     t: RowTexts,
@@ -291,12 +304,7 @@ def row_html(
     cells.append(f'<td class="grid-col-votes" data-label="{t.votes}">{votes}</td>')
     if editable and line.appraise:
         collapsed = " is-collapsed" if v["level"] != NOT_RATED and not v["reason"] else ""
-        cap = (
-            f'<span class="grid-cap" title="{_e(line.cap_why)}">≤{_e(line.cap_short)}'
-            f'<span class="visually-hidden">: {_e(line.cap_why)}</span></span>'
-            if line.cap_short
-            else ""
-        )
+        cap = cap_html(line)
         reason_box = reason_box_html(
             mid, line.reason_options, t, v["reason_note"], v["reason"], collapsed, label
         )
