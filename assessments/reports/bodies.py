@@ -65,6 +65,7 @@ class ProposalLine:
 class ProposalGroup:
     cell: str
     lines: list[ProposalLine]
+    number: int = 0  # its place in the whole list (a piece of the list starts past 1)
 
 
 @dataclass
@@ -253,11 +254,14 @@ def proposals_body(*, node: Organization, year: int) -> ProposalsBody:
             + (" — vượt tỷ lệ" if q.exceeded else " — đạt")
         )
     counts = [(lv.short, grid.counts.get(lv.slug, 0)) for lv in scheme.member_levels]
+    ordered = [groups[c.pk] for c in grid.cells if c.pk in groups]
+    ordered += [g for pk, g in groups.items() if pk not in cells]
+    for number, group in enumerate(ordered, start=1):
+        group.number = number
     return ProposalsBody(
         round_state=str(RoundState(round_.state).label),
         scheme=scheme,
-        groups=[groups[c.pk] for c in grid.cells if c.pk in groups]
-        + [g for pk, g in groups.items() if pk not in cells],
+        groups=ordered,
         counts=counts,
         not_rated=grid.not_rated,
         quota_lines=quota_lines,

@@ -1,21 +1,32 @@
-"""Long documents in pieces: one piece per cell, rendered in parallel by the workers, joined.
+"""Long documents in pieces, rendered in parallel by the workers and joined with pypdf.
 
-The pre-filled forms (and the meeting minutes) of a commune-level unit are per member (per
-cell): 1,700 forms in one WeasyPrint run take a quarter of an hour and ~2 GB, so that run was
-refused past REPORT_MAX_FORMS. Here the unit's document is planned as one piece per cell
-that holds members on 31/12 of the year; the report centre queues each piece as a part of a
-batch job (its progress shown per piece), and when the last piece is done the parts are
-joined into one PDF with pypdf — and offered as a zip with one file per cell as well.
+- The pre-filled forms (and the meeting minutes) of a commune-level unit are per member (per
+  cell): 1,700 forms in one WeasyPrint run take a quarter of an hour and ~2 GB, so that run
+  was refused past REPORT_MAX_FORMS. Here the unit's document is planned as one piece per
+  cell that holds members on 31/12 of the year; the report centre queues each piece as a
+  part of a batch job (its progress shown per piece), and when the last piece is done the
+  parts are joined into one PDF — and offered as a zip with one file per cell as well.
+- The proposals list of a unit is one document (one header, the cells' lists, the quota
+  summary and the signature at the end) numbered "Trang x/y" throughout: the first worker
+  builds it once (one moment of the data for every piece), cuts it into a few pieces of
+  whole cells, the pieces render in parallel without page numbers, and the join stamps the
+  numbers of the whole document on every page (`stamp_page_numbers`).
+
+The join reads the pieces from their files one at a time and writes the result to a file:
+the memory it needs is the joined document's objects, never every piece's bytes at once.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
+import shutil
 import zipfile
+from collections.abc import Iterable, Sequence
+from typing import BinaryIO
 
 from django.db.models import Q
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from cells.choices import CELL_TYPES
 from cells.models import Membership, Organization
@@ -25,6 +36,27 @@ from ..models import ReportJob
 Kind = ReportJob.Kind
 # Kinds whose document is a sequence of per-cell sheets: they can be made piece by piece.
 PIECE_KINDS = frozenset({Kind.SELF_REVIEW, Kind.MINUTES})
+# Kinds that are one document cut into pieces of whole cells, numbered across the pieces.
+CUT_KINDS = frozenset({Kind.PROPOSALS})
+
+
+def is_cut(job: ReportJob) -> bool:
+    """A batch that is one document cut in pieces (a part: whose batch is one)."""
+    if job.batch_id is not None:
+        return is_cut(job.batch)
+    return job.is_batch and job.kind in CUT_KINDS and job.format == ReportJob.Format.PDF
+
+
+def source_name(part_pk: int) -> str:
+    """Where a piece of a cut document keeps its print page until it is rendered (under
+    reports/, so the generated-files clean-up removes what a failed batch leaves)."""
+    return f"reports/pieces/{part_pk}.html"
+
+
+def is_landscape(pdf: BinaryIO) -> bool:
+    """Whether the first page of a PDF is wider than high (the stamped numbers follow it)."""
+    box = PdfReader(pdf).pages[0].mediabox
+    return float(box.width) > float(box.height)
 
 
 def piece_units(*, organization: Organization, year: int) -> list[Organization]:
@@ -49,20 +81,67 @@ def piece_units(*, organization: Organization, year: int) -> list[Organization]:
     )
 
 
-def join_pdfs(parts: list[bytes]) -> bytes:
-    """One PDF of the pieces, in order (pypdf; fonts and pages are copied, not re-rendered)."""
+def join_pdfs(parts: Iterable[bytes | str | BinaryIO], out: BinaryIO | None = None):
+    """One PDF of the pieces, in order (pypdf; fonts and pages are copied, not re-rendered).
+
+    A piece is bytes, a path or an open binary file; each is read when its turn comes and let
+    go after its pages are copied. With `out` (a file) the result is written there and the
+    page count returned; without, the joined bytes are returned.
+    """
     writer = PdfWriter()
-    for content in parts:
-        writer.append(io.BytesIO(content))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def zip_files(files: list[tuple[str, bytes]]) -> bytes:
-    """A zip of (name, content), stored (PDFs are compressed already)."""
+    for part in parts:
+        source = io.BytesIO(part) if isinstance(part, bytes) else part
+        reader = PdfReader(source)
+        writer.append(reader)
+        writer.reset_translation(reader)  # drop the map to this reader: it can be freed
+        del reader
+    if out is not None:
+        writer.write(out)
+        return len(writer.pages)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def cut(sizes: Sequence[int], pieces: int) -> list[range]:
+    """Contiguous runs of items (cells, sized by their lines) in about `pieces` runs of about
+    equal size, never splitting an item: the pieces of a document cut for parallel work."""
+    if not sizes:
+        return []
+    pieces = max(1, min(pieces, len(sizes)))
+    total = sum(sizes)
+    runs, start, done = [], 0, 0
+    for index, size in enumerate(sizes):
+        done += size
+        left_items = len(sizes) - index - 1
+        left_runs = pieces - len(runs) - 1
+        if left_runs and (done >= total * (len(runs) + 1) / pieces or left_items == left_runs):
+            runs.append(range(start, index + 1))
+            start = index + 1
+    runs.append(range(start, len(sizes)))
+    return [r for r in runs if len(r)]
+
+
+def stamp_page_numbers(joined: BinaryIO, overlay: bytes, out: BinaryIO) -> int:
+    """Lay the page numbers of the whole document (`overlay`: one page per page of `joined`,
+    blank but for the numbers, rendered by WeasyPrint with the document's own @page rules)
+    over the joined pieces, so "Trang x/y" runs across them. Returns the page count."""
+    document = PdfReader(joined)
+    numbers = PdfReader(io.BytesIO(overlay))
+    if len(numbers.pages) != len(document.pages):
+        raise ValueError(f"{len(numbers.pages)} numbered pages for {len(document.pages)} pages")
+    writer = PdfWriter(clone_from=document)
+    for page, stamp in zip(writer.pages, numbers.pages, strict=True):
+        page.merge_page(stamp, over=True)
+    writer.write(out)
+    return len(writer.pages)
+
+
+def zip_files(files: Iterable[tuple[str, bytes | BinaryIO]], out: BinaryIO | None = None):
+    """A zip of (name, content or open file), stored (PDFs are compressed already). Files
+    are copied in chunks; with `out` the zip is written there, else its bytes returned."""
+    target = out if out is not None else io.BytesIO()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
         used: set[str] = set()
         for name, content in files:
             stem, dot, ext = name.rpartition(".")
@@ -71,5 +150,9 @@ def zip_files(files: list[tuple[str, bytes]]) -> bytes:
                 n += 1
                 unique = f"{stem}-{n}{dot}{ext}"
             used.add(unique)
-            archive.writestr(unique, content)
-    return buffer.getvalue()
+            if isinstance(content, bytes):
+                archive.writestr(unique, content)
+            else:
+                with archive.open(unique, "w") as dest:
+                    shutil.copyfileobj(content, dest, 1024 * 1024)
+    return None if out is not None else target.getvalue()
