@@ -24,6 +24,9 @@ from . import selectors
 from .formatting import fmt_int, fmt_pct, level_short
 from .forms.member import MemberFormSheet, member_form_sheets
 
+# Charts in a document are set in the document's face, not the web page's.
+PRINT_FONT = charts.PRINT_FONT_FAMILY
+
 
 class ReportError(Exception):
     """The report cannot be made for this unit and year (shown to the user as is)."""
@@ -103,7 +106,9 @@ class MinutesSheet:
 def _levels_chart(statistics: selectors.Statistics, year: int) -> str:
     labels = statistics.members.labels
     bars = [(labels[k], statistics.members.total.n(k)) for k in RANKS]
-    return charts.bar_chart_svg(title=f"Đảng viên theo mức xếp loại năm {year}", bars=bars)
+    return charts.bar_chart_svg(
+        title=f"Đảng viên theo mức xếp loại năm {year}", bars=bars, font_family=PRINT_FONT
+    )
 
 
 def _quota_exceptions(node: Organization, year: int) -> list[tuple[str, str]]:
@@ -184,7 +189,9 @@ def summary_body(*, node: Organization, year: int, include_proposals: bool) -> S
     if any(n for _label, n in breakdown):
         body.charts.append(
             charts.bar_chart_svg(
-                title=f"Tổ chức cơ sở đảng theo mức xếp loại năm {year}", bars=breakdown
+                title=f"Tổ chức cơ sở đảng theo mức xếp loại năm {year}",
+                bars=breakdown,
+                font_family=PRINT_FONT,
             )
         )
     trend = dashboard.dashboard_trend(user=None, node=node, year=year, span=5)
@@ -196,6 +203,7 @@ def summary_body(*, node: Organization, year: int, include_proposals: bool) -> S
                     years=trend["years"],
                     values=series["values"],
                     unit=series["unit"],
+                    font_family=PRINT_FONT,
                 )
             )
             break
