@@ -48,6 +48,10 @@ run: setup
 	wait
 
 lint: $(VENV)/.installed
+	@# A worktree's .venv is a symlink to the shared one: tracked, a checkout replaces the
+	@# shared venv with a link to itself (it happened once). Never track either.
+	@test -z "$$(git ls-files -- .venv node_modules 2>/dev/null)" || \
+		{ echo ".venv or node_modules is tracked: git rm --cached it" >&2; exit 1; }
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports

@@ -53,18 +53,13 @@ class ReminderResult:
     skipped_disabled: bool = False
 
 
-def _exists_on(day: datetime.date) -> Q:
-    founded = Q(established_on__isnull=True) | Q(established_on__lte=day)
-    return founded & (Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=day))
-
-
 def units_not_submitted(*, year: int) -> list[tuple[Organization, RatingRound | None]]:
     """The grassroots organizations expected to submit for `year` that have not: no round
     yet, or a round still in draft or returned. Sorted the Vietnamese way; two queries."""
     orgs = list(
-        Organization.objects.filter(_exists_on(period_end(year)), is_grassroots=True).order_by(
-            "name_sort_key", "path"
-        )
+        Organization.objects.existing_on(period_end(year))
+        .filter(is_grassroots=True)
+        .order_by("name_sort_key", "path")
     )
     rounds = {
         r.organization_id: r for r in RatingRound.objects.filter(organization__in=orgs, year=year)

@@ -27,10 +27,6 @@ RULE_EVENT_KINDS = (
 )
 
 
-def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), rules.default_period_end(year)
-
-
 def _event_fact(event: MemberEvent) -> rules.EventFact:
     return rules.EventFact(
         kind=event.kind,
@@ -47,7 +43,7 @@ def events_by_member(*, member_ids: Iterable[int], year: int) -> dict[int, list[
     Open-ended events of earlier years are kept: an exemption may still hold on the period
     end; the rules themselves count a discipline only in the year of its date.
     """
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     found: dict[int, list[rules.EventFact]] = defaultdict(list)
     events = (
         MemberEvent.objects.filter(
@@ -71,18 +67,29 @@ def tasks_by_member(
 
     A member with no task recorded is absent: the rules then leave the task conditions out.
     """
+    rows = AssignedTask.objects.filter(member_id__in=list(member_ids), year=year).values_list(
+        "member_id", "result", "shortcoming_remedied", "not_done_remedied"
+    )
+    return _summarise_tasks(rows)
+
+
+def _summarise_tasks(rows) -> dict[int, tuple[rules.TasksSummary, bool]]:
+    """(owner, result, shortcoming remedied, not done but self-remedied) rows → per owner."""
     results: dict[int, list[str]] = defaultdict(list)
     remedied: dict[int, bool] = defaultdict(lambda: True)
-    rows = AssignedTask.objects.filter(member_id__in=list(member_ids), year=year).values_list(
-        "member_id", "result", "shortcoming_remedied"
-    )
-    for member_id, result, shortcoming_remedied in rows:
-        results[member_id].append(result)
+    self_remedied: dict[int, int] = defaultdict(int)
+    for owner_id, result, shortcoming_remedied, not_done_remedied in rows:
+        results[owner_id].append(result)
         if shortcoming_remedied is False:
-            remedied[member_id] = False
+            remedied[owner_id] = False
+        if not_done_remedied and result == rules.TASK_NOT_DONE:
+            self_remedied[owner_id] += 1
     return {
-        member_id: (rules.TasksSummary.from_results(found), remedied[member_id])
-        for member_id, found in results.items()
+        owner_id: (
+            rules.TasksSummary.from_results(found, not_done_remedied=self_remedied[owner_id]),
+            remedied[owner_id],
+        )
+        for owner_id, found in results.items()
     }
 
 
@@ -108,7 +115,11 @@ def member_facts_for(
     points = points or {}
     events = events_by_member(member_ids=ids, year=year)
     tasks = tasks_by_member(member_ids=ids, year=year)
-    led = led_units_by_member(member_ids=ids, year=year) if year >= LED_UNIT_FROM_YEAR else {}
+    led, led_tasks = (
+        led_units_by_member(member_ids=ids, year=year, with_tasks=True)
+        if year >= LED_UNIT_FROM_YEAR
+        else ({}, {})
+    )
     facts = {}
     for member in members:
         rating = ratings.get(member.pk)
@@ -123,6 +134,7 @@ def member_facts_for(
             tasks=summary,
             earlier_shortcomings_remedied=remedied,
             led_units=tuple(led.get(member.pk, ())),
+            led_unit_tasks=tuple(led_tasks.get(member.pk, ())),
         )
     return facts
 
@@ -137,12 +149,13 @@ def is_head_title(title: str) -> bool:
     return " ".join(title.casefold().split()).startswith(_HEAD_TITLES)
 
 
-def led_units_by_member(
-    *, member_ids: Iterable[int], year: int
-) -> dict[int, list[tuple[str, str | None]]]:
+def led_units_by_member(*, member_ids: Iterable[int], year: int, with_tasks: bool = False):
     """The units each member heads (bí thư, phó bí thư) on some day of `year`, with the
-    unit's level of the year (two queries)."""
-    first, last = _year_bounds(year)
+    unit's level of the year (two queries).
+
+    With `with_tasks`, also (a third query) each such unit's own task ledger of the year by
+    name — only the units that keep one: (levels by member, tasks by member)."""
+    first, last = rules.year_bounds(year)
     posts = list(
         Post.objects.filter(
             Q(start__isnull=True) | Q(start__lte=last),
@@ -164,7 +177,16 @@ def led_units_by_member(
         unit = (post.organization.name, levels.get(post.organization_id))
         if unit not in found[post.member_id]:
             found[post.member_id].append(unit)
-    return found
+    if not with_tasks:
+        return found
+    ledgers = organization_tasks(organization_ids={p.organization_id for p in posts}, year=year)
+    tasks: dict[int, list[tuple[str, rules.TasksSummary]]] = defaultdict(list)
+    for post in posts:
+        if post.organization_id in ledgers:
+            unit_tasks = (post.organization.name, ledgers[post.organization_id][0])
+            if unit_tasks not in tasks[post.member_id]:
+                tasks[post.member_id].append(unit_tasks)
+    return found, tasks
 
 
 def _effective_level(proposed: str, decided: str) -> str | None:
@@ -202,14 +224,14 @@ def organizations_facts_for(
     points = points or {}
     if not organizations:
         return {}
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     by_path = {o.path: o for o in organizations}
     by_id = {o.pk: o for o in organizations}
-    children = Organization.objects.filter(
-        Q(established_on__isnull=True) | Q(established_on__lte=last),
-        Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=last),
-        depth__in={o.depth + 1 for o in organizations},
-    ).filter(_path_prefixes(by_path))
+    children = (
+        Organization.objects.existing_on(last)
+        .filter(depth__in={o.depth + 1 for o in organizations})
+        .filter(_path_prefixes(by_path))
+    )
     sub_units: dict[int, list[int]] = defaultdict(list)
     for child in children.only("id", "path", "depth"):
         parent = by_path.get(child.path[: -Organization.steplen])
@@ -265,19 +287,10 @@ def organization_tasks(
     *, organization_ids: Iterable[int], year: int
 ) -> dict[int, tuple[rules.TasksSummary, bool]]:
     """Each organization's own tasks of `year` summarised (one query), as `tasks_by_member`."""
-    results: dict[int, list[str]] = defaultdict(list)
-    remedied: dict[int, bool] = defaultdict(lambda: True)
     rows = AssignedTask.objects.filter(
         organization_id__in=list(organization_ids), year=year
-    ).values_list("organization_id", "result", "shortcoming_remedied")
-    for org_id, result, shortcoming_remedied in rows:
-        results[org_id].append(result)
-        if shortcoming_remedied is False:
-            remedied[org_id] = False
-    return {
-        org_id: (rules.TasksSummary.from_results(found), remedied[org_id])
-        for org_id, found in results.items()
-    }
+    ).values_list("organization_id", "result", "shortcoming_remedied", "not_done_remedied")
+    return _summarise_tasks(rows)
 
 
 def _path_prefixes(by_path: Mapping[str, Organization]) -> Q:

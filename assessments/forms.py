@@ -16,15 +16,19 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import schemes
-from .choices import NotRatedReason
-from .services import CellProposal, RowInput
+from . import rules, schemes
+from .choices import FormCategory, NotRatedReason, ScoreStage
+from .services import CellProposal, RowInput, SheetInput
 
 # The level select's value for "Không xếp loại": distinct from "" (nothing chosen yet).
 NOT_RATED = "none"
 APPRAISAL_FIELDS = ("level", "reason", "reason_note", "points", "note")
 CELL_FIELDS = ("cell_level", "votes_for", "votes_total")
-ROW_FIELDS = (*APPRAISAL_FIELDS, *CELL_FIELDS, "version")
+# 2025– (Quy định 366): the peer group and form category the committee records, and the
+# 30 + 70 parts of the stage the user owns.
+REGIME_FIELDS = ("group", "category", "general", "tasks", "tasks_reason")
+SHEET_FIELDS = ("general", "tasks", "tasks_reason")
+ROW_FIELDS = (*APPRAISAL_FIELDS, *CELL_FIELDS, *REGIME_FIELDS, "version")
 _VERSION_KEY = re.compile(r"^version_(\d{1,12})$")
 
 
@@ -67,9 +71,18 @@ def posted_member_ids(data) -> list[int]:
     return [int(m[1]) for key in data if (m := _VERSION_KEY.match(key))]
 
 
-def initial_row(row, *, prefill: bool = True) -> dict[str, object]:
+def stored_sheet(row, stage: str | None) -> tuple:
+    """(general, tasks, reason) of the row's score sheet at `stage` (blanks without one)."""
+    sheet = row.parts.sheets.get(stage) if stage and row.parts is not None else None
+    if sheet is None:
+        return None, None, ""
+    return sheet.general, sheet.tasks, sheet.tasks_reason
+
+
+def initial_row(row, *, prefill: bool = True, stage: str | None = None) -> dict[str, object]:
     """The values a row opens with: the saved rating, or for a member the rules exclude
-    (exempt, suspended, newly admitted) and nothing saved, "not rated" with the reason."""
+    (exempt, suspended, newly admitted) and nothing saved, "not rated" with the reason.
+    `stage`: whose score sheet the row's 30 + 70 boxes hold (2025–)."""
     rating = row.rating
     stored = stored_values(rating)
     level = stored.level or (NOT_RATED if stored.not_rated_reason else "")
@@ -78,7 +91,16 @@ def initial_row(row, *, prefill: bool = True) -> dict[str, object]:
     if prefill and empty and row.must_not_rate:
         level, reason = NOT_RATED, row.suggested_reason or ""
     cell = stored_cell(rating)
+    general, tasks, tasks_reason = stored_sheet(row, stage)
+    stored_group = rating.group if rating is not None else ""
     return {
+        # The peer group stored on the rating, when it is one of the year's ("" otherwise:
+        # the member is where a hand assignment or the rules put them).
+        "group": stored_group if stored_group and stored_group == row.group else "",
+        "category": row.category.category or "" if row.category is not None else "",
+        "general": general,
+        "tasks": tasks,
+        "tasks_reason": tasks_reason,
         "level": level,
         "reason": reason,
         "reason_note": stored.not_rated_note,
@@ -122,28 +144,62 @@ class RatingGridForm(forms.Form):
         rows: Iterable,
         appraise: Collection[int] = (),
         propose: Collection[int] = (),
+        regime: bool = False,
+        groups: Collection[str] = (),
         **kwargs,
     ):
         """`rows` are the grid rows sent (grid.GridRow); `appraise` and `propose` the ids of
-        the members whose appraisal and whose cell proposal this user may change."""
+        the members whose appraisal and whose cell proposal this user may change. `regime`
+        (2025–): the committee also records the form category and, where the deciding level
+        formed them, the peer group (`groups`, their codes); the 30 + 70 parts are those of
+        the stage the user owns (the committee's appraisal, else the cell's proposal)."""
         super().__init__(*args, **kwargs)
         self.scheme = scheme
         self.rows = list(rows)
         self.with_points = scheme.member_assessment == schemes.ASSESSMENT_POINTS
         self.appraise, self.propose = set(appraise), set(propose)
-        self.initial_rows = {row.member.pk: initial_row(row) for row in self.rows}
+        self.regime = regime and self.with_points
+        self.stage = sheet_stage(appraise=bool(self.appraise), propose=bool(self.propose))
+        self.sheet_ids = (self.appraise or self.propose) if self.regime else set()
+        self.initial_rows = {
+            row.member.pk: initial_row(row, stage=self.stage if self.regime else None)
+            for row in self.rows
+        }
+        self.suggested = {
+            row.member.pk: row.parts.suggested_tasks for row in self.rows if row.parts is not None
+        }
         levels, reasons = level_choices(scheme), reason_choices()
         cell_levels = [("", "—"), *((lv.slug, lv.short) for lv in scheme.member_levels)]
+        group_choices = [("", ""), *((code, code) for code in groups)] if groups else None
         for row in self.rows:
             mid = row.member.pk
             if mid in self.appraise:
                 self._add_appraisal_fields(mid, levels, reasons)
+                if self.regime:
+                    self._add_regime_fields(mid, group_choices)
             if mid in self.propose:
                 self._add_cell_fields(mid, cell_levels)
+            if mid in self.sheet_ids:
+                for name in ("general", "tasks"):
+                    self.fields[field_name(name, mid)] = forms.CharField(
+                        required=False, max_length=12
+                    )
+                self.fields[field_name("tasks_reason", mid)] = forms.CharField(
+                    required=False, max_length=255
+                )
             if mid in self.appraise or mid in self.propose:
                 self.fields[field_name("version", mid)] = forms.IntegerField(
                     required=False, min_value=0, widget=forms.HiddenInput
                 )
+
+    def _add_regime_fields(self, mid, group_choices) -> None:
+        if group_choices is not None:
+            self.fields[field_name("group", mid)] = forms.ChoiceField(
+                choices=group_choices, required=False
+            )
+        self.fields[field_name("category", mid)] = forms.ChoiceField(
+            choices=[("", ""), *FormCategory.choices], required=False
+        )
 
     def _add_appraisal_fields(self, mid, levels, reasons) -> None:
         number = _("Enter a number from 0 to 100.")
@@ -181,6 +237,8 @@ class RatingGridForm(forms.Form):
                     cleaned[key] = parse_points(cleaned.get(key) or "")
                 except ValueError:
                     self.add_error(key, _("Enter a number from 0 to 100."))
+        for mid in self.sheet_ids:
+            self._clean_sheet(mid, cleaned)
         for mid in self.propose:
             given, total = (cleaned.get(field_name(n, mid)) for n in ("votes_for", "votes_total"))
             if given is not None and total is not None and given > total:
@@ -189,6 +247,44 @@ class RatingGridForm(forms.Form):
                     _("Votes for cannot be more than the members voting."),
                 )
         return cleaned
+
+    def _clean_sheet(self, mid: int, cleaned: dict) -> None:
+        """The 30 + 70 parts of one row: numbers in their range, the task part's reason when
+        it differs from the ledger's suggestion, and (the committee's appraisal) the total
+        points as their sum — filled in when left empty (Hướng dẫn 43)."""
+        parts = {}
+        for name, top in (("general", 30), ("tasks", 70)):
+            key = field_name(name, mid)
+            if key in self.errors:
+                return
+            try:
+                value = parse_points(cleaned.get(key) or "")
+            except ValueError:
+                value = Decimal(-1)
+            if value is not None and not Decimal(0) <= value <= top:
+                self.add_error(key, _("Enter a number from 0 to %(top)s.") % {"top": top})
+                return
+            cleaned[key] = parts[name] = value
+        general, tasks = parts["general"], parts["tasks"]
+        reason = (cleaned.get(field_name("tasks_reason", mid)) or "").strip()
+        cleaned[field_name("tasks_reason", mid)] = reason
+        total = None
+        points_key = field_name("points", mid)
+        if self.stage == ScoreStage.COMMITTEE and general is not None and tasks is not None:
+            if points_key in self.errors:
+                return
+            total = cleaned.get(points_key)
+            if total is None:
+                cleaned[points_key] = total = general + tasks
+        for code, message in rules.parts_problems(
+            general=general,
+            tasks=tasks,
+            total=total,
+            suggested=self.suggested.get(mid),
+            reason=reason,
+        ):
+            target = {"P2": "points", "P3": "tasks_reason"}.get(code, "tasks")
+            self.add_error(field_name(target, mid), message)
 
     # --- reading the rows -------------------------------------------------------------------
     def row_errors(self, member_id: int) -> list[str]:
@@ -242,7 +338,8 @@ class RatingGridForm(forms.Form):
                 )
                 if cell == stored_cell(row.rating):
                     cell = None
-            if not appraise and cell is None:
+            group, category, sheet = self._regime_changes(mid)
+            if not appraise and cell is None and group is None and not category and not sheet:
                 continue
             version = self.cleaned_data.get(field_name("version", mid))
             changed[mid] = RowInput(
@@ -255,8 +352,39 @@ class RatingGridForm(forms.Form):
                 version=version or 0,
                 appraise=appraise,
                 cell=cell,
+                group=group,
+                category=category,
+                sheet=sheet,
             )
         return changed
+
+    def _regime_changes(self, mid: int) -> tuple[str | None, str | None, SheetInput | None]:
+        """(group, category, sheet) of a row where they differ from what is saved, else
+        None each."""
+        data, initial = self.cleaned_data, self.initial_rows[mid]
+        group = category = sheet = None
+        key = field_name("group", mid)
+        if key in self.fields and (data.get(key) or "") != initial["group"]:
+            group = data.get(key) or ""
+        key = field_name("category", mid)
+        if key in self.fields and data.get(key) and data.get(key) != initial["category"]:
+            category = data[key]
+        if mid in self.sheet_ids:
+            values = tuple(data.get(field_name(n, mid)) for n in SHEET_FIELDS)
+            before = (initial["general"], initial["tasks"], initial["tasks_reason"] or "")
+            if values != before and (values[0] is not None or values[1] is not None or values[2]):
+                sheet = SheetInput(self.stage, *values)
+        return group, category, sheet
+
+
+def sheet_stage(*, appraise: bool, propose: bool) -> str | None:
+    """Whose score sheet a user's 30 + 70 boxes hold: the committee's appraisal, else the
+    cell's proposal (its secretary)."""
+    if appraise:
+        return ScoreStage.COMMITTEE
+    if propose:
+        return ScoreStage.CELL
+    return None
 
 
 def parse_points(text: str) -> Decimal | None:

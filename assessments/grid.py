@@ -25,10 +25,17 @@ from django.db.models import Count, Exists, OuterRef, Q
 from cells.models import Member, Membership, Organization
 from cells.selectors import cells_under, members_of
 
-from . import quota_groups, rules, schemes
+from . import peer_groups, quota_groups, rules, schemes
 from .choices import EDITABLE_STATES
 from .facts import member_facts_for
 from .models import MemberRating, RatingRound, RatingYear
+from .regime_selectors import (
+    MemberCategoryView,
+    PointsPartsView,
+    member_categories_for,
+    points_parts_for,
+)
+from .rules.ceilings import ceiling_for
 from .selectors import entry_deadline_passed, period_end, round_scheme, year_setting
 
 if TYPE_CHECKING:
@@ -46,14 +53,28 @@ class GridRow:
     must_not_rate: bool
     suggested_reason: str
     violations: list[rules.Violation] = field(default_factory=list)
+    # The 2025– regime (Quy định 366): the peer group the member is counted in (None: the
+    # grassroots organization) and whether by hand; the form category; the 30 + 70 sheets.
+    group: str | None = None
+    group_by_hand: bool = False
+    default_group: str | None = None  # their group without one stored on the rating
+    category: MemberCategoryView | None = None
+    parts: PointsPartsView | None = None
+
+
+# The HTXSNV of other grassroots organizations counted in a shared peer group: one "cell"
+# of the per-cell breakdown.
+OTHER_UNITS = -1
 
 
 @dataclass
 class Tally:
-    """The round's entries counted per (quota group, cell, level, has a not-rated reason)."""
+    """The round's entries counted per (quota group, cell, level, has a not-rated reason),
+    and the other units' proposals in the same peer groups per (group, level)."""
 
     counts: dict[tuple[str | None, int | None, str, bool], int]
     members: int  # members of the grassroots organization on the period end
+    others: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def add(self, rating_values: tuple[str | None, int | None, str, bool], n: int) -> None:
         self.counts[rating_values] = self.counts.get(rating_values, 0) + n
@@ -74,7 +95,33 @@ class GridSource:
     tally: Tally
     cells: list[Organization]
     all_rows: bool  # the rows are every member of the page, not a chosen few
+    quota: peer_groups.QuotaContext | None = None
+    categories: dict[int, MemberCategoryView] = field(default_factory=dict)
+    parts: dict[int, PointsPartsView] = field(default_factory=dict)
     caps: dict[int, rules.LevelCap] = field(default_factory=dict)  # on the saved facts
+
+    @property
+    def regime(self) -> bool:
+        """The 2025– regime: peer groups, form categories, 30 + 70 points (DOMAIN §4.3)."""
+        return is_regime(self.scheme)
+
+    def group_of(self, member_id: int) -> tuple[str | None, bool]:
+        """(peer group, put there by hand) of a member as saved."""
+        if self.quota is None:
+            return None, False
+        return self.quota.groups.get(member_id), member_id in self.quota.by_hand
+
+    def group_with(self, member_id: int, code: str | None) -> tuple[str | None, bool]:
+        """(peer group, by hand) once the row's group is set to `code` ("" back to the rule;
+        None leaves the saved one)."""
+        if code is None or self.quota is None or not self.quota.defined:
+            return self.group_of(member_id)
+        if code:
+            return code, True
+        return self.quota.unstored.get(member_id, (None, False))
+
+    def default_group(self, member_id: int) -> str | None:
+        return self.group_with(member_id, "")[0]
 
     @property
     def editable(self) -> bool:
@@ -92,18 +139,29 @@ class GridSource:
         return self.caps[member_id]
 
 
+def is_regime(scheme: schemes.RatingScheme) -> bool:
+    return scheme.quota_scope == schemes.QUOTA_SCOPE_PEER_GROUP
+
+
 def source_rows(source: GridSource) -> list[GridRow]:
     """The rows as saved, with their caps and no violations (what a form is built from)."""
     rows = []
     for member in source.members:
-        cap = source.cap(member.pk)
+        mid = member.pk
+        cap = source.cap(mid)
+        group, by_hand = source.group_of(mid)
         rows.append(
             GridRow(
                 member=member,
-                rating=source.saved.get(member.pk),
+                rating=source.saved.get(mid),
                 cap=cap,
                 must_not_rate=cap.level is None,
                 suggested_reason=cap.not_rated_reason or "",
+                group=group,
+                group_by_hand=by_hand,
+                default_group=source.default_group(mid),
+                category=source.categories.get(mid),
+                parts=source.parts.get(mid),
             )
         )
     return rows
@@ -126,6 +184,8 @@ class CellGrid:
     deadline: datetime.date | None
     cells: list[Organization]
     period_end: datetime.date
+    group_names: dict[str, str] = field(default_factory=dict)  # peer groups of the year
+    regime: bool = False
 
     @property
     def violations(self) -> list[rules.Violation]:
@@ -149,25 +209,64 @@ def _in_cells(cell_ids: list[int], day: datetime.date) -> Q:
     return Q(Q(end__isnull=True) | Q(end__gte=day), start__lte=day, organization_id__in=cell_ids)
 
 
-def round_tallies(*, round: RatingRound, day: datetime.date, cell_ids: list[int]) -> Tally:  # noqa: A002
+def round_tallies(
+    *,
+    round: RatingRound,  # noqa: A002
+    day: datetime.date,
+    cell_ids: list[int],
+    context: peer_groups.QuotaContext | None = None,
+) -> Tally:
     """The round's ratings of members still in one of `cell_ids` (the organization's cells)
-    on `day`, grouped (one query), and the number of those members (one more)."""
+    on `day`, counted per (quota group, cell, level, has a reason), and those members' number.
+
+    Without peer groups formed for the year: one grouped query (the group is the one stored
+    on the rating, the 2023–2024 option). With peer groups (2025–) a member's group comes
+    from rules over their category and posts, so the round's ratings are read as tuples and
+    each is put in its group (`context` is extended with them), and the other units'
+    proposals in the same groups are counted too.
+    """
     in_cells = Exists(
         Membership.objects.filter(_in_cells(cell_ids, day), member_id=OuterRef("member_id"))
     )
+    ratings = MemberRating.objects.filter(round=round).filter(in_cells).order_by()
+    counts: dict[tuple[str | None, int | None, str, bool], int] = {}
+    if context is not None and context.defined:
+        rows = list(
+            ratings.values_list(
+                "member_id", "cell_id", "proposed_level", "not_rated_reason", "group"
+            )
+        )
+        peer_groups.extend_groups(
+            context,
+            year=round.year,
+            member_ids=[r[0] for r in rows],
+            stored={r[0]: r[4] for r in rows if r[4]},
+        )
+        groups = context.groups
+        for mid, cell_id, level, reason, _stored in rows:
+            key = (groups.get(mid), cell_id, level, bool(reason))
+            counts[key] = counts.get(key, 0) + 1
+        others: dict[tuple[str, str], int] = {}
+        for other in context.others:
+            key = (other.group, other.level or "")
+            others[key] = others.get(key, 0) + 1
+        return Tally(
+            counts=counts, members=members_count(cell_ids=cell_ids, day=day), others=others
+        )
+    stored_groups = context is None or context.owner is None  # no peer groups: 2019–2024
     rows = (
-        MemberRating.objects.filter(round=round)
-        .filter(in_cells)
-        .values_list("group", "cell_id", "proposed_level")
+        ratings.values_list("group", "cell_id", "proposed_level")
         .annotate(reasons=Count("id", filter=~Q(not_rated_reason="")), n=Count("id"))
         .order_by()
     )
-    counts: dict[tuple[str | None, int | None, str, bool], int] = {}
     for group, cell_id, level, reasons, n in rows:
+        group = (group or None) if stored_groups else None
         if reasons:
-            counts[(group or None, cell_id, level, True)] = reasons
+            key = (group, cell_id, level, True)
+            counts[key] = counts.get(key, 0) + reasons
         if n - reasons:
-            counts[(group or None, cell_id, level, False)] = n - reasons
+            key = (group, cell_id, level, False)
+            counts[key] = counts.get(key, 0) + n - reasons
     return Tally(counts=counts, members=members_count(cell_ids=cell_ids, day=day))
 
 
@@ -206,6 +305,15 @@ def grid_source(
         for r in MemberRating.objects.filter(year=round.year, member_id__in=ids).order_by()
     }
     cells = list(cells_under(organization=round.organization, on=end))
+    saved = {mid: r for mid, r in year_ratings.items() if r.round_id == round.pk}
+    facts = member_facts_for(year=round.year, members=members, ratings=year_ratings)
+    context = peer_groups.quota_context_for(
+        round=round,
+        scheme=scheme,
+        member_ids=ids,
+        stored={mid: r.group for mid, r in saved.items() if r.group},
+    )
+    regime = is_regime(scheme)
     return GridSource(
         round=round,
         setting=setting,
@@ -213,11 +321,22 @@ def grid_source(
         period_end=end,
         cell=cell,
         members=members,
-        saved={mid: r for mid, r in year_ratings.items() if r.round_id == round.pk},
-        facts=member_facts_for(year=round.year, members=members, ratings=year_ratings),
-        tally=round_tallies(round=round, day=end, cell_ids=[c.pk for c in cells]),
+        saved=saved,
+        facts=facts,
+        tally=round_tallies(round=round, day=end, cell_ids=[c.pk for c in cells], context=context),
         cells=cells,
         all_rows=member_ids is None,
+        quota=context,
+        categories=member_categories_for(members=members, year=round.year) if regime else {},
+        parts=(
+            points_parts_for(
+                round=round,
+                member_ids=ids,
+                ledger={mid: (f.tasks, True) for mid, f in facts.items() if f.tasks is not None},
+            )
+            if regime
+            else {}
+        ),
     )
 
 
@@ -227,7 +346,8 @@ def _values(level: str, reason: str) -> tuple[str, bool]:
 
 def grid_evaluate(source: GridSource, proposed: Mapping[int, RowInput] | None = None) -> CellGrid:
     """The grid with the unsaved `proposed` rows applied: each row's violations (member rules
-    over these rows only) and the organization's counters and quota groups."""
+    over these rows only) and the organization's counters and quota groups (per peer group
+    with the year's ceiling decisions, 2025–)."""
     scheme, end, proposed = source.scheme, source.period_end, proposed or {}
     counts = dict(source.tally.counts)
 
@@ -244,15 +364,18 @@ def grid_evaluate(source: GridSource, proposed: Mapping[int, RowInput] | None = 
             if rating is not None
             else ("", "", "")
         )
+        group, by_hand = source.group_of(mid)
         if mid in proposed:
             row = proposed[mid]
-            group = rating.group or None if rating is not None else None
             if rating is not None:
                 move((group, rating.cell_id, *_values(level, reason)), -1)
-            level, reason, note = row.level, row.not_rated_reason, row.not_rated_note
-            move((group, member.cell_id, *_values(level, reason)), 1)
-            if row.points != facts.points:
-                facts = dataclasses.replace(facts, points=row.points)
+            group, by_hand = source.group_with(mid, getattr(row, "group", None))
+            if row.appraise:
+                level, reason, note = row.level, row.not_rated_reason, row.not_rated_note
+                if row.points != facts.points:
+                    facts = dataclasses.replace(facts, points=row.points)
+            if rating is not None or level or reason:
+                move((group, member.cell_id, *_values(level, reason)), 1)
         cap = (
             source.cap(mid)
             if facts is source.facts[mid]
@@ -280,6 +403,11 @@ def grid_evaluate(source: GridSource, proposed: Mapping[int, RowInput] | None = 
                 must_not_rate=cap.level is None,
                 suggested_reason=cap.not_rated_reason or "",
                 violations=violations,
+                group=group,
+                group_by_hand=by_hand,
+                default_group=source.default_group(mid),
+                category=source.categories.get(mid),
+                parts=source.parts.get(mid),
             )
         )
     by_level: dict[str, int] = defaultdict(int)
@@ -296,7 +424,13 @@ def grid_evaluate(source: GridSource, proposed: Mapping[int, RowInput] | None = 
         for (g, c, lv, _r), n in counts.items()
         if n
     ]
+    tallies += [
+        quota_groups.LevelTally(group=g, cell_id=OTHER_UNITS, level=lv, count=n)
+        for (g, lv), n in source.tally.others.items()
+        if n
+    ]
     round_ = source.round
+    context = source.quota
     return CellGrid(
         round=round_,
         scheme=scheme,
@@ -306,12 +440,31 @@ def grid_evaluate(source: GridSource, proposed: Mapping[int, RowInput] | None = 
         not_rated=not_rated,
         not_entered=max(0, source.tally.members - entered),
         members_total=source.tally.members,
-        quota=quota_groups.quota_groups(scheme, tallies),
+        quota=quota_groups.quota_groups(
+            scheme, tallies, ratio_for=_ratio_for(scheme, round_, context)
+        ),
         editable=source.editable,
         deadline=source.setting.entry_deadline if source.setting else None,
         cells=source.cells,
         period_end=end,
+        group_names=dict(context.names) if context is not None else {},
+        regime=source.regime,
     )
+
+
+def _ratio_for(scheme: schemes.RatingScheme, round_: RatingRound, context):
+    """The ratio and ceiling decision of each quota group: a group is counted under the
+    deciding level (it forms the groups), the rest under the grassroots organization."""
+    ceilings = list(context.ceilings) if context is not None else []
+
+    def ratio_for(key: str | None):
+        if not ceilings:
+            return scheme.quota_ratio, None
+        scope = round_.organization_id if key is None else context.owner.pk
+        ceiling = ceiling_for(ceilings, scope, key)
+        return (ceiling.ratio, ceiling) if ceiling else (scheme.quota_ratio, None)
+
+    return ratio_for
 
 
 def members_per_cell(*, round: RatingRound) -> list[tuple[Organization, int]]:  # noqa: A002

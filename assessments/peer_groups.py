@@ -35,7 +35,7 @@ from .models import (
     QuotaCeilingDecision,
     RatingRound,
 )
-from .regime_selectors import posts_held_in_year
+from .regime_selectors import post_titles_in_year
 from .schemes import QUOTA_SCOPE_PEER_GROUP, RatingScheme
 
 
@@ -52,6 +52,11 @@ class QuotaContext:
     decisions: list[QuotaCeilingDecision] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     defined: bool = False  # the deciding level formed peer groups for the year
+    formed: list[PeerGroup] = field(default_factory=list)  # those groups (for more members)
+    by_hand: set[int] = field(default_factory=set)  # members put in their group by hand
+    # The group each member falls in when the rating stores none (a hand assignment, else
+    # the rule): where "back to the rule" on the grid puts them.
+    unstored: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
 
     def scope_of(self, member_id: int) -> int:
         """The quota scope of a member: the deciding level for a grouped one."""
@@ -80,9 +85,13 @@ def member_groups(
     member_ids: Iterable[int],
     stored: Mapping[int, str],
     groups: list[PeerGroup] | None = None,
+    by_hand: set[int] | None = None,
+    unstored: dict[int, tuple[str | None, bool]] | None = None,
 ) -> dict[int, str | None]:
     """The peer group (code) of each member, or None: the group stored on the rating (the
     committee's or the file's `nhom`), else a hand assignment, else the first matching rule.
+    `by_hand`, when given, receives the members whose group is not a rule's (the grid says
+    which); `unstored` the (group, by hand) each would have without the rating's stored one.
 
     Three queries (groups, assignments, categories) plus the year's posts.
     """
@@ -104,17 +113,35 @@ def member_groups(
             "member_id", "category"
         )
     )
-    posts = posts_held_in_year(member_ids=ids, year=year)
+    posts = post_titles_in_year(member_ids=ids, year=year)
     group_rules = _rules_of(groups)
-    return {
-        mid: rules.peer_group_for(
-            manual=(stored.get(mid) if stored.get(mid) in codes else None) or manual.get(mid),
+    found = {}
+    for mid in ids:
+        kept = stored.get(mid) if stored.get(mid) in codes else None
+        hand = kept or manual.get(mid)
+        if hand and by_hand is not None:
+            by_hand.add(mid)
+        found[mid] = rules.peer_group_for(
+            manual=hand,
             category=categories.get(mid),
-            post_titles=[p.title for p in posts.get(mid, ())],
+            post_titles=posts.get(mid, ()),
             groups=group_rules,
         )
-        for mid in ids
-    }
+        if unstored is not None:
+            unstored[mid] = (
+                (found[mid], bool(hand))
+                if not kept
+                else (
+                    rules.peer_group_for(
+                        manual=manual.get(mid),
+                        category=categories.get(mid),
+                        post_titles=posts.get(mid, ()),
+                        groups=group_rules,
+                    ),
+                    mid in manual,
+                )
+            )
+    return found
 
 
 def _ceilings(
@@ -184,9 +211,16 @@ def quota_context_for(
         context.groups = dict.fromkeys(ids)
         return context
     context.defined = True
+    context.formed = groups
     context.names = {g.code: g.name for g in groups}
     context.groups = member_groups(
-        owner=owner, year=round.year, member_ids=ids, stored=stored, groups=groups
+        owner=owner,
+        year=round.year,
+        member_ids=ids,
+        stored=stored,
+        groups=groups,
+        by_hand=context.by_hand,
+        unstored=context.unstored,
     )
     others = list(
         MemberRating.objects.filter(
@@ -211,6 +245,29 @@ def quota_context_for(
         if other_groups.get(mid)
     ]
     return context
+
+
+def extend_groups(
+    context: QuotaContext, *, year: int, member_ids: Iterable[int], stored: Mapping[int, str]
+) -> None:
+    """Add the groups of more members of the round to `context` (the grid reads its cell's
+    members first, then the rest of the organization's ratings for the per-group counts)."""
+    ids = [mid for mid in member_ids if mid not in context.groups]
+    if not ids:
+        return
+    if not context.defined or context.owner is None:
+        context.groups.update(dict.fromkeys(ids))
+        return
+    context.groups.update(
+        member_groups(
+            owner=context.owner,
+            year=year,
+            member_ids=ids,
+            stored=stored,
+            groups=context.formed,
+            by_hand=context.by_hand,
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,16 @@ organization's rows.
 
 A group is identified by a key: `None` is the whole grassroots organization (the default
 scope, DOMAIN §4.1), any other key is a peer group's code (the 2025 regime's "nhóm đối tượng
-tương đồng", DOMAIN §4.3). The tally's `group` is where peer groups plug in: whatever decides
-a member's group (today `MemberRating.group` when the year counts per group) only has to
-fill that key.
+tương đồng", DOMAIN §4.3). The tally's `group` is where peer groups plug in: the grid fills
+it with the member's peer group (assessments.peer_groups: by hand, else by rule), or with
+`MemberRating.group` under the 2023–2024 per-group option. The ratio of each group comes
+from the caller (`ratio_for`), which applies a recorded 25% ceiling decision.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -43,6 +44,10 @@ class QuotaGroup:
     excellent: int
     max_excellent: int
     excellent_by_cell: Mapping[int | None, int] = field(default_factory=dict)
+    ratio: Fraction | None = None
+    ceiling: object | None = (
+        None  # the recorded decision that raised the ratio (rules.QuotaCeiling)
+    )
 
     @property
     def exceeded(self) -> bool:
@@ -73,13 +78,18 @@ def quota_ceiling(ratio: Fraction, good: int) -> int:
     return good * ratio.numerator // ratio.denominator
 
 
-def quota_groups(scheme: RatingScheme, tallies: Iterable[LevelTally]) -> list[QuotaGroup]:
+def quota_groups(
+    scheme: RatingScheme,
+    tallies: Iterable[LevelTally],
+    *,
+    ratio_for: Callable[[str | None], tuple[Fraction, object | None]] | None = None,
+) -> list[QuotaGroup]:
     """The quota state of every group holding a rating, in key order (the whole unit first).
 
+    `ratio_for(key)` gives a group's (ratio, ceiling decision); the scheme's ratio without.
     Empty when the scheme has no quota (before 2019, or a ratio not set).
     """
-    ratio = scheme.quota_ratio
-    if ratio is None or not scheme.applies("Q1"):
+    if scheme.quota_ratio is None or not scheme.applies("Q1"):
         return []
     good: dict[str | None, int] = defaultdict(int)
     excellent: dict[str | None, int] = defaultdict(int)
@@ -95,13 +105,18 @@ def quota_groups(scheme: RatingScheme, tallies: Iterable[LevelTally]) -> list[Qu
         elif rank == Rank.EXCELLENT:
             excellent[key] += tally.count
             by_cell[key][tally.cell_id] += tally.count
-    return [
-        QuotaGroup(
-            key=key,
-            good=good[key],
-            excellent=excellent[key],
-            max_excellent=quota_ceiling(ratio, good[key]),
-            excellent_by_cell=dict(by_cell[key]),
+    found = []
+    for key in sorted(good, key=lambda k: (k is not None, k or "")):
+        ratio, ceiling = ratio_for(key) if ratio_for else (scheme.quota_ratio, None)
+        found.append(
+            QuotaGroup(
+                key=key,
+                good=good[key],
+                excellent=excellent[key],
+                max_excellent=quota_ceiling(ratio, good[key]),
+                excellent_by_cell=dict(by_cell[key]),
+                ratio=ratio,
+                ceiling=ceiling,
+            )
         )
-        for key in sorted(good, key=lambda k: (k is not None, k or ""))
-    ]
+    return found

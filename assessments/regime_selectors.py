@@ -7,14 +7,13 @@ the review screen keep a query count that does not grow with the number of membe
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q
 
-from cells.choices import PostKind
+from cells.choices import PROVINCIAL_TYPES, PostKind
 from cells.models import Member, Membership, Organization, Post
 
 from . import rules
@@ -23,13 +22,9 @@ from .models import MemberCategory, PointsItem, ScoreSheet
 from .rules import category as rules_category
 
 
-def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-
-
 def posts_held_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, list[Post]]:
     """The posts each member held on some day of `year` (undated posts count), one query."""
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     found: dict[int, list[Post]] = defaultdict(list)
     posts = Post.objects.filter(
         Q(start__isnull=True) | Q(start__lte=last),
@@ -38,6 +33,24 @@ def posts_held_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, lis
     ).order_by("member_id", "kind", "start", "id")
     for post in posts:
         found[post.member_id].append(post)
+    return found
+
+
+def post_titles_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, list[str]]:
+    """The titles of `posts_held_in_year`, read as tuples (what the peer-group rules match)."""
+    first, last = rules.year_bounds(year)
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Post.objects.filter(
+            Q(start__isnull=True) | Q(start__lte=last),
+            Q(end__isnull=True) | Q(end__gte=first),
+            member_id__in=list(member_ids),
+        )
+        .order_by("member_id", "kind", "start", "id")
+        .values_list("member_id", "title")
+    )
+    for member_id, title in rows:
+        found[member_id].append(title)
     return found
 
 
@@ -103,7 +116,7 @@ def member_category_for(*, member: Member, year: int) -> MemberCategoryView:
 
 def member_cell_at_year_end(*, member: Member, year: int) -> Organization | None:
     """The cell `member` belonged to on 31/12 of `year`, where they are rated (one query)."""
-    end = _year_bounds(year)[1]
+    end = rules.year_bounds(year)[1]
     membership = (
         Membership.objects.filter(Q(end__isnull=True) | Q(end__gte=end), member=member)
         .filter(start__lte=end)
@@ -124,17 +137,27 @@ class PointsPartsView:
     suggested_tasks: object  # Decimal | None
 
 
-def points_parts_for(*, round, member_ids: Iterable[int] | None = None) -> dict:  # noqa: A002
+def points_parts_for(
+    *,
+    round,  # noqa: A002
+    member_ids: Iterable[int] | None = None,
+    ledger: dict | None = None,
+) -> dict:
     """Score sheets of a round's member ratings by member and stage, with the 70-point
-    suggestion from each member's task ledger (three queries)."""
+    suggestion from each member's task ledger (two queries; one when the caller already
+    read the ledger, `facts.tasks_by_member`'s shape)."""
     sheets: dict[int, dict] = defaultdict(dict)
-    qs = ScoreSheet.objects.filter(member_rating__round=round).select_related("member_rating")
+    qs = ScoreSheet.objects.filter(member_rating__round=round).annotate(
+        member_id=F("member_rating__member_id")
+    )
     if member_ids is not None:
-        qs = qs.filter(member_rating__member_id__in=list(member_ids))
-    for sheet in qs:
-        sheets[sheet.member_rating.member_id][sheet.stage] = sheet
+        member_ids = list(member_ids)
+        qs = qs.filter(member_rating__member_id__in=member_ids)
+    for sheet in qs.order_by():
+        sheets[sheet.member_id][sheet.stage] = sheet
     ids = list(member_ids) if member_ids is not None else list(sheets)
-    ledger = tasks_by_member(member_ids=ids, year=round.year)
+    if ledger is None:
+        ledger = tasks_by_member(member_ids=ids, year=round.year)
     return {
         mid: PointsPartsView(
             member_id=mid,
@@ -147,13 +170,25 @@ def points_parts_for(*, round, member_ids: Iterable[int] | None = None) -> dict:
     }
 
 
-def points_items_for(*, organization: Organization, year: int) -> list:
+# PointsItem.audience of the collectives' items (Phụ lục 1); members' are form categories.
+AUDIENCE_COLLECTIVE = "collective"
+
+
+def points_items_for(*, organization: Organization, year: int, audience: str | None = None) -> list:
     """The criteria items of the 30 + 70 points for `organization`'s province and `year`
-    (rules.DEFAULT_ITEMS, one item per part, when the province set none)."""
-    province_path = organization.path[: Organization.steplen]
-    items = PointsItem.objects.filter(province__path=province_path, year=year).order_by(
-        "part", "order", "id"
-    )
+    (rules.DEFAULT_ITEMS, one item per part, when the province set none).
+
+    `audience` (a form category, or "collective"): only the items for every subject and
+    those for that audience (Phụ lục 1, 3–5 differ by subject); None: every item."""
+    # The province is the unit's first ancestor of a provincial type: the root of a province's
+    # own installation, one level below the national root of a central one.
+    step = Organization.steplen
+    ancestors = [organization.path[:end] for end in range(step, len(organization.path) + 1, step)]
+    items = PointsItem.objects.filter(
+        province__path__in=ancestors, province__type__in=PROVINCIAL_TYPES, year=year
+    ).order_by("part", "order", "id")
+    if audience is not None:
+        items = items.filter(Q(audience="") | Q(audience=audience))
     found = [
         rules.PointsItemSpec(
             key=str(i.pk), part=i.part, name=i.name, max_points=i.max_points, scoring=i.scoring

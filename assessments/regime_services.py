@@ -30,9 +30,15 @@ from .models import (
     RatingRound,
     ScoreSheet,
 )
-from .permissions import can_decide_round
-from .regime_selectors import member_category_for, member_cell_at_year_end
+from .permissions import can_decide_round, can_enter_cell_proposal
+from .regime_selectors import (
+    AUDIENCE_COLLECTIVE,
+    member_category_for,
+    member_cell_at_year_end,
+    points_items_for,
+)
 from .round_checks import acting_user, require_entry
+from .rules.points import PASS_WORDS, SCORING_PASS_FAIL
 from .selectors import scheme_for
 
 
@@ -154,7 +160,7 @@ def _sheet_problems(*, general, tasks, total, suggested, reason: str) -> list[st
 
 
 def _save_sheet(
-    *, actor, stage: str, general, tasks, suggested, reason: str, **owner
+    *, actor, stage: str, general, tasks, suggested, reason: str, items=None, **owner
 ) -> ScoreSheet:
     sheet, _created = ScoreSheet.objects.update_or_create(
         stage=stage,
@@ -164,6 +170,7 @@ def _save_sheet(
             "tasks": tasks,
             "tasks_suggested": suggested,
             "tasks_reason": reason,
+            "items": items or {},
             "updated_by": acting_user(actor),
         },
     )
@@ -180,9 +187,15 @@ def scoresheet_save(
     tasks_reason: str = "",
     member_rating: MemberRating | None = None,
     organization_rating: OrganizationRating | None = None,
+    items: dict | None = None,
 ) -> ScoreSheet:
     """Save the two parts (30 + 70) of one score at one stage (self-score, cell proposal,
     committee appraisal) of a member's or an organization's rating.
+
+    With `items` ({item key: points, or True/False for "đảm bảo"/"không đảm bảo"}) the score
+    is entered item by item against the province's items of the year for the subject
+    (regime_selectors.points_items_for): every item must be scored, the parts are their sums
+    (`general` and `tasks` are then ignored) and the values are kept on the sheet.
 
     The 70 part is compared with what the task ledger suggests; a different value needs a
     reason. The committee's appraisal must add up to the rating's points (the total the
@@ -201,6 +214,16 @@ def scoresheet_save(
     ):
         if actor is not None and not can_decide_round(actor, round_):
             raise PermissionDenied(_("Only the deciding level scores this organization."))
+    elif stage == ScoreStage.CELL and member_rating is not None:
+        # The cell's proposal is the cell's (its secretary, or the committee on its behalf).
+        cell = member_rating.cell or member_cell_at_year_end(
+            member=member_rating.member, year=member_rating.year
+        )
+        if actor is not None and not (cell and can_enter_cell_proposal(actor, cell)):
+            raise PermissionDenied(
+                _("You may not enter the proposals of %(organization)s.")
+                % {"organization": cell or "—"}
+            )
     else:
         require_entry(actor, round_.organization)
     if member_rating is not None:
@@ -210,6 +233,11 @@ def scoresheet_save(
     found = summary.get(rating.member_id if member_rating else rating.organization_id)
     suggested = rules.suggest_task_points(found[0].counts if found else None)
     reason = nfc(tasks_reason or "").strip()
+    stored_items: dict = {}
+    if items is not None:
+        general, tasks, stored_items = _parts_from_items(
+            items, member_rating=member_rating, organization_rating=organization_rating
+        )
     total = rating.points if stage == ScoreStage.COMMITTEE else None
     problems = _sheet_problems(
         general=general, tasks=tasks, total=total, suggested=suggested, reason=reason
@@ -228,6 +256,7 @@ def scoresheet_save(
         tasks=tasks,
         suggested=suggested,
         reason=reason,
+        items=stored_items,
         **owner,
     )
     audit_record(
@@ -241,10 +270,46 @@ def scoresheet_save(
             "general": str(general),
             "tasks": str(tasks),
             "suggested": str(suggested),
+            **({"items": stored_items} if stored_items else {}),
         },
         comment=reason,
     )
     return sheet
+
+
+def _audience_of(*, member_rating, organization_rating) -> str:
+    """Whose items apply: the member's recorded category (its suggestion until one is
+    recorded), or the collectives'."""
+    if organization_rating is not None:
+        return AUDIENCE_COLLECTIVE
+    view = member_category_for(member=member_rating.member, year=member_rating.year)
+    return view.category or view.suggestion.category or ""
+
+
+def _parts_from_items(items: dict, *, member_rating, organization_rating):
+    """(general, tasks, values to store) of a score entered item by item; refuses with every
+    problem at once (an item not scored, a value out of range, an unknown item)."""
+    rating = member_rating or organization_rating
+    specs = points_items_for(
+        organization=rating.round.organization,
+        year=rating.year,
+        audience=_audience_of(member_rating=member_rating, organization_rating=organization_rating),
+    )
+    known = {spec.key for spec in specs}
+    unknown = sorted(set(items) - known)
+    parts, problems = rules.parts_from_items(specs, items)
+    if unknown:
+        problems.append(_("Unknown criteria items: %(items)s.") % {"items": ", ".join(unknown)})
+    if problems:
+        raise ValidationError(problems)
+    stored = {}
+    for spec in specs:
+        value = items[spec.key]
+        if spec.scoring == SCORING_PASS_FAIL:
+            stored[spec.key] = value is True or str(value).strip().casefold() in PASS_WORDS
+        else:
+            stored[spec.key] = str(Decimal(str(value).replace(",", ".")))
+    return parts.general, parts.tasks, stored
 
 
 @transaction.atomic

@@ -1,8 +1,8 @@
-"""Read side of the rating workflow: scheme of a year, rounds in scope, the entry grid, review.
+"""Read side of the rating workflow: scheme of a year, rounds in scope, the entry grid.
 
 Every user-facing query is scoped through cells.selectors.organizations_visible_to (out of
-scope is a 404). The grid and the review list read in bulk: their query count does not grow
-with the number of members or units.
+scope is a 404). The grid reads in bulk: its query count does not grow with the number of
+members. The review list of units is `assessments.review.units.review_rows`.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from cells.choices import COMMUNE_LEVEL_TYPES
-from cells.models import AuditEntry, Member, Membership, Organization
+from cells.models import AuditEntry, Member, Organization
 from cells.selectors import cells_under, members_of, organizations_visible_to
 
 from . import rules, schemes
-from .choices import DECIDED_STATES, EDITABLE_STATES
+from .choices import EDITABLE_STATES
 from .facts import member_facts_for
 from .models import MemberRating, OrganizationRating, RatingRound, RatingYear
 from .peer_groups import quota_context_for
@@ -374,119 +374,3 @@ def rating_grid(
     values (keyed by member id) so a grid can be checked live before it is saved.
     """
     return build_grid(round=round, cell=cell, proposed=proposed)
-
-
-# === Review ====================================================================================
-@dataclass
-class ReviewRow:
-    """One grassroots organization on the deciding level's review screen."""
-
-    round: RatingRound | None
-    organization: Organization
-    state: str
-    members: int
-    counts: dict[str, int]
-    violations: int
-    not_rated: int = 0  # addition to the contract: members rated "not rated" with a reason
-
-
-def _exists_on(day: datetime.date) -> Q:
-    founded = Q(established_on__isnull=True) | Q(established_on__lte=day)
-    return founded & (Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=day))
-
-
-def _member_counts(*, organization: Organization, on: datetime.date) -> dict[str, int]:
-    """Members per cell path under `organization` on a day (one aggregated query)."""
-    rows = (
-        Membership.objects.filter(
-            Q(end__isnull=True) | Q(end__gte=on),
-            start__lte=on,
-            organization__path__startswith=organization.path,
-        )
-        .values("organization__path")
-        .annotate(n=Count("member_id", distinct=True))
-        .order_by()
-    )
-    return {row["organization__path"]: row["n"] for row in rows}
-
-
-def review_rows(*, user, organization: Organization, year: int) -> list[ReviewRow]:
-    """The grassroots organizations decided by `organization` or by a node inside its subtree,
-    that exist on the period end of `year`, with their round's state, counts and violations.
-
-    A unit dissolved during the year is not listed: its members are rated on the structure
-    of the period end, in the unit that took over. A fixed number of queries.
-    """
-    end = period_end(year)
-    orgs = list(
-        organizations_visible_to(user=user)
-        .filter(
-            _exists_on(end),
-            path__startswith=organization.path,
-            depth__gt=organization.depth,
-            is_grassroots=True,
-        )
-        .order_by("name_sort_key", "path")
-    )
-    rounds = {
-        r.organization_id: r
-        for r in RatingRound.objects.filter(organization__in=orgs, year=year).select_related(
-            "organization"
-        )
-    }
-    ratings = list(
-        MemberRating.objects.filter(round__in=list(rounds.values())).select_related("member")
-    )
-    setting = year_setting(year)
-    facts = member_facts_for(
-        year=year, members=[r.member for r in ratings], ratings={r.member_id: r for r in ratings}
-    )
-    by_round: dict[int, list[MemberRating]] = defaultdict(list)
-    for rating in ratings:
-        by_round[rating.round_id].append(rating)
-    cell_counts = _member_counts(organization=organization, on=end)
-    result = []
-    for org in orgs:
-        round_ = rounds.get(org.pk)
-        members = sum(n for path, n in cell_counts.items() if path.startswith(org.path))
-        counts: Counter[str] = Counter()
-        not_rated = violations = 0
-        if round_ is not None:
-            decided = round_.state in DECIDED_STATES
-            inputs = []
-            for rating in by_round.get(round_.pk, []):
-                level = rating.decided_level if decided else rating.proposed_level
-                if level:
-                    counts[level] += 1
-                else:
-                    not_rated += 1
-                inputs.append(
-                    _rule_input(
-                        member_id=rating.member_id,
-                        level=level,
-                        reason=rating.not_rated_reason,
-                        note=rating.not_rated_note,
-                        organization_id=org.pk,
-                        group=rating.group,
-                    )
-                )
-            found = rules.check_member_ratings(
-                round_scheme(round_, setting),
-                facts,
-                inputs,
-                quota_exceptions=_quota_exceptions(org.pk, round_.quota_exception),
-                period_end=end,
-            )
-            violations = sum(v.is_blocking for v in found)
-        result.append(
-            ReviewRow(
-                round=round_,
-                organization=org,
-                state=round_.state if round_ else NOT_STARTED,
-                members=members,
-                counts=dict(counts),
-                violations=violations,
-                not_rated=not_rated,
-            )
-        )
-    return result

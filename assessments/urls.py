@@ -8,9 +8,11 @@ from .views import (
     indicators_admin,
     inputs,
     official_forms,
+    peer_groups,
     reports,
     review,
     review_round,
+    score_items,
     settings,
 )
 
@@ -219,5 +221,51 @@ urlpatterns = [
         "duyet/vong/<int:pk>/mau-03/<int:reopening_pk>/ban-hanh/",
         official_forms.ReratingIssueView.as_view(),
         name="rerating_issue",
+    ),
+    # --- the deciding level's set-up of the 2025– regime (peer groups, 25%, criteria items) ---
+    path(
+        "nhom-doi-tuong/<int:org_pk>/<int:year>/",
+        peer_groups.PeerGroupListView.as_view(),
+        name="peergroup_list",
+    ),
+    path(
+        "nhom-doi-tuong/<int:org_pk>/<int:year>/<int:pk>/",
+        peer_groups.PeerGroupDetailView.as_view(),
+        name="peergroup_detail",
+    ),
+    path(
+        "nhom-doi-tuong/<int:org_pk>/<int:year>/<int:pk>/xoa/",
+        peer_groups.PeerGroupDeleteView.as_view(),
+        name="peergroup_delete",
+    ),
+    path(
+        "tran-ty-le/<int:org_pk>/<int:year>/",
+        peer_groups.QuotaCeilingView.as_view(),
+        name="quotaceiling",
+    ),
+    path(
+        "tieu-chi-diem/<int:org_pk>/<int:year>/",
+        score_items.PointsItemListView.as_view(),
+        name="pointsitem_list",
+    ),
+    path(
+        "tieu-chi-diem/<int:org_pk>/<int:year>/<int:pk>/sua/",
+        score_items.PointsItemEditView.as_view(),
+        name="pointsitem_edit",
+    ),
+    path(
+        "tieu-chi-diem/<int:org_pk>/<int:year>/<int:pk>/xoa/",
+        score_items.PointsItemDeleteView.as_view(),
+        name="pointsitem_delete",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/dang-vien/<int:member_pk>/phieu-diem/<str:stage>/",
+        score_items.ScoreSheetEditView.as_view(),
+        name="scoresheet_edit",
+    ),
+    path(
+        "don-vi/<int:org_pk>/<int:year>/phieu-diem-tap-the/<str:stage>/",
+        score_items.CollectiveScoreSheetEditView.as_view(),
+        name="collectivescoresheet_edit",
     ),
 ]

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OrganizationType(models.TextChoices):
+    # The whole Party above the provinces: the root of a central installation (issue #20).
+    NATIONAL = "national", _("Party Central Committee (national)")
     PROVINCE = "province", _("Provincial Party committee")
     CENTRAL_CITY = "central_city", _("Party committee of a centrally-run city")
     DISTRICT = "district", _("District Party committee")
@@ -29,6 +31,8 @@ class OrganizationType(models.TextChoices):
     CELL = "cell", _("Subordinate Party cell")
 
 
+# The provincial level: a province's own root, or the children of the national root.
+PROVINCIAL_TYPES = frozenset({OrganizationType.PROVINCE, OrganizationType.CENTRAL_CITY})
 # Types whose members meet and are rated directly: they hold memberships.
 CELL_TYPES = frozenset({OrganizationType.CELL, OrganizationType.GRASSROOTS_CELL})
 # Commune-level units (the level that replaced districts as reviewer in 2025).

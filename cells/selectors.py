@@ -137,10 +137,7 @@ def cells_under(*, organization: Organization, on: datetime.date | None = None):
     """The cells of a subtree that exist on `on` (all of them, historical ones too, if None)."""
     qs = organization_subtree(organization=organization).filter(type__in=CELL_TYPES)
     if on is not None:
-        qs = qs.filter(
-            Q(established_on__isnull=True) | Q(established_on__lte=on),
-            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=on),
-        )
+        qs = qs.existing_on(on)
     return qs.order_by("name_sort_key")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from cells.choices import COMMUNE_LEVEL_TYPES, OrganizationType
+from cells.choices import COMMUNE_LEVEL_TYPES, PROVINCIAL_TYPES, OrganizationType
 
 T = OrganizationType
 
@@ -28,7 +28,7 @@ _COMMITTEES = {
 }
 CELL_LIKE = frozenset({T.CELL, T.GRASSROOTS_CELL})
 UPPER_LEVELS = frozenset(_COMMITTEES)
-TOP_LEVELS = frozenset({T.PROVINCE, T.CENTRAL_CITY})
+TOP_LEVELS = PROVINCIAL_TYPES
 
 
 def nfc(text: str) -> str:

@@ -254,6 +254,25 @@ def _foreign_grid(w):
     return {"org_pk": w.p.foreign_cell.pk, "year": RATING_YEAR}
 
 
+def _peer_group(owner):
+    from assessments.models import PeerGroup
+
+    group, _created = PeerGroup.objects.get_or_create(
+        owner=owner, year=RATING_YEAR, code="BT", defaults={"name": "Bí thư chi bộ"}
+    )
+    return group
+
+
+def _points_item(province):
+    from assessments.models import PointsItem
+
+    item, _created = PointsItem.objects.get_or_create(
+        province=province, year=RATING_YEAR, part="general", name="Chính trị",
+        defaults={"max_points": 30},
+    )  # fmt: skip
+    return item
+
+
 def _review_list(w):
     return {"org_pk": w.p.district.pk, "year": RATING_YEAR}
 
@@ -627,6 +646,81 @@ MATRIX: dict[str, Entry] = {
         )
         for name, methods in [("rerating_pdf", ("GET",)), ("rerating_issue", ("POST",))]
     },
+    # --- assessments: the deciding level's set-up of the 2025– regime ---
+    **{
+        f"assessments:{name}": Entry(
+            methods,
+            user=lambda w: w.reviewer,
+            no_role=404,
+            kwargs=lambda w, pk=pk: {
+                "org_pk": w.p.district.pk,
+                "year": RATING_YEAR,
+                **({"pk": _peer_group(w.p.district).pk} if pk else {}),
+            },
+            foreign=lambda w, pk=pk: {
+                "org_pk": w.p.other_province.pk,
+                "year": RATING_YEAR,
+                **({"pk": _peer_group(w.p.other_province).pk} if pk else {}),
+            },
+            ok=(200, 302, 400),
+        )
+        for name, methods, pk in [
+            ("peergroup_list", ("GET", "POST"), False),
+            ("peergroup_detail", ("GET", "POST"), True),
+            ("peergroup_delete", ("GET", "POST"), True),
+        ]
+    },
+    "assessments:quotaceiling": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.reviewer,
+        no_role=404,
+        kwargs=_grid,
+        foreign=_foreign_grid,
+        ok=(200, 302, 400),
+    ),
+    **{
+        f"assessments:{name}": Entry(
+            methods,
+            user=lambda w: w.admin,
+            no_role=404,
+            kwargs=lambda w, pk=pk: {
+                "org_pk": w.p.province.pk,
+                "year": RATING_YEAR,
+                **({"pk": _points_item(w.p.province).pk} if pk else {}),
+            },
+            foreign=lambda w, pk=pk: {
+                "org_pk": w.p.other_province.pk,
+                "year": RATING_YEAR,
+                **({"pk": _points_item(w.p.other_province).pk} if pk else {}),
+            },
+            ok=(200, 302, 400),
+        )
+        for name, methods, pk in [
+            ("pointsitem_list", ("GET", "POST"), False),
+            ("pointsitem_edit", ("GET", "POST"), True),
+            ("pointsitem_delete", ("GET", "POST"), True),
+        ]
+    },
+    "assessments:collectivescoresheet_edit": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {**_grid(w), "stage": "tu-cham"},
+        foreign=lambda w: {**_foreign_grid(w), "stage": "tu-cham"},
+        ok=(200, 302, 400),
+    ),
+    "assessments:scoresheet_edit": Entry(
+        ("GET", "POST"),
+        user=lambda w: w.secretary,
+        no_role=404,
+        kwargs=lambda w: {**_grid(w), "member_pk": w.member.pk, "stage": "tu-cham"},
+        foreign=lambda w: {
+            **_foreign_grid(w),
+            "member_pk": w.foreign_member.pk,
+            "stage": "tu-cham",
+        },
+        ok=(200, 302, 400),
+    ),
 }
 
 # Views of a role the in-scope test user lacks: (URL name, world → a user who can see the

@@ -18,7 +18,6 @@ from ..choices import EDITABLE_STATES, MeetingKind
 from ..models import AssignedTask, CellMeeting, MemberRating, RatingRound
 from ..permissions import can_enter_cell_proposal, can_enter_ratings
 from ..selectors import entry_deadline_passed, period_end, year_setting
-from .services import _year_bounds
 
 
 # === Selectors =================================================================================
@@ -74,7 +73,7 @@ def civil_servant_ids(*, member_ids: list[int], year: int) -> set[int]:
     A hamlet or street-group head is elected by the residents, not a civil servant, so M4
     does not concern them (one query).
     """
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     return set(
         Post.objects.filter(
             Q(start__isnull=True) | Q(start__lte=last),
@@ -173,7 +172,7 @@ class MeetingLog:
 
 def cell_meetings_for(*, cell: Organization, year: int) -> MeetingLog:
     """The meeting log of `cell` for `year`, one query."""
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     found = CellMeeting.objects.filter(cell=cell, held_on__range=(first, last))
     meetings = list(found.order_by("held_on", "id"))
     log = MeetingLog(cell=cell, year=year, meetings=meetings)
@@ -187,7 +186,7 @@ def cell_meetings_for(*, cell: Organization, year: int) -> MeetingLog:
 
 def cellmeeting_get(*, cell: Organization, year: int, pk) -> CellMeeting:
     """A meeting of `cell` in `year` (the caller already scoped the cell); else 404."""
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     meeting = CellMeeting.objects.filter(pk=pk, cell=cell, held_on__range=(first, last)).first()
     if meeting is None:
         raise Http404

@@ -18,6 +18,7 @@ from cells.choices import CELL_TYPES
 from cells.models import Member, Membership, Organization
 from cells.vietnamese import nfc
 
+from .. import rules
 from ..choices import MeetingKind, TaskResult
 from ..models import AssignedTask, CellMeeting, MemberRating, RatingRound
 from ..permissions import can_enter_cell_proposal
@@ -35,15 +36,19 @@ from ..round_checks import (
 )
 from ..selectors import period_end, year_setting
 
-_TASK_FIELDS = ["year", "member_id", "organization_id", "title", "result", "shortcoming_remedied"]
+_TASK_FIELDS = [
+    "year",
+    "member_id",
+    "organization_id",
+    "title",
+    "result",
+    "shortcoming_remedied",
+    "not_done_remedied",
+]
 _MEETING_FIELDS = ["cell_id", "held_on", "kind", "topic", "attended", "expected"]
 
 
 # === Helpers ===================================================================================
-def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-
-
 def _require_entry(actor, organization: Organization) -> Organization:
     """The grassroots organization of `organization`, when `actor` may enter its inputs:
     a cell's own secretary for the cell's log and its members' tasks, or the committee
@@ -104,6 +109,7 @@ def assignedtask_save(
     title: str,
     result: str = "",
     shortcoming_remedied: bool | None = None,
+    not_done_remedied: bool = False,
     member: Member | None = None,
     organization: Organization | None = None,
     task: AssignedTask | None = None,
@@ -113,7 +119,9 @@ def assignedtask_save(
     The 2025 rules count the results (HTTNV needs every task done on time, HTXSNV 30%
     exceeding), so a task belongs to the grassroots organization that proposes the level and
     is frozen with its rating once sent for review. Pass `task` to change it (its owner and
-    year stay); otherwise exactly one of `member` and `organization`.
+    year stay); otherwise exactly one of `member` and `organization`. `not_done_remedied`
+    (a task not done that the subject found and remedied themself, Điều 11) needs the result
+    "not done".
     """
     if task is not None:
         year, member, organization = task.year, task.member, task.organization
@@ -131,9 +139,19 @@ def assignedtask_save(
     result = (result or "").strip()
     if result and result not in TaskResult.values:
         errors["result"] = [_("Choose a result from the list.")]
+    not_done_remedied = bool(not_done_remedied)
+    if not_done_remedied and result != TaskResult.NOT_DONE:
+        errors["not_done_remedied"] = [
+            _("Only a task not done can be marked as found and remedied by the member.")
+        ]
     if errors:
         raise ValidationError(errors)
-    values = {"title": title, "result": result, "shortcoming_remedied": shortcoming_remedied}
+    values = {
+        "title": title,
+        "result": result,
+        "shortcoming_remedied": shortcoming_remedied,
+        "not_done_remedied": not_done_remedied,
+    }
     if task is None:
         task = AssignedTask.objects.create(
             year=year, member=member, organization=organization, **values
@@ -250,7 +268,7 @@ def meeting_problems(
     """
     errors: dict[str, list[str]] = defaultdict(list)
     too_many = _("At most %(limit)s members: check the number.") % {"limit": MEETING_MAX_MEMBERS}
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     if held_on is None:
         errors["held_on"].append(_("Enter the date of the meeting."))
     elif not first <= held_on <= last:
@@ -313,7 +331,7 @@ def cellmeeting_save(
     # sent, so it is never locked by the round's state (it changes no rating by itself).
     _require_entry(actor, cell)
     Organization.objects.select_for_update().filter(pk=cell.pk).first()
-    first, last = _year_bounds(year)
+    first, last = rules.year_bounds(year)
     taken = CellMeeting.objects.filter(
         cell=cell, kind=MeetingKind.REGULAR, held_on__range=(first, last)
     )

@@ -30,7 +30,7 @@ from .regime import (
     ScoreSheet,
 )
 from .reports import ReportJob
-from .review import RoundSnapshot, RoundSummary, TargetExplanation
+from .review import RoundFacts, RoundSnapshot, RoundSummary, TargetExplanation
 from .tallies import (
     CADRE_COUNTERS,
     TALLY_COUNTERS,
@@ -65,6 +65,7 @@ __all__ = [
     "RatingYear",
     "ReportJob",
     "RoundSnapshot",
+    "RoundFacts",
     "RoundSummary",
     "ScoreSheet",
     "TargetExplanation",

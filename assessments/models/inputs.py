@@ -39,6 +39,11 @@ class AssignedTask(models.Model):
     shortcoming_remedied = models.BooleanField(
         _("earlier shortcomings remedied"), null=True, blank=True
     )
+    # Điều 11 (2025–): a task not completed that the subject found and remedied themself is
+    # left out of the "more than 50% of tasks not completed" case of KHTNV.
+    not_done_remedied = models.BooleanField(
+        _("not done, but found and remedied by the subject"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("assigned task")
@@ -51,6 +56,10 @@ class AssignedTask(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(result="") | Q(result__in=TaskResult.values), name="task_result_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(not_done_remedied=False) | Q(result=TaskResult.NOT_DONE),
+                name="task_remedied_only_not_done",
             ),
         ]
         indexes = [models.Index(fields=["member", "year"], name="task_member_year_idx")]

@@ -4,6 +4,10 @@
   it, so the next look shows per person what was and what is.
 - `RoundSummary`: the review list's figures of one round version (counts per level, the
   violations the rules find), computed once per version instead of for every page view.
+- `RoundFacts`: a counter per round bumped by database triggers when a fact the rules read
+  about its members changes outside the rating (an event, a post, a membership, a member's
+  record, a unit's discipline), so the summary is recomputed without bumping the round's
+  version (which would refuse the unit's open grid as stale).
 - `TargetExplanation`: a unit's short explanation (giải trình) of its number against a target,
   read by the level above beside the number.
 
@@ -83,6 +87,8 @@ class RoundSummary(models.Model):
     quota = models.JSONField(default=list)  # the Q1 arithmetic per scope
     changed = models.JSONField(default=list)
     changed_count = models.PositiveIntegerField(default=0)  # len(changed), read by the list
+    # The round's `RoundFacts.seq` read before computing (0: no fact changed yet).
+    facts_seq = models.BigIntegerField(default=0)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -91,6 +97,30 @@ class RoundSummary(models.Model):
 
     def __str__(self):
         return f"{self.round_id} · v{self.version}"
+
+
+class RoundFacts(models.Model):
+    """How many times facts about a round's members changed outside the rating itself.
+
+    Written only by the triggers of migration 0012 (PostgreSQL), for rounds not yet decided;
+    a summary whose `facts_seq` differs is stale. A separate row, not a column of the round,
+    so a trigger never races a save of the round (nor waits for its lock).
+    """
+
+    round = models.OneToOneField(
+        "assessments.RatingRound",
+        primary_key=True,
+        related_name="facts_stamp",
+        on_delete=models.CASCADE,
+    )
+    seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("round facts stamp")
+        verbose_name_plural = _("round facts stamps")
+
+    def __str__(self):
+        return f"{self.round_id} · {self.seq}"
 
 
 class TargetExplanation(models.Model):

@@ -111,6 +111,10 @@ def _levels_chart(statistics: selectors.Statistics, year: int) -> str:
     )
 
 
+def _user_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
 def _quota_exceptions(node: Organization, year: int) -> list[tuple[str, str]]:
     rounds = (
         RatingRound.objects.filter(year=year, organization__path__startswith=node.path)
@@ -122,14 +126,17 @@ def _quota_exceptions(node: Organization, year: int) -> list[tuple[str, str]]:
     # The 25% decisions (Quy định 366, Điều 11) are shown with who and when.
     decisions = (
         QuotaCeilingDecision.objects.filter(year=year, organization__path__startswith=node.path)
-        .select_related("organization", "deciding_organization")
+        .select_related("organization", "deciding_organization", "group", "decided_by")
         .order_by("organization__name_sort_key")
     )
     found += [
         (
             d.organization.name,
-            f"Mức trần {d.percent}% theo quyết định của {d.deciding_organization.name} "
-            f"ngày {timezone.localtime(d.decided_at):%d/%m/%Y}: {d.reason}",
+            f"Mức trần {d.percent}%"
+            + (f" (nhóm {d.group.name})" if d.group_id else "")
+            + f" theo quyết định của {d.deciding_organization.name}"
+            + (f", người ghi {_user_name(d.decided_by)}" if d.decided_by_id else "")
+            + f" ngày {timezone.localtime(d.decided_at):%d/%m/%Y %H:%M}: {d.reason}",
         )
         for d in decisions
     ]

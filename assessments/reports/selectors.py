@@ -142,20 +142,14 @@ class Statistics:
         return [t for t in (self.members, self.grassroots, self.cells) if t is not None]
 
 
-def _exists_on(day: datetime.date) -> Q:
-    return (Q(established_on__isnull=True) | Q(established_on__lte=day)) & (
-        Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=day)
-    )
-
-
 def report_units(*, node: Organization, year: int) -> list[Organization]:
     """The rows of the tables: the node's children that exist on 31/12 of `year`, in
     Vietnamese order, or the node itself when it has none (a chi bộ cơ sở)."""
     day = datetime.date(year, 12, 31)
     children = list(
-        Organization.objects.filter(
-            _exists_on(day), path__startswith=node.path, depth=node.depth + 1
-        ).order_by("name_sort_key", "path")
+        Organization.objects.existing_on(day)
+        .filter(path__startswith=node.path, depth=node.depth + 1)
+        .order_by("name_sort_key", "path")
     )
     return children or [node]
 

@@ -120,7 +120,15 @@ def _write_rows(sheet, document: context.ReportDocument, *, start_row: int) -> N
     elif isinstance(body, list) and body and isinstance(body[0], bodies.MemberFormSheet):
         head = ["Mẫu", "Họ và tên", "Ngày sinh", "Chi bộ", "Chức vụ Đảng", "Chức vụ chính quyền"]
         lines = [
-            [s.form_code, s.full_name, s.birth_date, s.cell, s.party_posts, s.government_posts]
+            [
+                # A form not yet confirmed by the committee says so, as on the PDF.
+                s.form_code + ("" if s.category_recorded else " (gợi ý)"),
+                s.full_name,
+                s.birth_date,
+                s.cell,
+                s.party_posts,
+                s.government_posts,
+            ]
             for s in body
         ]
     elif isinstance(body, list) and body and isinstance(body[0], bodies.MinutesSheet):

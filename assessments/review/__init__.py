@@ -4,9 +4,9 @@ A province committee reviews ≈ 170–230 grassroots organizations of ≈ 1,700
 Running the rules over 400,000 members on every view of the list is what made it slow, so
 each round's figures (counts per level, the violations the rules find, the members changed
 since the last return or decision) are kept in a `RoundSummary` valid for one round version:
-every write to what a round is judged on bumps the version (`round_checks.save_round`), so a
-summary is recomputed once per change, by the worker right after the commit or, failing that,
-by the next read.
+every write to what a round is judged on bumps the version (`round_checks.save_round`), and a
+fact about its members changed elsewhere (an event, a post, a transfer: database triggers,
+migration 0012) bumps `RoundFacts.seq`; a summary is recomputed once per change.
 
 Decided and published rounds are not run through the rules again: the decision checked them
 under the lock, and a later change needs a reopening (which bumps the version).

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cells.models import Membership
 
 from ..choices import DECIDED_STATES, RoundState
-from ..models import MemberRating, RatingRound, RoundSnapshot, RoundSummary
+from ..models import MemberRating, RatingRound, RoundFacts, RoundSnapshot, RoundSummary
 from ..selectors import (
     build_grid,
     period_end,
@@ -65,9 +65,17 @@ def changed_members(before: dict[int, Values], now: dict[int, Values]) -> list[i
 
 
 # === Summaries =================================================================================
-def _summary_values(round_: RatingRound, setting, *, check: bool) -> dict:
+def facts_seqs(round_ids) -> dict[int, int]:
+    """Each round's count of fact changes outside the rating (`RoundFacts`; absent: 0)."""
+    return dict(
+        RoundFacts.objects.filter(round_id__in=list(round_ids)).values_list("round_id", "seq")
+    )
+
+
+def _summary_values(round_: RatingRound, setting, *, check: bool, facts_seq: int) -> dict:
     """Compute what the list shows for one round (its version at the time of reading); the
-    rules run when `check` is set."""
+    rules run when `check` is set. `facts_seq` was read before anything else: a fact changed
+    while this runs bumps it again, so the summary is recomputed by the next read."""
     decided = round_.state in DECIDED_STATES
     level_field = "decided_level" if decided else "proposed_level"
     counts: Counter[str] = Counter()
@@ -135,6 +143,7 @@ def _summary_values(round_: RatingRound, setting, *, check: bool) -> dict:
         "quota": quota,
         "changed": changed,
         "changed_count": len(changed),
+        "facts_seq": facts_seq,
         "computed_at": timezone.now(),
     }
 
@@ -144,11 +153,15 @@ def _needs_check(round_: RatingRound) -> bool:
 
 
 def round_summary_refresh(
-    round_: RatingRound, *, setting=None, check: bool = False
+    round_: RatingRound, *, setting=None, check: bool = False, facts_seq: int | None = None
 ) -> RoundSummary:
     """Recompute and store the round's summary for its current version (a cache write)."""
+    if facts_seq is None:
+        facts_seq = facts_seqs([round_.pk]).get(round_.pk, 0)
     setting = setting if setting is not None else year_setting(round_.year)
-    values = _summary_values(round_, setting, check=check or _needs_check(round_))
+    values = _summary_values(
+        round_, setting, check=check or _needs_check(round_), facts_seq=facts_seq
+    )
     summary, _created = RoundSummary.objects.update_or_create(round=round_, defaults=values)
     return summary
 
@@ -162,22 +175,27 @@ LIST_FIELDS = (
     "checked",
     "blocking",
     "changed_count",
+    "facts_seq",
 )
 
 
 def summaries_for(
     rounds: list[RatingRound], *, check: bool = False, fields: tuple[str, ...] | None = None
 ) -> dict[int, RoundSummary]:
-    """The current summary of each round, recomputing those whose version moved on (and,
-    with `check`, those the rules have not run for). `fields` limits what is read."""
+    """The current summary of each round, recomputing those whose version or facts moved on
+    (and, with `check`, those the rules have not run for). `fields` limits what is read."""
     qs = RoundSummary.objects.filter(round__in=rounds)
     found = {s.round_id: s for s in (qs.only(*fields) if fields else qs)}
+    seqs = facts_seqs(r.pk for r in rounds)
     settings_by_year: dict[int, object] = {}
     for round_ in rounds:
         summary = found.get(round_.pk)
-        stale = summary is None or summary.version != round_.version
+        seq = seqs.get(round_.pk, 0)
+        stale = summary is None or summary.version != round_.version or summary.facts_seq != seq
         if stale or (check and not summary.checked):
             if round_.year not in settings_by_year:
                 settings_by_year[round_.year] = year_setting(round_.year)
-            found[round_.pk] = round_summary_refresh(round_, setting=settings_by_year[round_.year])
+            found[round_.pk] = round_summary_refresh(
+                round_, setting=settings_by_year[round_.year], facts_seq=seq
+            )
     return found

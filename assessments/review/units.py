@@ -70,11 +70,6 @@ def days_late(
     return max(0, (day - deadline).days)
 
 
-def _exists_on(day: datetime.date) -> Q:
-    founded = Q(established_on__isnull=True) | Q(established_on__lte=day)
-    return founded & (Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=day))
-
-
 def _unstarted_member_counts(orgs: list[Organization], on: datetime.date) -> dict[int, int]:
     """Members on a day of units that have no round yet (one query)."""
     if not orgs:
@@ -113,8 +108,8 @@ def review_rows(
     today = today or timezone.localdate()
     orgs = list(
         organizations_visible_to(user=user)
+        .existing_on(end)
         .filter(
-            _exists_on(end),
             path__startswith=organization.path,
             depth__gt=organization.depth,
             is_grassroots=True,

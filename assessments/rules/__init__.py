@@ -124,6 +124,7 @@ from .periods import (
     sick_leave_days,
     sick_leave_months,
     sick_leave_spells,
+    year_bounds,
 )
 from .points import (
     DEFAULT_ITEMS,
@@ -251,6 +252,7 @@ __all__ = [
     "check_transition",
     "decider_for",
     "default_period_end",
+    "year_bounds",
     "disciplines_in_year",
     "far_below_band",
     "highest_rank_by_tasks",

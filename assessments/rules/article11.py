@@ -6,7 +6,8 @@ and collectives, from the year's task ledger (DOMAIN §4.3, §5). Pure Python.
 - HTTNV: 100% of tasks done on time.
 - HTNV: 100% of tasks completed, tasks behind schedule ≤ 20%.
 - KHTNV (a listed case): more than 50% of the year's tasks not completed, unless the subject
-  found and remedied it themself.
+  found and remedied it themself; for a collective (and a leader's unit), less than 70% of its
+  planned tasks completed.
 
 Decisions: the conditions are cumulative (HTXSNV needs HTTNV's too); a subject failing the HTNV
 conditions can only be KHTNV, the level below; "exceeding", "late" and "not completed" are
@@ -24,6 +25,7 @@ from fractions import Fraction
 from assessments.schemes import Rank
 
 from .constants import M5_EXCEEDING_SHARE as EXCEEDING_SHARE
+from .constants import UNIT_TASKS_DONE_SHARE
 
 LATE_SHARE = Fraction(1, 5)
 NOT_DONE_SHARE = Fraction(1, 2)
@@ -103,11 +105,30 @@ def missing_for(rank: Rank, tasks: TaskCount, *, remedied: bool = True) -> list[
     return missing
 
 
-def task_caps(tasks: TaskCount | None, *, remedied: bool = True) -> list[TaskCap]:
+def below_planned_tasks(tasks: TaskCount) -> bool:
+    """A unit completed (on time or late) less than 70% of its planned tasks (none: no)."""
+    done = tasks.on_time + tasks.late
+    return tasks.assigned > 0 and not _share_at_least(done, tasks.assigned, UNIT_TASKS_DONE_SHARE)
+
+
+def planned_tasks_text(tasks: TaskCount) -> str:
+    """ "hoàn thành dưới 70% nhiệm vụ theo kế hoạch: 6/10" """
+    done = tasks.on_time + tasks.late
+    return (
+        f"hoàn thành dưới {_percent(UNIT_TASKS_DONE_SHARE)} nhiệm vụ theo kế hoạch: "
+        f"{done}/{tasks.assigned}"
+    )
+
+
+def task_caps(
+    tasks: TaskCount | None, *, remedied: bool = True, collective: bool = False
+) -> list[TaskCap]:
     """One cap per level whose conditions the ledger does not meet, best level first.
 
     The cap of a level is the level below it (conditions are cumulative, so the lowest cap
-    wins). The "more than 50% not completed" case is its own KHTNV cap.
+    wins). The "more than 50% not completed" case is its own KHTNV cap; for a `collective`
+    so is "less than 70% of its planned tasks completed" (the remedied-by-itself exception is
+    the members' only).
     """
     if tasks is None:
         return []
@@ -127,6 +148,8 @@ def task_caps(tasks: TaskCount | None, *, remedied: bool = True) -> list[TaskCap
                 ),
             )
         )
+    if collective and below_planned_tasks(tasks):
+        caps.append(TaskCap(rank=Rank.NOT_COMPLETE, why=planned_tasks_text(tasks)))
     return caps
 
 

@@ -42,7 +42,7 @@ def points_and_task_caps(
             caps.append(cap_reason(scheme, code, band, why, org=org))
     at = scheme.organization_level_at if org else scheme.member_level_at
     if tasks is not None:
-        found = task_caps(tasks.counts, remedied=remedied)
+        found = task_caps(tasks.counts, remedied=remedied, collective=org)
     elif not remedied:
         found = [TaskCap(rank=Rank.GOOD, why=_NOT_REMEDIED, missing_for=Rank.EXCELLENT)]
     else:

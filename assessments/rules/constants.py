@@ -74,6 +74,10 @@ NEW_SUBJECT_MONTHS = 6
 M1_SELF_REMEDY_FROM_YEAR = 2023
 SUSPENSION_NOT_RATED_FROM_YEAR = 2019
 M5_EXCEEDING_SHARE = Fraction(3, 10)
+# Điều 11 (2025–), the listed KHTNV cases of leaders and collectives: the unit completed less
+# than 70% of its planned tasks; more than 50% of the units a leader leads rated KHTNV.
+UNIT_TASKS_DONE_SHARE = Fraction(7, 10)
+LED_UNITS_NOT_COMPLETE_SHARE = Fraction(1, 2)
 O1_GOOD_OR_BETTER_SHARE = Fraction(4, 5)
 O3_DISCIPLINED_SUB_UNITS_SHARE = Fraction(1, 5)
 O5_WEAK_SUB_ORGANIZATIONS_SHARE = Fraction(1, 3)

@@ -54,13 +54,22 @@ class TasksSummary:
         )
 
     @classmethod
-    def from_results(cls, results: Iterable[str]) -> TasksSummary:
-        """Count assessments.choices.TaskResult slugs; "exceeded" counts as done on time."""
+    def from_results(cls, results: Iterable[str], *, not_done_remedied: int = 0) -> TasksSummary:
+        """Count assessments.choices.TaskResult slugs; "exceeded" counts as done on time.
+
+        `not_done_remedied`: how many of the tasks not done the subject found and remedied
+        themself (AssignedTask.not_done_remedied)."""
         results = list(results)
         exceeded = results.count(TASK_EXCEEDED)
         on_time = results.count(TASK_ON_TIME) + exceeded
         done = on_time + results.count(TASK_LATE)
-        return cls(assigned=len(results), done=done, done_on_time=on_time, exceeded=exceeded)
+        return cls(
+            assigned=len(results),
+            done=done,
+            done_on_time=on_time,
+            exceeded=exceeded,
+            not_done_remedied=not_done_remedied,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +88,9 @@ class MemberFacts:
     # bí thư or phó bí thư in the year, by name, with the level each is proposed or decided
     # (None: not rated yet, not counted).
     led_units: tuple[tuple[str, str | None], ...] = ()
+    # The same units' own task ledgers (AssignedTask.organization), by name: Điều 11's KHTNV
+    # case "their unit completed less than 70% of its planned tasks".
+    led_unit_tasks: tuple[tuple[str, TasksSummary], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,18 +6,21 @@ import datetime
 
 from assessments.schemes import Rank, RatingScheme
 
+from .article11 import below_planned_tasks, planned_tasks_text
 from .bands import far_below_violations, points_and_task_caps
 from .common import (
     cap_reason,
     day_text,
     not_rated_violations,
     over_cap,
+    percent_text,
     violation,
 )
 from .constants import (
     DISCIPLINE_LABELS,
     EVENT_EXEMPTION,
     EVENT_SUSPENSION,
+    LED_UNITS_NOT_COMPLETE_SHARE,
     M1_SELF_REMEDY_FROM_YEAR,
     NOT_RATED_EXEMPT,
     NOT_RATED_NEWLY_ADMITTED,
@@ -89,6 +92,29 @@ def _member_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
             top = scheme.organization_level_at(Rank.EXCELLENT).short
             why = f"Đơn vị do đảng viên lãnh đạo chưa đạt {top} ({', '.join(below)})"
             caps.append(cap_reason(scheme, "M5", Rank.GOOD, why))
+        caps.extend(_leader_khtnv_caps(facts, scheme))
+    return caps
+
+
+def _leader_khtnv_caps(facts: MemberFacts, scheme: RatingScheme) -> list[CapReason]:
+    """Điều 11's listed KHTNV cases of a leader that the data can show (2025–): the units they
+    head, more than 50% of those rated being KHTNV; a unit of theirs that completed less than
+    70% of its planned tasks. Units not rated yet are not counted."""
+    caps: list[CapReason] = []
+    rated = [(name, level) for name, level in facts.led_units if level is not None]
+    low = [name for name, level in rated if scheme.level(level).rank == Rank.NOT_COMPLETE]
+    share = LED_UNITS_NOT_COMPLETE_SHARE
+    if low and len(low) * share.denominator > len(rated) * share.numerator:
+        bottom = scheme.organization_level_at(Rank.NOT_COMPLETE).short
+        why = (
+            f"Quá {percent_text(share)} đơn vị do đảng viên lãnh đạo bị xếp loại {bottom}: "
+            f"{len(low)}/{len(rated)} ({', '.join(low)})"
+        )
+        caps.append(cap_reason(scheme, "M5", Rank.NOT_COMPLETE, why))
+    for name, tasks in facts.led_unit_tasks:
+        if below_planned_tasks(tasks.counts):
+            why = f"Đơn vị do đảng viên lãnh đạo ({name}) {planned_tasks_text(tasks.counts)}"
+            caps.append(cap_reason(scheme, "M5", Rank.NOT_COMPLETE, why))
     return caps
 
 

@@ -20,6 +20,11 @@ def default_period_end(year: int) -> datetime.date:
     return datetime.date(year, 12, 31)
 
 
+def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the rating year `year`."""
+    return datetime.date(year, 1, 1), default_period_end(year)
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """`day` moved by whole calendar months, clamped to the month's last day (31/8 − 6 → 28/2)."""
     year, month = divmod(day.year * 12 + day.month - 1 + months, 12)

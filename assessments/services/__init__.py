@@ -22,6 +22,7 @@ from ..round_checks import (
 from .base import (
     CellProposal,
     RowInput,
+    SheetInput,
 )
 from .entry import (
     member_ratings_save,
@@ -45,6 +46,7 @@ __all__ = [
     "RoundLockedError",
     "RuleViolationError",
     "CellProposal",
+    "SheetInput",
     "DecisionReference",
     "RowInput",
     "member_ratings_save",

@@ -46,8 +46,24 @@ class RowInput:
     # reason, points, note) and/or the cell meeting's proposal (None: left as saved).
     appraise: bool = True
     cell: CellProposal | None = None
-    # The peer group code (2025–; the ratings file's `nhom`); None keeps the stored one.
+    # The peer group code (2025–; the ratings file's `nhom`); None keeps the stored one,
+    # "" clears it (the member is counted where the rules put them).
     group: str | None = None
+    # 2025–: the form category the committee records (2A/2B/2C as FormCategory values; None
+    # leaves it) and the 30 + 70 parts of the stage the user owns (None: unchanged).
+    category: str | None = None
+    sheet: SheetInput | None = None
+
+
+@dataclass(frozen=True)
+class SheetInput:
+    """The two parts of one score (30 general + 70 tasks) at one stage, and the reason the
+    task part differs from the ledger's suggestion (regime_services.scoresheet_save)."""
+
+    stage: str
+    general: Decimal | None = None
+    tasks: Decimal | None = None
+    tasks_reason: str = ""
 
 
 @dataclass(frozen=True)

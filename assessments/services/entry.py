@@ -5,16 +5,16 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cells.models import Membership, Organization
+from cells.models import Member, Membership, Organization
 from cells.vietnamese import nfc
 
-from .. import rules, schemes
+from .. import regime_services, rules, schemes
 from ..choices import DECIDED_STATES
 from ..facts import organization_facts_for
 from ..models import MemberRating, OrganizationRating, RatingRound
@@ -176,7 +176,7 @@ def member_ratings_save(
     Rows are checked by their own versions; `round_version`, when given, also refuses a
     caller who loaded the round before any other change.
     """
-    if any(row.appraise for row in rows):
+    if any(row.appraise or row.group is not None or row.category for row in rows):
         require_entry(actor, round.organization)
     locked = lock_round(round)
     if round_version is not None:
@@ -234,8 +234,8 @@ def member_ratings_save(
                 note=row.note,
                 points=row.points,
             )
-            if row.group is not None:
-                values["group"] = row.group
+        if row.group is not None:
+            values["group"] = row.group
         if row.cell is not None:
             values.update(
                 cell_level=row.cell.level,
@@ -269,16 +269,52 @@ def member_ratings_save(
         rating.version += 1
         rating.updated_by, rating.updated_at = user, now
         updated.append(rating)
-    if not changes:
+    regime = [row for row in proposed.values() if row.category is not None or row.sheet]
+    if not changes and not regime:
         return locked
     MemberRating.objects.bulk_create(created)
     MemberRating.objects.bulk_update(
         updated,
         fields=[*_MEMBER_FIELDS, *_CELL_FIELDS, "group", "version", "updated_by", "updated_at"],
     )
+    if regime:
+        saved = {r.member_id: r for r in [*created, *updated]}
+        _save_regime(actor, locked, regime, in_round, saved)
     save_round(locked, [])
-    _audit(actor, "rating_save", locked, changes)
+    if changes:
+        _audit(actor, "rating_save", locked, changes)
     return locked
+
+
+def _save_regime(actor, locked: RatingRound, rows: list[RowInput], in_round, saved) -> None:
+    """The rows' form categories and score sheets (2025–), in the save's transaction: a
+    refusal (a part out of range, a changed task part without its reason) undoes the save."""
+    members = Member.objects.in_bulk([row.member_id for row in rows if row.category])
+    try:
+        for row in rows:
+            if row.category:
+                regime_services.membercategory_set(
+                    actor=actor,
+                    member=members[row.member_id],
+                    year=locked.year,
+                    category=row.category,
+                )
+            if row.sheet is None:
+                continue
+            rating = saved.get(row.member_id) or in_round[row.member_id][1]
+            if rating is None:
+                raise RatingError(_("Choose a level before entering the two parts of the points."))
+            rating.round = locked
+            regime_services.scoresheet_save(
+                actor=actor,
+                stage=row.sheet.stage,
+                general=row.sheet.general,
+                tasks=row.sheet.tasks,
+                tasks_reason=row.sheet.tasks_reason,
+                member_rating=rating,
+            )
+    except ValidationError as exc:
+        raise RatingError(" ".join(exc.messages)) from exc
 
 
 def _require_cell_entry(actor, cell_ids: list[int]) -> None:

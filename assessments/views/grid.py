@@ -124,12 +124,15 @@ class RatingGridMixin(UnitYearMixin):
 
     def make_form(self, data, source) -> RatingGridForm:
         ids = [m.pk for m in source.members]
+        context = source.quota
         form = RatingGridForm(
             data,
             scheme=source.scheme,
             rows=grid.source_rows(source),
             appraise=ids if self.can_appraise else (),
             propose=ids if self.can_propose else (),
+            regime=source.regime,
+            groups=list(context.names) if context is not None and context.defined else (),
         )
         if data is not None:
             form.is_valid()

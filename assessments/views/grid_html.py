@@ -48,6 +48,14 @@ class RowTexts:
     take: str
     points_word: str
     member_url: str
+    subject: str = ""
+    a_category: str = ""
+    a_group: str = ""
+    a_general: str = ""
+    a_tasks: str = ""
+    a_tasks_reason: str = ""
+    suggested: str = ""
+    tasks_reason: str = ""
 
     @classmethod
     def build(cls, level_header: str) -> RowTexts:
@@ -84,6 +92,14 @@ class RowTexts:
             take=_("Take theirs"),
             points_word=_("points"),
             member_url=reverse("cells:member_detail", args=[0]).removesuffix("0/"),
+            subject=_e(_("Form · peer group")),
+            a_category=_("Form category (2A, 2B, 2C) of %(name)s"),
+            a_group=_("Peer group of %(name)s"),
+            a_general=_("General criteria points (of 30) for %(name)s"),
+            a_tasks=_("Task results points (of 70) for %(name)s"),
+            a_tasks_reason=_("Why the task points of %(name)s differ from the suggestion"),
+            suggested=_("suggested %(value)s"),
+            tasks_reason=_e(_("Why different from the suggestion")),
         )
 
 
@@ -166,7 +182,73 @@ def messages_html(line, t: RowTexts, *, oob: bool = False) -> SafeString:
     )
 
 
-def row_html(line, t: RowTexts, *, editable: bool, with_cell: bool, with_points: bool):
+def subject_html(line, t: RowTexts, label: dict) -> str:
+    """The 2025– form category (2A/2B/2C, recorded or suggested) and peer group of a row:
+    selects for the committee, text for everyone else."""
+    mid = line.member.pk
+    parts = []
+    if line.category_options is not None:
+        parts.append(
+            _select("category", mid, line.category_options, t.a_category % label, " grid-category")
+        )
+    else:
+        parts.append(f'<span class="grid-value">{_e(line.category_text or "—")}</span>')
+    if line.group_options is not None:
+        parts.append(_select("group", mid, line.group_options, t.a_group % label, " grid-group"))
+    elif line.group_text:
+        parts.append(f'<span class="grid-value-sub grid-group-name">{_e(line.group_text)}</span>')
+    return (
+        f'<td class="grid-col-subject" data-label="{t.subject}" title="{_e(line.group_text)}">'
+        f'<span class="grid-subject">{"".join(parts)}</span></td>'
+    )
+
+
+def parts_html(line, t: RowTexts, label: dict, *, stage: str | None, own_total: bool) -> str:
+    """The 30 + 70 boxes of the stage the user owns (= the total for the committee), with
+    the ledger's suggestion for the 70 part and the reason box where it differs."""
+    mid, v = line.member.pk, line.values
+    decimal = ' inputmode="decimal"'
+    suggested = line.suggested_tasks
+    tasks_extra = decimal + (f' data-suggested="{_e(suggested)}"' if suggested else "")
+    html = (
+        '<span class="grid-parts">'
+        + _input("general", mid, v["general"], t.a_general % label, " grid-part", decimal)
+        + "+"
+        + _input("tasks", mid, v["tasks"], t.a_tasks % label, " grid-part", tasks_extra)
+    )
+    if own_total:
+        html += "=" + _input(
+            "points", mid, v["points"], t.a_points % label, " grid-points", decimal
+        )
+    html += "</span>"
+    if suggested:
+        html += (
+            '<span class="grid-value-sub grid-suggested">'
+            f"{_e(t.suggested % {'value': suggested})}</span>"
+        )
+    differs = suggested and v["tasks"] and v["tasks"] != suggested
+    if v["tasks_reason"] or differs:
+        html += _input(
+            "tasks_reason",
+            mid,
+            v["tasks_reason"],
+            t.a_tasks_reason % label,
+            " grid-tasks-reason",
+            f' placeholder="{t.tasks_reason}" data-grid-tasks-reason',
+        )
+    return html
+
+
+def row_html(
+    line,
+    t: RowTexts,
+    *,
+    editable: bool,
+    with_cell: bool,
+    with_points: bool,
+    regime: bool = False,
+    stage: str | None = None,
+):
     """One member's <tbody>: the row of boxes and its message row (f-strings over escaped
     values: format_html per box cost more than the rest of the request)."""
     member, v, mid = line.member, line.values, line.member.pk
@@ -186,6 +268,8 @@ def row_html(line, t: RowTexts, *, editable: bool, with_cell: bool, with_points:
     ]
     if with_cell:
         cells.append(f'<td class="grid-cell" data-label="{t.cell}">{cell_name or "—"}</td>')
+    if regime:
+        cells.append(subject_html(line, t, label))
     if editable and line.propose:
         numeric = ' inputmode="numeric"'
         proposal = _select("cell_level", mid, line.cell_options, t.a_cell_level % label)
@@ -244,7 +328,11 @@ def row_html(line, t: RowTexts, *, editable: bool, with_cell: bool, with_points:
                 f'aria-hidden="true"></i> {decided}</span>'
             )
     cells.append(f'<td class="grid-col-level" data-label="{t.level}">{level}</td>')
-    if with_points:
+    if with_points and regime and editable and stage is not None:
+        points = parts_html(line, t, label, stage=stage, own_total=line.appraise)
+        if not line.appraise:
+            points += f'<span class="grid-value-sub">{_e(v["points"] or "—")}</span>'
+    elif with_points:
         points = (
             _input(
                 "points",
@@ -257,6 +345,12 @@ def row_html(line, t: RowTexts, *, editable: bool, with_cell: bool, with_points:
             if editable and line.appraise
             else _e(v["points"] or "—")
         )
+        if regime and (v["general"] or v["tasks"]):
+            points += (
+                f'<span class="grid-value-sub">{_e(v["general"] or "?")} + '
+                f"{_e(v['tasks'] or '?')}</span>"
+            )
+    if with_points:
         cells.append(f'<td class="grid-col-points" data-label="{t.points}">{points}</td>')
     note = (
         _input("note", mid, v["note"], t.a_note % label, " grid-note")
@@ -274,7 +368,7 @@ def row_html(line, t: RowTexts, *, editable: bool, with_cell: bool, with_points:
         f'data-member="{mid}" data-number="{line.number}" '
         f'data-cell="{getattr(member, "cell_id", "") or ""}"'
         f'{" data-prefilled" if line.dirty else ""}><tr class="grid-row">{"".join(cells)}</tr>'
-        f'<tr class="grid-msgs-row{"" if has_messages(line) else " is-empty"}"><td colspan="8">'
+        f'<tr class="grid-msgs-row{"" if has_messages(line) else " is-empty"}"><td colspan="9">'
         f"{messages_html(line, t)}</td></tr></tbody>"
     )
 

@@ -16,9 +16,16 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from assessments import rules, schemes
-from assessments.choices import EDITABLE_STATES, RoundState
-from assessments.forms import NOT_RATED, RatingGridForm, field_name, initial_row, reason_choices
-from assessments.grid import CellGrid, GridRow
+from assessments.choices import EDITABLE_STATES, FormCategory, RoundState, ScoreStage
+from assessments.forms import (
+    NOT_RATED,
+    RatingGridForm,
+    field_name,
+    initial_row,
+    reason_choices,
+    sheet_stage,
+)
+from assessments.grid import OTHER_UNITS, CellGrid, GridRow
 from assessments.views import grid_html
 from cells.choices import OrganizationType
 from cells.models import Organization
@@ -66,7 +73,7 @@ def quota_lines(
         scope = (
             whole_unit_label(grassroots)
             if group.key is None
-            else _("Group “%(group)s”") % {"group": group.key}
+            else _("Group “%(group)s”") % {"group": grid.group_names.get(group.key, group.key)}
         )
         text = _("%(scope)s %(count)s/%(max)s %(level)s") % {
             "scope": scope,
@@ -74,6 +81,14 @@ def quota_lines(
             "max": group.max_excellent,
             "level": short,
         }
+        if group.ceiling is not None:
+            # A recorded decision raised this group's ceiling (Quy định 366, Điều 11: ≤ 25%).
+            text += (
+                " ("
+                + _("ceiling %(percent)s by decision")
+                % {"percent": rules.percent_text(group.ratio)}
+                + ")"
+            )
         if group.exceeded:
             text += " — " + _("lower %(n)s") % {"n": group.excess}
             if grid.cell is not None:
@@ -87,10 +102,17 @@ def quota_lines(
                 text=text,
                 exceeded=group.exceeded,
                 blocking=group.exceeded and not exception,
-                cells=[(names.get(c, "—"), n) for c, n in group.cells_over()],
+                cells=[
+                    (_other_units() if c == OTHER_UNITS else names.get(c, "—"), n)
+                    for c, n in group.cells_over()
+                ],
             )
         )
     return lines
+
+
+def _other_units() -> str:
+    return _("other units of the group")
 
 
 @dataclass
@@ -122,6 +144,13 @@ class GridLine:
     level_label: str = ""  # read-only display of the appraisal
     cell_label: str = ""
     decided_label: str = ""
+    # 2025–: the peer group and form category shown (and their <option> lists when the
+    # committee may change them), the ledger's suggestion for the 70 part.
+    group_text: str = ""
+    group_options: SafeString | None = None
+    category_text: str = ""
+    category_options: SafeString | None = None
+    suggested_tasks: str = ""
     html: SafeString = SafeString("")  # the row (grid_html.row_html)
     msgs_html: SafeString = SafeString("")  # its message area
 
@@ -156,6 +185,8 @@ class GridState:
     with_points: bool
     round_version: int
     reason_template: SafeString = SafeString("")
+    regime: bool = False  # 2025–: the category / peer group column and the 30 + 70 parts
+    with_groups: bool = False  # the deciding level formed peer groups for the year
 
     @property
     def blocking(self) -> bool:
@@ -191,7 +222,8 @@ def _points_text(value) -> str:
 
 def _display(values: dict) -> dict:
     shown = dict(values)
-    shown["points"] = _points_text(values.get("points"))
+    for name in ("points", "general", "tasks"):
+        shown[name] = _points_text(values.get(name))
     for name in ("votes_for", "votes_total", "version"):
         shown[name] = "" if values.get(name) is None else str(values[name])
     return shown
@@ -242,13 +274,43 @@ def build_state(
     reasons = _Options(reason_choices())
     names = {c.pk: c.name for c in grid.cells}
     editable = grid.editable and (appraise or propose)
+    regime = grid.regime and scheme.member_assessment == schemes.ASSESSMENT_POINTS
+    # Whose 30 + 70 parts the row holds: the stage this user owns; read-only, the appraisal.
+    stage = (
+        (sheet_stage(appraise=appraise, propose=propose) or ScoreStage.COMMITTEE)
+        if regime
+        else None
+    )
+    group_names = grid.group_names
+    # The first option says where "automatic" puts the member (a group's name, or the whole
+    # organization); the category's first option the suggestion: one list per such label.
+    whole = whole_unit_label(grassroots)
+    group_lists: dict[str, _Options] = {}
+    category_lists: dict[str, _Options] = {}
+
+    def groups(selected, default: str | None):
+        label = _("Automatic: %(group)s") % {"group": group_names.get(default or "", whole)}
+        if label not in group_lists:
+            group_lists[label] = _Options([("", label), *group_names.items()])
+        return group_lists[label](selected)
+
+    def categories(selected, suggestion: str):
+        if suggestion not in category_lists:
+            first = _("%(code)s (suggested)") % {"code": suggestion} if suggestion else "—"
+            category_lists[suggestion] = _Options(
+                [("", first), *((v, c.label.split(" · ")[0]) for v, c in _CATEGORIES)]
+            )
+        return category_lists[suggestion](selected)
+
+    by_rule, by_hand = _("by the rules"), _("by hand")
+    suggested_word = _("suggested")
     extra_by_member: dict[object, list] = {}
     for v in extra_violations:
         extra_by_member.setdefault(v.subject_id, []).append(v)
     lines = []
     for number, row in enumerate(grid.rows, start=1):
         mid = row.member.pk
-        initial = initial_row(row)
+        initial = initial_row(row, stage=stage)
         values = initial
         errors: list[str] = []
         if form is not None and form.is_bound and mid in form.initial_rows:
@@ -268,7 +330,20 @@ def build_state(
         if above:
             cap_short = scheme.member_level_at(row.cap.rank).short
             cap_why = "; ".join(r.message for r in row.cap.reasons)
-        saved = initial_row(row, prefill=False)
+        saved = initial_row(row, prefill=False, stage=stage)
+        regime_parts = {}
+        if regime:
+            regime_parts = _regime_parts(
+                row,
+                values,
+                group_names,
+                groups,
+                categories,
+                appraise and editable,
+                by_rule=by_rule,
+                by_hand=by_hand,
+                suggested_word=suggested_word,
+            )
         lines.append(
             GridLine(
                 number=number,
@@ -289,6 +364,7 @@ def build_state(
                 level_label=_level_label(scheme, values.get("level"), values.get("reason")),
                 cell_label=_short(scheme, values.get("cell_level")),
                 decided_label=_short(scheme, row.rating.decided_level if row.rating else ""),
+                **regime_parts,
             )
         )
     texts = grid_html.RowTexts.build(_("Level (%(unit)s)") % {"unit": grassroots.name})
@@ -298,7 +374,13 @@ def build_state(
         line.msgs_html = grid_html.messages_html(line, texts, oob=oob)
         if not oob:
             line.html = grid_html.row_html(
-                line, texts, editable=editable, with_cell=with_cell, with_points=with_points
+                line,
+                texts,
+                editable=editable,
+                with_cell=with_cell,
+                with_points=with_points,
+                regime=regime,
+                stage=stage,
             )
     # Rows shown with values not saved yet (a member the rules exclude comes pre-filled as
     # "not rated"): the list must be saved before it can be sent.
@@ -349,7 +431,47 @@ def build_state(
         with_points=with_points,
         round_version=grid.round.version,
         reason_template=grid_html.reason_template(reasons(""), texts),
+        regime=regime,
+        with_groups=bool(group_names),
     )
+
+
+_CATEGORIES = [(value, FormCategory(value)) for value in FormCategory.values]
+
+
+def _regime_parts(
+    row: GridRow,
+    values: dict,
+    group_names: dict[str, str],
+    groups,
+    categories,
+    editable: bool,
+    *,
+    by_rule: str,
+    by_hand: str,
+    suggested_word: str,
+) -> dict:
+    """A row's peer group, form category and 70-part suggestion as the grid shows them: the
+    group "by the rules" or "by hand"; the category recorded, or the suggestion marked so."""
+    found = {}
+    if group_names:
+        name = group_names.get(row.group or "", "") or "—"
+        found["group_text"] = f"{name} ({by_hand if row.group_by_hand else by_rule})"
+        if editable:
+            found["group_options"] = groups(values.get("group"), row.default_group)
+    view = row.category
+    if view is not None:
+        if view.code:
+            found["category_text"] = view.code
+        elif view.suggestion.code:
+            found["category_text"] = f"{view.suggestion.code} ({suggested_word})"
+        if editable:
+            found["category_options"] = categories(
+                values.get("category"), "" if view.code else view.suggestion.code
+            )
+    if row.parts is not None and row.parts.suggested_tasks is not None:
+        found["suggested_tasks"] = _points_text(row.parts.suggested_tasks)
+    return found
 
 
 def state_message(*, round_, grassroots, deciding, cell, appraise, propose) -> tuple[str, str]:

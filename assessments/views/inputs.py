@@ -41,6 +41,9 @@ class AssignedTaskForm(forms.Form):
     shortcoming_remedied = forms.NullBooleanField(
         label=gettext_lazy("Earlier shortcomings remedied"), required=False
     )
+    not_done_remedied = forms.BooleanField(
+        label=gettext_lazy("Not done, but found and remedied by the member"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -272,6 +275,7 @@ class AssignedTaskCreateView(MemberTasksMixin, View):
                     title=form.cleaned_data["title"],
                     result=form.cleaned_data["result"],
                     shortcoming_remedied=form.cleaned_data["shortcoming_remedied"],
+                    not_done_remedied=form.cleaned_data["not_done_remedied"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -300,6 +304,7 @@ class AssignedTaskEditView(MemberTasksMixin, View):
                 "title": self.task.title,
                 "result": self.task.result,
                 "shortcoming_remedied": self.task.shortcoming_remedied,
+                "not_done_remedied": self.task.not_done_remedied,
             },
         )
         return self.respond(self.task.member_id, editing=self.task.pk, edit_form=form)
@@ -317,6 +322,7 @@ class AssignedTaskEditView(MemberTasksMixin, View):
                     title=form.cleaned_data["title"],
                     result=form.cleaned_data["result"],
                     shortcoming_remedied=form.cleaned_data["shortcoming_remedied"],
+                    not_done_remedied=form.cleaned_data["not_done_remedied"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

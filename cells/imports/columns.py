@@ -133,7 +133,12 @@ COLUMNS: dict[str, Column] = {
         ),
         Column("diem_chung", "Điểm tiêu chí chung", "Từ 0 đến 30 (từ năm 2025).", "number"),
         Column("diem_nhiem_vu", "Điểm kết quả nhiệm vụ", "Từ 0 đến 70 (từ năm 2025).", "number"),
-        Column("doi_tuong", "Đối tượng", "2A, 2B hoặc 2C (mẫu kiểm điểm của đảng viên)."),
+        Column(
+            "doi_tuong",
+            "Đối tượng",
+            "Xếp loại: 2A, 2B hoặc 2C (mẫu kiểm điểm của đảng viên). Sự kiện của tổ chức: "
+            "tập thể cấp ủy hoặc tổ chức.",
+        ),
         Column(
             "nhom",
             "Nhóm",
@@ -147,6 +152,25 @@ COLUMNS: dict[str, Column] = {
             "text",
         ),
         Column("ngay_quyet_dinh", "Ngày quyết định", _DATE, "date"),
+        # Organization events (su_kien_to_chuc)
+        Column(
+            "co_quan_quyet_dinh",
+            "Cơ quan quyết định",
+            "Cấp ủy hoặc ủy ban kiểm tra quyết định kỷ luật, ví dụ Ban Thường vụ Tỉnh ủy.",
+        ),
+        # Posts (chuc_vu)
+        Column(
+            "ma_to_chuc",
+            "Mã tổ chức giữ chức vụ",
+            "Mã tổ chức có cấp ủy hoặc cơ quan của chức vụ: ủy viên đảng ủy ghi mã đảng bộ, "
+            "không ghi mã chi bộ.",
+            "text",
+        ),
+        Column(
+            "chuc_vu",
+            "Chức vụ",
+            "Chức vụ Đảng (chọn trong danh sách) hoặc chức vụ chính quyền, đoàn thể (ghi rõ).",
+        ),
     )
 }
 

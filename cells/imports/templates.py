@@ -25,12 +25,16 @@ from ..choices import (
     EventKind,
     Gender,
     ImportKind,
+    OrganizationDisciplineForm,
+    OrganizationDisciplineTarget,
+    OrganizationEventKind,
     OrganizationType,
     PoliticalTheoryLevel,
     ProfessionalLevel,
 )
 from .base import IMPORTERS
 from .columns import column
+from .posts import PARTY_POST_TITLES
 
 YES_NO = ["có", "không"]
 # Rows that carry the drop-downs and formats: more than a commune's roster (≈ 1,700).
@@ -133,6 +137,44 @@ def events_template(**_options) -> TemplateSpec:
             "hinh_thuc": vietnamese_labels(DisciplineForm),
             "tu_phat_hien_khac_phuc": YES_NO,
         },
+    )
+
+
+@register_template(ImportKind.ORGANIZATION_EVENTS)
+def organization_events_template(**_options) -> TemplateSpec:
+    return _importer_spec(
+        ImportKind.ORGANIZATION_EVENTS,
+        "su_kien_to_chuc_mau.xlsx",
+        "Sự kiện của tổ chức đảng (su_kien_to_chuc)",
+        {
+            "loai": vietnamese_labels(OrganizationEventKind),
+            "doi_tuong": vietnamese_labels(OrganizationDisciplineTarget),
+            "hinh_thuc": vietnamese_labels(OrganizationDisciplineForm),
+        },
+        notes=(
+            "Mỗi dòng một quyết định kỷ luật tổ chức đảng hoặc tập thể cấp ủy, ghi ở cấp trên "
+            "của tổ chức đó (một đơn vị không tự ghi kỷ luật của mình).",
+        ),
+    )
+
+
+# A few government posts of DOMAIN §8 offered after the Party ones: the list is open (any
+# other post of the government or a mass organisation is typed as it is).
+GOVERNMENT_POST_EXAMPLES = ("Trưởng thôn", "Tổ trưởng tổ dân phố", "Cán bộ, công chức cấp xã")
+
+
+@register_template(ImportKind.POSTS)
+def posts_template(**_options) -> TemplateSpec:
+    return _importer_spec(
+        ImportKind.POSTS,
+        "chuc_vu_mau.xlsx",
+        "Chức vụ của đảng viên (chuc_vu)",
+        {"chuc_vu": [*PARTY_POST_TITLES, *GOVERNMENT_POST_EXAMPLES]},
+        open_lists=frozenset({"chuc_vu"}),
+        notes=(
+            "Mỗi dòng một chức vụ một đảng viên giữ trong một khoảng thời gian; để trống "
+            "“Đến ngày” nếu còn giữ. Nhập lại tệp sẽ cập nhật ngày thôi giữ chức vụ đã có.",
+        ),
     )
 
 

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from ..choices import (
     CELL_TYPES,
@@ -11,6 +11,24 @@ from ..choices import (
     ResidentialUnitKind,
 )
 from ..fields import VietnameseSortKeyField
+
+
+class OrganizationQuerySet(MP_NodeQuerySet):
+    def existing_on(self, day):
+        """Units that exist on `day`: founded by then (or undated), not dissolved before it."""
+        return self.filter(
+            Q(established_on__isnull=True) | Q(established_on__lte=day),
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=day),
+        )
+
+
+class OrganizationManager(MP_NodeManager):
+    # treebeard's manager builds its own queryset class, so from_queryset() would not reach it.
+    def get_queryset(self):
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
+
+    def existing_on(self, day):
+        return self.get_queryset().existing_on(day)
 
 
 class Organization(MP_Node):
@@ -41,6 +59,8 @@ class Organization(MP_Node):
     name_sort_key = VietnameseSortKeyField(source="name", whole_text=True)
 
     node_order_by = ["code"]
+
+    objects = OrganizationManager()
 
     class Meta:
         verbose_name = _("organization")

@@ -469,3 +469,77 @@ def test_rating_grid_links_to_tasks_and_meeting_logs(client, unit):
     assert _tasks_url(unit.old_commune) in html
     assert _meetings_url(unit.other_cell) in html
     assert "Nhiệm vụ được giao" in html
+
+
+def test_task_not_done_found_and_remedied_leaves_the_more_than_half_case(client, province):
+    """2025: a task not done that the member found and remedied themself (the ledger's
+    check box) is left out of "more than 50% not completed"; the box needs "not done"."""
+    member = factories.member(province.new_cell, "Trần Văn Bảy")
+    secretary = factories.user_with_role(province.new_commune, Role.SECRETARY)
+    round_ = open_round(province.new_cell, 2025)
+    client.force_login(secretary)
+    url = reverse(
+        "assessments:assignedtask_create",
+        kwargs={"org_pk": province.new_cell.pk, "year": 2025, "member_pk": member.pk},
+    )
+    prefix = f"m{member.pk}"
+    response = client.post(
+        url,
+        {
+            f"{prefix}-title": "Báo cáo",
+            f"{prefix}-result": "on_time",
+            f"{prefix}-not_done_remedied": "on",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert "Chỉ nhiệm vụ không hoàn thành" in response.content.decode()
+    assert not AssignedTask.objects.filter(member=member).exists()
+    client.post(
+        url,
+        {
+            f"{prefix}-title": "Thu đảng phí",
+            f"{prefix}-result": "not_done",
+            f"{prefix}-not_done_remedied": "on",
+        },
+    )
+    task = AssignedTask.objects.get(member=member)
+    assert task.not_done_remedied is True
+    entry = AuditEntry.objects.get(action="assignedtask_create")
+    assert entry.changes["not_done_remedied"] is True
+    [row] = selectors.rating_grid(round=round_).rows
+    messages = " ".join(r.message for r in row.cap.reasons)
+    assert "quá 50% nhiệm vụ" not in messages
+    # Still not HTNV: the task was not completed.
+    assert row.cap.level == "not_complete" and "còn nhiệm vụ chưa hoàn thành: 1/1" in messages
+    page = client.get(_tasks_url(province.new_cell, 2025)).content.decode()
+    assert "tự phát hiện, khắc phục</span>" in page
+
+
+def test_leader_unit_below_70_percent_of_its_tasks_from_the_ledger(province):
+    """The cell's own ledger (AssignedTask.organization) reaches its bí thư's facts: 6 of 10
+    planned tasks done → the listed KHTNV case (Điều 11)."""
+    from assessments import facts as facts_module
+
+    leader = factories.member(province.new_cell, "Phạm Văn Tư")
+    Post.objects.create(
+        member=leader,
+        organization=province.new_cell,
+        kind=PostKind.PARTY,
+        title="Bí thư",
+        start=D(2025, 7, 1),
+    )
+    for i in range(10):
+        AssignedTask.objects.create(
+            year=2025,
+            organization=province.new_cell,
+            title=f"Việc {i}",
+            result="on_time" if i < 6 else "not_done",
+        )
+    found = facts_module.member_facts_for(year=2025, members=[leader])[leader.pk]
+    ((name, summary),) = found.led_unit_tasks
+    assert (name, summary.assigned, summary.done) == (province.new_cell.name, 10, 6)
+    from assessments.rules import max_level_for
+    from assessments.schemes import scheme_for_year
+
+    cap = max_level_for(found, scheme_for_year(2025))
+    assert any("dưới 70% nhiệm vụ theo kế hoạch: 6/10" in r.message for r in cap.reasons)

@@ -282,6 +282,44 @@ def test_collective_form_01_prefilled(province, hamlet, tmp_path):
     assert "ĐÁNH GIÁ, XẾP LOẠI CỦA CẤP ỦY CẤP TRÊN" in text
 
 
+def test_collective_form_01_fills_the_30_and_70_boxes(province, hamlet, tmp_path):
+    """The collective's own score sheet fills …/30 and …/70 (and the total), the superior
+    committee's appraisal its own line; without them the boxes stay blank."""
+    from assessments.choices import ScoreStage
+    from assessments.models import OrganizationRating, ScoreSheet
+
+    round_ = open_round(province.new_cell, YEAR)
+    rating = OrganizationRating.objects.create(
+        round=round_, organization=province.new_cell, year=YEAR, proposed_level="good",
+        points=Decimal("82.5"),
+    )  # fmt: skip
+    ScoreSheet.objects.create(
+        organization_rating=rating, stage=ScoreStage.SELF, general=Decimal(26),
+        tasks=Decimal("56.5"),
+    )  # fmt: skip
+    ScoreSheet.objects.create(
+        organization_rating=rating, stage=ScoreStage.COMMITTEE, general=Decimal(25),
+        tasks=Decimal(55),
+    )  # fmt: skip
+    document = form_render.collective_document(
+        organization=province.new_cell, year=YEAR, exported_by="X", day=DAY
+    )
+    text = pdf(document, tmp_path)
+    assert "26,00/30" in text and "56,50/70" in text and "82,50/100" in text
+    assert "Điểm: 25,00/30 + 55,00/70 = 80,00/100" in text
+    assert "…/30" not in text
+
+    ScoreSheet.objects.filter(organization_rating=rating).delete()
+    text = pdf(
+        form_render.collective_document(
+            organization=province.new_cell, year=YEAR, exported_by="X", day=DAY
+        ),
+        tmp_path,
+    )
+    assert "…/30" in text and "…/70" in text and "82,50/100" in text
+    assert "Điểm: …/30 + …/70 = …/100" in text
+
+
 # --- Mẫu 03: reopen with reason, re-rate, issue once ------------------------------------------
 @pytest.fixture
 def decided(province, hamlet, new_reviewer):

@@ -298,6 +298,33 @@ def test_report_self_review_form_code_2025(province, tmp_path):
     assert member.full_name in text
 
 
+def test_report_self_review_form_is_the_recorded_category_not_the_posts(province, tmp_path):
+    """The report centre's forms take 2A/2B/2C from the recorded MemberCategory: a cell
+    secretary (posts suggest 2A) recorded as 2B prints Mẫu 2B, unmarked; a member with no
+    category recorded prints the suggestion, marked as such on the PDF and in the Excel."""
+    from assessments import regime_services
+    from cells.choices import PostKind
+    from cells.models import Post
+
+    secretary, other = make_members(province.new_cell, 2, admitted_on=datetime.date(2000, 1, 1))
+    Post.objects.create(
+        member=secretary, organization=province.new_cell, kind=PostKind.PARTY, title="Bí thư",
+        start=datetime.date(2025, 7, 1),
+    )  # fmt: skip
+    regime_services.membercategory_set(
+        actor=None, member=secretary, year=2025, category="non_leader"
+    )
+    text = squash(pdf_text(render("self_review", province.new_cell, year=2025).content, tmp_path))
+    assert text.count("Mẫu 2B") >= 1 and "Mẫu 2A" not in text
+    assert text.count("Mẫu do hệ thống gợi ý") == 1  # the other member's form only
+    book = load_workbook(
+        io.BytesIO(render("self_review", province.new_cell, year=2025, fmt="xlsx").content)
+    )
+    codes = {row[1]: row[0] for row in book.active.iter_rows(values_only=True) if row[1]}
+    assert codes[secretary.full_name] == "2B"
+    assert codes[other.full_name] == "2C (gợi ý)"
+
+
 def test_report_minutes_per_cell(province, rated, tmp_path):
     """Kind 4: one set of minutes per cell, with its members and those not rated."""
     content = render("minutes", province.old_commune).content

@@ -588,3 +588,85 @@ def test_a_leaders_htxsnv_needs_their_unit_htxsnv(led_units, level, refused):
     assert bool([v for v in found if v.is_blocking]) is refused
     if refused:
         assert "Đơn vị do đảng viên lãnh đạo chưa đạt HTXSNV (Chi bộ ấp 1)" in found[0].message
+
+
+# === Điều 11, the listed KHTNV cases of leaders and collectives the data can show ============
+def _leader(**kwargs):
+    return MemberFacts(member_id=1, year=YEAR, admitted_on=LONG_AGO, points=Decimal(80), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("led_levels", "listed"),
+    [
+        (("not_complete", "good"), False),  # 1/2 is 50%: not "more than 50%"
+        (("not_complete", "not_complete", "good"), True),  # 2/3
+        (("not_complete",), True),  # 1/1
+        (("not_complete", None, None), True),  # units not rated yet are not counted: 1/1
+        (("good", "complete"), False),
+    ],
+    ids=["1/2", "2/3", "1/1", "1-of-1-rated", "none-khtnv"],
+)
+def test_khtnv_leader_more_than_half_of_led_units_khtnv(led_levels, listed):
+    led = tuple((f"Chi bộ {i}", level) for i, level in enumerate(led_levels, start=1))
+    cap = max_level_for(_leader(led_units=led), SCHEME)
+    texts = [r.message for r in cap.reasons if r.rank == Rank.NOT_COMPLETE]
+    assert bool(texts) is listed
+    if listed:
+        assert texts[0].startswith("Quá 50% đơn vị do đảng viên lãnh đạo bị xếp loại KHTNV")
+        assert cap.level == "not_complete"
+    found = check_member_rating(
+        SCHEME, _leader(led_units=led), MemberRatingInput(member_id=1, level="complete")
+    )
+    assert bool([v for v in found if v.is_blocking and "Quá 50% đơn vị" in v.message]) is listed
+
+
+@pytest.mark.parametrize(
+    ("done", "listed"),
+    [(7, False), (6, True), (10, False)],
+    ids=["7/10-done", "6/10-done", "all-done"],
+)
+def test_khtnv_leader_unit_below_70_percent_of_planned_tasks(done, listed):
+    led = (("Chi bộ ấp 1", "complete"),)
+    unit = tasks(10, on_time=done)
+    cap = max_level_for(_leader(led_units=led, led_unit_tasks=(("Chi bộ ấp 1", unit),)), SCHEME)
+    texts = [r.message for r in cap.reasons if r.rank == Rank.NOT_COMPLETE]
+    assert bool(texts) is listed
+    if listed:
+        assert texts[0].startswith(
+            f"Đơn vị do đảng viên lãnh đạo (Chi bộ ấp 1) hoàn thành dưới 70% nhiệm vụ "
+            f"theo kế hoạch: {done}/10"
+        )
+
+
+@pytest.mark.parametrize(
+    ("done", "late", "text"),
+    [
+        (7, 0, ""),
+        (6, 0, "hoàn thành dưới 70% nhiệm vụ theo kế hoạch: 6/10"),
+        (7, 3, ""),  # late tasks are completed: 7/10 done
+        (6, 2, "hoàn thành dưới 70% nhiệm vụ theo kế hoạch: 6/10"),
+    ],
+    ids=["7/10", "6/10", "7/10-three-late", "6/10-two-late"],
+)
+def test_khtnv_collective_below_70_percent_of_planned_tasks(done, late, text):
+    summary = tasks(10, on_time=done - late, late=late)
+    caps = task_caps(summary.counts, collective=True)
+    listed = [c.why for c in caps if c.missing_for is None]
+    assert listed == ([text] if text else [])
+    # A member is not held to the collectives' 70%: only to "more than 50% not done".
+    assert [c.why for c in task_caps(summary.counts) if c.missing_for is None] == []
+    found = check_organization_rating(SCHEME, org(points=60, tasks=summary), level="complete")
+    # Any task not done already fails HTNV's "100% completed"; the 70% case names the count.
+    assert bool(text) is any(
+        "dưới 70% nhiệm vụ" in v.message for v in found if v.is_blocking and v.code == "O4"
+    )
+
+
+def test_self_remedied_not_done_tasks_from_the_ledger_results():
+    """TasksSummary.from_results carries the ledger's "found and remedied" count (the field
+    on AssignedTask), which the > 50% case leaves out."""
+    summary = TasksSummary.from_results(["not_done"] * 6 + ["on_time"] * 4, not_done_remedied=2)
+    assert summary.counts.not_done_remedied == 2
+    assert [c.why for c in task_caps(summary.counts) if c.missing_for is None] == []
+    with pytest.raises(ValueError, match="Remedied tasks"):
+        TasksSummary.from_results(["on_time"], not_done_remedied=1)

@@ -1,4 +1,7 @@
-"""Read side of the ratings: schemes per year, tree lookups, scoped rounds, grid, review list."""
+"""Read side of the ratings: schemes per year, tree lookups, scoped rounds, the entry grid.
+
+The review list of units (`assessments.review.review_rows`) is tested in test_review_rows.py.
+"""
 
 import datetime
 from fractions import Fraction
@@ -128,49 +131,3 @@ def test_rating_grid_query_count_does_not_grow(province, count, django_assert_ma
     assert len(ctx.captured_queries) == 7
     with django_assert_max_num_queries(7):
         selectors.rating_grid(round=round_)
-
-
-def test_review_rows_for_district_and_2025_commune(province):
-    """The district reviewer sees the old commune for 2021 with counts; for 2025 the new
-    commune sees its hamlet cell (not started) and the dissolved commune is gone."""
-    goods = make_members(province.old_cell, 3)
-    (late,) = make_members(province.other_cell, 1, family="Lê Thị", admitted_on=d(2021, 10, 1))
-    round_ = open_round(province.old_commune, 2021)
-    save_levels(round_, {**dict.fromkeys(goods, "good"), late: ("", "newly_admitted")})
-    reviewer = factories.user_with_role(province.district, Role.REVIEWER)
-    (row,) = selectors.review_rows(user=reviewer, organization=province.district, year=2021)
-    assert (row.organization, row.round, row.state, row.members) == (
-        province.old_commune,
-        round_,
-        "draft",
-        4,
-    )
-    assert (row.counts, row.not_rated, row.violations) == ({"good": 3}, 1, 0)
-    member_event_create(
-        actor=None,
-        member=goods[0],
-        kind="discipline",
-        start=d(2021, 3, 1),
-        discipline_form="reprimand",
-        audit=False,
-    )
-    (row,) = selectors.review_rows(user=reviewer, organization=province.district, year=2021)
-    assert row.violations == 1
-    factories.member(province.new_cell, "Đỗ Văn Hải")
-    province_reviewer = factories.user_with_role(province.province, Role.REVIEWER)
-    rows = selectors.review_rows(user=province_reviewer, organization=province.province, year=2025)
-    assert [(r.organization.code, r.state, r.members) for r in rows] == [
-        ("BG-AH-AH01", "not_started", 1)
-    ]
-    outsider = factories.user_with_role(province.new_commune, Role.REVIEWER)
-    assert selectors.review_rows(user=outsider, organization=province.district, year=2021) == []
-
-
-def test_review_rows_query_count_is_bounded(province, django_assert_max_num_queries):
-    """The review list uses a fixed number of queries whatever the members."""
-    members = make_members(province.old_cell, 12)
-    round_ = open_round(province.old_commune, 2021)
-    save_levels(round_, dict.fromkeys(members, "good"))
-    reviewer = factories.user_with_role(province.province, Role.REVIEWER)
-    with django_assert_max_num_queries(9):
-        selectors.review_rows(user=reviewer, organization=province.province, year=2021)

@@ -17,7 +17,7 @@ from cells.choices import Role
 from cells.imports import ImportKind, run_import
 from cells.imports.columns import COLUMNS
 from cells.imports.templates import template_spec, template_workbook
-from cells.models import Member, MemberEvent, Organization
+from cells.models import Member, MemberEvent, Organization, OrganizationDiscipline, Post
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +81,10 @@ def _fill(workbook, rows: list[dict[str, object]]) -> bytes:
         (
             ImportKind.EVENTS,
             {"loai": "Miễn công tác và sinh hoạt đảng", "hinh_thuc": "Khiển trách"},
+        ),
+        (
+            ImportKind.ORGANIZATION_EVENTS,
+            {"loai": "Kỷ luật", "doi_tuong": "Tập thể cấp ủy", "hinh_thuc": "Giải tán"},
         ),
     ],
 )
@@ -200,7 +204,7 @@ def test_template_download_is_the_xlsx_workbook(client, province):
 def test_template_command_writes_every_kind(tmp_path):
     """`import_template KIND --out FILE` writes the same workbook; the ratings one offers the
     labels of the year's scheme; an unknown kind is wrong usage (exit 2)."""
-    for kind in ("organizations", "members", "events"):
+    for kind in ("organizations", "members", "events", "org_events", "posts"):
         out = tmp_path / f"{kind}.xlsx"
         call_command("import_template", kind, "--out", str(out), stdout=StringIO())
         assert openpyxl.load_workbook(out).sheetnames == ["Dữ liệu", "Danh sách", "Hướng dẫn"]
@@ -211,5 +215,102 @@ def test_template_command_writes_every_kind(tmp_path):
     lists = openpyxl.load_workbook(out)["Danh sách"]
     assert "Đủ tư cách, hoàn thành tốt nhiệm vụ" in [c.value for c in lists["A"]]
     with pytest.raises(CommandError) as excinfo:
-        call_command("import_template", "posts", stdout=StringIO())
+        call_command("import_template", "nothing", stdout=StringIO())
     assert excinfo.value.returncode == 2
+
+
+def test_template_posts_offers_party_posts_and_allows_others():
+    """The posts template lists the Party posts of DOMAIN §8 and a few government ones; the
+    list is open (a warning, not a stop): any other government post may be typed."""
+    workbook = _template(ImportKind.POSTS)
+    data = workbook["Dữ liệu"]
+    headings = [c.value for c in data[1]]
+    assert headings[:4] == [
+        COLUMNS[n].heading for n in ("so_ly_lich", "ma_to_chuc", "chuc_vu", "tu_ngay")
+    ]
+    (validation,) = data.data_validations.dataValidation
+    assert headings[next(iter(validation.sqref.ranges)).min_col - 1] == "Chức vụ"
+    assert validation.errorStyle == "warning"
+    offered = _list_values(workbook, validation.formula1)
+    assert offered[:5] == [
+        "Bí thư",
+        "Phó Bí thư",
+        "Ủy viên Ban Thường vụ",
+        "Cấp ủy viên",
+        "Chi ủy viên",
+    ]
+    assert "Trưởng thôn" in offered
+
+
+def test_template_organization_events_and_posts_round_trip(province):
+    """The su_kien_to_chuc and chuc_vu templates, filled in with their own list values and
+    date cells, import as they are."""
+    events = _fill(
+        _template(ImportKind.ORGANIZATION_EVENTS),
+        [
+            {
+                "ma": "BG-AH-AH01",
+                "loai": "Kỷ luật",
+                "doi_tuong": "Tập thể cấp ủy",
+                "hinh_thuc": "Khiển trách",
+                "tu_ngay": datetime.datetime(2025, 10, 3),
+                "co_quan_quyet_dinh": "Ban Thường vụ Đảng ủy xã An Hòa",
+            }
+        ],
+    )
+    result = _import(ImportKind.ORGANIZATION_EVENTS, events, organization=province.new_commune)
+    assert result.ok, result.errors
+    discipline = OrganizationDiscipline.objects.get(organization=province.new_cell)
+    assert (discipline.target, discipline.form, discipline.decided_on) == (
+        "committee",
+        "reprimand",
+        datetime.date(2025, 10, 3),
+    )
+    assert discipline.deciding_body == "Ban Thường vụ Đảng ủy xã An Hòa"
+
+    member = factories.member(province.new_cell, "Lâm Văn Tâm", record_number="710003BG")
+    posts = _fill(
+        _template(ImportKind.POSTS),
+        [
+            {
+                "so_ly_lich": "710003BG",
+                "ma_to_chuc": "BG-AH",
+                "chuc_vu": "Cấp ủy viên",
+                "tu_ngay": datetime.datetime(2025, 7, 1),
+            },
+            {
+                "so_ly_lich": "710003BG",
+                "ma_to_chuc": "BG-AH-AH01",
+                "chuc_vu": "Trưởng thôn",
+                "tu_ngay": "01/08/2025",
+                "den_ngay": datetime.datetime(2025, 12, 31),
+            },
+        ],
+    )
+    result = _import(ImportKind.POSTS, posts, organization=province.new_commune)
+    assert result.ok, result.errors
+    held = {
+        (p.organization.code, p.title, p.kind, p.end)
+        for p in Post.objects.filter(member=member).select_related("organization")
+    }
+    assert held == {
+        ("BG-AH", "Cấp ủy viên", "party", None),
+        ("BG-AH-AH01", "Trưởng thôn", "government", datetime.date(2025, 12, 31)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "filename"),
+    [("org_events", "su_kien_to_chuc_mau.xlsx"), ("posts", "chuc_vu_mau.xlsx")],
+)
+def test_template_download_of_the_new_kinds(client, province, kind, filename):
+    """Both downloads were a 404: they now give their workbook (and the CSV header row)."""
+    client.force_login(factories.user_with_role(province.new_commune, Role.SECRETARY))
+
+    response = client.get(reverse("cells:importjob_template", args=[kind]))
+
+    assert response.status_code == 200
+    assert filename in response["Content-Disposition"]
+    assert openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames[0] == "Dữ liệu"
+    csv = client.get(reverse("cells:importjob_template", args=[kind]), {"format": "csv"})
+    assert csv.status_code == 200

@@ -2,8 +2,10 @@
 
 `generate_province` plans the whole province in memory from a seed (`plan`, over `structure`
 and `people`), draws ten years of ratings under each year's rules (`ratings`, through
-assessments.demo.drawing) and writes it all in one transaction with COPY on PostgreSQL
-(`writer`). The same arguments and seed give the same province, whatever the machine.
+assessments.demo.drawing), with the 30 + 70 score sheets of the 2025– regime (`scores`), and
+writes it all in one transaction with COPY on PostgreSQL (`writer`). The same arguments and
+seed give the same province, whatever the machine. `generate_country` puts several provinces
+under one national root in the same database (DOMAIN §9: 34 provinces), each from its own seed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 
+from cells.choices import OrganizationType
 from cells.models import (
     CellFollower,
     Member,
@@ -34,8 +38,11 @@ from ...models import (
     CellMeeting,
     MemberRating,
     OrganizationRating,
+    PointsItem,
     RatingRound,
+    ScoreSheet,
 )
+from ...schemes import scheme_for_year
 from .entities import Org, Plan
 from .plan import build_plan
 from .ratings import (
@@ -46,14 +53,18 @@ from .ratings import (
     TASK_COLUMNS,
     RatingGenerator,
 )
+from .scores import POINTS_ITEM_COLUMNS, SCORE_SHEET_COLUMNS, points_items, scores_sheets
 from .writer import BulkWriter
 
 __all__ = [
     "DEFAULT_SEED",
     "GenerationResult",
     "ProvinceExistsError",
+    "CountryResult",
+    "generate_country",
     "generate_province",
     "generate_province_with_tallies",
+    "national_root",
 ]
 
 DEFAULT_SEED = 20251127
@@ -71,21 +82,24 @@ class GenerationResult:
     phases: dict[str, float] = field(default_factory=dict)
 
 
-def _assign_paths(root: Org, *, root_step: int) -> None:
-    """treebeard's materialized path (steplen 4, alphabet 0-9A-Z), depth and numchild.
+def _step(n: int) -> str:
+    """The n-th step of treebeard's materialized path (steplen 4, alphabet 0-9A-Z)."""
+    width, alphabet = Organization.steplen, Organization.alphabet
+    digits = ""
+    while n:
+        n, rest = divmod(n, len(alphabet))
+        digits = alphabet[rest] + digits
+    return digits.rjust(width, alphabet[0])
+
+
+def _assign_paths(root: Org, *, root_step: int, parent: Organization | None = None) -> None:
+    """treebeard's materialized path, depth and numchild, under `parent` or as a root.
 
     Siblings are numbered in code order, the order treebeard keeps with node_order_by.
     """
-    width, alphabet = Organization.steplen, Organization.alphabet
-
-    def step(n: int) -> str:
-        digits = ""
-        while n:
-            n, rest = divmod(n, len(alphabet))
-            digits = alphabet[rest] + digits
-        return digits.rjust(width, alphabet[0])
-
-    root.path, root.depth = step(root_step), 1
+    step = _step
+    root.path = (parent.path if parent else "") + step(root_step)
+    root.depth = parent.depth + 1 if parent else 1
     stack = [root]
     while stack:
         node = stack.pop()
@@ -94,10 +108,39 @@ def _assign_paths(root: Org, *, root_step: int) -> None:
             stack.append(child)
 
 
-def _next_root_step() -> int:
-    last = Organization.objects.filter(depth=1).order_by("-path").values_list("path", flat=True)
-    top = last.first()
-    return Organization._str2int(top) + 1 if top else 1
+def _next_step(parent: Organization | None) -> int:
+    """The step after the last child of `parent` (after the last root without one)."""
+    if parent is None:
+        siblings = Organization.objects.filter(depth=1)
+    else:
+        siblings = Organization.objects.filter(depth=parent.depth + 1, path__startswith=parent.path)
+    top = siblings.order_by("-path").values_list("path", flat=True).first()
+    return Organization._str2int(top[-Organization.steplen :]) + 1 if top else 1
+
+
+def national_root(code: str, name: str | None = None) -> Organization:
+    """The national root the provinces are generated under (created once, then reused).
+
+    It stands for the whole Party (Ban Chấp hành Trung ương): the level a central
+    installation's national dashboard reads, with the provinces as its children.
+    """
+    found = Organization.objects.filter(code=code).first()
+    if found is not None:
+        if found.type != OrganizationType.NATIONAL or found.depth != 1:
+            raise ProvinceExistsError(code)
+        return found
+    label = name or f"Toàn Đảng {code} (dữ liệu thử nghiệm)"
+    return Organization.objects.add_root(
+        instance=Organization(
+            code=code,
+            name=label,
+            type=OrganizationType.NATIONAL,
+            is_grassroots=False,
+            established_on=datetime.date(1930, 2, 3),
+            document_abbreviation="TW",
+            name_sort_key=collation_key(label, person_name=False),
+        )
+    )
 
 
 def generate_province(
@@ -109,12 +152,15 @@ def generate_province(
     last_year: int,
     seed: int = DEFAULT_SEED,
     province_name: str | None = None,
+    national: Organization | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> GenerationResult:
     """Generate and write a whole province; raises ProvinceExistsError if `code` is taken.
 
     Past years are decided and published; the last year is in progress (rounds in every
-    state of the procedure), with the tasks the 2025 rules count.
+    state of the procedure), with the tasks the 2025– rules count and, in the years scored
+    on 30 + 70 points, the province's criteria items and the score sheets. `national`: the
+    root to put the province under (else the province is a root).
     """
     if Organization.objects.filter(code=code).exists():
         raise ProvinceExistsError(code)
@@ -148,18 +194,32 @@ def generate_province(
     writer = BulkWriter(log=log)
     with transaction.atomic():
         writer.begin()
-        _write_structure(writer, plan)
+        _write_structure(writer, plan, national)
         mark = phase("wrote the tree, members, memberships, events, posts", mark)
-        generator = RatingGenerator(plan, seed=seed, first_round_id=_first_round_id(writer))
+        items = _write_points_items(writer, plan)
+        generator = RatingGenerator(
+            plan,
+            seed=seed,
+            first_round_id=_first_round_id(writer),
+            first_member_rating_id=writer.first_free_id(MemberRating),
+            first_organization_rating_id=writer.first_free_id(OrganizationRating),
+            points_items=items,
+        )
         for year in range(first_year, last_year + 1):
             rows = generator.year(year)
-            log(f"  {year}: {len(rows.rounds):,} rounds, {len(rows.member_ratings):,} ratings")
+            log(
+                f"  {year}: {len(rows.rounds):,} rounds, {len(rows.member_ratings):,} ratings, "
+                f"{len(rows.score_sheets):,} score sheets"
+            )
             writer.write(RatingRound, ROUND_COLUMNS, rows.rounds)
             writer.write(MemberRating, MEMBER_RATING_COLUMNS, rows.member_ratings)
             writer.write(OrganizationRating, ORGANIZATION_RATING_COLUMNS, rows.organization_ratings)
             if rows.tasks:
                 writer.write(AssignedTask, TASK_COLUMNS, rows.tasks)
+            if rows.score_sheets:
+                writer.write(ScoreSheet, SCORE_SHEET_COLUMNS, rows.score_sheets)
             writer.write(CellMeeting, MEETING_COLUMNS, rows.meetings)
+            del rows  # a year's rows are ~1 GB at province size: free them before the next
             mark = phase(f"year {year}", mark)
         writer.finish()
         if keys := writer.check_foreign_keys(writer.models):
@@ -175,12 +235,27 @@ def _first_round_id(writer: BulkWriter) -> int:
     return writer.first_free_id(RatingRound)
 
 
-def _write_structure(writer: BulkWriter, plan: Plan) -> None:
+def _write_points_items(writer: BulkWriter, plan: Plan) -> dict[int, list[tuple]]:
+    """The province's criteria items of each year scored on 30 + 70 points."""
+    found: dict[int, list[tuple]] = {}
+    next_id = writer.first_free_id(PointsItem)
+    for year in range(plan.first_year, plan.last_year + 1):
+        if scores_sheets(scheme_for_year(year), year):
+            found[year] = points_items(plan.province.id, year, next_id)
+            next_id += len(found[year])
+    if found:
+        writer.write(PointsItem, POINTS_ITEM_COLUMNS, (r for rows in found.values() for r in rows))
+    return found
+
+
+def _write_structure(writer: BulkWriter, plan: Plan, national: Organization | None) -> None:
     now = datetime.datetime(plan.reference_day.year, 12, 1, 8, 0, tzinfo=datetime.UTC)
     next_org = writer.first_free_id(Organization)
     for n, org in enumerate(plan.orgs):
         org.id = next_org + n
-    _assign_paths(plan.province, root_step=_next_root_step())
+    _assign_paths(plan.province, root_step=_next_step(national), parent=national)
+    if national is not None:
+        Organization.objects.filter(pk=national.pk).update(numchild=F("numchild") + 1)
     writer.write(
         Organization,
         [
@@ -308,4 +383,59 @@ def generate_province_with_tallies(**options) -> GenerationResult:
         started = time.monotonic()
         if tallies_rebuild():
             log(f"dashboard tallies rebuilt ({time.monotonic() - started:.1f} s)")
+    return result
+
+
+@dataclass
+class CountryResult:
+    national: str
+    seconds: float
+    tally_seconds: float
+    provinces: list[GenerationResult] = field(default_factory=list)
+
+
+def generate_country(
+    *,
+    national: str,
+    codes: list[str],
+    members: int,
+    communes: int,
+    first_year: int,
+    last_year: int,
+    seed: int = DEFAULT_SEED,
+    log: Callable[[str], None] = lambda _: None,
+) -> CountryResult:
+    """Several provinces under one national root, in one transaction, tallies built once.
+
+    Province i (from 0) is drawn from `seed + i`, so the first is the province that
+    `generate_province` makes alone with the same seed, and every run gives the same country.
+    One rebuild at the end counts every unit once (a rebuild per province would count the
+    earlier provinces again each time).
+    """
+    started = time.monotonic()
+    taken = set(codes) & set(Organization.objects.values_list("code", flat=True))
+    if taken or len(set(codes)) != len(codes) or national in codes:
+        raise ProvinceExistsError(", ".join(sorted(taken)) or "a repeated code")
+    with transaction.atomic():
+        root = national_root(national)
+        result = CountryResult(national=national, seconds=0.0, tally_seconds=0.0)
+        for n, code in enumerate(codes):
+            log(f"province {n + 1}/{len(codes)}: {code} (seed {seed + n})")
+            result.provinces.append(
+                generate_province(
+                    code=code,
+                    members=members,
+                    communes=communes,
+                    first_year=first_year,
+                    last_year=last_year,
+                    seed=seed + n,
+                    national=root,
+                    log=log,
+                )
+            )
+        tallied = time.monotonic()
+        if tallies_rebuild():
+            result.tally_seconds = time.monotonic() - tallied
+            log(f"dashboard tallies rebuilt ({result.tally_seconds:.1f} s)")
+    result.seconds = time.monotonic() - started
     return result

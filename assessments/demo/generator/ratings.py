@@ -34,6 +34,7 @@ from ..drawing import (
 )
 from .entities import Org, Person, Plan
 from .people import PARTY
+from .scores import SheetDrawer, scores_sheets
 
 T = OrganizationType
 D = datetime.date
@@ -73,6 +74,7 @@ MEMBER_RATING_COLUMNS = [
     "note",
     "version",
     "updated_at",
+    "id",
 ]
 ORGANIZATION_RATING_COLUMNS = [
     "round_id",
@@ -87,6 +89,7 @@ ORGANIZATION_RATING_COLUMNS = [
     "note",
     "version",
     "updated_at",
+    "id",
 ]
 TASK_COLUMNS = ["year", "member_id", "title", "result", "shortcoming_remedied"]
 MEETING_COLUMNS = ["cell_id", "held_on", "kind", "topic", "attended", "expected"]
@@ -120,6 +123,7 @@ class YearRows:
     organization_ratings: list[tuple] = field(default_factory=list)
     tasks: list[tuple] = field(default_factory=list)
     meetings: list[tuple] = field(default_factory=list)
+    score_sheets: list[tuple] = field(default_factory=list)
 
 
 def grassroots_of(cell: Org) -> Org:
@@ -137,12 +141,26 @@ def _touches(person: Person, first: datetime.date, last: datetime.date) -> bool:
 
 
 class RatingGenerator:
-    """Draws every year's rounds for a plan; `ids` gives the first round id to use."""
+    """Draws every year's rounds for a plan, numbering rounds and ratings from the first free
+    ids given; `points_items` (year → the province's criteria rows) scores the sheets."""
 
-    def __init__(self, plan: Plan, *, seed: int, first_round_id: int):
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        seed: int,
+        first_round_id: int,
+        first_member_rating_id: int = 1,
+        first_organization_rating_id: int = 1,
+        points_items: dict[int, list[tuple]] | None = None,
+    ):
         self.plan = plan
         self.seed = seed
         self.next_round_id = first_round_id
+        self.next_member_rating_id = first_member_rating_id
+        self.next_organization_rating_id = first_organization_rating_id
+        self.points_items = points_items or {}
+        self.drawer: SheetDrawer | None = None
         self.leaders: dict[Org, list[tuple[Person, datetime.date, datetime.date | None]]] = (
             defaultdict(list)
         )
@@ -180,6 +198,9 @@ class RatingGenerator:
                 if cell is not None and cell.dissolved_on is not None:
                     mid_size[cell] += 1
         tasks = self._tasks(year, by_grassroots, out) if scheme.applies("M5") else {}
+        self.drawer = None
+        if scores_sheets(scheme, year) and year in self.points_items:
+            self.drawer = SheetDrawer(self.points_items[year], stamp)
         units = sorted((g for g in by_grassroots if g.active_on(day)), key=lambda g: g.code)
         order = list(range(len(units)))
         random.Random(f"{self.seed}:{year}").shuffle(order)
@@ -300,6 +321,8 @@ class RatingGenerator:
             ranks[person], reasons[person] = member_rank(rng, cap)
         respect_quota(scheme, ranks, rng)
         decided = state in DECIDED_STATES
+        # The sheets draw from their own stream: the levels stay those drawn without them.
+        sheet_rng = random.Random(f"{self.seed}:sheets:{unit.code}:{year}")
         levels_by_cell: dict[Org, list[str | None]] = defaultdict(list)
         for person, cell in members:
             rank = ranks[person]
@@ -311,6 +334,20 @@ class RatingGenerator:
             total = cell_size[cell]
             present = total - rng.randint(0, max(0, total // 8))
             votes_for = present - rng.randint(0, max(0, present // 10)) if level else None
+            rating_id = self.next_member_rating_id
+            self.next_member_rating_id += 1
+            points = member_points(rng, scheme, rank)
+            if self.drawer is not None:
+                summary = tasks.get(person)
+                out.score_sheets.extend(
+                    self.drawer.sheets(
+                        sheet_rng,
+                        member_rating_id=rating_id,
+                        points=points,
+                        state=state,
+                        tasks=summary[0] if summary else None,
+                    )
+                )
             out.member_ratings.append(
                 (
                     round_id,
@@ -325,15 +362,18 @@ class RatingGenerator:
                     level if decided else "",
                     reasons.get(person, ""),
                     "",
-                    member_points(rng, scheme, rank),
+                    points,
                     "",
                     "",
                     "",
                     1,
                     stamp,
+                    rating_id,
                 )
             )
-        # Cells are rated inside the round, then the grassroots organization itself.
+        # Cells are rated inside the round, then the grassroots organization itself; their
+        # sheets follow the round's state and stream (read by _organization).
+        self._round_state, self._sheet_rng = state, sheet_rng
         org_levels = []
         sub_units = [c for c in unit.children if c.active_on(day)]
         for cell in sub_units:
@@ -429,6 +469,17 @@ class RatingGenerator:
         level, points = drawn.level, drawn.points
         exemplary, reason = drawn.is_exemplary, drawn.not_rated_reason
         self.levels[org] = level or None
+        rating_id = self.next_organization_rating_id
+        self.next_organization_rating_id += 1
+        if self.drawer is not None:
+            out.score_sheets.extend(
+                self.drawer.sheets(
+                    self._sheet_rng,
+                    organization_rating_id=rating_id,
+                    points=points,
+                    state=self._round_state,
+                )
+            )
         out.organization_ratings.append(
             (
                 round_id,
@@ -443,6 +494,7 @@ class RatingGenerator:
                 "",
                 1,
                 stamp,
+                rating_id,
             )
         )
         return level or None

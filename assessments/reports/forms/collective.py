@@ -7,13 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
 from cells.models import Organization
 
 from ... import schemes
-from ...choices import TaskResult
-from ...models import AssignedTask, MemberRating, OrganizationRating
+from ...choices import ScoreStage, TaskResult
+from ...models import AssignedTask, MemberRating, OrganizationRating, ScoreSheet
 from ...selectors import period_end
 from .member import TaskLine, _tasks_summary, level_short, points_text
 
@@ -32,6 +30,11 @@ class CollectiveSheet:
     tasks: list[TaskLine] = field(default_factory=list)
     tasks_summary: str = ""
     points: str = ""
+    # The two parts of the collective's own score sheet (…/30, …/70; empty: not entered) and
+    # the superior committee's appraisal "27/30 + 60/70 = 87/100" (ScoreSheet stages).
+    self_general: str = ""
+    self_tasks: str = ""
+    appraisal_points: str = ""
     proposed_level: str = ""
     decided_level: str = ""
     not_rated: str = ""
@@ -39,7 +42,7 @@ class CollectiveSheet:
 
 
 def collective_sheet(*, organization: Organization, year: int) -> CollectiveSheet:
-    """The Mẫu 01 data of `organization` (scoped by the caller) for `year` (5 queries)."""
+    """The Mẫu 01 data of `organization` (scoped by the caller) for `year` (6 queries)."""
     scheme = schemes.scheme_for_year(year)
     end = period_end(year)
     ratings = MemberRating.objects.filter(year=year, cell__path__startswith=organization.path)
@@ -48,12 +51,8 @@ def collective_sheet(*, organization: Organization, year: int) -> CollectiveShee
     counts = Counter(d if decided else p for d, p, r in rows if (d if decided else p))
     sub_units = []
     children = (
-        Organization.objects.filter(
-            Q(established_on__isnull=True) | Q(established_on__lte=end),
-            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=end),
-            path__startswith=organization.path,
-            depth=organization.depth + 1,
-        )
+        Organization.objects.existing_on(end)
+        .filter(path__startswith=organization.path, depth=organization.depth + 1)
         .order_by("name_sort_key", "path")
         .only("pk", "name")
     )
@@ -96,4 +95,19 @@ def collective_sheet(*, organization: Organization, year: int) -> CollectiveShee
         sheet.decided_level = level_short(scheme, own.decided_level)
         if not own.proposed_level and own.not_rated_reason:
             sheet.not_rated = str(own.get_not_rated_reason_display())
+        _fill_parts(sheet, {s.stage: s for s in ScoreSheet.objects.filter(organization_rating=own)})
     return sheet
+
+
+def _fill_parts(sheet: CollectiveSheet, by_stage: dict[str, ScoreSheet]) -> None:
+    own = by_stage.get(ScoreStage.SELF)
+    if own is not None:
+        sheet.self_general, sheet.self_tasks = points_text(own.general), points_text(own.tasks)
+        if own.total is not None and not sheet.points:
+            sheet.points = points_text(own.total)
+    appraisal = by_stage.get(ScoreStage.COMMITTEE)
+    if appraisal is not None and appraisal.total is not None:
+        sheet.appraisal_points = (
+            f"{points_text(appraisal.general)}/30 + {points_text(appraisal.tasks)}/70 = "
+            f"{points_text(appraisal.total)}/100"
+        )

@@ -191,7 +191,8 @@ def member_form_sheets(*, members: list[Member], year: int) -> list[MemberFormSh
             TaskLine(
                 number=i,
                 title=t.title,
-                result=_RESULT_LABELS.get(t.result, "Chưa đánh giá"),
+                result=_RESULT_LABELS.get(t.result, "Chưa đánh giá")
+                + (" (tự phát hiện, đã khắc phục)" if t.not_done_remedied else ""),
                 remedied=(
                     ""
                     if t.shortcoming_remedied is None

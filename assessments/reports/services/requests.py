@@ -281,12 +281,12 @@ def batch_units(*, province: Organization, year: int) -> list[Organization]:
     """The commune-level units under `province` that exist on 31/12 of `year`."""
     day = datetime.date(year, 12, 31)
     return list(
-        Organization.objects.filter(
-            Q(established_on__isnull=True) | Q(established_on__lte=day),
-            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=day),
+        Organization.objects.existing_on(day)
+        .filter(
             path__startswith=province.path,
             type__in=COMMUNE_LEVEL_TYPES,
-        ).order_by("name_sort_key", "path")
+        )
+        .order_by("name_sort_key", "path")
     )
 
 
