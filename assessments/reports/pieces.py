@@ -27,6 +27,14 @@ from typing import BinaryIO
 
 from django.db.models import Q
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
 
 from cells.choices import CELL_TYPES
 from cells.models import Membership, Organization
@@ -82,25 +90,125 @@ def piece_units(*, organization: Organization, year: int) -> list[Organization]:
 
 
 def join_pdfs(parts: Iterable[bytes | str | BinaryIO], out: BinaryIO | None = None):
-    """One PDF of the pieces, in order (pypdf; fonts and pages are copied, not re-rendered).
+    """One PDF of the pieces, in order; with `out` (a file) written there and the page count
+    returned, without, the joined bytes returned.
 
-    A piece is bytes, a path or an open binary file; each is read when its turn comes and let
-    go after its pages are copied. With `out` (a file) the result is written there and the
-    page count returned; without, the joined bytes are returned.
+    Streamed: each piece is read (pypdf), the objects its pages use are renumbered and
+    written straight to `out`, and the piece is let go before the next is opened; only the
+    output's byte offsets and page numbers stay in memory. Joining 40 cells' forms (5,160
+    pages) in one pypdf writer held every piece's objects at once (1.5 GB, bench in
+    docs/benchmarks.md). Fonts and content streams are copied as they are, never re-encoded;
+    a piece's outline and named destinations are not carried over (forms and lists have
+    neither that a reader navigates by).
     """
-    writer = PdfWriter()
+    if out is None:
+        buffer = io.BytesIO()
+        join_pdfs(parts, buffer)
+        return buffer.getvalue()
+    writer = _StreamingJoin(out)
     for part in parts:
-        source = io.BytesIO(part) if isinstance(part, bytes) else part
+        writer.add(io.BytesIO(part) if isinstance(part, bytes) else part)
+    return writer.finish()
+
+
+class _StreamingJoin:
+    """A minimal PDF writer for concatenating pages: objects 1 and 2 are the catalog and the
+    page tree, written last; every other object is written as soon as its piece is read."""
+
+    CATALOG, PAGES = 1, 2
+
+    def __init__(self, out: BinaryIO):
+        self.out = out
+        self.start = out.tell()
+        self.offsets: dict[int, int] = {}
+        self.kids: list[int] = []
+        self.next = 3
+        self.out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def _offset(self) -> int:
+        return self.out.tell() - self.start
+
+    def add(self, source: BinaryIO) -> None:
         reader = PdfReader(source)
-        writer.append(reader)
-        writer.reset_translation(reader)  # drop the map to this reader: it can be freed
-        del reader
-    if out is not None:
-        writer.write(out)
-        return len(writer.pages)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+        numbers: dict[int, int] = {}
+        pending: list[IndirectObject] = []
+
+        def number(ref: IndirectObject) -> int:
+            if ref.idnum not in numbers:
+                numbers[ref.idnum] = self.next
+                self.next += 1
+                pending.append(ref)
+            return numbers[ref.idnum]
+
+        def copy(value):
+            if isinstance(value, IndirectObject):
+                if value.pdf is None:
+                    return value  # already one of the output's (the new /Parent)
+                return IndirectObject(number(value), 0, None)
+            if isinstance(value, StreamObject):
+                stream = type(value)()
+                stream.update({key: copy(item) for key, item in value.items()})
+                stream._data = value._data  # as stored: compressed data stays compressed
+                return stream
+            if isinstance(value, DictionaryObject):
+                return DictionaryObject({key: copy(item) for key, item in value.items()})
+            if isinstance(value, ArrayObject):
+                return ArrayObject(copy(item) for item in value)
+            return value
+
+        for page in reader.pages:
+            self.kids.append(number(page.indirect_reference))
+        while pending:
+            ref = pending.pop()
+            value = ref.get_object()
+            if isinstance(value, DictionaryObject) and value.get("/Type") == "/Page":
+                page = DictionaryObject(
+                    {key: item for key, item in value.items() if key not in _PAGE_DROPPED}
+                )
+                page[NameObject("/Parent")] = IndirectObject(self.PAGES, 0, None)
+                value = page
+            self._write(numbers[ref.idnum], copy(value))
+
+    def _write(self, num: int, value) -> None:
+        self.offsets[num] = self._offset()
+        self.out.write(f"{num} 0 obj\n".encode())
+        value.write_to_stream(self.out)
+        self.out.write(b"\nendobj\n")
+
+    def finish(self) -> int:
+        kids = ArrayObject(IndirectObject(n, 0, None) for n in self.kids)
+        self._write(
+            self.PAGES,
+            DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Pages"),
+                    NameObject("/Kids"): kids,
+                    NameObject("/Count"): NumberObject(len(self.kids)),
+                }
+            ),
+        )
+        self._write(
+            self.CATALOG,
+            DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Catalog"),
+                    NameObject("/Pages"): IndirectObject(self.PAGES, 0, None),
+                }
+            ),
+        )
+        xref = self._offset()
+        lines = [f"xref\n0 {self.next}\n", "0000000000 65535 f \n"]
+        lines += [f"{self.offsets[n]:010d} 00000 n \n" for n in range(1, self.next)]
+        self.out.write("".join(lines).encode())
+        self.out.write(
+            f"trailer\n<< /Size {self.next} /Root {self.CATALOG} 0 R >>\n"
+            f"startxref\n{xref}\n%%EOF\n".encode()
+        )
+        return len(self.kids)
+
+
+# A copied page's entry that points into its own piece's page tree (the join sets a new one).
+_PAGE_DROPPED = frozenset({"/Parent"})
 
 
 def cut(sizes: Sequence[int], pieces: int) -> list[range]:
