@@ -9,8 +9,12 @@ PORT ?= 8000
 # The test suite runs on PostgreSQL and Redis only (never SQLite).
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/partybuild)
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+# The streaming replica of that server (scripts/replica.sh, port 5433): the same database name.
+TEST_REPLICA_DATABASE_URL ?= $(or $(REPLICA_DATABASE_URL),$(if \
+	$(findstring :5432/,$(TEST_DATABASE_URL)),$(subst :5432/,:5433/,$(TEST_DATABASE_URL))))
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	CELERY_BROKER_URL=$(TEST_REDIS_URL) DJANGO_ENV=test
+	CELERY_BROKER_URL=$(TEST_REDIS_URL) REPLICA_DATABASE_URL=$(TEST_REPLICA_DATABASE_URL) \
+	DJANGO_ENV=test
 
 .PHONY: run test setup system-deps services lint check pytest messages clean
 

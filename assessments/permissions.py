@@ -1,14 +1,22 @@
 """Who may enter, decide and see a unit's rating. Roles cover their node's whole subtree.
 
 Entry belongs to the grassroots organization (its secretary, or anyone with an editing role
-above it); the decision belongs to the directly superior committee, i.e. the grassroots
-organization's parent node (DOMAIN §2, §4.2): the district before 2025, the new commune or
-the province after.
+above it). Who decides is `rules.decider_for` (HD 43 §3, through assessments.deciders): the
+round — the grassroots organization's own rating — by the directly superior committee (the
+district before 2025, the new commune or the province after), and from 2025 each chi bộ trực
+thuộc with its members by its đảng ủy cơ sở, in a step of its own.
 """
 
 from cells.models import Organization
-from cells.permissions import DECIDING_ROLES, EDITING_ROLES, can_view_organization, roles_on
+from cells.permissions import (
+    DECIDING_ROLES,
+    EDITING_ROLES,
+    can_view_organization,
+    role_paths,
+    roles_on,
+)
 
+from .deciders import DecidingBody
 from .models import RatingRound
 from .selectors import deciding_organization_for, grassroots_for
 
@@ -38,6 +46,18 @@ def can_decide_round(user, round: RatingRound) -> bool:  # noqa: A002
     if deciding is None:
         return False
     return bool(roles_on(user, deciding) & DECIDING_ROLES)
+
+
+def can_decide_as(user, decider: DecidingBody | None) -> bool:
+    """May take the decisions of `decider` in a sub-unit step: a reviewer or administrator
+    of that very organization (a superuser too). A role above it is not enough: the tier
+    above decides the grassroots organization, and HD 43 §3 gives its cells to its đảng ủy."""
+    if decider is None:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    path = decider.organization.path
+    return any(p == path and role in DECIDING_ROLES for p, role in role_paths(user))
 
 
 def can_view_round(user, round: RatingRound) -> bool:  # noqa: A002

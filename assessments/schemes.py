@@ -187,6 +187,11 @@ class RatingScheme:
     quota_configurable: bool = False
     # "Trong sạch, vững mạnh" had a sub-flag "tiêu biểu": stored beside the level, not as one.
     has_exemplary_flag: bool = False
+    # Hướng dẫn 43 §3 (2025–): who decides each organization follows `rules.decider_for`, so a
+    # chi bộ trực thuộc (with its members) is decided by its đảng ủy cơ sở in a step of its
+    # own, before the grassroots organization itself is decided above. Earlier schemes keep
+    # the one decision of the whole round by the directly superior committee, as recorded.
+    decides_by_organization: bool = False
     _by_slug: dict[str, Level] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -490,6 +495,7 @@ SCHEMES: tuple[RatingScheme, ...] = (
         # subject in no group is counted per grassroots organization (the default).
         quota_scope=QUOTA_SCOPE_PEER_GROUP,
         quota_configurable=True,
+        decides_by_organization=True,
     ),
 )
 

@@ -25,6 +25,7 @@ from cells.selectors import cells_under, members_of, organizations_visible_to
 
 from . import rules, schemes
 from .choices import EDITABLE_STATES
+from .deciders import decider_of
 from .facts import member_facts_for
 from .models import MemberRating, OrganizationRating, RatingRound, RatingYear
 from .peer_groups import quota_context_for
@@ -115,14 +116,17 @@ def rating_home_for(organization: Organization) -> Organization | None:
 
 
 def deciding_organization_for(round_or_org: RatingRound | Organization) -> Organization | None:
-    """The directly superior committee that decides: the grassroots organization's parent."""
+    """The organization whose standing committee decides the round (the rating home of an
+    organization): `rules.decider_for` of the grassroots organization (or the commune-level
+    committee), through assessments.deciders. A root decides nothing."""
     if isinstance(round_or_org, RatingRound):
-        grassroots = round_or_org.organization
+        home = round_or_org.organization
     else:
-        grassroots = grassroots_for(round_or_org)
-    if grassroots is None or grassroots.depth <= 1:
+        home = rating_home_for(round_or_org)
+    if home is None:
         return None
-    return Organization.objects.filter(path=grassroots.path[: -Organization.steplen]).first()
+    decider = decider_of(home)
+    return decider.organization if decider else None
 
 
 # === Rounds ====================================================================================

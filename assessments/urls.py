@@ -12,6 +12,7 @@ from .views import (
     reports,
     review,
     review_round,
+    review_subunits,
     score_items,
     settings,
 )
@@ -52,6 +53,11 @@ urlpatterns = [
     ),
     path(
         "duyet/vong/<int:pk>/mo-lai/", review_round.ReviewReopenView.as_view(), name="review_reopen"
+    ),
+    path(
+        "duyet/vong/<int:pk>/chi-bo/",
+        review_subunits.ReviewSubunitsView.as_view(),
+        name="review_subunits",
     ),
     path(
         "duyet/nhap-ket-qua-da-quyet-dinh/",

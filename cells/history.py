@@ -44,6 +44,8 @@ ACTION_LABELS = {
     "round_decide": _("Rating decided"),
     "round_publish": _("Rating published"),
     "round_reopen": _("Rating reopened"),
+    "subunit_decide": _("Subordinate cells decided by the đảng ủy cơ sở"),
+    "subunit_reopen": _("Subordinate cell's decision reopened"),
     "organization_rating_save": _("Unit levels saved"),
     "rating_year_update": _("Rating year settings changed"),
     "indicator_target_save": _("Indicator target saved"),

@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from . import structure
 from .audit import audit_record, current_audit_context, diff, snapshot
-from .choices import CELL_TYPES, LEAVING_EVENTS, EventKind, MembershipKind
+from .choices import CELL_TYPES, LEAVING_EVENTS, EventKind, MembershipKind, OrganizationType
 from .fields import organization_code_validator
 from .models import AuditEntry, Member, MemberEvent, Membership, Organization, Post
 from .permissions import STRUCTURE_FIELDS, can_administer, can_change_structure, can_edit_roster
@@ -61,16 +62,47 @@ def _require_structure_rights(actor, organization: Organization, fields: dict) -
             )
 
 
+def _check_child_type(parent: Organization, child_type: str) -> None:
+    """Refuse a unit of `child_type` under `parent` (cells.structure), in plain Vietnamese,
+    on the type field."""
+    refusal = structure.child_type_refusal(parent_type=parent.type, child_type=child_type)
+    if not refusal:
+        return
+    labels = dict(OrganizationType.choices)
+    values = {
+        "parent": parent.name,
+        "parent_type": labels.get(parent.type, parent.type),
+        "child_type": labels.get(child_type, child_type),
+    }
+    messages = {
+        structure.HOLDS_NOTHING: _(
+            "%(parent)s is a Party cell: it holds members, not units. Add the unit under the "
+            "Party committee above it."
+        ),
+        structure.LOWER_LEVEL: _(
+            "A unit of type “%(child_type)s” cannot sit under %(parent)s "
+            "(%(parent_type)s): a unit only holds units of a lower level."
+        ),
+    }
+    raise ValidationError({"type": messages[refusal] % values}, code="child_type")
+
+
 @transaction.atomic
 def organization_create(
     *, actor, parent: Organization | None, audit: bool = True, **fields
 ) -> Organization:
-    """Add a node under `parent` (a root when None: administrators only)."""
+    """Add a node under `parent` (a root when None: administrators only).
+
+    Adding a unit changes the tree: it needs an administrator of the parent or above
+    (#19: a roster editor keeps members and events, not the structure), and the child's type
+    must fit the parent's level (`cells.structure`)."""
     if parent is None:
         if actor is not None and not getattr(actor, "is_superuser", False):
             raise PermissionDenied(_("Only an administrator may add a top-level unit."))
     else:
-        _require_roster_rights(actor, parent)
+        if actor is not None and not can_administer(actor, parent):
+            raise PermissionDenied(_("Only an administrator of this unit or above may add a unit."))
+        _check_child_type(parent, fields.get("type", ""))
     fields["name"] = nfc(fields["name"])
     fields["code"] = _check_code(fields["code"])
     node = Organization(**fields)
@@ -106,9 +138,15 @@ def organization_update(
     for key, value in fields.items():
         setattr(organization, key, value)
     organization.full_clean(exclude=["path", "depth", "numchild"])
+    current_parent = Organization.objects.get_parent(organization)
+    if "type" in fields or (parent is not None and parent != current_parent):
+        new_parent = parent or current_parent
+        if new_parent is not None:
+            _check_child_type(new_parent, organization.type)
+        for child in Organization.objects.get_children(organization):
+            _check_child_type(organization, child.type)
     organization.save()
     changes = diff(before, snapshot(organization, _ORG_FIELDS))
-    current_parent = Organization.objects.get_parent(organization)
     if parent is not None and parent != current_parent:
         if actor is not None and not (
             can_change_structure(actor, organization) and can_administer(actor, parent)
@@ -128,6 +166,18 @@ def organization_update(
             changes=changes,
         )
     return organization
+
+
+def organization_maps_refresh() -> int:
+    """Recompute every unit's `maps_to` (where its rows count on today's tree); returns the
+    units changed. The triggers of migration cells 0006 keep it after every write; this is for
+    writes that skipped them (a bulk load with session_replication_role = replica).
+    PostgreSQL only (0 elsewhere)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pb_org_maps_refresh(NULL)")
+        return cursor.fetchone()[0]
 
 
 # The member record as services write it and audit it (the generator's COPY writes the same).

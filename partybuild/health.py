@@ -50,9 +50,11 @@ def _database_reachable() -> dict:
         "host": db.get("HOST") or None,
         "port": db.get("PORT") or None,
         "connect_timeout": CHECK_TIMEOUT,
-        "options": f"-c statement_timeout={CHECK_TIMEOUT * 1000}",
     }
     with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
+        # In the probe's own transaction, not as a startup `options`: PgBouncer refuses
+        # that parameter (deploy/pgbouncer/), and SET LOCAL dies with the transaction.
+        conn.execute(f"SET LOCAL statement_timeout = {CHECK_TIMEOUT * 1000}")
         conn.execute("SELECT 1").fetchone()
     return {}
 

@@ -145,7 +145,10 @@ class ProgressWriter:
 
     def _write(self, done: int, total: int) -> None:
         if not (connection.in_atomic_block and connection.vendor == "postgresql"):
-            self.model.objects.filter(pk=self.pk).update(
+            # Named alias: the job's own bookkeeping row, always on the primary, and not a
+            # write the work reads back (the router would send the rest of a report's reads
+            # to the primary after it: partybuild.replicas).
+            self.model.objects.using(connection.alias).filter(pk=self.pk).update(
                 **{self.done_field: done, self.total_field: total}, updated_at=timezone.now()
             )
             return

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before anything that writes: the request's replica scope (partybuild/replicas.py).
+    "partybuild.replicas.ReplicaMiddleware",
     "partybuild.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,9 +111,53 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DB_POOL_MAX", default=10),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if env.bool("DB_POOLER", default=False):
+        # Through PgBouncer in transaction mode (deploy/pgbouncer/): each transaction may run on
+        # another server connection, so nothing may outlive one. Named (server-side) cursors
+        # do (iterator() holds one across queries); prepared statements too, and Django already
+        # turns those off (prepare_threshold None). Session state Django sets (the time zone) is
+        # tracked and replayed by PgBouncer itself.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     # Concurrent web + worker writes on the demo database: wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+# The streaming replica (partybuild/replicas.py says which reads go there, and when they
+# don't). Absent: no replica, every query on the primary.
+if env("REPLICA_DATABASE_URL", default="") and (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+):
+    DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+    DATABASES["replica"]["OPTIONS"] = {
+        # A replica gone away must not hold a page: a 2 s bound on connecting and on waiting
+        # for a pooled connection, then the primary serves it.
+        "connect_timeout": env.int("REPLICA_CONNECT_TIMEOUT", default=2),
+        "pool": {
+            "min_size": 0,
+            "max_size": env.int("DB_POOL_MAX", default=10),
+            "timeout": env.float("REPLICA_CONNECT_TIMEOUT", default=2),
+        },
+    }
+    DATABASES["replica"]["CONN_MAX_AGE"] = 0
+    # Tests: the test database made on the primary reaches the replica by replication; Django
+    # only points the alias at its name (on the replica's host and port).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["partybuild.replicas.ReplicaRouter"]
+# Off: every read on the primary even with a replica configured (the test suite's default,
+# whose tests read data their own transaction wrote; an operator rebuilding the replica).
+REPLICA_READS = env.bool("REPLICA_READS", default=True)
+# A replica further behind than this is not read (seconds since its last replayed commit,
+# counted only while it has WAL it has not replayed).
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+# How often a process asks the replica its position and lag; how long it leaves a replica
+# it could not reach before asking again.
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=5.0)
+# How long a report task waits for the replica to replay what was committed before it started,
+# before reading the primary instead.
+REPLICA_TASK_WAIT_SECONDS = env.float("REPLICA_TASK_WAIT_SECONDS", default=2.0)
+# Longest a user's last write is remembered (the cookie's life); the lag bound takes over after.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=300)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -340,6 +386,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every step of every PDF at INFO ("Step 2 - Fetching and parsing CSS");
+    # its warnings (a missing font or image) still show. fontTools is as chatty.
+    "loggers": {
+        name: {"level": env("WEASYPRINT_LOG_LEVEL", default="WARNING")}
+        for name in ("weasyprint", "weasyprint.progress", "fontTools")
+    },
 }
 
 # --- Email (deadline reminders) ------------------------------------------------------
@@ -372,3 +424,7 @@ REPORT_MAX_FORMS = env.int("REPORT_MAX_FORMS", default=400)
 REPORT_CUT_PIECES = env.int("REPORT_CUT_PIECES", default=6)
 # Reports one person may have waiting or being prepared at once (the queue is shared).
 REPORT_MAX_ACTIVE_PER_USER = env.int("REPORT_MAX_ACTIVE_PER_USER", default=5)
+# Seconds a review list may spend recomputing stale round summaries (the rules over every
+# member of a submitted unit, ≈ 0.15 s each) before leaving the rest to a worker and showing
+# their progress: after a change to every round, recomputing all in the request took 33 s.
+REVIEW_LIST_REFRESH_SECONDS = env.float("REVIEW_LIST_REFRESH_SECONDS", default=2.0)

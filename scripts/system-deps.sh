@@ -9,7 +9,7 @@ pkgs=(python3 python3-venv gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 if [ "$mode" = test ]; then
-  pkgs+=(postgresql-client redis-tools chromium)
+  pkgs+=(postgresql-client redis-tools chromium pgbouncer)
 fi
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Make sure the PostgreSQL and Redis the test suite needs are reachable.
-# Uses DATABASE_URL / REDIS_URL; otherwise the local servers on their default ports,
+# Make sure the PostgreSQL, its streaming replica and Redis the test suite needs are reachable.
+# Uses DATABASE_URL / REPLICA_DATABASE_URL / REDIS_URL; otherwise the local servers on their
+# default ports (the replica: scripts/replica.sh on 5433),
 # starting (or, as root, installing) them when they are not running. Never falls back
 # to SQLite: if a server stays unreachable this exits non-zero saying what is missing.
 set -euo pipefail
@@ -62,4 +63,31 @@ with psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cf
         conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
         print(f"Đã tạo cơ sở dữ liệu / created database {cfg['NAME']}")
 PY
-echo "PostgreSQL và Redis sẵn sàng / ready: $db_url $redis_url"
+
+# The streaming replica (tests/replica/): made and started by scripts/replica.sh when it is the
+# local one (127.0.0.1:5433) and we are root; it must be a standby (pg_is_in_recovery()).
+replica_url=${REPLICA_DATABASE_URL:-}
+replica_ok() { "$py" - "$replica_url" <<'PY' >/dev/null 2>&1
+import sys, psycopg, environ
+cfg = environ.Env.db_url_config(sys.argv[1])
+with psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
+                     password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=3) as conn:
+    assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+PY
+}
+if [ -n "$replica_url" ]; then
+  if ! replica_ok; then
+    case $replica_url in
+      *@127.0.0.1:5433/*|*@localhost:5433/*)
+        if is_root; then bash "$(dirname "$0")/replica.sh" start || true; fi ;;
+    esac
+  fi
+  replica_ok || { echo "LỖI: không có bản sao PostgreSQL ($replica_url) đang nhận WAL. Chạy scripts/replica.sh start (root) hoặc đặt REPLICA_DATABASE_URL." >&2; exit 1; }
+fi
+
+# PgBouncer in transaction mode before the local primary (tests/test_pgbouncer.py).
+case $db_url in
+  *@127.0.0.1:5432/*|*@localhost:5432/*)
+    if is_root; then bash "$(dirname "$0")/pgbouncer.sh" start; fi ;;
+esac
+echo "PostgreSQL, bản sao và Redis sẵn sàng / ready: $db_url ${replica_url:-(no replica)} $redis_url"

@@ -19,6 +19,13 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def replica_reads_only_when_marked(request, settings):
+    """Reads go to the streaming replica only in tests marked `replica` (tests/replica/):
+    the rest of the suite reads what its own transaction wrote, which a replica never sees."""
+    settings.REPLICA_READS = request.node.get_closest_marker("replica") is not None
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Each test's uploads and reports go to its own folder: never into var/media, where they
     piled up among the developer's files, nor into another test's way. Worker fixtures hand

@@ -32,6 +32,20 @@ def user_with_role(organization: Organization, role: str = Role.SECRETARY, **kwa
     return user
 
 
+def organization_edit_data(organization: Organization, **changes) -> dict:
+    """The unit edit form (cells:organization_edit) as posted for `organization`, changed."""
+    return {
+        "code": organization.code,
+        "name": organization.name,
+        "type": organization.type,
+        "established_on": organization.established_on.strftime("%d/%m/%Y"),
+        "dissolved_on": "",
+        "successor": "",
+        "document_abbreviation": organization.document_abbreviation,
+        **changes,
+    }
+
+
 def org(parent, code, name, type_, **fields) -> Organization:
     return services.organization_create(
         actor=None, parent=parent, code=code, name=name, type=type_, audit=False, **fields

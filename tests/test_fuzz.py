@@ -179,7 +179,8 @@ ORG_FIELDS = [
 
 @pytest.fixture
 def editor(client, province):
-    user = factories.user_with_role(province.old_commune, Role.SECRETARY)
+    # An administrator of the commune: it edits the roster and adds units (#19).
+    user = factories.user_with_role(province.old_commune, Role.ADMIN)
     client.force_login(user)
     return factories.member(province.other_cell, "Trịnh Văn Lâm")
 

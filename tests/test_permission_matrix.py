@@ -353,9 +353,10 @@ MATRIX: dict[str, Entry] = {
     "cells:organization_children": Entry(
         ("GET",), user=lambda w: w.secretary, no_role=404, kwargs=_org, foreign=_foreign_org
     ),
+    # Adding a unit changes the tree: an administrator's, not a roster editor's (#19).
     "cells:organization_create": Entry(
         ("GET", "POST"),
-        user=lambda w: w.secretary,
+        user=lambda w: w.admin,
         no_role=404,
         kwargs=lambda w: {"parent_pk": w.p.old_commune.pk},
         foreign=lambda w: {"parent_pk": w.p.foreign_cell.pk},
@@ -431,6 +432,7 @@ MATRIX: dict[str, Entry] = {
             ("review_decide", ("POST",)),
             ("review_publish", ("POST",)),
             ("review_reopen", ("POST",)),
+            ("review_subunits", ("GET", "POST")),
         ],
     ),
     # --- assessments: the Resolution 22 dashboard (any role on the node may read it) ---

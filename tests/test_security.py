@@ -295,7 +295,7 @@ def _service_calls(province):
             lambda: state.setdefault(
                 "cell",
                 cs.organization_create(
-                    actor=secretary,
+                    actor=admin,
                     parent=p.old_commune,
                     code="BG-PA-AH-C09",
                     name="Chi bộ ấp 9",

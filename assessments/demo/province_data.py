@@ -198,6 +198,8 @@ DEMO_USERS = [
     DemoUser("admin", "Nguyễn Văn", "Quân", Role.ADMIN, PROVINCE_CODE, superuser=True),
     DemoUser("thamdinh.tinh", "Trần Thị Minh", "Hương", Role.REVIEWER, PROVINCE_CODE),
     DemoUser("vanphong.anlac", "Lê Thị Thu", "Hà", Role.SECRETARY, "SH-ALA"),
+    # The đảng ủy xã An Lạc's standing committee: it decides its chi bộ trực thuộc (HD 43 §3).
+    DemoUser("danguy.anlac", "Vũ Quang", "Huy", Role.REVIEWER, "SH-ALA", D(2025, 7, 1)),
     DemoUser(
         "chibo.anlac", "Phạm Đức", "Thắng", Role.SECRETARY, "SH-ALA-02", named_after_secretary=True
     ),

@@ -257,6 +257,8 @@ class _Seeder:
             round_.decided_by = self.reviewer
             for rating in (*ratings, *organizations):
                 rating.decided_level = rating.proposed_level
+            for rating in organizations:
+                rating.decided_at, rating.decided_by = round_.decided_at, self.reviewer
         if state == RoundState.PUBLISHED:
             round_.published_at = _moment(year + 1, 1, rng.randint(16, 25))
         return _Round(round_, ratings, organizations)

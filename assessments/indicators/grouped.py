@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connections
 
 from cells.choices import (
     CELL_TYPES,
@@ -27,6 +27,7 @@ from cells.choices import (
     PostKind,
 )
 from cells.models import Member, Membership, Organization, Post, ResidentialUnit
+from partybuild import replicas
 
 from .. import schemes
 from ..choices import DECIDED_STATES, MeetingKind
@@ -89,7 +90,8 @@ def _level(scope: Scope, state: str, decided: str, proposed: str) -> tuple[str, 
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    # Raw SQL is not routed: it asks where reads go now (the replica on a read-only page).
+    with connections[replicas.reading_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -233,8 +233,9 @@ class MemberRating(models.Model):
 class OrganizationRating(models.Model):
     """An organization's rating for a year.
 
-    Cells are rated by their grassroots committee (inside its round); a grassroots
-    organization is rated by its directly superior committee (in its own round).
+    Every rating sits in the round of its grassroots organization; who decides it is
+    `rules.decider_for` (assessments.deciders): from 2025 a cell of a đảng bộ cơ sở by its đảng
+    ủy cơ sở, the grassroots organization by its directly superior committee.
     """
 
     round = models.ForeignKey(
@@ -259,6 +260,13 @@ class OrganizationRating(models.Model):
     not_rated_note = models.CharField(_("details"), max_length=255, blank=True)
     points = models.DecimalField(_("points"), max_digits=5, decimal_places=2, null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Who decided this organization's rating, when (HD 43 §3: a chi bộ trực thuộc by its đảng
+    # ủy cơ sở, in a step of its own; the grassroots organization by the tier above, with the
+    # round). Set: the sub-unit's rows are locked until its decider reopens it.
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT, null=True, blank=True
+    )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 

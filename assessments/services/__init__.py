@@ -5,10 +5,10 @@ Every service is atomic and follows the same order: check the permission, lock t
 anything is counted, compare the version the caller loaded, ask the pure rules, write, bump the
 round's version and record an audit row against the round (cells.audit, never a signal).
 
-The package: `base` (the inputs and the helpers every service shares), `entry` (opening a round,
-saving member and organization ratings) and `rounds` (submit, return, decide, publish,
-reopen). Every name, and the refusals of round_checks, is importable from
-`assessments.services` as before.
+The package: `base` (the inputs and the helpers every service shares), `entry` (opening a
+round, saving member and organization ratings), `rounds` (submit, return, decide, publish,
+reopen) and `subunits` (the đảng ủy cơ sở deciding its chi bộ trực thuộc, HD 43 §3). Every
+name, and the refusals of round_checks, is importable from `assessments.services` as before.
 """
 
 # The refusals are part of this package's interface (views catch services.RatingError and its
@@ -39,6 +39,10 @@ from .rounds import (
     round_submit,
     rounds_decide,
 )
+from .subunits import (
+    subunit_reopen,
+    subunits_decide,
+)
 
 __all__ = [
     "ConcurrentEditError",
@@ -59,4 +63,6 @@ __all__ = [
     "round_return",
     "round_submit",
     "rounds_decide",
+    "subunit_reopen",
+    "subunits_decide",
 ]

@@ -48,6 +48,7 @@ from .base import (
     _raise_blocking,
     _require_decider,
 )
+from .subunits import require_cells_undecided
 
 
 # === Rounds ====================================================================================
@@ -217,6 +218,7 @@ def member_ratings_save(
             }
         )
     _require_cell_entry(actor, [in_round[mid][0] for mid, r in proposed.items() if r.cell])
+    require_cells_undecided(locked, {in_round[mid][0] for mid in proposed})
     _check_row_versions(proposed, in_round)
     if check_rules:
         _raise_blocking(grid.violations)
@@ -373,6 +375,7 @@ def organization_rating_save(
                 _("%(organization)s is not rated in this round.") % {"organization": organization}
             )
         require_open_for_entry(locked, setting)
+        require_cells_undecided(locked, {organization.pk})
     level = (level or "").strip()
     values = {
         "proposed_level": level,

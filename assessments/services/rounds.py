@@ -9,16 +9,19 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cells.vietnamese import nfc
 
 from .. import rerating, rules, schemes
 from ..choices import EDITABLE_STATES, RoundState
+from ..deciders import subunit_steps
 from ..facts import organizations_facts_for
 from ..models import MemberRating, OrganizationRating, RatingRound, RoundSnapshot
 from ..peer_groups import organization_quota_violations_for
 from ..review_services import round_snapshot_take
 from ..round_checks import (
+    RoundLockedError,
     acting_user,
     check_round_version,
     lock_round,
@@ -81,12 +84,16 @@ def round_return(*, actor, round: RatingRound, comment: str) -> RatingRound:  # 
 
 
 def _organization_rating_violations(
-    locked: RatingRound, scheme: schemes.RatingScheme
+    locked: RatingRound, scheme: schemes.RatingScheme, *, organization_ids=None
 ) -> list[rules.Violation]:
-    """O1–O6 for every organization rating of the round (a fixed number of queries)."""
+    """O1–O6 for every organization rating of the round, or of `organization_ids` only (a
+    fixed number of queries)."""
     found = []
     end = period_end(locked.year)
-    ratings = list(locked.organization_ratings.select_related("organization"))
+    ratings = locked.organization_ratings.select_related("organization")
+    if organization_ids is not None:
+        ratings = ratings.filter(organization_id__in=organization_ids)
+    ratings = list(ratings)
     facts_by_id = organizations_facts_for(
         organizations=[r.organization for r in ratings],
         year=locked.year,
@@ -123,14 +130,37 @@ class DecisionReference:
     date: datetime.date
 
 
+def _require_steps_decided(locked: RatingRound) -> None:
+    """HD 43 §3: the tier above decides the grassroots organization once its đảng ủy has
+    decided every chi bộ trực thuộc (it does not decide them itself)."""
+    pending = [s for s in subunit_steps(locked) if not s.decided]
+    if pending:
+        raise RoundLockedError(
+            ngettext(
+                "%(body)s has not yet decided %(count)d subordinate cell: %(names)s.",
+                "%(body)s has not yet decided %(count)d subordinate cells: %(names)s.",
+                len(pending),
+            )
+            % {
+                "body": pending[0].decider.label,
+                "count": len(pending),
+                "names": ", ".join(s.organization.name for s in pending[:5])
+                + ("…" if len(pending) > 5 else ""),
+            }
+        )
+
+
 def _decide(
     actor, round_: RatingRound, quota_exception: str, decision: DecisionReference | None = None
 ) -> RatingRound:
     _require_decider(actor, round_)
     locked = lock_round(round_)
-    # A decision recorded from history was taken long ago: no submission step in between.
+    # A decision recorded from history was taken long ago: no submission step in between,
+    # and the cells' own decisions are recorded with it.
     if decision is None or locked.state not in EDITABLE_STATES:
         _transition(locked, RoundState.DECIDED)
+    if decision is None:
+        _require_steps_decided(locked)
     justification = nfc(quota_exception or "").strip() or locked.quota_exception
     setting = year_setting(locked.year)
     grid = build_grid(
@@ -160,6 +190,10 @@ def _decide(
     ):
         changes[f"organization {oid} decided_level"] = [before, after]
     org_ratings.update(decided_level=F("proposed_level"), version=F("version") + 1, updated_at=now)
+    # Who decided each organization: this decision, for every rating not decided in a step.
+    OrganizationRating.objects.filter(round=locked, decided_at__isnull=True).update(
+        decided_at=now, decided_by=user
+    )
     if justification != locked.quota_exception:
         changes["quota_exception"] = [locked.quota_exception, justification]
     locked.state = RoundState.DECIDED
@@ -250,18 +284,28 @@ def round_reopen(*, actor, round: RatingRound, reason: str) -> RatingRound:  # n
     _transition(locked, RoundState.DRAFT, by_deciding_level=True)
     now, user = timezone.now(), acting_user(actor)
     changes: dict[str, list] = {"state": [locked.state, RoundState.DRAFT]}
-    member_ratings = MemberRating.objects.filter(round=locked).exclude(decided_level="")
+    # What the đảng ủy cơ sở decided in its steps stays decided: it is its to reopen.
+    kept = {s.organization.pk for s in subunit_steps(locked) if s.decided}
+    member_ratings = (
+        MemberRating.objects.filter(round=locked)
+        .exclude(decided_level="")
+        .exclude(cell_id__in=kept)
+    )
     withdrawn_members = dict(member_ratings.values_list("member_id", "decided_level"))
     for mid, before in withdrawn_members.items():
         changes[f"member {mid} decided_level"] = [before, ""]
     member_ratings.update(
         decided_level="", version=F("version") + 1, updated_by=user, updated_at=now
     )
-    org_ratings = OrganizationRating.objects.filter(round=locked).exclude(decided_level="")
-    withdrawn_orgs = dict(org_ratings.values_list("organization_id", "decided_level"))
+    org_ratings = OrganizationRating.objects.filter(round=locked).exclude(organization_id__in=kept)
+    withdrawn_orgs = dict(
+        org_ratings.exclude(decided_level="").values_list("organization_id", "decided_level")
+    )
     for oid, before in withdrawn_orgs.items():
         changes[f"organization {oid} decided_level"] = [before, ""]
-    org_ratings.update(decided_level="", version=F("version") + 1, updated_at=now)
+    org_ratings.filter(Q(decided_at__isnull=False) | ~Q(decided_level="")).update(
+        decided_level="", decided_at=None, decided_by=None, version=F("version") + 1, updated_at=now
+    )
     # Kept for Mẫu 03: what was annulled, why, and (at the next decision) what changed.
     rerating.reopening_open(
         locked=locked,

@@ -8,22 +8,26 @@ as `actor`, and the service's Vietnamese `RatingError` message is what the user 
 
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from assessments import review, schemes, selectors, services
+from assessments import deciders, review, schemes, selectors, services
 from assessments.choices import RoundState
+from assessments.models import RatingRound
 from assessments.year_services import current_rating_year
 from cells import selectors as cells_selectors
 from cells.permissions import DECIDING_ROLES, active_assignments, can_decide_rating
+from partybuild.replicas import replica_reads
 
 # The order of the state filter and of the counters: the workflow's order.
 STATE_ORDER = (
@@ -105,6 +109,20 @@ def confirm_scope_question(*, action: str, units: int, members: int) -> str:
     return texts[action] % {"units": _count(units), "members": _count(members)}
 
 
+def _progress(rows) -> dict:
+    """How many rounds' figures are current, for the progress line while a worker
+    recomputes the others."""
+    rounds = sum(r.round is not None for r in rows)
+    pending = sum(r.pending for r in rows)
+    return {
+        "pending_count": pending,
+        "rounds_count": rounds,
+        "current_count": rounds - pending,
+        "current_percent": 100 * (rounds - pending) // rounds if rounds else 100,
+    }
+
+
+@method_decorator(replica_reads, name="dispatch")
 class ReviewListView(TemplateView):
     """The grassroots organizations a committee decides for a year, and a batch decision.
 
@@ -130,9 +148,36 @@ class ReviewListView(TemplateView):
     def rows(self):
         if not hasattr(self, "_rows"):
             self._rows = review.review_rows(
-                user=self.request.user, organization=self.organization, year=self.year
+                user=self.request.user,
+                organization=self.organization,
+                year=self.year,
+                budget=settings.REVIEW_LIST_REFRESH_SECONDS,
             )
+            stale = [row.round.pk for row in self._rows if row.pending]
+            if stale:  # the page's budget ran out: a worker recomputes the rest
+                review.summaries_refresh_later(stale, key=f"{self.organization.pk}:{self.year}")
+            # HD 43 §3: a submitted unit whose đảng ủy has not decided all its chi bộ trực
+            # thuộc waits for it (read for the submitted units only: the ones decidable now).
+            submitted = [r.round for r in self._rows if r.state == RoundState.SUBMITTED]
+            steps = deciders.steps_for(submitted)
+            for row in self._rows:
+                pending = [
+                    s for s in steps.get(row.round.pk if row.round else None, []) if not s.decided
+                ]
+                row.pending_steps = len(pending)
+                row.pending_decider = pending[0].decider if pending else None
         return self._rows
+
+    def own_round(self):
+        """The round of the reviewing node itself when it is a đảng ủy cơ sở deciding its chi
+        bộ trực thuộc (HD 43 §3): (round, steps), or None."""
+        round_ = (
+            RatingRound.objects.filter(organization=self.organization, year=self.year)
+            .select_related("organization")
+            .first()
+        )
+        steps = deciders.subunit_steps(round_) if round_ else []
+        return (round_, steps) if steps else None
 
     def get_context_data(self, **kwargs):
         rows = self.rows()
@@ -154,7 +199,8 @@ class ReviewListView(TemplateView):
         detail_base = reverse("assessments:review_detail", args=[0]).removesuffix("0/")
         for row in shown:
             row.detail_url = f"{detail_base}{row.round.pk}/" if row.round else ""
-        decidable = [r for r in shown if r.state == RoundState.SUBMITTED]
+        decidable = [r for r in shown if r.state == RoundState.SUBMITTED and not r.pending_steps]
+        own = self.own_round()
         context = super().get_context_data(**kwargs)
         context.update(
             organization=self.organization,
@@ -178,10 +224,16 @@ class ReviewListView(TemplateView):
             decidable_members=sum(r.members for r in decidable),
             late_count=sum(r.is_late for r in rows),
             changed_count=sum(bool(r.changed) for r in rows),
+            **_progress(rows),
             deadline=rows[0].deadline if rows else None,
             selected=selected,
+            own_round=own[0] if own else None,
+            own_steps=own[1] if own else [],
+            own_pending=sum(not s.decided for s in own[1]) if own else 0,
+            own_next_step=deciders.next_step(*own) if own else "",
             changed_title=_("Members changed since the last return or decision"),
             unchecked_title=_("Checked once the unit submits"),
+            pending_title=_("Being checked again after a change"),
             headers_before=_headers(flt, ("name", "state", "submitted", "late", "members")),
             headers_after=_headers(flt, ("violations", "changed")),
         )
@@ -192,7 +244,7 @@ class ReviewListView(TemplateView):
             wanted = {
                 r.round.pk
                 for r in review.review_rows_filtered(self.rows(), self.filter)
-                if r.state == RoundState.SUBMITTED
+                if r.state == RoundState.SUBMITTED and not r.pending_steps
             }
         else:
             wanted = {int(v) for v in request.POST.getlist("rounds") if v.isdigit()}
@@ -276,6 +328,12 @@ def _batch_failure(row) -> str:
     if row.state != RoundState.SUBMITTED:
         label = RoundState(row.state).label if row.state in RoundState.values else _("Not started")
         return _("Not submitted: the unit is “%(state)s”.") % {"state": label}
+    if getattr(row, "pending_steps", 0):
+        return ngettext(
+            "%(body)s has not yet decided %(count)d subordinate cell.",
+            "%(body)s has not yet decided %(count)d subordinate cells.",
+            row.pending_steps,
+        ) % {"body": row.pending_decider.label, "count": row.pending_steps}
     if row.violations:
         return ngettext(
             "%(count)d rule is not met.", "%(count)d rules are not met.", row.violations

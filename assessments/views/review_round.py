@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from assessments import peer_groups, permissions, review, schemes, selectors, services
+from assessments import deciders, peer_groups, permissions, review, schemes, selectors, services
 from assessments.choices import DECIDED_STATES, NotRatedReason, RoundState
 from assessments.reports.formatting import level_short
 from cells.permissions import can_decide_rating
@@ -106,6 +106,9 @@ def review_detail_context(request, round, **forms_) -> dict:
     deciding = selectors.deciding_organization_for(round)
     can_decide = permissions.can_decide_round(user, round)
     state = round.state
+    # HD 43 §3: the chi bộ trực thuộc are their đảng ủy's to decide, before the tier above.
+    steps = deciders.subunit_steps(round)
+    pending = [s for s in steps if not s.decided]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -130,7 +133,12 @@ def review_detail_context(request, round, **forms_) -> dict:
         "history": list(selectors.round_history(round=round)),
         "can_decide": can_decide,
         "can_return": can_decide and state == RoundState.SUBMITTED,
-        "can_decide_round": can_decide and state == RoundState.SUBMITTED,
+        "can_decide_round": can_decide and state == RoundState.SUBMITTED and not pending,
+        "steps": steps,
+        "steps_pending": pending,
+        "steps_decider": steps[0].decider if steps else None,
+        "can_decide_steps": any(permissions.can_decide_as(user, s.decider) for s in steps),
+        "next_step": deciders.next_step(round, steps),
         "can_publish": can_decide and state == RoundState.DECIDED,
         "can_reopen": can_decide and state in DECIDED_STATES,
         "quota_violated": any(q["exceeded"] for q in summary.quota),
@@ -172,8 +180,12 @@ class ReviewActionView(abc.ABC, View):
     confirm_label = gettext_lazy("Confirm")
 
     def confirm(self, round, form):
-        """The page that says what the action will act on before it acts."""
+        """The page that says what the action will act on before it acts: the members it
+        decides or withdraws (not those of cells their đảng ủy decided, which it leaves)."""
         summary = review.summaries_for([round])[round.pk]
+        members = summary.members - sum(
+            s.members for s in deciders.subunit_steps(round, with_members=True) if s.decided
+        )
         data = form.cleaned_data if form is not None else {}
         return render(
             self.request,
@@ -182,9 +194,9 @@ class ReviewActionView(abc.ABC, View):
                 "organization": round.organization,
                 "year": round.year,
                 "question": confirm_scope_question(
-                    action=self.confirm_action, units=1, members=summary.members
+                    action=self.confirm_action, units=1, members=members
                 ),
-                "items": [(round.organization, summary.members)],
+                "items": [(round.organization, members)],
                 "text": next(iter(data.values()), "") if data else "",
                 "action_url": self.request.path,
                 "hidden": list(data.items()),

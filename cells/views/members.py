@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
@@ -22,6 +23,7 @@ from cells.permissions import (
     can_view_organization,
     citizen_id_for,
 )
+from partybuild.replicas import replica_reads
 
 from .organizations import add_service_errors
 
@@ -70,6 +72,7 @@ class MemberContextMixin:
         }
 
 
+@method_decorator(replica_reads, name="dispatch")
 class MemberDetailView(MemberContextMixin, TemplateView):
     """The member's record, posts, cells over time and events."""
 

@@ -10,14 +10,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from cells import history, selectors, services
+from cells import history, selectors, services, structure
 from cells.choices import CELL_TYPES, COMMUNE_LEVEL_TYPES
 from cells.forms import OrganizationForm
 from cells.models import Organization
-from cells.permissions import can_edit_roster, can_view_organization
+from cells.permissions import can_administer, can_edit_roster, can_view_organization
+from partybuild.replicas import replica_reads
 
 MEMBERS_PER_PAGE = 50
 SEARCH_LIMIT = 50
@@ -45,6 +48,7 @@ def mark_successor_links(*, user, nodes) -> list[Organization]:
     return nodes
 
 
+@method_decorator(replica_reads, name="dispatch")
 class OrganizationTreeView(TemplateView):
     """The tree from the user's own top units down; deeper levels load on demand (htmx)."""
 
@@ -58,6 +62,7 @@ class OrganizationTreeView(TemplateView):
         )
 
 
+@method_decorator(replica_reads, name="dispatch")
 class OrganizationChildrenView(TemplateView):
     """The children of one node, as a fragment for the tree."""
 
@@ -72,6 +77,7 @@ class OrganizationChildrenView(TemplateView):
         )
 
 
+@method_decorator(replica_reads, name="dispatch")
 class OrganizationSearchView(TemplateView):
     """Find a unit by name or code; each hit shows where it sits in the tree."""
 
@@ -98,6 +104,7 @@ class OrganizationSearchView(TemplateView):
         return super().get_context_data(q=text, hits=hits, truncated=truncated, **kwargs)
 
 
+@method_decorator(replica_reads, name="dispatch")
 class OrganizationDetailView(TemplateView):
     """One unit: its facts, sub-units, residential units and members today."""
 
@@ -131,6 +138,12 @@ class OrganizationDetailView(TemplateView):
             "is_commune_level": organization.type in COMMUNE_LEVEL_TYPES,
             "residential_units": list(selectors.residential_units_for(organization=organization)),
             "can_edit": can_edit_roster(user, organization),
+            # Links in the loops are written from these prefixes: a {% url %} per row was a
+            # large part of the page's time (the page mix of bench/load.py).
+            "org_url_base": reverse("cells:organization_detail", args=[0]).removesuffix("0/"),
+            "member_url_base": reverse("cells:member_detail", args=[0]).removesuffix("0/"),
+            # Adding a unit changes the tree: an administrator's (#19).
+            "can_add_unit": not is_cell and can_administer(user, organization),
             "history": history.history_rows(
                 history.organization_audit_history(organization=organization)[:HISTORY_LIMIT],
                 show_citizen_id=False,
@@ -157,19 +170,32 @@ class OrganizationDetailView(TemplateView):
 
 
 class OrganizationCreateView(FormView):
-    """Add a unit (a cell, a sub-committee…) under a parent the user may edit."""
+    """Add a unit (a cell, a sub-committee…) under a parent the user administers."""
 
     template_name = "cells/organization_create.html"
     form_class = OrganizationForm
 
     def dispatch(self, request, *args, **kwargs):
         self.parent = selectors.organization_get(user=request.user, pk=kwargs["parent_pk"])
-        if not can_edit_roster(request.user, self.parent):
-            raise PermissionDenied(_("You may not change this unit."))
+        if not can_administer(request.user, self.parent):
+            raise PermissionDenied(_("Only an administrator of this unit or above may add a unit."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_form(self, form_class=None):
+        """Offer only the types that may sit under the parent (cells.structure)."""
+        form = super().get_form(form_class)
+        field = form.fields.get("type")
+        if field is not None:
+            field.choices = [
+                (value, label)
+                for value, label in field.choices
+                if not value
+                or not structure.child_type_refusal(parent_type=self.parent.type, child_type=value)
+            ]
+        return form
 
     def get_context_data(self, **kwargs):
         ancestors = selectors.organization_ancestors_visible(

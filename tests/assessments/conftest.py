@@ -7,6 +7,7 @@ import pytest
 
 from assessments import services
 from assessments.services import RowInput
+from cells.choices import OrganizationType as T
 from cells.choices import Role
 from tests import factories
 
@@ -83,3 +84,56 @@ def round_2021(province):
 @pytest.fixture
 def long_ago():
     return datetime.date(2000, 1, 1)
+
+
+# --- Who decides (HD 43 §3): a đảng bộ cơ sở with chi bộ trực thuộc, rated in 2026 -----------
+YEAR = 2026
+POINTS = Decimal("80")
+
+
+@pytest.fixture
+def school(province):
+    """A đảng bộ cơ sở in the new commune: two chi bộ trực thuộc, and a đảng bộ bộ phận
+    holding a third."""
+    d = datetime.date(2020, 1, 1)
+    school = factories.org(
+        province.new_commune,
+        "BG-AH-TH",
+        "Đảng bộ Trường THPT An Hòa",
+        T.GRASSROOTS_COMMITTEE,
+        is_grassroots=True,
+        established_on=d,
+    )
+    cell_a = factories.org(school, "BG-AH-TH-A", "Chi bộ Giáo viên", T.CELL, established_on=d)
+    cell_b = factories.org(school, "BG-AH-TH-B", "Chi bộ Hành chính", T.CELL, established_on=d)
+    block = factories.org(
+        school, "BG-AH-TH-K", "Đảng bộ bộ phận Khối A", T.SUB_COMMITTEE, established_on=d
+    )
+    cell_c = factories.org(block, "BG-AH-TH-K-C", "Chi bộ Tổ Toán", T.CELL, established_on=d)
+    members = {c: make_members(c, 2, family=f"Trần {c.code[-1]}") for c in (cell_a, cell_b, cell_c)}
+    return school, cell_a, cell_b, block, cell_c, members
+
+
+@pytest.fixture
+def people(province, school):
+    return {
+        "school_reviewer": factories.user_with_role(school[0], Role.REVIEWER),
+        "school_secretary": factories.user_with_role(school[0], Role.SECRETARY),
+        "commune_reviewer": factories.user_with_role(province.new_commune, Role.REVIEWER),
+        "province_reviewer": factories.user_with_role(province.province, Role.REVIEWER),
+        "cell_admin": factories.user_with_role(school[1], Role.ADMIN),
+    }
+
+
+def proposed_round(school):
+    """The school's 2026 round with every member and sub-unit proposed HTTNV (80 points)."""
+    org, cell_a, cell_b, block, cell_c, members = school
+    round_ = open_round(org, YEAR)
+    save_levels(round_, {m: "good" for ms in members.values() for m in ms}, points=POINTS)
+    for unit in (cell_a, cell_b, block, cell_c):
+        round_.refresh_from_db()
+        services.organization_rating_save(
+            actor=None, round=round_, organization=unit, level="good", points=POINTS
+        )
+    round_.refresh_from_db()
+    return round_

@@ -209,6 +209,7 @@ class TestSmallDemo:
             "admin": (Role.ADMIN, "SH"),
             "thamdinh.tinh": (Role.REVIEWER, "SH"),
             "vanphong.anlac": (Role.SECRETARY, "SH-ALA"),
+            "danguy.anlac": (Role.REVIEWER, "SH-ALA"),
             "chibo.anlac": (Role.SECRETARY, "SH-ALA-02"),
             "baocao.tinh": (Role.REPORTS, "SH"),
             "thamdinh.yenhoa": (Role.REVIEWER, "SH-YH"),

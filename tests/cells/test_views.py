@@ -122,8 +122,10 @@ def test_edit_views_reviewer_is_forbidden(client, world, name):
 
 @pytest.mark.parametrize("name", ALL_VIEWS)
 def test_views_in_scope_secretary_gets_page(client, world, name):
-    """A province secretary opens every screen on an object in their subtree."""
-    client.force_login(factories.user_with_role(world.province, Role.SECRETARY))
+    """A province secretary opens every screen on an object in their subtree; adding a unit
+    is its administrator's (#19)."""
+    role = Role.ADMIN if name == "organization_create" else Role.SECRETARY
+    client.force_login(factories.user_with_role(world.province, role))
     response = client.get(_url(world, name))
     assert response.status_code == 200
     content = response.content.decode()
@@ -330,7 +332,8 @@ def test_organization_detail_commune_counts_children_and_highlights_uncovered_un
     assert "Đảng viên trong các đơn vị trực thuộc (1)" in content
     assert "Lê Văn Hai" in content and "Trần Thị Bích" not in content
     assert "Ấp 3" in content and "Chưa có chi bộ" in content and "unit-gap" in content
-    assert "Thêm chi bộ/đơn vị" in content
+    # Adding a unit is for an administrator (#19): a secretary is not offered it.
+    assert "Thêm chi bộ/đơn vị" not in content
     assert "Thêm đảng viên" not in content
 
 
@@ -445,7 +448,7 @@ def test_member_detail_query_budget(client, world, django_assert_max_num_queries
 
 def test_organization_create_writes_through_service(client, world):
     """Adding a cell creates it under the parent, audits it and says so in Vietnamese."""
-    user = factories.user_with_role(world.province, Role.SECRETARY)
+    user = factories.user_with_role(world.province, Role.ADMIN)
     client.force_login(user)
     response = client.post(
         reverse("cells:organization_create", args=[world.new_commune.pk]),
@@ -469,7 +472,7 @@ def test_organization_create_writes_through_service(client, world):
 
 def test_organization_create_shows_vietnamese_errors(client, world):
     """A duplicate code and a bad date are refused with Vietnamese messages, nothing written."""
-    client.force_login(factories.user_with_role(world.province, Role.SECRETARY))
+    client.force_login(factories.user_with_role(world.province, Role.ADMIN))
     response = client.post(
         reverse("cells:organization_create", args=[world.new_commune.pk]),
         {"name": "", "code": "BG-AH-AH01", "type": "cell", "established_on": "2025-31-12"},

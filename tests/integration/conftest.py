@@ -17,15 +17,31 @@ QUEUE = "celery"
 WORKER_START_TIMEOUT = 30
 
 
-def test_database_url() -> str:
-    """A postgres:// URL for the database this test runs on (the test database)."""
-    db = settings.DATABASES["default"]
+def test_database_url(alias: str = "default") -> str:
+    """A postgres:// URL for the database this test runs on (the test database; for the
+    `replica` alias, the same database on the replica)."""
+    db = settings.DATABASES[alias]
     user = quote(db.get("USER") or "", safe="")
     password = quote(db.get("PASSWORD") or "", safe="")
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     host = db.get("HOST") or "127.0.0.1"
     port = f":{db['PORT']}" if db.get("PORT") else ""
     return f"postgres://{auth}{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+def replica_env() -> dict[str, str]:
+    """A worker's replica settings: the test database on the replica (never the developer's
+    database that REPLICA_DATABASE_URL names), read as this test reads it."""
+    if "replica" not in settings.DATABASES:
+        return {"REPLICA_DATABASE_URL": ""}
+    return {
+        "REPLICA_DATABASE_URL": test_database_url("replica"),
+        "REPLICA_READS": str(settings.REPLICA_READS),
+        # A replica shared with other suites and benchmarks on two cores can be seconds
+        # behind: the worker waits for it rather than quietly reading the primary.
+        "REPLICA_MAX_LAG_SECONDS": "60",
+        "REPLICA_TASK_WAIT_SECONDS": "30",
+    }
 
 
 @pytest.fixture
@@ -92,6 +108,7 @@ def celery_worker_process(transactional_db, broker, media_root):
         "DB_POOL_MAX": "4",
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    env.update(replica_env())
     log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in the teardown
         prefix="celery-itest-", suffix=".log", delete=False
     )

@@ -29,12 +29,8 @@ def wait_for(job: ReportJob, worker) -> ReportJob:
     pytest.fail(f"Job stayed {job.state} for {WAIT_SECONDS} s. Worker log:\n{worker.log()}")
 
 
-@pytest.mark.integration
-def test_report_rendered_by_real_worker(celery_worker_process, tmp_path):
-    """A results report and a province batch are rendered by a real worker: the PDF has the
-    official header, the statistics and the requester in its footer; the batch offers a zip."""
-    worker = celery_worker_process
-    province = factories.build_small_province()
+def decided_commune_round(province) -> None:
+    """The old commune's 2021 round decided: five members good, one excellent."""
     reviewer = factories.user_with_role(province.district, Role.REVIEWER)
     round_ = open_round(province.old_commune, 2021)
     members = make_members(province.old_cell, 6)
@@ -42,6 +38,15 @@ def test_report_rendered_by_real_worker(celery_worker_process, tmp_path):
     submit(round_)
     round_.refresh_from_db()
     rating_services.round_decide(actor=reviewer, round=round_)
+
+
+@pytest.mark.integration
+def test_report_rendered_by_real_worker(celery_worker_process, tmp_path):
+    """A results report and a province batch are rendered by a real worker: the PDF has the
+    official header, the statistics and the requester in its footer; the batch offers a zip."""
+    worker = celery_worker_process
+    province = factories.build_small_province()
+    decided_commune_round(province)
     officer = factories.user_with_role(
         province.province, Role.REPORTS, first_name="Lan", last_name="Trần Thị"
     )

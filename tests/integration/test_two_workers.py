@@ -24,7 +24,7 @@ from cells.models import ImportJob
 from partybuild.celery import app as celery_app
 from tests import factories
 from tests.factories import SAMPLE_DATA
-from tests.integration.conftest import QUEUE, WORKER_START_TIMEOUT
+from tests.integration.conftest import QUEUE, WORKER_START_TIMEOUT, replica_env
 from tests.integration.conftest import test_database_url as worker_database_url
 from tests.integration.short_visibility_app import VISIBILITY_TIMEOUT
 
@@ -131,6 +131,7 @@ def two_workers(transactional_db, broker, media_root):
         "MEDIA_ROOT": str(media_root),
         "DB_POOL_MIN": "1",
         "DB_POOL_MAX": "3",
+        **replica_env(),
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     log_dir = Path(tempfile.mkdtemp(prefix="celery-two-workers-"))

@@ -87,6 +87,7 @@ ORGANIZATION_RATING_COLUMNS = [
     "not_rated_note",
     "points",
     "note",
+    "decided_at",
     "version",
     "updated_at",
     "id",
@@ -492,6 +493,8 @@ class RatingGenerator:
                 "",
                 points,
                 "",
+                # Decided with the round (a chi bộ trực thuộc by its đảng ủy: HD 43 §3).
+                stamp if decided else None,
                 1,
                 stamp,
                 rating_id,

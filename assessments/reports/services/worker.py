@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from cells.audit import audit_export
 from cells.models import Organization
 from partybuild import jobs as pb_jobs
+from partybuild import replicas
 
 from ...models import ReportJob
 from .. import context, pieces
@@ -89,19 +90,25 @@ def _run(job_id: int, *, task_id: str) -> ReportJob | None:
         with pb_jobs.ProgressWriter(ReportJob, job.pk, seconds=0.2, step=1) as progress:
             if job.is_batch:
                 if pieces.is_cut(job):
-                    _cut(job, organization)
+                    _cut(job, organization)  # on the primary: it writes the pieces
                 return job
             if pieces.is_cut(job):
-                rendered = _piece_render(job, progress)
+                rendered = _piece_render(job, progress)  # reads its stored page only
             else:
-                rendered = report_render(
-                    kind=job.kind,
-                    organization=organization,
-                    year=job.year,
-                    fmt=job.format,
-                    exported_by=_requester_name(job),
-                    progress=progress,
-                )
+                # The report's reads on the replica once it has replayed everything committed
+                # before this point (the request, and any decision before it); else on the
+                # primary.
+                with replicas.reads_on_replica(
+                    since=replicas.primary_lsn(), wait=settings.REPLICA_TASK_WAIT_SECONDS
+                ):
+                    rendered = report_render(
+                        kind=job.kind,
+                        organization=organization,
+                        year=job.year,
+                        fmt=job.format,
+                        exported_by=_requester_name(job),
+                        progress=progress,
+                    )
     except pb_jobs.TRANSIENT_ERRORS:
         raise
     except context.ReportError as exc:
