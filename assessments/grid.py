@@ -286,13 +286,17 @@ def grid_source(
     round: RatingRound,  # noqa: A002
     cell: Organization | None = None,
     member_ids: Collection[int] | None = None,
+    setting: RatingYear | None | bool = False,
+    owner: Organization | None | bool = False,
 ) -> GridSource:
     """Read a grid: the members of `cell` (the whole organization when None) on the period
     end, or only `member_ids` among them, with their ratings and facts, and the round's tally.
 
     A fixed number of queries whatever the size; the member rules later run on these rows.
+    `setting` (the year's) and `owner` (the deciding level) when the caller read them.
     """
-    setting = year_setting(round.year)
+    if setting is False:
+        setting = year_setting(round.year)
     scheme = round_scheme(round, setting)
     end = period_end(round.year)
     members_qs = members_of(organization=cell or round.organization, on=end, subtree=True)
@@ -312,6 +316,7 @@ def grid_source(
         scheme=scheme,
         member_ids=ids,
         stored={mid: r.group for mid, r in saved.items() if r.group},
+        owner=owner,
     )
     regime = is_regime(scheme)
     return GridSource(
@@ -394,6 +399,7 @@ def grid_evaluate(source: GridSource, proposed: Mapping[int, RowInput] | None = 
                     organization_id=source.round.organization_id,
                 ),
                 period_end=end,
+                cap=cap,
             )
         rows.append(
             GridRow(

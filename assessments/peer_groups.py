@@ -182,9 +182,11 @@ def quota_context_for(
     scheme: RatingScheme,
     member_ids: Iterable[int],
     stored: Mapping[int, str],
+    owner: Organization | None | bool = False,
 ) -> QuotaContext:
     """Groups, cross-unit ratings and ceilings for counting `round`'s quota (a fixed number of
-    queries whatever the size of the unit; none before the 2025 regime)."""
+    queries whatever the size of the unit; none before the 2025 regime). `owner`: the
+    deciding level when the caller has read it already."""
     grassroots = round.organization
     ids = list(member_ids)
     if scheme.quota_scope != QUOTA_SCOPE_PEER_GROUP:
@@ -195,7 +197,8 @@ def quota_context_for(
         return context
     # The deciding level forms the groups: the grassroots organization's parent (its round
     # is decided there; selectors.deciding_organization_for says the same).
-    owner = grassroots.get_parent()
+    if owner is False:
+        owner = grassroots.get_parent()
     context = QuotaContext(grassroots_id=grassroots.pk, owner=owner)
     context.decisions = ceiling_decisions_for(organization=grassroots, year=round.year)
     context.ceilings = _ceilings(decisions=context.decisions, grassroots=grassroots, owner=owner)

@@ -242,9 +242,12 @@ def points_items_overview(*, province: Organization, year: int) -> tuple[list, l
     """The province's items of `year` (one query) and, per audience, whether its items add up
     to 30 and 70 points. With no item at all the default one-item-per-part applies."""
     items = list(PointsItem.objects.filter(province=province, year=year))
+    for item in items:
+        item.audience_label = _audience_label(item.audience)
     audiences = sorted({i.audience for i in items if i.audience})
     checks = []
-    for audience in audiences or [""]:
+    # The items for every subject are what the subjects without their own items use.
+    for audience in ["", *audiences]:
         own = [i for i in items if i.audience in ("", audience)]
         specs = [
             rules.PointsItemSpec(

@@ -23,7 +23,7 @@ from celery import shared_task
 
 from partybuild.jobs import PERIODIC, TRANSIENT_ERRORS
 
-from . import deadlines
+from . import deadlines, review
 from .indicators import tally
 from .reports import services as report_services
 
@@ -102,3 +102,18 @@ def jobs_publish_unsent() -> dict:
     if any(sent or failed for sent, failed in summary.values()):
         logger.info("Unsent jobs (sent, failed): %s", summary)
     return summary
+
+
+@shared_task(name="assessments.review_summaries_refresh", **PERIODIC, expires=300)
+def review_summaries_refresh(round_ids: list[int]) -> int:
+    """Recompute the review summaries a list view left pending (its time budget ran out)."""
+    return review.summaries_refresh(round_ids)
+
+
+@shared_task(name="partybuild.review_summaries_refresh_stale", **PERIODIC, expires=50)
+def review_summaries_refresh_stale() -> tuple[int, int]:
+    """Recompute stale review summaries for up to 45 s, ahead of the next list view."""
+    done, left = review.summaries_refresh_stale(budget=45.0)
+    if done or left:
+        logger.info("Review summaries recomputed: %s, still stale: %s", done, left)
+    return done, left

@@ -21,9 +21,15 @@ from django.db.models import Count  # noqa: E402
 
 from assessments import services  # noqa: E402
 from assessments.models import MemberRating, RatingRound  # noqa: E402
+from assessments.round_checks import RuleViolationError  # noqa: E402
 
 
 def pick_round(year: int, size: int) -> tuple[RatingRound, int]:
+    """The submitted round of `year` closest to `size` members that the rules let decide.
+
+    A round the rules refuse (data generated before a rule was added) is skipped, with a
+    line saying so: the bench measures a decision, not a refusal.
+    """
     counts = (
         MemberRating.objects.filter(round__year=year, round__state="submitted")
         .values("round_id")
@@ -32,8 +38,15 @@ def pick_round(year: int, size: int) -> tuple[RatingRound, int]:
     )
     if not counts:
         raise SystemExit(f"No submitted round in {year}: generate a province first.")
-    best = min(counts, key=lambda c: (abs(c["n"] - size), c["round_id"]))
-    return RatingRound.objects.select_related("organization").get(pk=best["round_id"]), best["n"]
+    for found in sorted(counts, key=lambda c: (abs(c["n"] - size), c["round_id"])):
+        round_ = RatingRound.objects.select_related("organization").get(pk=found["round_id"])
+        try:
+            in_rollback(lambda r=round_: services.round_decide(actor=None, round=r))()
+        except RuleViolationError as exc:
+            print(f"skipped round {round_.pk} ({found['n']} members), refused: {exc}"[:160])
+            continue
+        return round_, found["n"]
+    raise SystemExit(f"No submitted round of {year} passes the rules.")
 
 
 def main() -> None:

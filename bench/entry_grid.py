@@ -7,7 +7,8 @@ Measured through the Django test client with DEBUG off (full request: middleware
 lookups, template), the way the browser uses the grid: the live check and the save send only
 the rows that changed (here 3 rows). Floors from the same run: an empty Django view behind the
 same middleware, and raw SQL doing the cell's reads (its members on 31/12, their events, tasks
-and ratings, the round's grouped counts). Saves are rolled back.
+and ratings, the round's grouped counts; from 2025 also their categories, posts and score
+sheets, the year's peer groups and ceiling decisions). Saves are rolled back.
 """
 
 from __future__ import annotations
@@ -58,6 +59,17 @@ RAW_READS = [
         WHERE r.member_id = ANY(%(ids)s) AND r.year = %(year)s""",
     """SELECT r."group", r.cell_id, r.proposed_level, count(*) FROM assessments_memberrating r
         WHERE r.round_id = %(round)s GROUP BY 1, 2, 3""",
+    # 2025– (Quy định 366): the rows' categories, posts and score sheets, the year's peer
+    # groups and ceiling decisions.
+    """SELECT c.member_id, c.category FROM assessments_membercategory c
+        WHERE c.member_id = ANY(%(ids)s) AND c.year = %(year)s""",
+    """SELECT p.member_id, p.kind, p.title, p.is_hamlet_head FROM cells_post p
+        WHERE p.member_id = ANY(%(ids)s)""",
+    """SELECT s.member_rating_id, s.stage, s.general, s.tasks FROM assessments_scoresheet s
+        JOIN assessments_memberrating r ON r.id = s.member_rating_id
+        WHERE r.round_id = %(round)s AND r.member_id = ANY(%(ids)s)""",
+    """SELECT g.code, g.name FROM assessments_peergroup g WHERE g.year = %(year)s""",
+    """SELECT d.percent FROM assessments_quotaceilingdecision d WHERE d.year = %(year)s""",
 ]
 
 

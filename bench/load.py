@@ -6,8 +6,14 @@
 Starts `python -m gunicorn` (sync workers) on 127.0.0.1 serving the app plus one empty view,
 logs a reviewer of the generated province in, then runs `--clients` threads for `--seconds`
 (each loop also bounded by `--max-requests`) over a mix of real pages: the organization tree,
-a commune's page, a member's page, a cell's entry grid. Floor from the same run: the same
-clients against the empty Django view (request overhead of the stack at that concurrency).
+a commune's page, a member's page, a cell's entry grid, and saves of that grid (a grid POST
+of one changed row, as grid.js sends it, by the grassroots secretary). Floor from the same
+run: the same clients against the empty Django view (request overhead of the stack at that
+concurrency).
+
+The saves are real writes (a note toggled on one rated member per client, each client keeping
+its row's version): run it on a throwaway copy of the generated province
+(`createdb -T pb_bench pb_<you>_bench`), never on the shared one.
 Only loopback is ever targeted. `--server wsgiref` runs a threaded stdlib server instead,
 for an indicative figure where gunicorn is not installed.
 
@@ -105,8 +111,84 @@ def stop_server(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def pages_and_cookie() -> tuple[list[tuple[str, int]], str]:
-    """(URL, weight) of the page mix, and the session cookie of a province reviewer."""
+class Save:
+    """A grid save of one client: its member's row with the note toggled, at the version the
+    client last saved (a refused save is counted as an error)."""
+
+    def __init__(self, url: str, member_id: int, version: int, values: dict):
+        self.url, self.member_id, self.version, self.values = url, member_id, version, values
+        self.turn = 0
+
+    def body(self, token: str) -> bytes:
+        from urllib.parse import urlencode
+
+        self.turn += 1
+        mid = self.member_id
+        data = {
+            "csrfmiddlewaretoken": token,
+            "action": "save",
+            **{f"{k}_{mid}": v for k, v in self.values.items()},
+            f"note_{mid}": f"bench {self.turn % 2}",
+            f"version_{mid}": str(self.version),
+        }
+        return urlencode(data).encode()
+
+
+def saves_and_cookie(cell, clients: int) -> tuple[list[Save], str, str, str]:
+    """One Save per client (members of `cell`'s grassroots organization with a rating), and
+    the session cookie, CSRF cookie and form token of that organization's secretary."""
+    import re
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.urls import reverse
+
+    from assessments.forms import initial_row
+    from assessments.grid import grid_source, source_rows
+    from assessments.models import MemberRating
+    from assessments.selectors import grassroots_for
+    from cells.models import RoleAssignment
+
+    grassroots = grassroots_for(cell)
+    user, _ = get_user_model().objects.get_or_create(username="bench-secretary")
+    RoleAssignment.objects.get_or_create(user=user, organization=grassroots, role="secretary")
+    client = Client()
+    client.force_login(user)
+    page = reverse("assessments:rating_grid", args=[cell.pk, 2025])
+    with override_settings(ALLOWED_HOSTS=["testserver"]):
+        response = client.get(page)
+    assert response.status_code == 200, response.status_code
+    html = response.content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    round_ = MemberRating.objects.filter(cell=cell, year=2025).first().round
+    source = grid_source(round=round_, cell=cell)
+    saves = []
+    for row in source_rows(source):
+        if row.rating is None or not row.rating.proposed_level or len(saves) == clients:
+            continue
+        values = initial_row(row)
+        mid = row.member.pk
+        saves.append(
+            Save(
+                page,
+                mid,
+                row.rating.version,
+                {
+                    "level": values["level"],
+                    "reason": values["reason"] or "",
+                    "reason_note": values["reason_note"] or "",
+                    "points": "" if values["points"] is None else str(values["points"]),
+                },
+            )
+        )
+    csrf = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else ""
+    return saves, client.cookies["sessionid"].value, csrf, token
+
+
+def pages_and_cookie() -> tuple[list[tuple[str, int]], str, object]:
+    """(URL, weight) of the page mix, the session cookie of a province reviewer, and the
+    cell whose grid is in the mix."""
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django.urls import reverse
@@ -129,16 +211,42 @@ def pages_and_cookie() -> tuple[list[tuple[str, int]], str]:
         (reverse("cells:member_detail", args=[member.pk]), 3),
         (reverse("assessments:rating_grid", args=[cell.pk, 2025]), 1),
     ]
-    return pages, client.cookies["sessionid"].value
+    return pages, client.cookies["sessionid"].value, cell
 
 
-def run_clients(port, paths, cookie, *, clients, seconds, max_requests, seed=1):
-    """Latencies (s) and errors of `clients` threads looping until the deadline."""
+SAVE = "POST save (grid, 1 changed row)"
+
+
+def run_clients(port, paths, cookie, *, clients, seconds, max_requests, seed=1, saves=None):
+    """Latencies (s) and errors of `clients` threads looping until the deadline.
+
+    `saves` (weight, [Save per client], session, csrf cookie, token): the mix's grid saves."""
     latencies: list[tuple[str, float]] = []
     errors: list[str] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
     urls = [u for u, w in paths for _ in range(w)]
+    if saves:
+        urls += [SAVE] * saves[0]
+
+    def request(connection, url, number):
+        if url != SAVE:
+            connection.request("GET", url, headers={"Cookie": f"sessionid={cookie}"})
+            return 200, None
+        _w, per_client, session, csrf, token = saves
+        save = per_client[number % len(per_client)]
+        cookies = f"sessionid={session}" + (f"; csrftoken={csrf}" if csrf else "")
+        connection.request(
+            "POST",
+            save.url,
+            body=save.body(token),
+            headers={
+                "Cookie": cookies,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://{HOST}:{port}{save.url}",
+            },
+        )
+        return 302, save
 
     def client(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
@@ -150,11 +258,13 @@ def run_clients(port, paths, cookie, *, clients, seconds, max_requests, seed=1):
             started = time.perf_counter()
             try:
                 connection = http.client.HTTPConnection(HOST, port, timeout=120)
-                connection.request("GET", url, headers={"Cookie": f"sessionid={cookie}"})
+                expected, save = request(connection, url, number)
                 response = connection.getresponse()
                 response.read()
                 connection.close()
-                if response.status != 200:
+                if save is not None and response.status == expected:
+                    save.version += 1
+                if response.status != expected:
                     bad.append(f"{response.status} {url}")
             except OSError as exc:
                 bad.append(f"{type(exc).__name__} {url}")
@@ -271,7 +381,7 @@ def counters(args) -> dict[str, int]:
     return found
 
 
-def run_variant(args, name: str, paths, cookie, databases: dict[str, str]):
+def run_variant(args, name: str, paths, cookie, databases: dict[str, str], saves=None):
     """Start the server with these databases, run the floor and the mix, stop it."""
     if databases.get("REPLICA_DATABASE_URL"):
         wait_replayed(args)  # the bench reviewer's role and session, written just now
@@ -293,6 +403,7 @@ def run_variant(args, name: str, paths, cookie, databases: dict[str, str]):
             clients=args.clients,
             seconds=args.seconds,
             max_requests=args.max_requests,
+            saves=saves,
         )
     finally:
         stop_server(process)
@@ -323,9 +434,13 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="primary only, then both")
     parser.add_argument("--pooler-port", type=int, default=6434)
     parser.add_argument("--replica-port", type=int, default=5433)
+    parser.add_argument(
+        "--saves", type=int, default=1, help="weight of grid saves in the mix (0: GETs only)"
+    )
     args = parser.parse_args()
     setup_django()
-    paths, cookie = pages_and_cookie()
+    paths, cookie, cell = pages_and_cookie()
+    saves = (args.saves, *saves_and_cookie(cell, args.clients)) if args.saves else None
     if args.compare or args.pooler or args.replica:
         variants = [("primary only", False, False)] if args.compare else []
         variants.append(("pooler + replica", True, True))
@@ -339,7 +454,7 @@ def main() -> None:
         results = []
         for name, pooler, replica in variants:
             env = variant_env(args, pooler=pooler, replica=replica)
-            results.append((name, run_variant(args, name, paths, cookie, env)))
+            results.append((name, run_variant(args, name, paths, cookie, env, saves=saves)))
         if len(results) == 2:
             (_, (first, _, t1)), (_, (second, _, t2)) = results
             print(
@@ -370,12 +485,18 @@ def main() -> None:
             clients=args.clients,
             seconds=args.seconds,
             max_requests=args.max_requests,
+            saves=saves,
         )
     finally:
         stop_server(process)
     figure = summary("page mix", *pages)
     floor_median = summary("floor: empty Django view", *floor)
     print(f"ratio (median) {figure / floor_median:6.1f}×")
+    mix_rate, floor_rate = len(pages[0]) / pages[2], len(floor[0]) / floor[2]
+    print(
+        f"throughput: mix {mix_rate:.1f} req/s = {100 * mix_rate / floor_rate:.1f} % of the "
+        f"empty view's {floor_rate:.1f} req/s (same run)"
+    )
     if pages[1]:
         sys.exit(1)
 

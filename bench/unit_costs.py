@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
+    from decide import pick_round  # noqa: PLC0415
     from entry_grid import cell_of_size, changed_rows_payload  # noqa: PLC0415
 
     user, _ = get_user_model().objects.get_or_create(
@@ -136,7 +137,7 @@ def main() -> None:
     year, past = args.year, args.year - 1
     grid_round, grid_members = closest_round(year, 2131, ["draft", "returned"], province)
     cell = cell_of_size(grid_round, 50)
-    decide_round, decide_members = closest_round(year, 1700, ["submitted"], province)
+    decide_round, decide_members = pick_round(year, 1700)
     review_round, review_members = closest_round(year, 2000, ["submitted"], province)
     commune = grid_round.organization
     if commune.type not in COMMUNE_LEVEL_TYPES:

@@ -27,6 +27,7 @@ from django.views.generic import TemplateView
 
 from assessments import grid, permissions, rules, selectors, services
 from assessments.forms import NOT_RATED, RatingGridForm, field_name, posted_member_ids
+from assessments.models import RatingRound
 from assessments.views import grid_state
 from assessments.views.unit import UnitYearMixin
 from cells import selectors as cells_selectors
@@ -98,6 +99,15 @@ class RatingGridMixin(UnitYearMixin):
         user = self.request.user
         self.round, self.round_error = None, ""
         if self.may_write:
+            # The round exists on every visit but the first: read it (the user may write, as
+            # worked out above) rather than going through the creation's own checks again.
+            self.round = (
+                RatingRound.objects.filter(organization=self.grassroots, year=self.year)
+                .select_related("organization")
+                .first()
+            )
+            if self.round is not None:
+                return
             try:
                 self.round = services.round_get_or_create(
                     actor=user, organization=self.cell or self.grassroots, year=self.year
@@ -119,8 +129,25 @@ class RatingGridMixin(UnitYearMixin):
             kwargs={"org_pk": self.organization.pk, "year": self.year},
         )
 
+    def reads(self) -> dict:
+        """What every grid of this request shares, read once: the year's settings and the
+        deciding level (it forms the peer groups; the state line names it)."""
+        if not hasattr(self, "_reads"):
+            self._reads = {
+                "setting": selectors.year_setting(self.year),
+                "deciding": selectors.deciding_organization_for(self.grassroots),
+            }
+        return self._reads
+
     def source(self, member_ids=None):
-        return grid.grid_source(round=self.round, cell=self.cell, member_ids=member_ids)
+        reads = self.reads()
+        return grid.grid_source(
+            round=self.round,
+            cell=self.cell,
+            member_ids=member_ids,
+            setting=reads["setting"],
+            owner=reads["deciding"],
+        )
 
     def make_form(self, data, source) -> RatingGridForm:
         ids = [m.pk for m in source.members]
@@ -152,7 +179,7 @@ class RatingGridMixin(UnitYearMixin):
 
     def page_context(self, **kwargs) -> dict:
         ratio = self.scheme.quota_ratio
-        deciding = selectors.deciding_organization_for(self.grassroots)
+        deciding = self.reads()["deciding"]
         now = nxt = ""
         if getattr(self, "round", None) is not None:
             now, nxt = grid_state.state_message(

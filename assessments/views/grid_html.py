@@ -239,6 +239,19 @@ def parts_html(line, t: RowTexts, label: dict, *, stage: str | None, own_total: 
     return html
 
 
+def cap_html(line, *, oob: bool = False) -> str:
+    """The "≤ HTNV" hint of a row whose level is above the member's cap (empty otherwise),
+    with its id: the live check sends it again, so the hint follows what is typed."""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    if not line.cap_short:
+        return f'<span id="cap-{line.member.pk}" class="grid-cap"{swap}></span>'
+    return (
+        f'<span id="cap-{line.member.pk}" class="grid-cap" title="{_e(line.cap_why)}"{swap}>'
+        f"≤{_e(line.cap_short)}"
+        f'<span class="visually-hidden">: {_e(line.cap_why)}</span></span>'
+    )
+
+
 def row_html(
     line,
     t: RowTexts,
@@ -291,20 +304,17 @@ def row_html(
     cells.append(f'<td class="grid-col-votes" data-label="{t.votes}">{votes}</td>')
     if editable and line.appraise:
         collapsed = " is-collapsed" if v["level"] != NOT_RATED and not v["reason"] else ""
-        cap = (
-            f'<span class="grid-cap" title="{_e(line.cap_why)}">≤{_e(line.cap_short)}'
-            f'<span class="visually-hidden">: {_e(line.cap_why)}</span></span>'
-            if line.cap_short
-            else ""
-        )
-        reason_box = reason_box_html(
-            mid, line.reason_options, t, v["reason_note"], v["reason"], collapsed, label
-        )
+        cap = cap_html(line)
         # The reason boxes only where they are used: grid.js adds them when "not rated" is
         # chosen (a 2,000-member page had 4,000 hidden boxes); without JavaScript they show
         # after the next save or check.
-        if collapsed:
-            reason_box = ""
+        reason_box = (
+            ""
+            if collapsed
+            else reason_box_html(
+                mid, line.reason_options, t, v["reason_note"], v["reason"], collapsed, label
+            )
+        )
         level = (
             '<span class="grid-level-box">'
             + _select(
@@ -369,7 +379,7 @@ def row_html(
         f'data-cell="{getattr(member, "cell_id", "") or ""}"'
         f'{" data-prefilled" if line.dirty else ""}><tr class="grid-row">{"".join(cells)}</tr>'
         f'<tr class="grid-msgs-row{"" if has_messages(line) else " is-empty"}"><td colspan="9">'
-        f"{messages_html(line, t)}</td></tr></tbody>"
+        f"{line.msgs_html or messages_html(line, t)}</td></tr></tbody>"
     )
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from assessments import rules, schemes
@@ -187,6 +189,10 @@ class GridState:
     reason_template: SafeString = SafeString("")
     regime: bool = False  # 2025–: the category / peer group column and the 30 + 70 parts
     with_groups: bool = False  # the deciding level formed peer groups for the year
+    # Without JavaScript the browser posts every box of the page: past Django's field limit
+    # the boxes come disabled (grid.js enables them) and the page links each cell's own.
+    nojs_locked: bool = False
+    nojs_cells: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def blocking(self) -> bool:
@@ -372,6 +378,8 @@ def build_state(
     with_points = scheme.member_assessment == schemes.ASSESSMENT_POINTS
     for line in lines:
         line.msgs_html = grid_html.messages_html(line, texts, oob=oob)
+        if oob and editable and appraise:
+            line.msgs_html += mark_safe(grid_html.cap_html(line, oob=True))  # noqa: S308
         if not oob:
             line.html = grid_html.row_html(
                 line,
@@ -382,6 +390,11 @@ def build_state(
                 regime=regime,
                 stage=stage,
             )
+    nojs_locked = False
+    if not oob and editable:
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        boxes = sum(line.html.count(' name="') for line in lines)
+        nojs_locked = limit is not None and boxes + _PAGE_FIELDS > limit
     # Rows shown with values not saved yet (a member the rules exclude comes pre-filled as
     # "not rated"): the list must be saved before it can be sent.
     has_changes = has_changes or any(line.dirty for line in lines)
@@ -433,10 +446,21 @@ def build_state(
         reason_template=grid_html.reason_template(reasons(""), texts),
         regime=regime,
         with_groups=bool(group_names),
+        nojs_locked=nojs_locked,
+        nojs_cells=(
+            [
+                (c.name, reverse("assessments:rating_grid", args=[c.pk, grid.round.year]))
+                for c in grid.cells
+            ]
+            if nojs_locked and grid.cell is None
+            else []
+        ),
     )
 
 
 _CATEGORIES = [(value, FormCategory(value)) for value in FormCategory.values]
+# The page's own fields besides the rows' boxes (token, version, action, toolbar).
+_PAGE_FIELDS = 10
 
 
 def _regime_parts(

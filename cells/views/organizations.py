@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
@@ -137,6 +138,10 @@ class OrganizationDetailView(TemplateView):
             "is_commune_level": organization.type in COMMUNE_LEVEL_TYPES,
             "residential_units": list(selectors.residential_units_for(organization=organization)),
             "can_edit": can_edit_roster(user, organization),
+            # Links in the loops are written from these prefixes: a {% url %} per row was a
+            # large part of the page's time (the page mix of bench/load.py).
+            "org_url_base": reverse("cells:organization_detail", args=[0]).removesuffix("0/"),
+            "member_url_base": reverse("cells:member_detail", args=[0]).removesuffix("0/"),
             # Adding a unit changes the tree: an administrator's (#19).
             "can_add_unit": not is_cell and can_administer(user, organization),
             "history": history.history_rows(

@@ -11,6 +11,21 @@
     button.setAttribute("aria-expanded", open ? "false" : "true");
     list.hidden = open;
   });
+  // Logging out clears what the entry grid kept in this browser (unsaved rows wait there
+  // for a new login only after a session expiry, never for the next person at this
+  // computer). grid.js stops writing once this flag is set.
+  document.addEventListener("submit", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-logout]")) return;
+    window.pbLoggingOut = true;
+    // Staying on the page (the browser's "leave?" answered no) lets the grid keep rows again.
+    window.setTimeout(function () { window.pbLoggingOut = false; }, 5000);
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i -= 1) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf("pb-grid:") === 0) window.localStorage.removeItem(key);
+      }
+    } catch (e) { /* storage disabled: nothing was kept */ }
+  });
   // After a failed form submit, move focus to the error summary so it is read out first.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("form-errors");

@@ -11,6 +11,9 @@
   document.documentElement.classList.add("js");
 
   var NOT_RATED = "none";
+  // Unsaved rows kept in the browser are offered back for three days (a session expiry, a
+  // closed tab, a crash); logging out clears them (app.js).
+  var DRAFT_MAX_AGE_MS = 3 * 24 * 3600 * 1000;
 
   function rowOf(el) { return el && el.closest ? el.closest("tbody.grid-member") : null; }
   function inputsOf(row) {
@@ -48,8 +51,26 @@
     return row.querySelector("[data-grid-reason-box]");
   }
 
+  // The reason box of the 70 part: only where it differs from the task ledger's suggestion.
+  function syncTasksReason(row) {
+    var tasks = row.querySelector("[data-col=tasks][data-suggested]");
+    if (!tasks || row.querySelector("[data-grid-tasks-reason]")) return;
+    var typed = tasks.value.trim();
+    if (!typed || typed === tasks.dataset.suggested) return;
+    var box = document.createElement("input");
+    box.name = "tasks_reason_" + row.dataset.member;
+    box.id = "id_" + box.name;
+    box.dataset.col = "tasks_reason";
+    box.setAttribute("data-grid-tasks-reason", "");
+    box.className = "form-control form-control-sm grid-tasks-reason";
+    box.placeholder = tasks.closest("form").dataset.tasksReasonLabel || "";
+    box.setAttribute("aria-label", box.placeholder);
+    tasks.closest("td").appendChild(box);
+  }
+
   function syncRow(row) {
     if (!row) return;
+    syncTasksReason(row);
     var level = row.querySelector("[data-grid-level]");
     var box = row.querySelector("[data-grid-reason-box]");
     if (level && !box && level.value === NOT_RATED) box = addReasonBox(row, level);
@@ -67,6 +88,11 @@
     });
     var form = document.querySelector("[data-grid-form]");
     if (!form) return;
+    // A page too large to post whole without JavaScript comes disabled (it sends only the
+    // changed rows with it).
+    Array.prototype.forEach.call(form.querySelectorAll("fieldset[data-nojs-disabled]"), function (f) {
+      f.disabled = false;
+    });
     var rows = Array.prototype.slice.call(form.querySelectorAll("tbody.grid-member"));
     var byId = {};
     rows.forEach(function (row) { byId[row.dataset.member] = row; syncRow(row); });
@@ -103,7 +129,7 @@
       try { return JSON.parse(window.localStorage.getItem(storeKey) || "null"); } catch (e) { return null; }
     }
     function storeWrite() {
-      if (!storeKey) return;
+      if (!storeKey || window.pbLoggingOut) return;
       var data = { at: Date.now(), rows: {} };
       rows.forEach(function (row) {
         if (!rowChanged(row)) return;
@@ -119,6 +145,11 @@
     function storeRestore() {
       var data = storeRead();
       if (!data || !data.rows) return;
+      // Kept for one login after an expiry, not for ever: older drafts are dropped.
+      if (!data.at || Date.now() - data.at > DRAFT_MAX_AGE_MS) {
+        window.localStorage.removeItem(storeKey);
+        return;
+      }
       var restored = 0;
       Object.keys(data.rows).forEach(function (mid) {
         var row = byId[mid];
@@ -204,6 +235,7 @@
             if (target) {
               part.removeAttribute("hx-swap-oob");
               target.replaceWith(part);
+              if (!part.classList.contains("grid-msgs")) return;  // e.g. the "≤" cap hint
               var row = rowOf(part);
               if (row) row.classList.toggle("has-error", part.classList.contains("grid-msgs--error"));
               var msgsRow = part.closest(".grid-msgs-row");

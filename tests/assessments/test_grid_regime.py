@@ -302,3 +302,39 @@ def test_submission_refused_with_one_line_per_peer_group(client, regime):
     ), lines
     regime.round_b.refresh_from_db()
     assert regime.round_b.state == "draft"
+
+
+def test_live_check_refreshes_the_cap_hint(client, regime):
+    """The "≤" hint follows what is typed: 80 points cap HTXSNV at HTTNV (the M5 band), so the
+    check answers the row's hint «≤HTTNV»; with HTTNV chosen the hint is sent empty."""
+    client.force_login(regime.committee_b)
+    mid = regime.star.pk
+    rating = MemberRating.objects.get(member=regime.star, year=YEAR)
+    data = {
+        f"level_{mid}": "excellent",
+        f"reason_{mid}": "",
+        f"reason_note_{mid}": "",
+        f"note_{mid}": "",
+        f"points_{mid}": "80",
+        f"version_{mid}": rating.version,
+    }
+    html = client.post(_url("rating_grid_check", regime.cell_b), data).content.decode()
+    hint = re.search(rf'<span id="cap-{mid}"[^>]*>(.*?)</span></span>', html, re.S)
+    assert hint and "≤HTTNV" in hint.group(1)
+    data[f"level_{mid}"] = "good"
+    html = client.post(_url("rating_grid_check", regime.cell_b), data).content.decode()
+    assert re.search(rf'<span id="cap-{mid}" class="grid-cap" hx-swap-oob="true"></span>', html)
+
+
+def test_a_page_too_large_to_post_without_javascript_says_so(client, regime, settings):
+    """Past Django's field limit the page's boxes come disabled (grid.js enables them) with a
+    notice for browsers without JavaScript; the whole organization's page links each cell."""
+    client.force_login(regime.committee_b)
+    html = client.get(_url("rating_grid", regime.cell_b)).content.decode()
+    assert "data-nojs-disabled" not in html
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 40
+    with translation.override("vi"):
+        html = client.get(_url("rating_grid", regime.cell_b)).content.decode()
+    assert '<fieldset class="grid-fieldset" disabled data-nojs-disabled>' in html
+    assert "<noscript>" in html and "Bật JavaScript" in html
+    assert "Trang này có 6 đảng viên: quá nhiều ô để lưu một lần" in html

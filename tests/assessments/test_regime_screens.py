@@ -266,8 +266,15 @@ def test_points_items_added_with_the_sum_check(client, level):
         )
         assert response.status_code == 302
     assert AuditEntry.objects.filter(action="pointsitem_create").count() == 3
+    client.post(
+        _items_url(level.province),
+        {"part": "tasks", "name": "Vai trò lãnh đạo", "max_points": "10", "scoring": "points",
+         "audience": "leader", "order": 0},
+    )  # fmt: skip
     page = client.get(_items_url(level.province)).content.decode()
+    # Every subject: 30 + 60 (short of 70); 2A: 30 + 70 with its own item.
     assert "cộng 60 điểm, phải bằng 70" in page
+    assert "2A · giữ chức vụ lãnh đạo, quản lý: các tiêu chí cộng đủ 30 + 70 điểm." in page
     # The commune is not a province: its items page is a 404; another province too.
     assert client.get(_items_url(level.new_commune)).status_code == 404
     assert client.get(_items_url(level.other_province)).status_code == 404
