@@ -5,9 +5,9 @@ user and a node already fetched through `cells.selectors.organization_get` (out 
 404 before we get here); the counted rows are further limited to the user's visible subtrees,
 which matters when merge mapping pulls in predecessors' subtrees.
 
-Query budget (asserted in tests): one per indicator family, one for the tree metadata, one
-per level of merge chains when mapping, one for indicators and one for targets — whatever the
-number of children.
+Query budget (asserted in tests): one per indicator family, one for the tree metadata, three
+when mapping (stored mapping: `indicators.scope`), one for indicators and one for targets —
+whatever the number of children.
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ class TableCell:
     value: Decimal | None
     numerator: int
     href: str = ""  # the list behind the number, set by the view
+    text: str = ""  # the value as shown ("" for none), set by the view
 
     @property
     def counter(self) -> str:
@@ -117,6 +118,7 @@ class ChildRow:
     info: indicators.OrgInfo
     cells: list[TableCell]
     exists: bool = True  # False: a unit with data that is not on the table's tree
+    href: str = ""  # the child's own page, set by the view
 
 
 @dataclass
@@ -136,6 +138,14 @@ class DashboardData:
 
     def cards_in(self, group: str) -> list[Card]:
         return [c for c in self.cards if c.indicator.group == group]
+
+    @property
+    def card_groups(self) -> list[tuple[str, str, list[Card]]]:
+        """(group, label, its cards) in the page's order (one pass over the cards)."""
+        by_group: dict[str, list[Card]] = {}
+        for card in self.cards:
+            by_group.setdefault(card.indicator.group, []).append(card)
+        return [(g, label, by_group.get(g, [])) for g, label in self.groups]
 
 
 def dashboard_default_year(*, user) -> int:

@@ -399,6 +399,7 @@ def grid_evaluate(source: GridSource, proposed: Mapping[int, RowInput] | None = 
                     organization_id=source.round.organization_id,
                 ),
                 period_end=end,
+                cap=cap,
             )
         rows.append(
             GridRow(

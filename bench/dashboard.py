@@ -71,6 +71,9 @@ def main() -> None:
     parser.add_argument(
         "--no-mapped", action="store_true", help="skip the mapped pages (?anh_xa=1)"
     )
+    parser.add_argument(
+        "--no-live", action="store_true", help="skip the live-counting reference (slow)"
+    )
     args = parser.parse_args()
 
     if not tally.covers([args.year - 1, args.year]):
@@ -131,7 +134,8 @@ def main() -> None:
                 f"dashboard page, mapped ({label})",
                 timed(lambda: page(query="?anh_xa=1"), repeat=args.repeat),
             )
-        report(f"reference: live counting ({label})", timed(live, repeat=3, warmup=0))
+        if not args.no_live:
+            report(f"reference: live counting ({label})", timed(live, repeat=3, warmup=0))
 
     # Freshness: a change marks one round's cells; the next page recomputes them.
     largest = (

@@ -434,6 +434,7 @@ def main() -> None:
     parser.add_argument("--pooler", action="store_true", help="through PgBouncer")
     parser.add_argument("--replica", action="store_true", help="marked reads on the replica")
     parser.add_argument("--compare", action="store_true", help="primary only, then both")
+    parser.add_argument("--each", action="store_true", help="with --compare: each one alone too")
     parser.add_argument("--pooler-port", type=int, default=6434)
     parser.add_argument("--replica-port", type=int, default=5433)
     parser.add_argument(
@@ -444,10 +445,17 @@ def main() -> None:
     paths, cookie, cell = pages_and_cookie()
     saves = (args.saves, *saves_and_cookie(cell, args.clients)) if args.saves else None
     if args.compare or args.pooler or args.replica:
-        variants = [("primary only", False, False)] if args.compare else []
-        variants.append(("pooler + replica", True, True))
         if not args.compare:
             variants = [("as asked", args.pooler, args.replica)]
+        elif args.each:
+            variants = [
+                ("primary only", False, False),
+                ("pooler only", True, False),
+                ("replica only", False, True),
+                ("pooler + replica", True, True),
+            ]
+        else:
+            variants = [("primary only", False, False), ("pooler + replica", True, True)]
         print(
             f"server: {args.server} on {HOST}:{args.port}, {args.workers} workers; "
             f"{args.clients} clients × {args.seconds:.0f} s; pages: "
@@ -457,12 +465,15 @@ def main() -> None:
         for name, pooler, replica in variants:
             env = variant_env(args, pooler=pooler, replica=replica)
             results.append((name, run_variant(args, name, paths, cookie, env, saves=saves)))
-        if len(results) == 2:
-            (_, (first, _, t1)), (_, (second, _, t2)) = results
-            print(
-                f"\nthroughput: {len(first) / t1:.1f} → {len(second) / t2:.1f} req/s, "
-                f"{(len(second) / t2) / (len(first) / t1):.2f}× (target ≥ 1.5×)"
-            )
+        if len(results) > 1:
+            (_, (first, _, t1)) = results[0]
+            print()
+            for name, (pages, _, elapsed) in results[1:]:
+                print(
+                    f"throughput, {name} / primary only: {len(pages) / elapsed:.1f} / "
+                    f"{len(first) / t1:.1f} req/s = "
+                    f"{(len(pages) / elapsed) / (len(first) / t1):.2f}× (target ≥ 1.5×)"
+                )
         if any(errors for _, (_, errors, _) in results):
             sys.exit(1)
         return

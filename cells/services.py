@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -166,6 +166,18 @@ def organization_update(
             changes=changes,
         )
     return organization
+
+
+def organization_maps_refresh() -> int:
+    """Recompute every unit's `maps_to` (where its rows count on today's tree); returns the
+    units changed. The triggers of migration cells 0006 keep it after every write; this is for
+    writes that skipped them (a bulk load with session_replication_role = replica).
+    PostgreSQL only (0 elsewhere)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pb_org_maps_refresh(NULL)")
+        return cursor.fetchone()[0]
 
 
 # The member record as services write it and audit it (the generator's COPY writes the same).

@@ -44,6 +44,11 @@ app.conf.beat_schedule = {
         "task": "partybuild.indicator_tallies_refresh",
         "schedule": 60.0,
     },
+    # Every minute: recompute the review summaries a change made stale, before a list must.
+    "review-summaries-refresh-stale": {
+        "task": "partybuild.review_summaries_refresh_stale",
+        "schedule": 60.0,
+    },
     # Just after New Year's midnight the tallies' window moves to the new year; daily, so a
     # restored or new database, or a release that changed the counting, is rebuilt that night.
     "indicator-tallies-rebuild": {

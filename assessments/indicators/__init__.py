@@ -86,7 +86,10 @@ def compute(*, scope: Scope, years: list[int]) -> Results:
     years = sorted(set(years))
     results = Results(scope=scope, years=years)
     moments = []
-    for found in _facts(scope, years):
+    found_all = _facts(scope, years)
+    if scope.mapped:  # the stored mapping of every unit met, in one query
+        scope.prefetch({f.path for found in found_all if not found.bucketed for f in found.facts})
+    for found in found_all:
         moments.append(found.as_of)
         for fact in found.facts:
             bucket = fact.path if found.bucketed else scope.bucket(fact.path)

@@ -10,6 +10,11 @@ Merge mapping (DOMAIN §2): a counted organization goes to the successor of its 
 ancestor-or-self that is dissolved and has a successor (following the chain to a unit that
 still exists); with no such ancestor it stays where it was. A unit whose successor lies
 outside the node's subtree no longer belongs to the node and is left out.
+
+On PostgreSQL that rule is stored per unit (`Organization.maps_to`, kept by triggers), so a
+mapped scope reads only the units it meets and the tallies group by it in SQL. The chain is
+resolved in Python instead (the whole subtree loaded once) on SQLite and while a recorded
+dissolution is not yet in force (dated today or later: the stored rule applies them all).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -89,6 +95,26 @@ def path_q(roots, field: str = "path") -> Q:
     return q
 
 
+def _mapping_stored(today: datetime.date) -> bool:
+    """Whether a mapped scope can read `Organization.maps_to`: on PostgreSQL (its triggers
+    keep it), unless a recorded dissolution with a successor is not yet in force today."""
+    if connection.vendor != "postgresql":
+        return False
+    return not Organization.objects.filter(
+        successor__isnull=False, dissolved_on__gte=today
+    ).exists()
+
+
+def _roots_map_alone(roots: list[str]) -> bool:
+    """Whether no root unit takes its stored mapping from an ancestor above it (a unit
+    outside the roots, which the chain walk would not see)."""
+    return not (
+        Organization.objects.filter(path__in=roots, maps_to__isnull=False)
+        .exclude(dissolved_on__isnull=False, successor__isnull=False)
+        .exists()
+    )
+
+
 def _intersect(roots: list[str], allowed: list[str] | None) -> list[str]:
     """The parts of the `roots` subtrees that lie in the `allowed` subtrees (None: all)."""
     if allowed is None:
@@ -121,10 +147,24 @@ class Scope:
     _by_id: dict[int, OrgInfo] | None = field(init=False, default=None)
     _children: dict[str, OrgInfo] | None = field(init=False, default=None)
     _bucket_cache: dict[str, str | None] = field(init=False, default_factory=dict)
+    # Mapped on the stored `maps_to` (see the module's docstring); unit path → the path its
+    # rows count under, for the units met so far.
+    mapping_stored: bool = field(init=False, default=False)
+    _maps: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         roots = [self.node.path]
         if self.mapped:
+            # Stored only where it gives what the chain walk gives: the walk sees the
+            # dissolutions inside the scope's roots only, the stored rule every ancestor's.
+            self.mapping_stored = _mapping_stored(self.today) and self.node.maps_to_id is None
+            if self.mapping_stored:
+                self.roots = _intersect(
+                    roots + self._stored_predecessor_roots(), self.allowed_roots
+                )
+                if self.allowed_roots is None or _roots_map_alone(self.roots):
+                    return
+                self.mapping_stored = False
             roots += self._predecessor_roots()
         self.roots = _intersect(roots, self.allowed_roots)
 
@@ -172,6 +212,37 @@ class Scope:
             targets = new
         return [p for p in found if not any(p != q and p.startswith(q) for q in found)]
 
+    def _stored_predecessor_roots(self) -> list[str]:
+        """`_predecessor_roots` from the stored mapping: units outside the node whose rows
+        count inside it (one query)."""
+        found = list(
+            Organization.objects.filter(maps_to__path__startswith=self.node.path)
+            .exclude(path__startswith=self.node.path)
+            .values_list("path", flat=True)
+        )
+        return [p for p in found if not any(p != q and p.startswith(q) for q in found)]
+
+    def prefetch(self, paths) -> None:
+        """Read the stored mapping of these units at once (one query; nothing when the
+        mapping is resolved in Python), so `bucket` never asks per row."""
+        if not self.mapping_stored:
+            return
+        wanted = [p for p in set(paths) if p not in self._maps]
+        if not wanted:
+            return
+        org = Organization._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.path, m.path FROM {org} c LEFT JOIN {org} m ON m.id = c.maps_to_id "  # noqa: S608
+                "WHERE c.path = ANY(%s)",
+                [wanted],
+            )
+            for path, target in cursor.fetchall():
+                self._maps[path] = target or path
+
+    def in_roots(self, path: str) -> bool:
+        return any(path.startswith(root) for root in self.roots)
+
     def q(self, field: str = "path") -> Q:
         """Filter for rows whose organization path (`field`) is in scope."""
         return path_q(self.roots, field)
@@ -185,6 +256,13 @@ class Scope:
         """The path the row of organization `path` counts under (merge mapping applied)."""
         if not self.mapped:
             return path
+        if self.mapping_stored:
+            if path not in self._maps:
+                self.prefetch([path])
+            resolved = self._maps.get(path, path)
+            # A target the user may not see (or outside the scope) is not counted, as when
+            # the chain is followed through the scope's own units below.
+            return resolved if self.in_roots(resolved) else None
         step = Organization.steplen
         for depth in range(len(path) // step, 0, -1):
             info = self.orgs.get(path[: step * depth])
@@ -233,6 +311,7 @@ class Scope:
 
     def paths_in_bucket(self, bucket: str | None) -> list[str]:
         """Every organization path in scope that rolls up to `bucket` (None: the whole node)."""
+        self.prefetch(self.orgs)
         found = []
         for path in self.orgs:
             where = self.bucket(path)

@@ -269,18 +269,36 @@ def _refresh_marked(where: str, params: list) -> int | None:
 
 
 # --- reading --------------------------------------------------------------------------------
-def _rows_sql(scope: Scope) -> tuple[str, str, list]:
-    """The FROM clause and the bucket key (with their parameters) of the page's sums.
+def _rows_sql(scope: Scope) -> tuple[str, str, str, list]:
+    """The FROM clause, the bucket key and a condition (with their parameters) of the page's
+    sums.
 
     The bucketing of `Scope.bucket`, done in PostgreSQL so the page gets one row per child,
     not one per unit. Unmapped: the child-level prefix of the unit's path (the node's own path
-    for its own rows). Mapped: every unit in scope is bucketed in Python once (`Scope.bucket`
-    follows the merge links) and the pairs are joined by unit id.
+    for its own rows). Mapped: the same prefix of the path of the unit its rows count under
+    today (`Organization.maps_to`), kept only when that unit is the node's and in scope; or,
+    where the mapping is resolved in Python (`Scope.mapping_stored` unset), every unit in
+    scope bucketed once and the pairs joined by unit id.
     """
+    child_len = int(scope.child_len)
+    where, params = grouped.scope_where(scope, "c.path")
     if not scope.mapped:
-        where, params = grouped.scope_where(scope, "c.path")
         source = f"{TALLY} t JOIN {ORG} c ON c.id = t.organization_id AND {where}"
-        return source, f"substring(c.path, 1, {int(scope.child_len)})", params
+        return source, f"substring(c.path, 1, {child_len})", "TRUE", params
+    if scope.mapping_stored:
+        source = (
+            f"{TALLY} t JOIN {ORG} c ON c.id = t.organization_id AND {where} "
+            f"LEFT JOIN {ORG} m ON m.id = c.maps_to_id"
+        )
+        resolved = "coalesce(m.path, c.path)"
+        in_scope, in_params = grouped.scope_where(scope, resolved)
+        condition = f"starts_with({resolved}, %s) AND {in_scope}"
+        return (
+            source,
+            f"substring({resolved}, 1, {child_len})",
+            condition,
+            [*params, scope.node.path, *in_params],
+        )
     ids, buckets = [], []
     for info in scope.orgs.values():
         bucket = scope.bucket(info.path)
@@ -291,13 +309,13 @@ def _rows_sql(scope: Scope) -> tuple[str, str, list]:
         f"{TALLY} t JOIN unnest(%s::bigint[], %s::text[]) AS m(id, bucket) "
         "ON m.id = t.organization_id"
     )
-    return source, "m.bucket", [ids, buckets]
+    return source, "m.bucket", "TRUE", [ids, buckets]
 
 
 def facts_for(scope: Scope, years: list[int]) -> FamilyResult:
     """The tallied counters of the scope, rolled up to the node's children (the caller has
     brought the scope's tallies up to date: `ensure_fresh`)."""
-    source, key, params = _rows_sql(scope)
+    source, key, condition, params = _rows_sql(scope)
     sums = ", ".join(f"sum(t.{column})::int" for column in COLUMNS)
     # An official row without a twin serves the proposals basis too (see IndicatorTally).
     basis = (
@@ -306,7 +324,7 @@ def facts_for(scope: Scope, years: list[int]) -> FamilyResult:
     sql = f"""
         SELECT t.year, {key}, max(t.last_change), {sums}
         FROM {source}
-        WHERE t.year = ANY(%s) AND ({basis})
+        WHERE {condition} AND t.year = ANY(%s) AND ({basis})
         GROUP BY 1, 2
     """  # noqa: S608 - only table and column names from code; values are parameters
     node_path = scope.node.path

@@ -6,7 +6,9 @@ each round's figures (counts per level, the violations the rules find, the membe
 since the last return or decision) are kept in a `RoundSummary` valid for one round version:
 every write to what a round is judged on bumps the version (`round_checks.save_round`), and a
 fact about its members changed elsewhere (an event, a post, a transfer: database triggers,
-migration 0012) bumps `RoundFacts.seq`; a summary is recomputed once per change.
+migration 0012) bumps `RoundFacts.seq`; a summary is recomputed once per change. A page
+recomputes within a time budget and leaves the rest to a worker (`summaries_refresh`, and
+the minute job `summaries_refresh_stale`), showing how many are still being updated.
 
 Decided and published rounds are not run through the rules again: the decision checked them
 under the lock, and a later change needs a reopening (which bumps the version).
@@ -24,6 +26,7 @@ from .detail import (
 )
 from .summaries import (
     LIST_FIELDS,
+    Summaries,
     Values,
     changed_members,
     current_values,
@@ -32,6 +35,9 @@ from .summaries import (
     search_fold,
     snapshot_values,
     summaries_for,
+    summaries_refresh,
+    summaries_refresh_later,
+    summaries_refresh_stale,
 )
 from .units import (
     LATENESS,
@@ -54,6 +60,7 @@ __all__ = [
     "ReviewFilter",
     "ReviewRow",
     "SORTS",
+    "Summaries",
     "Values",
     "areas_of",
     "changed_members",
@@ -67,4 +74,7 @@ __all__ = [
     "search_fold",
     "snapshot_values",
     "summaries_for",
+    "summaries_refresh",
+    "summaries_refresh_later",
+    "summaries_refresh_stale",
 ]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import unicodedata
 from collections import Counter
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from cells.models import Membership
 
@@ -18,6 +23,8 @@ from ..selectors import (
     period_end,
     year_setting,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def search_fold(text: str) -> str:
@@ -179,23 +186,99 @@ LIST_FIELDS = (
 )
 
 
+class Summaries(dict):
+    """`summaries_for`'s answer: round id → its summary (the last one computed, for a round
+    left `pending`), and the rounds whose summary is stale and was not recomputed in time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending: set[int] = set()
+
+
+def _is_current(summary: RoundSummary | None, round_: RatingRound, seq: int) -> bool:
+    return summary is not None and summary.version == round_.version and summary.facts_seq == seq
+
+
 def summaries_for(
-    rounds: list[RatingRound], *, check: bool = False, fields: tuple[str, ...] | None = None
-) -> dict[int, RoundSummary]:
+    rounds: list[RatingRound],
+    *,
+    check: bool = False,
+    fields: tuple[str, ...] | None = None,
+    budget: float | None = None,
+) -> Summaries:
     """The current summary of each round, recomputing those whose version or facts moved on
-    (and, with `check`, those the rules have not run for). `fields` limits what is read."""
+    (and, with `check`, those the rules have not run for). `fields` limits what is read.
+
+    `budget` (seconds) bounds the recomputing: once spent, the remaining stale rounds are
+    left in `pending` (with their last summary, if any) for `summaries_refresh` in a worker.
+    After a change to every round (an import, a generator run) that is minutes of rules at
+    province scale; a page must not wait for it.
+    """
     qs = RoundSummary.objects.filter(round__in=rounds)
-    found = {s.round_id: s for s in (qs.only(*fields) if fields else qs)}
+    found = Summaries((s.round_id, s) for s in (qs.only(*fields) if fields else qs))
     seqs = facts_seqs(r.pk for r in rounds)
     settings_by_year: dict[int, object] = {}
-    for round_ in rounds:
-        summary = found.get(round_.pk)
+    started = time.monotonic()
+    todo = [
+        r
+        for r in rounds
+        if not _is_current(found.get(r.pk), r, seqs.get(r.pk, 0))
+        or (check and not found[r.pk].checked)
+    ]
+    if budget is not None:  # the cheap ones first: those the rules need not run for
+        todo.sort(key=_needs_check)
+    for round_ in todo:
         seq = seqs.get(round_.pk, 0)
-        stale = summary is None or summary.version != round_.version or summary.facts_seq != seq
-        if stale or (check and not summary.checked):
-            if round_.year not in settings_by_year:
-                settings_by_year[round_.year] = year_setting(round_.year)
-            found[round_.pk] = round_summary_refresh(
-                round_, setting=settings_by_year[round_.year], facts_seq=seq
-            )
+        if budget is not None and time.monotonic() - started >= budget:
+            found.pending.add(round_.pk)
+            continue
+        if round_.year not in settings_by_year:
+            settings_by_year[round_.year] = year_setting(round_.year)
+        found[round_.pk] = round_summary_refresh(
+            round_, setting=settings_by_year[round_.year], facts_seq=seq
+        )
     return found
+
+
+def summaries_refresh(round_ids) -> int:
+    """Bring these rounds' summaries up to date (the worker's side of `pending`); returns
+    how many were recomputed. Idempotent: a current summary is left alone."""
+    rounds = list(RatingRound.objects.filter(pk__in=list(round_ids)).select_related("organization"))
+    before = {s.round_id: s.computed_at for s in RoundSummary.objects.filter(round__in=rounds)}
+    found = summaries_for(rounds)
+    return sum(before.get(pk) != s.computed_at for pk, s in found.items())
+
+
+def summaries_refresh_later(round_ids, *, key: str) -> bool:
+    """Ask a worker to recompute these rounds' summaries, once per `key` (a list: its node
+    and year) for a minute; False when already asked or the broker is unreachable (the
+    minute job gets there anyway)."""
+    from ..tasks import review_summaries_refresh  # the task calls back into this module
+
+    if not cache.add(f"review-summaries-pending:{key}", 1, timeout=60):
+        return False
+    try:
+        review_summaries_refresh.delay(sorted(round_ids))
+    except (BrokerError, OSError):
+        logger.warning("Review summaries not sent to a worker (broker unreachable)")
+        cache.delete(f"review-summaries-pending:{key}")
+        return False
+    return True
+
+
+def summaries_refresh_stale(*, budget: float) -> tuple[int, int]:
+    """Recompute stale summaries, rounds not yet decided first, for at most `budget` seconds
+    (the minute job: the list then rarely finds one to recompute); (recomputed, still stale)."""
+    stale = list(
+        RatingRound.objects.annotate(seq=Coalesce("facts_stamp__seq", 0))
+        .filter(
+            Q(summary__isnull=True)
+            | ~Q(summary__version=F("version"))
+            | ~Q(summary__facts_seq=F("seq"))
+        )
+        .select_related("organization")
+        .order_by("-year", "id")
+    )
+    stale.sort(key=lambda r: r.state in DECIDED_STATES)  # stable: newest years first
+    found = summaries_for(stale, budget=budget)
+    return len(stale) - len(found.pending), len(found.pending)

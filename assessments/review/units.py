@@ -46,6 +46,9 @@ class ReviewRow:
     days_late: int = 0
     changed: int = 0  # members changed since the last return or decision
     last_snapshot_at: datetime.datetime | None = None
+    # The figures are the last computed before a change, being updated by a worker (the
+    # page's time budget ran out): the violations are then unknown.
+    pending: bool = False
 
     @property
     def is_late(self) -> bool:
@@ -96,11 +99,17 @@ def _unstarted_member_counts(orgs: list[Organization], on: datetime.date) -> dic
 
 
 def review_rows(
-    *, user, organization: Organization, year: int, today: datetime.date | None = None
+    *,
+    user,
+    organization: Organization,
+    year: int,
+    today: datetime.date | None = None,
+    budget: float | None = None,
 ) -> list[ReviewRow]:
     """The grassroots organizations decided by `organization` or by a node inside its subtree,
     that exist on the period end of `year`, with their round's state, counts, lateness,
-    violations and changes. A fixed number of queries once the summaries are current.
+    violations and changes. A fixed number of queries once the summaries are current;
+    `budget` bounds the seconds spent recomputing stale ones (see `summaries_for`).
 
     A unit dissolved during the year is not listed: its members are rated on the structure
     of the period end, in the unit that took over.
@@ -131,7 +140,7 @@ def review_rows(
             )
         )
     }
-    summaries = summaries_for(list(rounds.values()), fields=LIST_FIELDS)
+    summaries = summaries_for(list(rounds.values()), fields=LIST_FIELDS, budget=budget)
     setting = year_setting(year)
     deadline = setting.entry_deadline if setting else None
     child_len = len(organization.path) + Organization.steplen
@@ -142,6 +151,7 @@ def review_rows(
     for org in orgs:
         round_ = rounds.get(org.pk)
         summary = summaries.get(round_.pk) if round_ else None
+        pending = round_ is not None and round_.pk in summaries.pending
         state = round_.state if round_ else NOT_STARTED
         result.append(
             ReviewRow(
@@ -150,7 +160,9 @@ def review_rows(
                 state=state,
                 members=summary.members if summary else unstarted.get(org.pk, 0),
                 counts=dict(summary.counts) if summary else {},
-                violations=summary.blocking if summary and summary.checked else None,
+                violations=summary.blocking
+                if summary and summary.checked and not pending
+                else None,
                 not_rated=summary.not_rated if summary else 0,
                 area=areas.get(org.path[:child_len]),
                 submitted_at=round_.submitted_at if round_ else None,
@@ -163,6 +175,7 @@ def review_rows(
                 ),
                 changed=summary.changed_count if summary else 0,
                 last_snapshot_at=round_.last_snapshot_at if round_ else None,
+                pending=pending,
             )
         )
     return result

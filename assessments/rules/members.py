@@ -198,8 +198,12 @@ def check_member_rating(
     rating: MemberRatingInput,
     *,
     period_end: datetime.date | None = None,
+    cap: LevelCap | None = None,
 ) -> list[Violation]:
-    """Every member rule (M0–M5) for one member; the quota is counted over a set, see below."""
+    """Every member rule (M0–M5) for one member; the quota is counted over a set, see below.
+
+    `cap`: `max_level_for` of the same facts when the caller worked it out already (the
+    entry grid shows it on every row)."""
     if not scheme.covers(facts.year):
         raise ValueError(f"Scheme {scheme.code} does not cover year {facts.year}")
     end = period_end or default_period_end(facts.year)
@@ -216,7 +220,8 @@ def check_member_rating(
     if not scheme.is_member_level(rating.level):
         why = f"Mức «{rating.level}» không thuộc các mức xếp loại đảng viên năm {facts.year}"
         return [violation("S1", mid, f"{why} — {cite}")]
-    cap = max_level_for(facts, scheme, period_end=end)
+    if cap is None:
+        cap = max_level_for(facts, scheme, period_end=end)
     if cap.level is None:
         return [violation("M3", mid, f"{cap.not_rated_message} — {cite}")]
     violations = over_cap(scheme, cap, rating.level, mid)

@@ -305,14 +305,16 @@ def row_html(
     if editable and line.appraise:
         collapsed = " is-collapsed" if v["level"] != NOT_RATED and not v["reason"] else ""
         cap = cap_html(line)
-        reason_box = reason_box_html(
-            mid, line.reason_options, t, v["reason_note"], v["reason"], collapsed, label
-        )
         # The reason boxes only where they are used: grid.js adds them when "not rated" is
         # chosen (a 2,000-member page had 4,000 hidden boxes); without JavaScript they show
         # after the next save or check.
-        if collapsed:
-            reason_box = ""
+        reason_box = (
+            ""
+            if collapsed
+            else reason_box_html(
+                mid, line.reason_options, t, v["reason_note"], v["reason"], collapsed, label
+            )
+        )
         level = (
             '<span class="grid-level-box">'
             + _select(
@@ -377,7 +379,7 @@ def row_html(
         f'data-cell="{getattr(member, "cell_id", "") or ""}"'
         f'{" data-prefilled" if line.dirty else ""}><tr class="grid-row">{"".join(cells)}</tr>'
         f'<tr class="grid-msgs-row{"" if has_messages(line) else " is-empty"}"><td colspan="9">'
-        f"{messages_html(line, t)}</td></tr></tbody>"
+        f"{line.msgs_html or messages_html(line, t)}</td></tr></tbody>"
     )
 
 

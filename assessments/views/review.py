@@ -8,6 +8,7 @@ as `actor`, and the service's Vietnamese `RatingError` message is what the user 
 
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -108,6 +109,19 @@ def confirm_scope_question(*, action: str, units: int, members: int) -> str:
     return texts[action] % {"units": _count(units), "members": _count(members)}
 
 
+def _progress(rows) -> dict:
+    """How many rounds' figures are current, for the progress line while a worker
+    recomputes the others."""
+    rounds = sum(r.round is not None for r in rows)
+    pending = sum(r.pending for r in rows)
+    return {
+        "pending_count": pending,
+        "rounds_count": rounds,
+        "current_count": rounds - pending,
+        "current_percent": 100 * (rounds - pending) // rounds if rounds else 100,
+    }
+
+
 @method_decorator(replica_reads, name="dispatch")
 class ReviewListView(TemplateView):
     """The grassroots organizations a committee decides for a year, and a batch decision.
@@ -134,8 +148,14 @@ class ReviewListView(TemplateView):
     def rows(self):
         if not hasattr(self, "_rows"):
             self._rows = review.review_rows(
-                user=self.request.user, organization=self.organization, year=self.year
+                user=self.request.user,
+                organization=self.organization,
+                year=self.year,
+                budget=settings.REVIEW_LIST_REFRESH_SECONDS,
             )
+            stale = [row.round.pk for row in self._rows if row.pending]
+            if stale:  # the page's budget ran out: a worker recomputes the rest
+                review.summaries_refresh_later(stale, key=f"{self.organization.pk}:{self.year}")
             # HD 43 §3: a submitted unit whose đảng ủy has not decided all its chi bộ trực
             # thuộc waits for it (read for the submitted units only: the ones decidable now).
             submitted = [r.round for r in self._rows if r.state == RoundState.SUBMITTED]
@@ -204,6 +224,7 @@ class ReviewListView(TemplateView):
             decidable_members=sum(r.members for r in decidable),
             late_count=sum(r.is_late for r in rows),
             changed_count=sum(bool(r.changed) for r in rows),
+            **_progress(rows),
             deadline=rows[0].deadline if rows else None,
             selected=selected,
             own_round=own[0] if own else None,
@@ -212,6 +233,7 @@ class ReviewListView(TemplateView):
             own_next_step=deciders.next_step(*own) if own else "",
             changed_title=_("Members changed since the last return or decision"),
             unchecked_title=_("Checked once the unit submits"),
+            pending_title=_("Being checked again after a change"),
             headers_before=_headers(flt, ("name", "state", "submitted", "late", "members")),
             headers_after=_headers(flt, ("violations", "changed")),
         )

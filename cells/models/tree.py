@@ -53,6 +53,20 @@ class Organization(MP_Node):
         blank=True,
         help_text=_("The unit that took over after a merge or dissolution."),
     )
+    # Where this unit's rows count on today's tree (the dashboard's "mapped" years): the final
+    # successor (end of the successor chain) of its deepest dissolved ancestor-or-self that
+    # has one; for a dissolved unit with a successor, its own final successor. Null: it counts
+    # where it is. Derived, never edited: kept by PostgreSQL triggers on this table (migration
+    # cells 0006, `pb_org_maps_refresh`), whatever changed the tree; unset on SQLite, where the
+    # dashboard resolves the chain in Python.
+    maps_to = models.ForeignKey(
+        "self",
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     document_abbreviation = models.CharField(
         _("document abbreviation"), max_length=10, blank=True, help_text=_("e.g. ĐU, CB")
     )
@@ -65,6 +79,15 @@ class Organization(MP_Node):
     class Meta:
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
+        indexes = [
+            # A mapped dashboard asks whether a recorded dissolution is not yet in force
+            # (assessments.indicators.scope): a handful of rows, read on every mapped page.
+            models.Index(
+                fields=["dissolved_on"],
+                condition=Q(successor__isnull=False),
+                name="org_dissolved_with_successor",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(type__in=OrganizationType.values), name="organization_type_valid"

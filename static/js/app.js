@@ -17,6 +17,8 @@
   document.addEventListener("submit", function (event) {
     if (!event.target.matches || !event.target.matches("[data-logout]")) return;
     window.pbLoggingOut = true;
+    // Staying on the page (the browser's "leave?" answered no) lets the grid keep rows again.
+    window.setTimeout(function () { window.pbLoggingOut = false; }, 5000);
     try {
       for (var i = window.localStorage.length - 1; i >= 0; i -= 1) {
         var key = window.localStorage.key(i);

@@ -10,6 +10,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from assessments import indicators, schemes
@@ -157,3 +158,101 @@ def test_dashboard_home_opens_on_the_year_being_rated(client, rated):
     current = current_rating_year()
     _rate(rated.new_commune, schemes.GOOD, year=current)
     assert client.get(home).url == _url("dashboard_detail", rated.province, year=current)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_table_values_are_written_as_floatformat_writes_them(language):
+    """The children table's numbers are formatted once in Python (the filter per cell cost as
+    much as counting them): exactly what `floatformat:"-2"` gives, in either language."""
+    from decimal import Decimal
+
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+    from django.utils.formats import get_format
+
+    from assessments.views.dashboard import value_text
+
+    values = ["0", "100", "93.42", "93.40", "0.5", "12345678", "-1.25", "7.005", "66.67"]
+    with translation.override(language):
+        separator = get_format("DECIMAL_SEPARATOR")
+        for text in values:
+            assert value_text(Decimal(text), separator) == floatformat(Decimal(text), "-2"), text
+    assert value_text(None, ",") == ""
+
+
+def test_units_dissolved_before_a_year_are_not_listed_for_it(client, rated):
+    """The district dissolved on 30/06/2025 is a row of the province's 2020 table, on the
+    page and in its Excel; for 2025, the year it was dissolved in, it may only appear marked
+    as dissolved (a unit whose rows still carry numbers, so the rows add up to the total);
+    for 2026 it is listed neither on the page nor in the workbook, where today's commune is.
+
+    The fixture's second old cell was never dissolved: a unit still alive under a dissolved
+    one keeps its parent as a row marked dissolved (its numbers count in the total, and the
+    rows must add up to it), which shows the inconsistency. The reorganisation dissolves it.
+    """
+    from cells import services as cells_services
+
+    client.force_login(factories.user_with_role(rated.province, Role.REVIEWER))
+    rows, _names = _table_rows(client, rated, 2026)
+    assert not rows[rated.district.code].exists  # the inconsistency, marked
+    cells_services.organization_update(
+        actor=None, organization=rated.other_cell, dissolved_on=datetime.date(2025, 6, 30)
+    )
+
+    def table(year):
+        return _table_rows(client, rated, year)
+
+    rows, names = table(2020)
+    assert rows[rated.district.code].exists and rated.district.name in names
+    rows, _names = table(2025)
+    assert rated.district.code not in rows or not rows[rated.district.code].exists
+    assert rows[rated.new_commune.code].exists
+    rows, names = table(2026)
+    assert rated.district.code not in rows and rated.district.name not in names
+    assert rated.new_commune.code in rows and rated.new_commune.name in names
+
+
+def _table_rows(client, rated, year):
+    """The province table's rows by code, and the names in its workbook."""
+    page = client.get(_url("dashboard_detail", rated.province, year=year))
+    rows = {row.info.code: row for row in page.context["data"].rows}
+    book = load_workbook(
+        io.BytesIO(client.get(_url("dashboard_export", rated.province, year=year)).content)
+    )
+    return rows, [row[0].value for row in book.active.iter_rows(min_row=3)]
+
+
+def test_table_export_has_title_row_and_counts_beside_percentages(client, rated):
+    """The workbook opens with a title row (what, unit, year, as of, who), and each
+    percentage column has its count beside it, the same numbers as the page's table."""
+    reviewer = factories.user_with_role(rated.province, Role.REVIEWER, first_name="Lan")
+    client.force_login(reviewer)
+    page = client.get(_url("dashboard_detail", rated.province))
+    data = page.context["data"]
+    book = load_workbook(io.BytesIO(client.get(_url("dashboard_export", rated.province)).content))
+    sheet = book.active
+    title = sheet["A1"].value
+    assert rated.province.name in title and str(YEAR) in title
+    assert timezone.localtime(data.as_of).strftime("%d/%m/%Y %H:%M") in title
+    assert "Lan" in title or reviewer.username in title
+    header = [c.value for c in sheet[2]]
+    percent = [c for c in data.columns if c.unit == "percent"]
+    assert percent, "the organizations group has percentage indicators"
+    for column in percent:
+        at = header.index(f"{column.name} (%)")
+        assert header[at - 1].startswith(column.name) and header[at - 1] != header[at]
+    rows = {r[0].value: [c.value for c in r] for r in sheet.iter_rows(min_row=3)}
+    for row in data.rows:
+        line = rows[row.info.name]
+        at = 1
+        for column, cell in zip(data.columns, row.cells, strict=True):
+            if column.unit == "percent":
+                assert line[at] == cell.numerator and _same(line[at + 1], cell.value), column
+                at += 2
+            else:
+                assert _same(line[at], cell.value), column
+                at += 1
+
+
+def _same(written, value) -> bool:
+    return (written is None and value is None) or float(written) == float(value)

@@ -330,3 +330,25 @@ def test_page_numbers_from_tallies_agree_with_per_item_families(
         if expected.get(key, 0) != found.get(key, 0)
     }
     assert not differences, f"(year, bucket, counter) → (families, page): {differences}"
+
+
+@pytest.mark.parametrize("which", ["province", "commune"])
+def test_stored_mapping_buckets_as_the_chain_walk(province, which, monkeypatch):
+    """Mapped onto today's units, the stored `maps_to` puts every unit of the generated
+    province (2025 merge) in the same bucket, and pulls in the same predecessors, as
+    following the successor chains in Python; the generator stored it (nothing to redo)."""
+    from assessments.indicators import scope as scope_module
+    from cells.services import organization_maps_refresh
+
+    node = province[0] if which == "province" else province[1]
+    assert organization_maps_refresh() == 0
+    stored = Scope(node=node, mapped=True)
+    assert stored.mapping_stored
+    monkeypatch.setattr(scope_module, "_mapping_stored", lambda today: False)
+    walked = Scope(node=node, mapped=True)
+    assert not walked.mapping_stored
+    assert stored.roots == walked.roots
+    paths = list(walked.orgs)
+    stored.prefetch(paths)
+    assert {p: stored.bucket(p) for p in paths} == {p: walked.bucket(p) for p in paths}
+    assert sum(walked.bucket(p) is not None for p in paths) > 0

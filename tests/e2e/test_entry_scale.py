@@ -279,6 +279,18 @@ def test_session_expiry_mid_entry_loses_nothing(page, big):
     # Saved: nothing is restored any more.
     page.reload()
     expect(page.locator("#grid-restored")).to_have_count(0)
+    # Logging out clears what this browser kept: the next person here gets nothing back.
+    page.locator(f"#id_level_{todo[0].pk}").select_option("complete")
+    wait_for_check(page)
+    key = page.locator("[data-grid-form]").get_attribute("data-store-key")
+    assert page.evaluate("key => window.localStorage.getItem(key)", key)
+    page.once("dialog", lambda dialog: dialog.accept())  # "leave the page?" on unsaved rows
+    with page.expect_navigation():
+        page.locator("form[data-logout]").evaluate("form => form.requestSubmit()")
+    kept = page.evaluate(
+        "() => Object.keys(window.localStorage).filter(k => k.startsWith('pb-grid:'))"
+    )
+    assert kept == []
 
 
 def test_two_people_on_one_grid_see_both_values(page, browser, live_server, big):

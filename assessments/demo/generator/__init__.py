@@ -29,7 +29,7 @@ from cells.models import (
     ResidentialUnit,
     Term,
 )
-from cells.services import MEMBER_RECORD_FIELDS
+from cells.services import MEMBER_RECORD_FIELDS, organization_maps_refresh
 from cells.vietnamese import collation_key
 
 from ...indicators.tally import tallies_rebuild
@@ -224,6 +224,9 @@ def generate_province(
         writer.finish()
         if keys := writer.check_foreign_keys(writer.models):
             mark = phase(f"checked {keys} foreign keys set-wise", mark)
+        # The load skipped the tree's triggers: store where each unit maps to today.
+        if mapped := organization_maps_refresh():
+            mark = phase(f"mapped {mapped:,} units onto today's tree", mark)
     writer.analyze(writer.counts)
     phase("committed and analyzed", mark)
     result.counts = dict(writer.counts)

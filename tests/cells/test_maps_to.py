@@ -1,0 +1,62 @@
+"""`Organization.maps_to`: where a unit's rows count on today's tree, kept by the tree's
+triggers whatever changed it (here: the services, as the pages and imports call them)."""
+
+import datetime
+
+import pytest
+
+from cells import services
+from cells.choices import OrganizationType
+from cells.models import Organization
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+def _maps(*orgs):
+    return [Organization.objects.get(pk=o.pk).maps_to_id for o in orgs]
+
+
+def test_maps_to_after_the_2025_merge(province):
+    """A dissolved unit maps to its successor, a unit inside a dissolved one to that one's
+    successor (the deepest dissolved ancestor-or-self wins); a unit dissolved without
+    successor, and today's units, map nowhere. A full recomputation finds nothing to change."""
+    w = province
+    assert _maps(w.old_cell, w.other_cell, w.old_commune, w.district) == [
+        w.new_cell.pk,
+        w.new_commune.pk,
+        w.new_commune.pk,
+        None,
+    ]
+    assert _maps(w.province, w.new_commune, w.new_cell, w.foreign_cell) == [None] * 4
+    assert services.organization_maps_refresh() == 0
+
+
+def test_maps_to_follows_a_later_merge_of_the_successor(province):
+    """The new cell merged again: every unit whose chain passes through it now maps to the
+    last successor (at most 6 links are followed)."""
+    w = province
+    later = factories.org(
+        w.new_commune, "BG-AH-AH02", "Chi bộ ấp 2 (An Hòa)", OrganizationType.GRASSROOTS_CELL
+    )
+    services.organization_update(
+        actor=None, organization=w.new_cell, dissolved_on=D(2026, 1, 31), successor=later
+    )
+    assert _maps(w.new_cell, w.old_cell) == [later.pk, later.pk]
+    services.organization_update(actor=None, organization=w.new_cell, successor=None)
+    assert _maps(w.new_cell, w.old_cell) == [None, w.new_cell.pk]
+    assert services.organization_maps_refresh() == 0
+
+
+def test_maps_to_follows_a_move_and_a_new_unit(province):
+    """A cell moved out of the dissolved commune counts where it now is; a unit added under
+    the dissolved commune counts under its successor."""
+    w = province
+    services.organization_update(actor=None, organization=w.other_cell, parent=w.new_commune)
+    assert _maps(w.other_cell) == [None]
+    added = factories.org(w.old_commune, "BG-PA-AH-C03", "Chi bộ ấp 3", OrganizationType.CELL)
+    assert _maps(added) == [w.new_commune.pk]
+    services.organization_update(actor=None, organization=w.old_commune, dissolved_on=None)
+    assert _maps(added, w.old_cell) == [None, w.new_cell.pk]
+    assert services.organization_maps_refresh() == 0
