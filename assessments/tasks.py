@@ -25,6 +25,7 @@ from partybuild.jobs import PERIODIC, TRANSIENT_ERRORS
 
 from . import deadlines, review
 from .indicators import tally
+from .reports import issue_jobs
 from .reports import services as report_services
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,12 @@ RETRY_POLICY = {
 def reportjob_render(self, job_id: int) -> None:
     """Render a requested report and store its file on the job."""
     report_services.reportjob_run(job_id, task_id=self.request.id or "")
+
+
+@shared_task(bind=True, name="assessments.issuejob_run", **RETRY_POLICY)
+def issuejob_run(self, job_id: int) -> None:
+    """Issue a document asked for by staff: number, snapshot, PDF/A-3, signature fields."""
+    issue_jobs.issuejob_run(job_id, task_id=self.request.id or "")
 
 
 # Periodic jobs run by Celery beat (schedule in partybuild.celery). Thin: each calls one
@@ -98,7 +105,11 @@ def jobs_publish_unsent() -> dict:
 
     from .reports.services import reportjobs_publish_unsent
 
-    summary = {"imports": importjobs_publish_unsent(), "reports": reportjobs_publish_unsent()}
+    summary = {
+        "imports": importjobs_publish_unsent(),
+        "reports": reportjobs_publish_unsent(),
+        "issues": issue_jobs.issuejobs_publish_unsent(),
+    }
     if any(sent or failed for sent, failed in summary.values()):
         logger.info("Unsent jobs (sent, failed): %s", summary)
     return summary

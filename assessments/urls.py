@@ -115,6 +115,16 @@ urlpatterns = [
     path("bao-cao/<int:pk>/", reports.ReportJobDetailView.as_view(), name="reportjob_detail"),
     path("bao-cao/phat-hanh/", documents.DocumentIssueView.as_view(), name="document_issue"),
     path(
+        "bao-cao/phat-hanh/<int:pk>/",
+        documents.IssueJobDetailView.as_view(),
+        name="issuejob_detail",
+    ),
+    path(
+        "bao-cao/phat-hanh/<int:pk>/tien-do/",
+        documents.IssueJobProgressView.as_view(),
+        name="issuejob_progress",
+    ),
+    path(
         "bao-cao/<int:pk>/tien-do/",
         reports.ReportJobProgressView.as_view(),
         name="reportjob_progress",

@@ -89,7 +89,8 @@ def main() -> None:
 
     levels = [("province", province), ("commune", commune)]
     if province.depth > 1:
-        levels.insert(0, ("national", province.get_root()))
+        root = Organization.objects.get(path=province.path[: Organization.steplen])
+        levels.insert(0, ("national", root))
     for label, node in levels:
         url = reverse("assessments:dashboard_detail", kwargs={"org_pk": node.pk, "year": args.year})
         years = [args.year - 1, args.year]

@@ -194,9 +194,11 @@ def pages_and_cookie() -> tuple[list[tuple[str, int]], str, object]:
     from django.urls import reverse
 
     from assessments.models import MemberRating
+    from cells.choices import PROVINCIAL_TYPES
     from cells.models import Member, Organization, RoleAssignment
 
-    province = Organization.objects.filter(depth=1).order_by("-numchild")[0]
+    # The largest province: a root, or a child of the national root (generate_country).
+    province = Organization.objects.filter(type__in=PROVINCIAL_TYPES).order_by("-numchild")[0]
     user, _ = get_user_model().objects.get_or_create(username="bench-reviewer")
     RoleAssignment.objects.get_or_create(user=user, organization=province, role="reviewer")
     client = Client()

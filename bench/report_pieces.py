@@ -1,29 +1,39 @@
-"""Bench: a 1,700-member unit's pre-filled forms made in pieces (one per cell) by 1 and by 2
-worker processes, joined with pypdf, beside WeasyPrint alone on the same HTML.
+"""Bench: a 1,700-member unit's documents made in pieces by real Celery workers (1 and 2),
+joined with pypdf, beside WeasyPrint alone on the same HTML in the same run.
 
-    .venv/bin/python bench/report_pieces.py [--members 1700] [--sample-cells 8] [--keep]
+    .venv/bin/python bench/report_pieces.py [--members 1700] [--sample-cells 4]
+        [--broker redis://127.0.0.1:6379/0] [--db pb_bench_pieces] [--reuse] [--keep]
+        [--skip-proposals] [--skip-forms] [--skip-whole]
 
 Builds the unit of bench/report_render.py (one đảng bộ, 40 cells, decided ratings) in a
-scratch database, then, in a fresh process:
+scratch database, then, in a fresh process with DEBUG off:
 
-- floor: WeasyPrint alone rendering each sample cell's pre-built forms HTML, one after the
-  other (the sum) — what the rendering costs without our code or any parallelism;
-- pieces: the sample cells' forms asked for as one document, their parts run by 1 and then
-  by 2 worker processes (spawned, each calling `reportjob_run` exactly as the Celery task
-  does); wall-clock until the joined PDF is stored, and each worker's peak RSS;
-- the whole unit (every cell) with 2 workers, once;
-- the proposals list of the unit as one worker renders it today, beside its floor.
+- proposals list: the floor (WeasyPrint alone on the whole list's HTML, one process, and
+  the one-job render of the report centre before #18's pieces), then the list asked for in
+  the report centre with 1 and with 2 workers: the first worker builds it and cuts it, the
+  pieces render in parallel, the last one joins them and stamps "Trang x/y";
+- forms of `--sample-cells` cells: the floor (WeasyPrint alone on each cell's forms HTML, one
+  after the other), then the forms asked for as one document (one piece per cell) with 1 and
+  with 2 workers: scaling 1 → 2;
+- the whole unit's forms (every cell) with 2 workers, once.
 
-Figures go to docs/benchmarks.md by hand; timings are printed, never asserted.
+The workers are `celery worker --pool=solo` processes on the broker given (a Redis database of
+its own: the queue is purged), started and warmed (one small report each) before each timed
+run, so a timing is what a user waits for on a running system: request → pieces → joined
+file stored. Each worker's peak RSS is its VmHWM (/proc), the join included. The load
+average is printed with each figure: on a shared machine read the ratios to the floor.
+Figures go to docs/benchmarks.md by hand; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
+import io
 import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,68 +41,180 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report_render as base  # noqa: E402  (the unit builder and the scratch database)
 
 YEAR = base.YEAR
-base.DB_NAME = "pb_bench_pieces"  # our own scratch database, apart from report_render's
+WAIT = 3600  # seconds a timed run may take before the bench gives up
 
 
-def _worker_init() -> None:
-    base.setup_django()  # a spawned worker starts fresh, as a Celery worker process does
+def load() -> str:
+    return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
 
-def _run_part(part_id: int) -> tuple[int, float]:
-    from assessments.reports import services
-
-    services.requests._enqueue = lambda job: None  # nothing goes to the broker
-
-    services.reportjob_run(part_id, task_id=f"bench-{part_id}")
-    return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _pieces(actor, unit, cells, workers: int) -> tuple[float, float, int]:
-    """Wall-clock seconds, the largest worker's peak RSS (MB), pages of the joined PDF."""
-    from django.db import connections
-    from pypdf import PdfReader
+class Workers:
+    """`count` solo Celery workers on the bench database and broker, warmed."""
 
-    from assessments.models import ReportJob
-    from assessments.reports import services
+    def __init__(self, count: int):
+        self.count = count
+        self.processes: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
 
-    # The parts are run below by our own worker processes, as the Celery task runs them;
-    # nothing is sent to the broker.
-    services.requests._enqueue = lambda job: None
-    batch, _ = services.reportjob_pieces_request(
-        actor=actor, kind="self_review", organization=unit, year=YEAR, units=cells
-    )
-    part_ids = list(batch.parts.order_by("id").values_list("pk", flat=True))
-    connections.close_all()
-    started = time.perf_counter()
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(workers, initializer=_worker_init, maxtasksperchild=None) as pool:
-        peaks = pool.map(_run_part, part_ids, chunksize=1)
-    elapsed = time.perf_counter() - started
-    batch = ReportJob.objects.get(pk=batch.pk)
-    assert batch.state == "done", (batch.state, batch.error)
-    pages = len(PdfReader(batch.file.path).pages)
-    by_pid: dict[int, float] = {}
-    for pid, rss in peaks:
-        by_pid[pid] = max(rss, by_pid.get(pid, 0))
-    ReportJob.objects.filter(pk=batch.pk).update(state="failed")  # let the next run start
-    return elapsed, max(by_pid.values()), pages
+    def __enter__(self):
+        from partybuild.celery import app
+
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_purge("celery")
+        celery = Path(sys.executable).with_name("celery")
+        for n in range(self.count):
+            log = Path(tempfile.mkstemp(prefix=f"bench-worker-{n}-", suffix=".log")[1])
+            self.logs.append(log)
+            self.processes.append(
+                subprocess.Popen(
+                    [str(celery), "-A", "partybuild", "worker", "--pool=solo", "-Q", "celery"]
+                    + ["--loglevel=INFO", "-n", f"bench{n}@%h", "--without-gossip"]
+                    + ["--without-mingle", "--without-heartbeat"],
+                    cwd=base.ROOT,
+                    env=os.environ,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log.open("w"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        deadline = time.monotonic() + 120
+        while not all(" ready." in log.read_text(errors="replace") for log in self.logs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in self.processes):
+                sys.exit("A worker did not start:\n" + self.logs[0].read_text(errors="replace"))
+            time.sleep(0.2)
+        self._warm()
+        return self
+
+    def _warm(self) -> None:
+        """One small report per worker: imports, WeasyPrint's fonts, the templates."""
+        from assessments.models import ReportJob
+        from assessments.reports import pieces, services
+        from cells.models import Organization
+
+        unit = Organization.objects.get(code="BB-VT")
+        cells = pieces.piece_units(organization=unit, year=YEAR)
+        jobs = [
+            services.reportjob_request(
+                actor=_actor(), kind="minutes", organization=cell, year=YEAR, fmt="pdf"
+            )[0]
+            for cell in cells[: self.count]
+        ]
+        for job in jobs:
+            _wait(job)
+        ReportJob.objects.filter(pk__in=[j.pk for j in jobs]).update(state="failed")
+
+    def peaks_mb(self) -> list[float]:
+        peaks = []
+        for process in self.processes:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            line = next(li for li in status.splitlines() if li.startswith("VmHWM:"))
+            peaks.append(int(line.split()[1]) / 1024)
+        return peaks
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in self.logs:
+            log.unlink(missing_ok=True)
+        return False
 
 
-def measure(sample_cells: int) -> None:
+def _actor():
     from django.contrib.auth import get_user_model
 
-    from assessments.reports import context, pdf, pieces, services
-    from cells.models import Organization
+    user, _ = get_user_model().objects.get_or_create(username="bench", is_superuser=True)
+    return user
 
-    unit = Organization.objects.get(code="BB-VT")
-    actor, _ = get_user_model().objects.get_or_create(username="bench", is_superuser=True)
-    cells = pieces.piece_units(organization=unit, year=YEAR)
-    sample = cells[:sample_cells]
-    members = sum(c.memberships.count() for c in sample)
 
+def _wait(job):
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in ("done", "failed"):
+            if job.state == "failed":
+                sys.exit(f"Job {job.pk} failed: {job.error}")
+            return job
+        time.sleep(0.05)
+    sys.exit(f"Job {job.pk} still {job.state} after {WAIT} s")
+
+
+def _timed(request) -> tuple[float, object]:
+    """Wall clock from the request to the joined file stored; the job is then set aside so
+    the next request makes a new one."""
+    started = time.perf_counter()
+    job = request()
+    job = _wait(job)
+    elapsed = time.perf_counter() - started
+    type(job).objects.filter(pk=job.pk).update(state="failed")
+    return elapsed, job
+
+
+def _pages(job) -> int:
+    return len(_reader(job.file.path).pages)
+
+
+def _reader(source):
+    from pypdf import PdfReader
+
+    return PdfReader(source)
+
+
+def proposals(unit) -> None:
+    from assessments.reports import context, pdf, services
+
+    document = context.build_document(
+        kind="proposals", organization=unit, year=YEAR, number="", exported_by="bench"
+    )
+    html = services.report_html(document)
+    pdf.render_pdf("<p>warm-up</p>")
+    started = time.perf_counter()
+    content = pdf.render_pdf(html)
+    floor = time.perf_counter() - started
+    lines = sum(len(g.lines) for g in document.body.groups)
+    print(f"proposals list of {unit.name}: {lines} lines in {len(document.body.groups)} cells")
+    print(f"  floor: WeasyPrint alone, whole list, 1 process  {floor:7.2f} s  ({load()})")
+    started = time.perf_counter()
+    one_job = services.report_render(
+        kind="proposals", organization=unit, year=YEAR, exported_by="bench"
+    )
+    single = time.perf_counter() - started
+    print(f"  one job (data + HTML + PDF, no pieces)        {single:7.2f} s  ({load()})")
+    whole_pages = len(_reader(io.BytesIO(content)).pages)
+    del content, one_job
+    print(f"  peak RSS of the bench process after both      {rss_mb():7.0f} MB")
+    from django.conf import settings
+
+    for count in (1, 2):
+        with Workers(count) as workers:
+            elapsed, job = _timed(
+                lambda: services.reportjob_request(
+                    actor=_actor(), kind="proposals", organization=unit, year=YEAR, fmt="pdf"
+                )[0]
+            )
+            peaks = ", ".join(f"{p:.0f}" for p in workers.peaks_mb())
+            print(
+                f"  pieces ({settings.REPORT_CUT_PIECES}), {count} worker(s), joined + numbered"
+                f"  {elapsed:7.2f} s  = {elapsed / floor:.2f}× the floor; peak RSS {peaks} MB;"
+                f" {_pages(job)} pages (whole list: {whole_pages})  ({load()})"
+            )
+
+
+def forms(unit, cells, *, whole: bool) -> None:
+    from assessments.reports import context, pdf, services
+
+    members = sum(c.memberships.count() for c in cells)
     pdf.render_pdf("<p>warm-up</p>")
     floor = 0.0
-    for cell in sample:
+    for cell in cells:
         document = context.build_document(
             kind="self_review", organization=cell, year=YEAR, number="", exported_by="bench"
         )
@@ -100,61 +222,101 @@ def measure(sample_cells: int) -> None:
         started = time.perf_counter()
         pdf.render_pdf(html)
         floor += time.perf_counter() - started
-    floor_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"sample: {len(sample)} cells, {members} forms")
-    print(f"  floor: WeasyPrint alone, one process   {floor:8.1f} s   peak RSS {floor_rss:.0f} MB")
-    one, one_rss, pages = _pieces(actor, unit, sample, 1)
-    print(f"  pieces, 1 worker (+ join)              {one:8.1f} s   peak RSS {one_rss:.0f} MB")
-    two, two_rss, _ = _pieces(actor, unit, sample, 2)
-    print(f"  pieces, 2 workers (+ join)             {two:8.1f} s   peak RSS {two_rss:.0f} MB")
-    print(f"  scaling 1 → 2 workers {one / two:.2f}×; {pages} pages joined")
-    total = sum(c.memberships.count() for c in cells)
-    full, full_rss, pages = _pieces(actor, unit, cells, 2)
-    print(f"whole unit: {len(cells)} cells, {total} forms, {pages} pages")
-    print(f"  pieces, 2 workers (+ join)             {full:8.1f} s   peak RSS {full_rss:.0f} MB")
-    per_form = floor / members
-    print(f"  floor estimate for the unit, 1 process {per_form * total:8.1f} s")
+    print(f"forms, sample of {len(cells)} cells, {members} forms")
+    print(f"  floor: WeasyPrint alone, one process  {floor:8.1f} s   peak RSS {rss_mb():.0f} MB")
+    print(f"  ({load()})")
+    timings = {}
+    for count in (1, 2):
+        with Workers(count) as workers:
+            elapsed, job = _timed(
+                lambda: services.reportjob_pieces_request(
+                    actor=_actor(), kind="self_review", organization=unit, year=YEAR, units=cells
+                )[0]
+            )
+            timings[count] = elapsed
+            peaks = ", ".join(f"{p:.0f}" for p in workers.peaks_mb())
+            print(
+                f"  pieces, {count} worker(s) + join   {elapsed:8.1f} s = {elapsed / floor:.2f}×"
+                f" the floor; peak RSS {peaks} MB; {_pages(job)} pages  ({load()})"
+            )
+    print(f"  scaling 1 → 2 workers {timings[1] / timings[2]:.2f}×")
+    if not whole:
+        return
+    from assessments.reports import pieces
+
+    all_cells = pieces.piece_units(organization=unit, year=YEAR)
+    total = sum(c.memberships.count() for c in all_cells)
+    with Workers(2) as workers:
+        elapsed, job = _timed(
+            lambda: services.reportjob_request(
+                actor=_actor(), kind="self_review", organization=unit, year=YEAR, fmt="pdf"
+            )[0]
+        )
+        peaks = ", ".join(f"{p:.0f}" for p in workers.peaks_mb())
+        size = Path(job.file.path).stat().st_size / 1e6
+        print(
+            f"whole unit: {len(all_cells)} cells, {total} forms, {_pages(job)} pages, {size:.1f} MB"
+        )
+        print(f"  pieces, 2 workers + join   {elapsed:8.1f} s; peak RSS {peaks} MB  ({load()})")
+        print(f"  floor estimate, 1 process  {floor / members * total:8.1f} s (sample's rate)")
+
+
+def measure(args) -> None:
+    from assessments.reports import pieces
+    from cells.models import Organization
+
+    unit = Organization.objects.get(code="BB-VT")
+    cells = pieces.piece_units(organization=unit, year=YEAR)
+    print(f"start ({load()})")
+    if not args.skip_proposals:
+        proposals(unit)
+    if not args.skip_forms:
+        forms(unit, cells[: args.sample_cells], whole=not args.skip_whole)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1700)
-    parser.add_argument("--sample-cells", type=int, default=8)
+    parser.add_argument("--sample-cells", type=int, default=4)
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--db", default="pb_bench_pieces")
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="measure a database kept earlier")
     parser.add_argument("--skip-proposals", action="store_true")
-    parser.add_argument(
-        "--phase", choices=["build", "measure", "proposals"], help=argparse.SUPPRESS
-    )
+    parser.add_argument("--skip-forms", action="store_true")
+    parser.add_argument("--skip-whole", action="store_true", help="no whole-unit forms run")
+    parser.add_argument("--phase", choices=["build", "measure"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    base.DB_NAME = args.db
     if args.phase:
         base.setup_django()
-        if args.phase == "build":
-            base.build(args.members)
-        elif args.phase == "proposals":
-            base.measure(1, "proposals")  # one process, as one worker renders it today
-        else:
-            measure(args.sample_cells)
+        base.build(args.members) if args.phase == "build" else measure(args)
         return
+    media = tempfile.mkdtemp(prefix="bench-pieces-media-")
     env = {
         **os.environ,
         "DATABASE_URL": f"{base.admin_url()}/{base.DB_NAME}",
+        "CELERY_BROKER_URL": args.broker,
+        "REDIS_URL": args.broker,
+        "MEDIA_ROOT": media,
+        "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
+        "DB_POOL_MAX": "4",
     }
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     if not args.reuse:
         base.psql(f"DROP DATABASE IF EXISTS {base.DB_NAME}")
         base.psql(f"CREATE DATABASE {base.DB_NAME}")
+    cmd = [sys.executable, __file__, "--members", str(args.members), "--db", args.db]
+    cmd += ["--sample-cells", str(args.sample_cells)]
+    cmd += [f"--{name}" for name in ("skip-proposals", "skip-forms", "skip-whole")
+            if getattr(args, name.replace("-", "_"))]  # fmt: skip
     try:
-        import subprocess
-
-        cmd = [sys.executable, __file__, "--members", str(args.members)]
-        cmd += ["--sample-cells", str(args.sample_cells)]
         if not args.reuse:
             subprocess.run([*cmd, "--phase", "build"], check=True, env=env, cwd=base.ROOT)
-        if not args.skip_proposals:
-            subprocess.run([*cmd, "--phase", "proposals"], check=True, env=env, cwd=base.ROOT)
         subprocess.run([*cmd, "--phase", "measure"], check=True, env=env, cwd=base.ROOT)
     finally:
+        subprocess.run(["rm", "-rf", media], check=False)
         if not args.keep:
             base.psql(f"DROP DATABASE IF EXISTS {base.DB_NAME}")
 

@@ -207,3 +207,85 @@ class TrustRoot(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class IssueJob(models.Model):
+    """An issue asked for by staff and run by a Celery worker, the page polling its progress.
+
+    Issuing builds the document's data, renders the PDF/A-3 with its attachments and adds the
+    signature fields: seconds for a commune's report, minutes for a province's summary, too
+    long for a web request. The number is still given by `documents.services.document_issue`
+    inside the worker's transaction, so the numbering guarantees are the service's; the row
+    only carries the request, its progress and, when done, the issued `document`.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Issuing")
+        DONE = "done", _("Issued")
+        FAILED = "failed", _("Not issued")
+
+    kind = models.CharField(_("what"), max_length=32)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("issuing unit"),
+        related_name="issue_jobs",
+        on_delete=models.PROTECT,
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    supersedes = models.ForeignKey(
+        IssuedDocument,
+        verbose_name=_("supersedes"),
+        related_name="replacement_jobs",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    reason = models.TextField(_("reason for replacing"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        related_name="issue_jobs",
+        on_delete=models.PROTECT,
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+    )
+    progress_done = models.PositiveIntegerField(_("steps done"), default=0)
+    progress_total = models.PositiveIntegerField(_("steps"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    document = models.ForeignKey(
+        IssuedDocument,
+        verbose_name=_("issued document"),
+        related_name="issue_jobs",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    task_id = models.CharField(_("worker task id"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("issue request")
+        verbose_name_plural = _("issue requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "running", "done", "failed"]),
+                name="issue_job_state_valid",
+            ),
+            # A double click issues once: the same issue on its way is returned instead.
+            models.UniqueConstraint(
+                fields=["requested_by", "kind", "organization", "year"],
+                condition=Q(state__in=["pending", "running"]),
+                name="issue_job_one_active",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} · {self.organization} · {self.year} · {self.state}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -26,9 +28,20 @@ def document_get(*, user, pk) -> IssuedDocument:
 
 
 def documents_search(
-    *, user, text: str = "", year: int | None = None, state: str = "", kind: str = ""
+    *,
+    user,
+    text: str = "",
+    year: int | None = None,
+    state: str = "",
+    kind: str = "",
+    number: str = "",
+    scope: str = "",
+    issued_from: datetime.date | None = None,
+    issued_to: datetime.date | None = None,
 ) -> QuerySet[IssuedDocument]:
-    """The register filtered: `text` matches the number, the title, the unit's name or code."""
+    """The register filtered, newest first: `text` matches the number, the title, the unit's
+    name or code; `number` the number; `scope` what the document covers (its scope line, or
+    the unit's name or code); `issued_from`/`issued_to` the document's date, both included."""
     qs = documents_visible_to(user=user)
     text = (text or "").strip()
     if text:
@@ -38,13 +51,39 @@ def documents_search(
             | Q(organization__name__icontains=text)
             | Q(organization__code__iexact=text)
         )
+    if number := (number or "").strip():
+        qs = qs.filter(number__icontains=number)
+    if scope := (scope or "").strip():
+        qs = qs.filter(
+            Q(scope__icontains=scope)
+            | Q(organization__name__icontains=scope)
+            | Q(organization__code__iexact=scope)
+        )
     if year:
         qs = qs.filter(year=year)
     if state:
         qs = qs.filter(state=state)
     if kind:
         qs = qs.filter(kind=kind)
+    if issued_from:
+        qs = qs.filter(issued_on__gte=issued_from)
+    if issued_to:
+        qs = qs.filter(issued_on__lte=issued_to)
     return qs.order_by("-issued_at", "-pk")
+
+
+def document_kinds_visible_to(*, user) -> list[tuple[str, str]]:
+    """(kind, label) of the documents the user may see, for the register's type filter."""
+    rows = (
+        documents_visible_to(user=user)
+        .order_by("kind_label", "kind")
+        .values_list("kind", "kind_label")
+        .distinct()
+    )
+    seen: dict[str, str] = {}
+    for kind, label in rows:
+        seen.setdefault(kind, label)
+    return sorted(seen.items(), key=lambda pair: pair[1])
 
 
 def originals_of(*, document: IssuedDocument) -> list[SignedOriginal]:

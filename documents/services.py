@@ -102,6 +102,32 @@ def number_text(*, serial: int, document_type: str, suffix: str) -> str:
     return f"Số {serial:02d}-{document_type}/{suffix}"
 
 
+def issue_check(
+    *,
+    actor,
+    organization: Organization,
+    kind: str,
+    supersedes: IssuedDocument | None = None,
+    reason: str = "",
+    check_permission: bool = True,
+) -> None:
+    """What refuses an issue before anything is rendered: the actor's role, and a replacement
+    of another unit's or kind's document, of one already replaced, or without a reason.
+    Run when the issue is asked for (so the user is told at once) and again when it runs."""
+    if check_permission and not can_issue_document(actor, organization):
+        raise PermissionDenied(_("You may not issue documents of this unit."))
+    if supersedes is None:
+        return
+    if supersedes.organization_id != organization.pk or supersedes.kind != kind:
+        raise ValidationError(_("A document can only replace one of the same kind and unit."))
+    if supersedes.state == DocumentState.SUPERSEDED:
+        raise ValidationError(_("That document has already been replaced."))
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": _("Say why the document is replaced (e.g. the re-rating decision).")}
+        )
+
+
 @transaction.atomic
 def document_issue(
     *,
@@ -125,18 +151,16 @@ def document_issue(
     and writes the register row and the audit row. `supersedes` (a re-rating) marks the
     replaced document superseded and links the two; a reason is required.
     """
-    if check_permission and not can_issue_document(actor, organization):
-        raise PermissionDenied(_("You may not issue documents of this unit."))
     if supersedes is not None:
         supersedes = IssuedDocument.objects.select_for_update().get(pk=supersedes.pk)
-        if supersedes.organization_id != organization.pk or supersedes.kind != kind:
-            raise ValidationError(_("A document can only replace one of the same kind and unit."))
-        if supersedes.state == DocumentState.SUPERSEDED:
-            raise ValidationError(_("That document has already been replaced."))
-        if not supersede_reason.strip():
-            raise ValidationError(
-                {"reason": _("Say why the document is replaced (e.g. the re-rating decision).")}
-            )
+    issue_check(
+        actor=actor,
+        organization=organization,
+        kind=kind,
+        supersedes=supersedes,
+        reason=supersede_reason,
+        check_permission=check_permission,
+    )
     term = term_for(organization, year)
     counter = _counter_locked(
         organization=organization, term=term, year=year, document_type=document_type

@@ -21,7 +21,9 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata import model as metadata_model
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -58,6 +60,7 @@ def add_signature_fields(pdf: bytes, boxes: dict[str, FieldBox]) -> bytes:
     """`pdf` with one empty signature field per role, appended as an incremental update so
     the rendered PDF/A revision stays byte for byte what it was."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    _producer_as_in_xmp(writer)
     for role in (SignatureRole.SIGNER, SignatureRole.ORGANIZATION):
         name = SIGNATURE_FIELDS[role]
         where = boxes.get(role)
@@ -70,6 +73,21 @@ def add_signature_fields(pdf: bytes, boxes: dict[str, FieldBox]) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _producer_as_in_xmp(writer: IncrementalPdfFileWriter) -> None:
+    """Keep the document information and the XMP metadata saying the same producer.
+
+    pyHanko writes its own name as the XMP pdf:Producer of the update but appends it to the
+    information dictionary's ("WeasyPrint 70.0; pyHanko …"); PDF/A requires the two equal,
+    so the update's /Producer is pyHanko's name alone (checked by tests/documents)."""
+    try:
+        info_ref = writer.prev.trailer_view.raw_get("/Info")
+    except KeyError:
+        return  # no information dictionary: the XMP alone says it
+    info = info_ref.get_object()
+    info["/Producer"] = generic.TextStringObject(metadata_model.VENDOR)
+    writer.mark_update(info_ref)
 
 
 def signature_field_names(pdf: bytes) -> list[str]:

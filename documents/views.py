@@ -7,7 +7,8 @@ report centre (assessments.views.documents), which knows how each report is made
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import TemplateView
@@ -17,23 +18,44 @@ from .forms import RegisterSearchForm, SignedUploadForm
 from .permissions import can_issue_document
 
 PAGE_SIZE = 50
+SEARCH_FIELDS = ("q", "kind", "number", "scope", "state", "year", "issued_from", "issued_to")
 
 
 class IssuedDocumentListView(TemplateView):
-    """Every issued document the user may see, newest first; searchable."""
+    """Every issued document the user may see, newest first, searchable and paged."""
 
     template_name = "documents/issueddocument_list.html"
 
     def get_context_data(self, **kwargs):
-        form = RegisterSearchForm(self.request.GET or None)
+        user = self.request.user
+        form = RegisterSearchForm(
+            self.request.GET or None, kinds=selectors.document_kinds_visible_to(user=user)
+        )
         filters = form.cleaned_data if form.is_valid() else {}
         documents = selectors.documents_search(
-            user=self.request.user,
+            user=user,
             text=filters.get("q", ""),
             year=filters.get("year"),
             state=filters.get("state", ""),
-        )[:PAGE_SIZE]
-        return {**super().get_context_data(**kwargs), "form": form, "documents": documents}
+            kind=filters.get("kind", ""),
+            number=filters.get("number", ""),
+            scope=filters.get("scope", ""),
+            issued_from=filters.get("issued_from"),
+            issued_to=filters.get("issued_to"),
+        )
+        page = Paginator(documents, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        # The search kept on every page link (pagination adds its own page=).
+        query = QueryDict(mutable=True)
+        for name in SEARCH_FIELDS:
+            if self.request.GET.get(name):
+                query[name] = self.request.GET[name]
+        return {
+            **super().get_context_data(**kwargs),
+            "form": form,
+            "documents": page.object_list,
+            "page_obj": page,
+            "query": query.urlencode(),
+        }
 
 
 class IssuedDocumentDetailView(TemplateView):

@@ -419,6 +419,9 @@ IMPORT_FILES_MAX_AGE_DAYS = env.int("IMPORT_FILES_MAX_AGE_DAYS", default=30)
 # Most self-review forms (one page per member) in one PDF: past it, a unit's forms are asked
 # for one cell at a time (WeasyPrint needs ~2 GB for 1,700 pages).
 REPORT_MAX_FORMS = env.int("REPORT_MAX_FORMS", default=400)
+# Pieces a long list (the proposals list of a unit) is cut into, rendered in parallel by the
+# workers and joined (assessments.reports.pieces): a few per worker keeps them busy to the end.
+REPORT_CUT_PIECES = env.int("REPORT_CUT_PIECES", default=6)
 # Reports one person may have waiting or being prepared at once (the queue is shared).
 REPORT_MAX_ACTIVE_PER_USER = env.int("REPORT_MAX_ACTIVE_PER_USER", default=5)
 # Seconds a review list may spend recomputing stale round summaries (the rules over every

@@ -116,7 +116,23 @@ def world(province):
     w.foreign_pieces = _finished_pieces(p.foreign_cell, p.foreign_cell, w.foreign_secretary)
     w.document = _issued_document(p.old_commune, w.reports)
     w.foreign_document = _issued_document(p.foreign_cell, w.foreign_secretary)
+    w.issue_job = _issue_job(p.old_commune, w.reports, w.document)
+    w.foreign_issue_job = _issue_job(p.foreign_cell, w.foreign_secretary, w.foreign_document)
     return w
+
+
+def _issue_job(organization, user, document):
+    """A finished issue job (only its requester sees it)."""
+    from documents.models import IssueJob
+
+    return IssueJob.objects.create(
+        kind="results",
+        organization=organization,
+        year=RATING_YEAR,
+        requested_by=user,
+        state=IssueJob.State.DONE,
+        document=document,
+    )
 
 
 def _finished_pieces(organization, cell, user):
@@ -487,6 +503,13 @@ MATRIX: dict[str, Entry] = {
     # Issuing: an empty request re-shows the form with its errors (400); nothing is issued.
     "assessments:document_issue": Entry(
         ("POST",), user=lambda w: w.reports, no_role=400, ok=(400,)
+    ),
+    # The issue on its way (its requester's page; anyone else's is a 404).
+    **_object_pages(
+        "assessments",
+        "issue_job",
+        user=lambda w: w.reports,
+        pages=[("issuejob_detail", ("GET",)), ("issuejob_progress", ("GET",))],
     ),
     # --- documents: the register (a user without a role sees an empty register) ---
     "documents:issueddocument_list": Entry(("GET",), user=lambda w: w.reports, no_role=200),

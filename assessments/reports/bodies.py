@@ -24,6 +24,9 @@ from . import selectors
 from .formatting import fmt_int, fmt_pct, level_short
 from .forms.member import MemberFormSheet, member_form_sheets
 
+# Charts in a document are set in the document's face, not the web page's.
+PRINT_FONT = charts.PRINT_FONT_FAMILY
+
 
 class ReportError(Exception):
     """The report cannot be made for this unit and year (shown to the user as is)."""
@@ -65,6 +68,7 @@ class ProposalLine:
 class ProposalGroup:
     cell: str
     lines: list[ProposalLine]
+    number: int = 0  # its place in the whole list (a piece of the list starts past 1)
 
 
 @dataclass
@@ -102,7 +106,9 @@ class MinutesSheet:
 def _levels_chart(statistics: selectors.Statistics, year: int) -> str:
     labels = statistics.members.labels
     bars = [(labels[k], statistics.members.total.n(k)) for k in RANKS]
-    return charts.bar_chart_svg(title=f"Đảng viên theo mức xếp loại năm {year}", bars=bars)
+    return charts.bar_chart_svg(
+        title=f"Đảng viên theo mức xếp loại năm {year}", bars=bars, font_family=PRINT_FONT
+    )
 
 
 def _user_name(user) -> str:
@@ -190,7 +196,9 @@ def summary_body(*, node: Organization, year: int, include_proposals: bool) -> S
     if any(n for _label, n in breakdown):
         body.charts.append(
             charts.bar_chart_svg(
-                title=f"Tổ chức cơ sở đảng theo mức xếp loại năm {year}", bars=breakdown
+                title=f"Tổ chức cơ sở đảng theo mức xếp loại năm {year}",
+                bars=breakdown,
+                font_family=PRINT_FONT,
             )
         )
     trend = dashboard.dashboard_trend(user=None, node=node, year=year, span=5)
@@ -202,6 +210,7 @@ def summary_body(*, node: Organization, year: int, include_proposals: bool) -> S
                     years=trend["years"],
                     values=series["values"],
                     unit=series["unit"],
+                    font_family=PRINT_FONT,
                 )
             )
             break
@@ -260,11 +269,14 @@ def proposals_body(*, node: Organization, year: int) -> ProposalsBody:
             + (" — vượt tỷ lệ" if q.exceeded else " — đạt")
         )
     counts = [(lv.short, grid.counts.get(lv.slug, 0)) for lv in scheme.member_levels]
+    ordered = [groups[c.pk] for c in grid.cells if c.pk in groups]
+    ordered += [g for pk, g in groups.items() if pk not in cells]
+    for number, group in enumerate(ordered, start=1):
+        group.number = number
     return ProposalsBody(
         round_state=str(RoundState(round_.state).label),
         scheme=scheme,
-        groups=[groups[c.pk] for c in grid.cells if c.pk in groups]
-        + [g for pk, g in groups.items() if pk not in cells],
+        groups=ordered,
         counts=counts,
         not_rated=grid.not_rated,
         quota_lines=quota_lines,

@@ -327,6 +327,13 @@ def undecided_note(kind: str, body) -> str:
     return ""
 
 
+def is_draft(number: str) -> bool:
+    """The one rule of the "DỰ THẢO" mark, for every document and form: without a number (a
+    draft of a numbered document, or a blank form to fill in) it says DỰ THẢO, in its header
+    and across every page; issued, it carries its number and never DỰ THẢO."""
+    return not number
+
+
 def build_document(
     *,
     kind: str,
@@ -373,8 +380,7 @@ def build_document(
         number=number,
         day=day,
     )
-    # Only a numbered kind is a draft until issued; forms and minutes are blanks to fill in.
-    header.draft = not number and kind in DOCUMENT_TYPES
+    header.draft = is_draft(number)
     header.undecided = undecided_note(kind, body)
     return ReportDocument(
         kind=kind,

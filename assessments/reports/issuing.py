@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -26,13 +27,15 @@ from documents.models import IssuedDocument
 from documents.signing import FieldBox
 
 from ..models import ReportJob
-from . import context, pdf, services, xlsx
+from . import context, services, xlsx
 
 Kind = ReportJob.Kind
 ISSUABLE_KINDS = tuple(context.DOCUMENT_TYPES)
 SIGNATURE_ANCHOR = "sig-space"
 # Parts of a body that are not content of the document (drawn from the rest, or constant).
 _NOT_CONTENT = frozenset({"scheme", "chart_svg", "charts", "statistics"})
+# Steps of an issue as its job shows them: data, print page, PDF/A, signature fields + register.
+ISSUE_STEPS = 4
 
 
 def _plain(value):
@@ -88,6 +91,11 @@ def document_snapshot(document: context.ReportDocument) -> dict:
     }
 
 
+def check_issuable(kind: str) -> None:
+    if kind not in ISSUABLE_KINDS:
+        raise ValidationError(_("This report is not an official document: it takes no number."))
+
+
 def _check_decided(document: context.ReportDocument) -> None:
     if document.header.undecided:
         raise ValidationError(
@@ -133,6 +141,10 @@ def issued_rendering(
     The one way any document kind (reports here; forms, Mẫu 03…) turns its HTML into an
     issued file, inside the `render` callback it gives documents.services.document_issue.
     """
+    # WeasyPrint takes seconds to load: only where a PDF is made (a worker), not at import
+    # (the worker imports this module through its tasks, the web through its views).
+    from . import pdf
+
     manifest = stamp.manifest(
         what=what,
         title=title,
@@ -180,13 +192,17 @@ def report_issue(
     day: datetime.date | None = None,
     supersedes: IssuedDocument | None = None,
     reason: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> IssuedDocument:
     """Issue a report of a unit and year: numbered once, frozen, PDF/A-3 ready to sign.
 
     Refused (ValidationError) when the kind takes no number or its results are undecided.
+    `progress(done, ISSUE_STEPS)` is told each step (the issue job shows it); the last step,
+    the signature fields and the register row, ends when this returns.
     """
-    if kind not in ISSUABLE_KINDS:
-        raise ValidationError(_("This report is not an official document: it takes no number."))
+    check_issuable(kind)
+    step = progress or (lambda done, total: None)
+    step(0, ISSUE_STEPS)
     day = day or timezone.localdate()
     exported_by = (actor.get_full_name() or actor.get_username()) if actor else "partybuild"
     names = context.naming_of(organization, day)
@@ -201,9 +217,12 @@ def report_issue(
             day=stamp.issued_on,
         )
         _check_decided(document)
-        return issued_rendering(
+        step(1, ISSUE_STEPS)
+        html = services.report_html(document)
+        step(2, ISSUE_STEPS)
+        rendering = issued_rendering(
             stamp=stamp,
-            html=services.report_html(document),
+            html=html,
             what=kind,
             title=f"{document.header.doc_type} {document.header.summary}",
             scope=document.footer.scope,
@@ -214,6 +233,8 @@ def report_issue(
             filename_stem=document.filename_stem,
             xlsx=xlsx.document_xlsx(document),
         )
+        step(3, ISSUE_STEPS)
+        return rendering
 
     return document_services.document_issue(
         actor=actor,

@@ -1,21 +1,40 @@
-"""Long documents in pieces: one piece per cell, rendered in parallel by the workers, joined.
+"""Long documents in pieces, rendered in parallel by the workers and joined with pypdf.
 
-The pre-filled forms (and the meeting minutes) of a commune-level unit are per member (per
-cell): 1,700 forms in one WeasyPrint run take a quarter of an hour and ~2 GB, so that run was
-refused past REPORT_MAX_FORMS. Here the unit's document is planned as one piece per cell
-that holds members on 31/12 of the year; the report centre queues each piece as a part of a
-batch job (its progress shown per piece), and when the last piece is done the parts are
-joined into one PDF with pypdf — and offered as a zip with one file per cell as well.
+- The pre-filled forms (and the meeting minutes) of a commune-level unit are per member (per
+  cell): 1,700 forms in one WeasyPrint run take a quarter of an hour and ~2 GB, so that run
+  was refused past REPORT_MAX_FORMS. Here the unit's document is planned as one piece per
+  cell that holds members on 31/12 of the year; the report centre queues each piece as a
+  part of a batch job (its progress shown per piece), and when the last piece is done the
+  parts are joined into one PDF — and offered as a zip with one file per cell as well.
+- The proposals list of a unit is one document (one header, the cells' lists, the quota
+  summary and the signature at the end) numbered "Trang x/y" throughout: the first worker
+  builds it once (one moment of the data for every piece), cuts it into a few pieces of
+  whole cells, the pieces render in parallel without page numbers, and the join stamps the
+  numbers of the whole document on every page (`stamp_page_numbers`).
+
+The join reads the pieces from their files one at a time and writes the result to a file:
+the memory it needs is the joined document's objects, never every piece's bytes at once.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
+import shutil
 import zipfile
+from collections.abc import Iterable, Sequence
+from typing import BinaryIO
 
 from django.db.models import Q
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
 
 from cells.choices import CELL_TYPES
 from cells.models import Membership, Organization
@@ -25,6 +44,27 @@ from ..models import ReportJob
 Kind = ReportJob.Kind
 # Kinds whose document is a sequence of per-cell sheets: they can be made piece by piece.
 PIECE_KINDS = frozenset({Kind.SELF_REVIEW, Kind.MINUTES})
+# Kinds that are one document cut into pieces of whole cells, numbered across the pieces.
+CUT_KINDS = frozenset({Kind.PROPOSALS})
+
+
+def is_cut(job: ReportJob) -> bool:
+    """A batch that is one document cut in pieces (a part: whose batch is one)."""
+    if job.batch_id is not None:
+        return is_cut(job.batch)
+    return job.is_batch and job.kind in CUT_KINDS and job.format == ReportJob.Format.PDF
+
+
+def source_name(part_pk: int) -> str:
+    """Where a piece of a cut document keeps its print page until it is rendered (under
+    reports/, so the generated-files clean-up removes what a failed batch leaves)."""
+    return f"reports/pieces/{part_pk}.html"
+
+
+def is_landscape(pdf: BinaryIO) -> bool:
+    """Whether the first page of a PDF is wider than high (the stamped numbers follow it)."""
+    box = PdfReader(pdf).pages[0].mediabox
+    return float(box.width) > float(box.height)
 
 
 def piece_units(*, organization: Organization, year: int) -> list[Organization]:
@@ -49,20 +89,167 @@ def piece_units(*, organization: Organization, year: int) -> list[Organization]:
     )
 
 
-def join_pdfs(parts: list[bytes]) -> bytes:
-    """One PDF of the pieces, in order (pypdf; fonts and pages are copied, not re-rendered)."""
-    writer = PdfWriter()
-    for content in parts:
-        writer.append(io.BytesIO(content))
-    out = io.BytesIO()
+def join_pdfs(parts: Iterable[bytes | str | BinaryIO], out: BinaryIO | None = None):
+    """One PDF of the pieces, in order; with `out` (a file) written there and the page count
+    returned, without, the joined bytes returned.
+
+    Streamed: each piece is read (pypdf), the objects its pages use are renumbered and
+    written straight to `out`, and the piece is let go before the next is opened; only the
+    output's byte offsets and page numbers stay in memory. Joining 40 cells' forms (5,160
+    pages) in one pypdf writer held every piece's objects at once (1.5 GB, bench in
+    docs/benchmarks.md). Fonts and content streams are copied as they are, never re-encoded;
+    a piece's outline and named destinations are not carried over (forms and lists have
+    neither that a reader navigates by).
+    """
+    if out is None:
+        buffer = io.BytesIO()
+        join_pdfs(parts, buffer)
+        return buffer.getvalue()
+    writer = _StreamingJoin(out)
+    for part in parts:
+        writer.add(io.BytesIO(part) if isinstance(part, bytes) else part)
+    return writer.finish()
+
+
+class _StreamingJoin:
+    """A minimal PDF writer for concatenating pages: objects 1 and 2 are the catalog and the
+    page tree, written last; every other object is written as soon as its piece is read."""
+
+    CATALOG, PAGES = 1, 2
+
+    def __init__(self, out: BinaryIO):
+        self.out = out
+        self.start = out.tell()
+        self.offsets: dict[int, int] = {}
+        self.kids: list[int] = []
+        self.next = 3
+        self.out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def _offset(self) -> int:
+        return self.out.tell() - self.start
+
+    def add(self, source: BinaryIO) -> None:
+        reader = PdfReader(source)
+        numbers: dict[int, int] = {}
+        pending: list[IndirectObject] = []
+
+        def number(ref: IndirectObject) -> int:
+            if ref.idnum not in numbers:
+                numbers[ref.idnum] = self.next
+                self.next += 1
+                pending.append(ref)
+            return numbers[ref.idnum]
+
+        def copy(value):
+            if isinstance(value, IndirectObject):
+                if value.pdf is None:
+                    return value  # already one of the output's (the new /Parent)
+                return IndirectObject(number(value), 0, None)
+            if isinstance(value, StreamObject):
+                stream = type(value)()
+                stream.update({key: copy(item) for key, item in value.items()})
+                stream._data = value._data  # as stored: compressed data stays compressed
+                return stream
+            if isinstance(value, DictionaryObject):
+                return DictionaryObject({key: copy(item) for key, item in value.items()})
+            if isinstance(value, ArrayObject):
+                return ArrayObject(copy(item) for item in value)
+            return value
+
+        for page in reader.pages:
+            self.kids.append(number(page.indirect_reference))
+        while pending:
+            ref = pending.pop()
+            value = ref.get_object()
+            if isinstance(value, DictionaryObject) and value.get("/Type") == "/Page":
+                page = DictionaryObject(
+                    {key: item for key, item in value.items() if key not in _PAGE_DROPPED}
+                )
+                page[NameObject("/Parent")] = IndirectObject(self.PAGES, 0, None)
+                value = page
+            self._write(numbers[ref.idnum], copy(value))
+
+    def _write(self, num: int, value) -> None:
+        self.offsets[num] = self._offset()
+        self.out.write(f"{num} 0 obj\n".encode())
+        value.write_to_stream(self.out)
+        self.out.write(b"\nendobj\n")
+
+    def finish(self) -> int:
+        kids = ArrayObject(IndirectObject(n, 0, None) for n in self.kids)
+        self._write(
+            self.PAGES,
+            DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Pages"),
+                    NameObject("/Kids"): kids,
+                    NameObject("/Count"): NumberObject(len(self.kids)),
+                }
+            ),
+        )
+        self._write(
+            self.CATALOG,
+            DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Catalog"),
+                    NameObject("/Pages"): IndirectObject(self.PAGES, 0, None),
+                }
+            ),
+        )
+        xref = self._offset()
+        lines = [f"xref\n0 {self.next}\n", "0000000000 65535 f \n"]
+        lines += [f"{self.offsets[n]:010d} 00000 n \n" for n in range(1, self.next)]
+        self.out.write("".join(lines).encode())
+        self.out.write(
+            f"trailer\n<< /Size {self.next} /Root {self.CATALOG} 0 R >>\n"
+            f"startxref\n{xref}\n%%EOF\n".encode()
+        )
+        return len(self.kids)
+
+
+# A copied page's entry that points into its own piece's page tree (the join sets a new one).
+_PAGE_DROPPED = frozenset({"/Parent"})
+
+
+def cut(sizes: Sequence[int], pieces: int) -> list[range]:
+    """Contiguous runs of items (cells, sized by their lines) in about `pieces` runs of about
+    equal size, never splitting an item: the pieces of a document cut for parallel work."""
+    if not sizes:
+        return []
+    pieces = max(1, min(pieces, len(sizes)))
+    total = sum(sizes)
+    runs, start, done = [], 0, 0
+    for index, size in enumerate(sizes):
+        done += size
+        left_items = len(sizes) - index - 1
+        left_runs = pieces - len(runs) - 1
+        if left_runs and (done >= total * (len(runs) + 1) / pieces or left_items == left_runs):
+            runs.append(range(start, index + 1))
+            start = index + 1
+    runs.append(range(start, len(sizes)))
+    return [r for r in runs if len(r)]
+
+
+def stamp_page_numbers(joined: BinaryIO, overlay: bytes, out: BinaryIO) -> int:
+    """Lay the page numbers of the whole document (`overlay`: one page per page of `joined`,
+    blank but for the numbers, rendered by WeasyPrint with the document's own @page rules)
+    over the joined pieces, so "Trang x/y" runs across them. Returns the page count."""
+    document = PdfReader(joined)
+    numbers = PdfReader(io.BytesIO(overlay))
+    if len(numbers.pages) != len(document.pages):
+        raise ValueError(f"{len(numbers.pages)} numbered pages for {len(document.pages)} pages")
+    writer = PdfWriter(clone_from=document)
+    for page, stamp in zip(writer.pages, numbers.pages, strict=True):
+        page.merge_page(stamp, over=True)
     writer.write(out)
-    return out.getvalue()
+    return len(writer.pages)
 
 
-def zip_files(files: list[tuple[str, bytes]]) -> bytes:
-    """A zip of (name, content), stored (PDFs are compressed already)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+def zip_files(files: Iterable[tuple[str, bytes | BinaryIO]], out: BinaryIO | None = None):
+    """A zip of (name, content or open file), stored (PDFs are compressed already). Files
+    are copied in chunks; with `out` the zip is written there, else its bytes returned."""
+    target = out if out is not None else io.BytesIO()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
         used: set[str] = set()
         for name, content in files:
             stem, dot, ext = name.rpartition(".")
@@ -71,5 +258,9 @@ def zip_files(files: list[tuple[str, bytes]]) -> bytes:
                 n += 1
                 unique = f"{stem}-{n}{dot}{ext}"
             used.add(unique)
-            archive.writestr(unique, content)
-    return buffer.getvalue()
+            if isinstance(content, bytes):
+                archive.writestr(unique, content)
+            else:
+                with archive.open(unique, "w") as dest:
+                    shutil.copyfileobj(content, dest, 1024 * 1024)
+    return None if out is not None else target.getvalue()

@@ -22,7 +22,7 @@ from partybuild.jobs import percent, warn_if_unsent
 
 from .. import schemes
 from ..models import ReportJob
-from ..reports import issuing, selectors, services
+from ..reports import issuing, pieces, selectors, services
 
 
 def _years():
@@ -103,6 +103,8 @@ def job_context(job: ReportJob) -> dict:
         "state_label": ReportJob.State(state).label,
         "is_stale": services.reportjob_is_stale(job),
         "finished": state in (ReportJob.State.DONE, ReportJob.State.FAILED),
+        # A unit's forms in pieces come as a zip per cell too; a cut list is one document.
+        "zip_per_cell": job.is_batch and job.kind in pieces.PIECE_KINDS,
         "percent": 100
         if state == ReportJob.State.DONE
         else percent(job.progress_done, job.progress_total),

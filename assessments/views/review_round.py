@@ -95,9 +95,9 @@ def review_detail_context(request, round, **forms_) -> dict:
             "proposed": level_short(scheme, rating.proposed_level),
             "decided": level_short(scheme, rating.decided_level),
         }
-        for rating in round.organization_ratings.select_related("organization").order_by(
-            "organization__path"
-        )
+        for rating in round.organization_ratings.select_related(
+            "organization", "decided_by"
+        ).order_by("organization__path")
     ]
     cells = sorted(
         {(line.cell_id, line.cell_name) for line in detail.lines if line.cell_id},

@@ -3,6 +3,7 @@ parallel, with progress per piece, joined into one PDF with pypdf and offered as
 one file per cell — no limit of 400 forms for a whole unit."""
 
 import io
+import subprocess
 import zipfile
 
 import pytest
@@ -82,3 +83,100 @@ def test_excel_and_cells_stay_single_jobs(province):
     )
     assert not job.is_batch
     assert ReportJob.objects.filter(batch__isnull=False).count() == 0
+
+
+def page_texts(content: bytes, tmp_path) -> list[str]:
+    """The text of each page in content order (pdftotext -raw: it keeps the rotated DỰ THẢO
+    watermark, which the default mode leaves out), pages split at pdftotext's form feeds."""
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(content)
+    out = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
+
+
+@pytest.mark.usefixtures("rated")
+def test_proposals_list_cut_in_pieces_is_one_document_numbered_across(
+    province, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A unit's proposals list is one batch: its worker builds the document once and cuts it
+    between cells; each piece is a part (progress per piece); the join stamps "Trang x/y"
+    of the whole on every page: one header at the start, the cells numbered on across the
+    pieces, the quota summary and the signature once at the end, DỰ THẢO throughout."""
+    settings.REPORT_CUT_PIECES = 2
+    officer = factories.user_with_role(province.old_commune, Role.SECRETARY)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        batch, created = services.reportjob_request(
+            actor=officer, kind="proposals", organization=province.old_commune, year=2021, fmt="pdf"
+        )
+    assert created and batch.is_batch and not batch.parts.exists() and len(queued) == 1
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        services.reportjob_run(batch.pk, task_id="cut")
+    batch.refresh_from_db()
+    parts = list(batch.parts.order_by("id"))
+    assert len(parts) == 2 and len(queued) == 2  # one task per piece
+    assert (batch.state, batch.progress_done, batch.progress_total) == ("running", 0, 2)
+    assert batch.data_as_of is not None and all(p.data_as_of == batch.data_as_of for p in parts)
+    services.reportjob_run(parts[1].pk, task_id="b")  # pieces finish in any order
+    batch.refresh_from_db()
+    assert (batch.state, batch.progress_done) == ("running", 1)
+    services.reportjob_run(parts[0].pk, task_id="a")
+    batch.refresh_from_db()
+    assert batch.state == "done", batch.error
+    assert batch.filename == "proposals-BG-PA-AH-2021.pdf"
+    pages = page_texts(batch.file.open("rb").read(), tmp_path)
+    total = len(pages)
+    assert total >= 2  # each piece starts on a page of its own
+    for number, page in enumerate(pages, start=1):
+        assert page.count(f"Trang {number}/{total}") == 1, page
+        assert page.count("Trang ") == 1
+        assert "DỰ THẢO" in page
+    whole = " ".join(pages)
+    assert whole.count("DANH SÁCH Đề nghị xếp loại chất lượng đảng viên năm 2021") == 1
+    assert pages[0].startswith("ĐẢNG BỘ") or "ĐẢNG CỘNG SẢN VIỆT NAM" in pages[0]
+    assert "1. Chi bộ ấp 1" in whole and "2. Chi bộ ấp 2" in whole
+    assert whole.index("1. Chi bộ ấp 1") < whole.index("2. Chi bộ ấp 2")
+    assert whole.count("Tổng hợp và kiểm tra tỷ lệ") == 1
+    assert "Tổng hợp và kiểm tra tỷ lệ" in pages[-1] and "Nơi nhận" in pages[-1]
+    assert "HTTNV 10, HTXSNV 1, tối đa HTXSNV 2 — đạt" in whole
+    # Nothing of a piece's page is left behind once it is rendered.
+    from django.core.files.storage import default_storage
+
+    assert not any(default_storage.exists(pieces.source_name(p.pk)) for p in parts)
+
+
+@pytest.mark.usefixtures("rated")
+def test_proposals_cut_failure_is_the_batchs_and_retry_runs_it_again(
+    province, django_capture_on_commit_callbacks
+):
+    """A cut document that cannot be built fails as one job (no pieces), with its reason;
+    retrying queues the batch itself again."""
+    officer = factories.user_with_role(province.old_commune, Role.SECRETARY)
+    with django_capture_on_commit_callbacks(execute=False):
+        batch, _ = services.reportjob_request(
+            actor=officer, kind="proposals", organization=province.old_commune, year=2021, fmt="pdf"
+        )
+    from assessments.models import RatingRound
+
+    RatingRound.objects.filter(organization=province.old_commune, year=2021).update(year=2018)
+    services.reportjob_run(batch.pk, task_id="cut")
+    batch.refresh_from_db()
+    assert batch.state == "failed" and "2021" in batch.error and not batch.parts.exists()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        services.reportjob_retry(actor=officer, job=batch)
+    batch.refresh_from_db()
+    assert batch.state == "pending" and len(queued) == 1
+
+
+def test_cut_keeps_cells_whole_and_balances_lines():
+    """Pieces are runs of whole cells of about equal lines, never empty, at most as many as
+    asked for."""
+    assert pieces.cut([43] * 40, 4) == [range(0, 10), range(10, 20), range(20, 30), range(30, 40)]
+    assert pieces.cut([10, 500, 10, 10, 10], 3) == [range(0, 2), range(2, 3), range(3, 5)]
+    assert pieces.cut([5], 4) == [range(0, 1)]
+    assert pieces.cut([1, 1], 4) == [range(0, 1), range(1, 2)]
+    assert pieces.cut([], 3) == []

@@ -31,6 +31,22 @@ def pdf_text(content: bytes, tmp_path, *, layout: bool = True) -> str:
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
+def pdf_pages(content: bytes, tmp_path) -> list[str]:
+    """Each page's text in content order, squashed. pdftotext -raw: the default mode leaves
+    out rotated text, so it would never see the DỰ THẢO watermark drawn across a page."""
+    path = tmp_path / "p.pdf"
+    path.write_bytes(content)
+    args = ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return [squash(page) for page in out.split("\f") if page.strip()]
+
+
+def pdf_fonts(content: bytes, tmp_path) -> list[tuple[str, str]]:
+    """(font name without its subset tag, embedded yes/no) of every font pdffonts lists."""
+    rows = pdf_tool("pdffonts", content, tmp_path).splitlines()[2:]
+    return [(row.split()[0].split("+")[-1], row.split()[-5]) for row in rows]
+
+
 def pdf_tool(tool: str, content: bytes, tmp_path) -> str:
     path = tmp_path / "t.pdf"
     path.write_bytes(content)
@@ -268,7 +284,7 @@ def test_report_self_review_one_form_per_member(province, rated, tmp_path):
     assert "Mẫu 02-HD KĐ.ĐG" in text
     assert "BẢN KIỂM ĐIỂM CÁ NHÂN" in text
     assert "Họ và tên: Nguyễn Văn An 1" in text
-    assert "Số 01-" not in text and "DỰ THẢO" not in text  # a blank to fill in, not a draft
+    assert "Số 01-" not in text  # a blank to fill in: no number, so DỰ THẢO (context.is_draft)
     # One form (with its sections and signatures) and one task annex per member.
     assert text.count("NGƯỜI TỰ KIỂM ĐIỂM") == 15
     assert text.count("PHỤ LỤC Kết quả thực hiện nhiệm vụ được giao") == 15
@@ -583,3 +599,64 @@ def test_reportjob_batch_with_failed_part_fails_and_retries_only_it(
     batch.refresh_from_db()
     part.refresh_from_db()
     assert (batch.state, part.state, part.error) == ("running", "pending", "")
+
+
+def draft_marked_on_every_page(content: bytes, tmp_path) -> list[str]:
+    pages = pdf_pages(content, tmp_path)
+    assert pages
+    for page in pages:
+        assert "DỰ THẢO" in page, page[:200]
+        assert "Số 0" not in page
+    return pages
+
+
+def test_du_thao_rule_drafts_and_blank_forms_say_it_on_every_page(province, rated, tmp_path):
+    """One rule (context.is_draft) for every document: without a number it says DỰ THẢO —
+    a report centre draft, a blank self-review form, the minutes, and the same forms
+    downloaded one cell at a time — in the header and across every page (the watermark)."""
+    from assessments.reports.forms import render as form_render
+    from cells.selectors import members_of
+
+    for kind in ("results", "proposals", "self_review", "minutes"):
+        pages = draft_marked_on_every_page(render(kind, province.old_commune).content, tmp_path)
+        assert len(pages) >= 1, kind
+    members = list(
+        members_of(organization=province.old_cell, on=datetime.date(2021, 12, 31), subtree=True)
+    )
+    single = form_render.member_forms_pdf(
+        members=members, organization=province.old_cell, year=2021, exported_by="X", day=DAY
+    )
+    pages = draft_marked_on_every_page(single, tmp_path)
+    # Each form says it in its own header too, besides the watermark on each of its pages.
+    assert sum(page.count("DỰ THẢO") for page in pages) == len(pages) + len(members)
+
+
+def test_charts_in_documents_use_the_documents_face_all_embedded(province, rated, tmp_path):
+    """A chart in a PDF is set in the document's face (Liberation Serif, the print
+    stylesheet's family), not the web page's DejaVu Sans / Be Vietnam Pro; pdffonts shows
+    every font embedded."""
+    from django.template.loader import get_template
+
+    from assessments import charts
+
+    css = get_template("assessments/reports/_print.css").template.source
+    family = re.search(r"html \{ font-family: ([^;]+);", css).group(1)
+    assert family == charts.PRINT_FONT_FAMILY
+    rendered = render("summary", province.old_commune)
+    assert b"<svg" not in rendered.content  # drawn, not embedded as markup
+    document_html = services.report_html(
+        context.build_document(
+            kind="summary",
+            organization=province.old_commune,
+            year=2021,
+            number="",
+            exported_by="X",
+            day=DAY,
+        )
+    )
+    assert "<svg" in document_html and "DejaVu Sans" not in document_html
+    fonts = pdf_fonts(rendered.content, tmp_path)
+    assert fonts and all(name.startswith("Liberation-Serif") for name, _emb in fonts), fonts
+    assert all(embedded == "yes" for _name, embedded in fonts)
+    text = squash(pdf_text(rendered.content, tmp_path, layout=False))
+    assert "Đảng viên theo mức xếp loại năm 2021" in text  # the chart's own title, as text

@@ -14,7 +14,9 @@ from tests.documents.conftest import sign_both
 from .conftest import PLAN_A, PLAN_B, axe_check, follow, login, main_text, rate, shot
 
 
-def test_journey_issue_download_sign_upload_register(page, commune, tmp_path):
+def test_journey_issue_download_sign_upload_register(
+    page, commune, tmp_path, celery_worker_process
+):
     data = commune
     for cell, members, plan, secretary in (
         (data.cell_a, data.members_a, PLAN_A, data.secretary),
@@ -38,10 +40,18 @@ def test_journey_issue_download_sign_upload_register(page, commune, tmp_path):
     form.get_by_label("Năm").select_option(str(data.year))
     axe_check(page, "issue form")
     follow(form.get_by_role("button", name="Phát hành và cấp số"))
+    # Issuing is the worker's: its page shows the progress, then the number.
+    page.wait_for_url("**/bao-cao/phat-hanh/*/")
+    assert "Phát hành văn bản" in main_text(page)
+    celery_worker_process.wait_ready()
+    opened = page.locator("#open-in-register")
+    opened.wait_for(timeout=90_000)
+    assert "Đã phát hành văn bản Số 01-BC/ĐU" in main_text(page)
+    axe_check(page, "issue done")
+    follow(opened)
     page.wait_for_url("**/van-ban/*/")
     text = main_text(page)
-    assert "Đã phát hành văn bản Số 01-BC/ĐU" in text
-    assert "Đã phát hành, chờ ký số" in text
+    assert "Đã phát hành, chờ ký số" in text and "Số 01-BC/ĐU" in text
     axe_check(page, "issued document")
     shot(page, "24-van-ban-da-phat-hanh")
 

@@ -41,12 +41,11 @@ def form_document(
     number: str = "",
     day: datetime.date | None = None,
     recipients: list[str] | None = None,
-    draft: bool = False,
 ) -> context.ReportDocument:
     """A form wrapped in the official header and footer (template `reports/<kind>.html`).
 
-    The pre-filled forms are blanks to fill in and sign, not drafts of a numbered document:
-    `draft` (the "DỰ THẢO" mark) is for a decision not issued yet (Mẫu 03).
+    Marked "DỰ THẢO" by the one rule of context.is_draft: a blank form or a decision not
+    issued yet (Mẫu 03) has no number and says so; an issued one has its number.
     """
     header = context.build_header(
         organization=organization,
@@ -55,7 +54,7 @@ def form_document(
         number=number,
         day=day or timezone.localdate(),
     )
-    header.draft = draft
+    header.draft = context.is_draft(number)
     if recipients is not None:
         header.recipients = recipients
     return context.ReportDocument(
@@ -217,7 +216,6 @@ def rerating_document(
             "- Các đồng chí có tên tại Điều 2,",
             "- Lưu Văn phòng.",
         ],
-        draft=not number,
     )
     document.header.on_behalf = "T/M BAN THƯỜNG VỤ"
     return document

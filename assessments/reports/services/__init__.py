@@ -33,6 +33,7 @@ from .rendering import (
 from .requests import (
     batch_units,
     reportjob_batch_request,
+    reportjob_cut_request,
     reportjob_display_state,
     reportjob_download,
     reportjob_is_stale,
@@ -67,6 +68,7 @@ __all__ = [
     "reportjob_download",
     "reportjob_is_stale",
     "reportjob_parts_zip",
+    "reportjob_cut_request",
     "reportjob_pieces_request",
     "reportjob_request",
     "reportjob_retry",

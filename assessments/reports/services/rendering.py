@@ -49,6 +49,47 @@ def report_html(document: context.ReportDocument) -> str:
     return nfc(html)
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One piece of a document cut between cells (the template reads it as `piece`)."""
+
+    index: int
+    count: int
+    groups: list
+
+    @property
+    def first(self) -> bool:
+        return self.index == 0
+
+    @property
+    def last(self) -> bool:
+        return self.index == self.count - 1
+
+
+def report_pieces_html(document: context.ReportDocument, runs: list[range]) -> list[str]:
+    """The print pages of the pieces of a document cut into `runs` of its cell groups
+    (pieces.cut): the same document, data and footer in every piece, no page numbers."""
+    groups = document.body.groups
+    pages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for index, run in enumerate(runs):
+            piece = Piece(index=index, count=len(runs), groups=[groups[i] for i in run])
+            html = render_to_string(document.template_name, {"doc": document, "piece": piece})
+            pages.append(nfc(html))
+    return pages
+
+
+def page_numbers_pdf(*, pages: int, landscape: bool = False) -> bytes:
+    """`pages` blank pages carrying only the print stylesheet's page numbers ("Trang x/y",
+    and the number at the top from page 2), to stamp over a document joined from pieces."""
+    from .. import pdf  # WeasyPrint only where a PDF is made
+
+    html = render_to_string(
+        "assessments/reports/_page_numbers.html", {"pages": range(pages), "landscape": landscape}
+    )
+    return pdf.render_pdf(html)
+
+
 def report_render(
     *,
     kind: str,

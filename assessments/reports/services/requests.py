@@ -158,6 +158,12 @@ def reportjob_request(
             return reportjob_pieces_request(
                 actor=actor, kind=kind, organization=organization, year=year, units=units
             )
+    if (
+        kind in pieces.CUT_KINDS
+        and fmt == Format.PDF
+        and len(pieces.piece_units(organization=organization, year=year)) > 1
+    ):
+        return reportjob_cut_request(actor=actor, kind=kind, organization=organization, year=year)
     existing = _active_duplicate(
         actor=actor, kind=kind, organization=organization, year=year, fmt=fmt, is_batch=False
     )
@@ -188,16 +194,22 @@ def reportjob_request(
     return job, True
 
 
+def _pdf_batch_on_its_way(*, actor, kind, organization, year) -> ReportJob | None:
+    """The same document in pieces already asked for and not lost, or None."""
+    existing = _active_duplicate(
+        actor=actor, kind=kind, organization=organization, year=year, fmt=Format.PDF, is_batch=True
+    )
+    return None if existing is None or _fail_if_stale(existing) else existing
+
+
 @transaction.atomic
 def reportjob_pieces_request(
     *, actor, kind: str, organization: Organization, year: int, units: list[Organization]
 ) -> tuple[ReportJob, bool]:
     """The forms of a unit in pieces: one part per cell of `units` rendered in parallel,
     joined into one PDF in that order when the last is done (assessments.reports.pieces)."""
-    existing = _active_duplicate(
-        actor=actor, kind=kind, organization=organization, year=year, fmt=Format.PDF, is_batch=True
-    )
-    if existing is not None and not _fail_if_stale(existing):
+    existing = _pdf_batch_on_its_way(actor=actor, kind=kind, organization=organization, year=year)
+    if existing is not None:
         return existing, False
     batch = _parts_create(
         actor=actor, kind=kind, parent=organization, year=year, fmt=Format.PDF, units=units
@@ -209,6 +221,32 @@ def reportjob_pieces_request(
         organization=organization,
         changes={"kind": kind, "year": year, "pieces": len(units)},
     )
+    return batch, True
+
+
+@transaction.atomic
+def reportjob_cut_request(
+    *, actor, kind: str, organization: Organization, year: int
+) -> tuple[ReportJob, bool]:
+    """A unit's long list as one document made in pieces: the batch is queued itself; its
+    worker builds the document once and queues the pieces (worker._cut)."""
+    existing = _pdf_batch_on_its_way(actor=actor, kind=kind, organization=organization, year=year)
+    if existing is not None:
+        if pb_jobs.job_is_unsent(existing, queued=QUEUED):
+            _enqueue(existing)  # never hand back a job no worker will see: send it again
+        return existing, False
+    _check_user_limit(actor)
+    batch = _create(
+        actor=actor, kind=kind, organization=organization, year=year, fmt=Format.PDF, is_batch=True
+    )
+    audit_record(
+        actor=actor,
+        action="report.request_pieces",
+        instance=batch,
+        organization=organization,
+        changes={"kind": kind, "year": year, "cut": True},
+    )
+    _enqueue(batch)
     return batch, True
 
 
@@ -307,12 +345,15 @@ def reportjob_retry(*, actor, job: ReportJob) -> ReportJob:
     ) not in (None, job):
         # The same report was asked for again meanwhile: that one is on its way.
         raise ValidationError(_("This report is already being prepared."), code="duplicate")
+    # A batch retries its failed parts; one that failed before it had parts (a cut document
+    # whose first step failed) runs again itself.
+    as_parts = job.is_batch and job.parts.exists()
     targets = (
         list(job.parts.select_for_update().filter(Q(state=State.FAILED) | Q(state__in=ACTIVE)))
-        if job.is_batch
+        if as_parts
         else [job]
     )
-    if job.is_batch:
+    if as_parts:
         targets = [p for p in targets if p.state == State.FAILED or reportjob_is_stale(p)]
     now = timezone.now()
     for target in targets:
@@ -336,7 +377,7 @@ def reportjob_retry(*, actor, job: ReportJob) -> ReportJob:
             ]
         )
         _enqueue(target)
-    if job.is_batch:
+    if as_parts:
         job.state = State.RUNNING
         job.error = ""
         job.started_at = now
