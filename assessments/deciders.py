@@ -68,16 +68,29 @@ def deciders_for(organizations: Iterable[Organization]) -> dict[int, DecidingBod
     missing = paths - set(known)
     if missing:
         known.update({a.path: a for a in Organization.objects.filter(path__in=missing)})
+    # The rule reads the subject's kind and its ancestors only, so siblings of one kind share
+    # the answer: a province's review list asks for ~10,000 units under ~200 parents.
+    chains: dict[str, tuple[list[Organization], list[rules.Node]]] = {}
+    by_kind: dict[tuple[str, str, bool], DecidingBody | None] = {}
     found: dict[int, DecidingBody | None] = {}
     for o in organizations:
-        chain = [known[o.path[: step * d]] for d in range(o.depth - 1, 0, -1)]
-        decider = rules.decider_for(_node(o), [_node(a) for a in chain])
-        by_id = {a.pk: a for a in chain}
-        found[o.pk] = (
-            None
-            if decider is None
-            else DecidingBody(organization=by_id[decider.organization_id], body=decider.body)
-        )
+        parent = o.path[: step * (o.depth - 1)]
+        key = (parent, o.type, o.is_grassroots)
+        if key not in by_kind:
+            if parent not in chains:
+                chain = [known[o.path[: step * d]] for d in range(o.depth - 1, 0, -1)]
+                chains[parent] = (chain, [_node(a) for a in chain])
+            chain, nodes = chains[parent]
+            decider = rules.decider_for(_node(o), nodes)
+            by_kind[key] = (
+                None
+                if decider is None
+                else DecidingBody(
+                    organization=next(a for a in chain if a.pk == decider.organization_id),
+                    body=decider.body,
+                )
+            )
+        found[o.pk] = by_kind[key]
     return found
 
 
@@ -133,7 +146,12 @@ def steps_for(
         for r in rounds:
             if r.year == year:
                 under |= Q(path__startswith=r.organization.path)
-        nodes[year] = list(Organization.objects.existing_on(_period_end(year)).filter(under))
+        nodes[year] = list(
+            Organization.objects.existing_on(_period_end(year))
+            .filter(under)
+            .only("pk", "path", "depth", "type", "is_grassroots", "name", "code")
+            .order_by("path")
+        )
     # Each unit goes to the nearest grassroots organization above it, when that one is a
     # round's (a grassroots organization inside another has a round of its own).
     step = Organization.steplen
