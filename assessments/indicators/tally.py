@@ -334,6 +334,10 @@ def facts_for(scope: Scope, years: list[int]) -> FamilyResult:
         # Summing ~60 columns over tens of thousands of rows looks costly to the planner,
         # whose JIT compilation then takes longer (≈ 1 s) than the query itself (≈ 60 ms).
         cursor.execute("SET LOCAL jit = off")
+        if scope.mapped and scope.mapping_stored:
+            # The planner puts the filter on the mapped path at one row and then probes the
+            # tallies once per unit (28,000 index scans, 1.2 s); a hash join takes 0.1 s.
+            cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(sql, [*params, list(years)])
         rows = cursor.fetchall()
     for year, bucket, last, *counts in rows:
