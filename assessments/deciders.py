@@ -170,11 +170,13 @@ def steps_for(
                     break
     subunits = [o for orgs in by_round.values() for o in orgs]
     deciders = deciders_for([*subunits, *(r.organization for r in rounds)])
+    # By round only: the rounds hold few ratings besides their sub-units', and a list of
+    # thousands of sub-unit ids costs more to send and plan than the rows it would skip.
+    subunit_ids = {o.pk for o in subunits}
     ratings = {
         (r.round_id, r.organization_id): r
-        for r in OrganizationRating.objects.filter(
-            round__in=rounds, organization__in=subunits
-        ).select_related("decided_by")
+        for r in OrganizationRating.objects.filter(round__in=rounds).select_related("decided_by")
+        if r.organization_id in subunit_ids
     }
     members: dict[int, int] = {}
     if with_members and subunits:
