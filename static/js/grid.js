@@ -143,6 +143,9 @@
       } catch (e) { /* storage full or disabled: the server copy is all there is */ }
     }
     function storeRestore() {
+      // Just saved: what was kept is on the server now (the save may have filled boxes left
+      // empty, such as the total of 30 + 70, so comparing values would call them unsaved).
+      if (form.hasAttribute("data-store-saved")) { window.localStorage.removeItem(storeKey); return; }
       var data = storeRead();
       if (!data || !data.rows) return;
       // Kept for one login after an expiry, not for ever: older drafts are dropped.
@@ -400,13 +403,20 @@
       var start = visibleRows.indexOf(row);
       var cols = inputsOf(row).filter(function (x) { return x.type !== "hidden" && x.offsetParent !== null; })
         .map(function (x) { return x.dataset.col; });
-      var firstCol = cols.indexOf(el.dataset.col);
+      var targets = cols.slice(cols.indexOf(el.dataset.col));
+      // A results sheet keeps "Mức | Điểm": two columns pasted on the level go to the level
+      // and the total, even where the 30 + 70 parts sit between them on screen (wider
+      // blocks follow the boxes in their order: level, 30, 70, total).
+      var width = Math.max.apply(null, block.map(function (cells) { return cells.length; }));
+      if (width === 2 && targets[0] === "level" && targets.indexOf("points") > 1) {
+        targets = ["level", "points"];
+      }
       var changes = [], refused = 0;
       block.forEach(function (cells, i) {
         var target = visibleRows[start + i];
         if (!target) return;
         cells.forEach(function (value, j) {
-          var col = cols[firstCol + j];
+          var col = targets[j];
           var box = col && target.querySelector("[data-col=" + col + "]");
           if (!box) return;
           var next = value.trim();
