@@ -198,7 +198,7 @@ def quota_context_for(
     # The deciding level forms the groups: the grassroots organization's parent (its round
     # is decided there; selectors.deciding_organization_for says the same).
     if owner is False:
-        owner = grassroots.get_parent()
+        owner = Organization.objects.get_parent(grassroots)
     context = QuotaContext(grassroots_id=grassroots.pk, owner=owner)
     context.decisions = ceiling_decisions_for(organization=grassroots, year=round.year)
     context.ceilings = _ceilings(decisions=context.decisions, grassroots=grassroots, owner=owner)

@@ -105,7 +105,7 @@ def quotaceiling_decide(
 
     The competent level is the one deciding `organization`'s rating (its parent) or above.
     """
-    deciding = organization.get_parent()
+    deciding = Organization.objects.get_parent(organization)
     if deciding is None or (actor is not None and not can_decide_rating(actor, deciding)):
         raise PermissionDenied(
             _("Only the level deciding %(organization)s may raise its quota ceiling.")

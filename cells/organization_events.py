@@ -35,7 +35,7 @@ def organizationdiscipline_record(
     Who may edit the roster at the level above (which decides disciplines) may record it: a
     unit does not record its own discipline.
     """
-    above = organization.get_parent() or organization
+    above = Organization.objects.get_parent(organization) or organization
     if actor is not None and not can_edit_roster(actor, above):
         raise PermissionDenied(
             _("You may not record disciplines of %(organization)s.")

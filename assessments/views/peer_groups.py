@@ -25,6 +25,7 @@ from assessments.choices import FormCategory
 from assessments.models import PeerGroup
 from assessments.year_services import rating_year_range
 from cells import selectors as cells_selectors
+from cells.models import Organization
 from cells.permissions import can_decide_rating
 from cells.views.organizations import add_service_errors
 
@@ -307,7 +308,7 @@ class QuotaCeilingView(DecidingLevelMixin, View):
 
     def load(self):
         self.load_level()
-        parent = self.level.get_parent()
+        parent = Organization.objects.get_parent(self.level)
         self.can_manage = parent is not None and can_decide_rating(self.request.user, parent)
         self.groups = list(PeerGroup.objects.filter(owner=self.level, year=self.year))
 
