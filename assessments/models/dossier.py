@@ -151,6 +151,16 @@ class RatingReopening(models.Model):
         related_name="reopenings",
         on_delete=models.PROTECT,
     )
+    # A chi bộ trực thuộc whose decision its đảng ủy cơ sở reopened (HD 43 §3: the đảng ủy
+    # issues that Mẫu 03); empty: the round's own decision, reopened by the tier above.
+    organization = models.ForeignKey(
+        "cells.Organization",
+        verbose_name=_("subordinate cell reopened"),
+        related_name="+",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
     reason = models.TextField(_("reason for reopening"))
     reopened_at = models.DateTimeField(_("reopened at"))
     reopened_by = models.ForeignKey(

@@ -312,6 +312,7 @@ def round_reopen(*, actor, round: RatingRound, reason: str) -> RatingRound:  # n
         reason=reason,
         withdrawn_members=withdrawn_members,
         withdrawn_organizations=withdrawn_orgs,
+        kept_cells=kept,
         user=user,
         now=now,
     )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cells.models import Organization
 from cells.vietnamese import nfc
 
+from .. import rerating
 from ..choices import DECIDED_STATES
 from ..deciders import SubunitStep, decider_of, step_cell_ids, subunit_steps
 from ..models import MemberRating, OrganizationRating, RatingRound
@@ -139,6 +140,8 @@ def subunits_decide(
         locked.quota_exception = justification
         fields.append("quota_exception")
     save_round(locked, fields)
+    for step in steps:  # a cell decided again after its reopening: its Mẫu 03 can be issued
+        rerating.reopening_close(locked=locked, user=user, now=now, organization=step.organization)
     _audit(actor, "subunit_decide", locked, changes, comment=justification)
     return locked
 
@@ -169,8 +172,22 @@ def subunit_reopen(
     member_ratings = MemberRating.objects.filter(round=locked, cell=organization).exclude(
         decided_level=""
     )
-    for mid, before in member_ratings.values_list("member_id", "decided_level"):
+    withdrawn_members = dict(member_ratings.values_list("member_id", "decided_level"))
+    for mid, before in withdrawn_members.items():
         changes[f"member {mid} decided_level"] = [before, ""]
+    # Kept for the đảng ủy's Mẫu 03: what it annulled, why, and (at its next decision of the
+    # cell) what changed.
+    rerating.reopening_open(
+        locked=locked,
+        organization=organization,
+        reason=reason,
+        withdrawn_members=withdrawn_members,
+        withdrawn_organizations=(
+            {organization.pk: step.rating.decided_level} if step.rating.decided_level else {}
+        ),
+        user=user,
+        now=now,
+    )
     member_ratings.update(
         decided_level="", version=F("version") + 1, updated_by=user, updated_at=now
     )

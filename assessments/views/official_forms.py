@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from assessments import dossier, inputs, permissions, quarterly, selectors, services
+from assessments import dossier, inputs, quarterly, selectors, services
 from assessments.models import DossierDocument, RatingReopening
 from assessments.reports.forms import render as form_render
 from assessments.rules.quarters import QUARTERS
@@ -375,7 +375,7 @@ class DossierPdfView(DossierMixin, View):
 def _reopening(user, round_pk, pk) -> RatingReopening:
     round_ = selectors.round_get(user=user, pk=round_pk)
     found = RatingReopening.objects.filter(round=round_, pk=pk).select_related(
-        "round__organization", "document"
+        "round__organization", "organization", "document"
     )
     reopening = found.first()
     if reopening is None:
@@ -412,7 +412,7 @@ class ReratingIssueView(View):
 
     def post(self, request, pk, reopening_pk):
         reopening = _reopening(request.user, pk, reopening_pk)
-        if not permissions.can_decide_round(request.user, reopening.round):
+        if not form_render.may_issue_rerating(request.user, reopening):
             raise PermissionDenied
         try:
             issued = form_render.rerating_issue(actor=request.user, reopening=reopening)

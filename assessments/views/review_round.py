@@ -16,9 +16,17 @@ from django.views.generic import TemplateView
 from assessments import deciders, peer_groups, permissions, review, schemes, selectors, services
 from assessments.choices import DECIDED_STATES, NotRatedReason, RoundState
 from assessments.reports.formatting import level_short
+from assessments.reports.forms.render import may_issue_rerating
 from cells.permissions import can_decide_rating
 
 from .review import REVIEW_CONFIRM_TEMPLATE, REVIEW_DETAIL_TEMPLATE, confirm_scope_question
+
+
+def reratings_of(user, round_) -> list[tuple]:
+    """The round's reopenings (its own decision's and its cells' steps'), each with whether
+    `user` may issue its Mẫu 03 (the body that decided again)."""
+    found = round_.reopenings.select_related("organization", "document")
+    return [(r, may_issue_rerating(user, r)) for r in found]
 
 
 # --- forms: they check that the required text was typed; the services decide the rest -------
@@ -131,6 +139,7 @@ def review_detail_context(request, round, **forms_) -> dict:
         ),
         "group_quota": peer_groups.quota_state_for(round=round, scheme=scheme),
         "history": list(selectors.round_history(round=round)),
+        "reratings": reratings_of(user, round),
         "can_decide": can_decide,
         "can_return": can_decide and state == RoundState.SUBMITTED,
         "can_decide_round": can_decide and state == RoundState.SUBMITTED and not pending,

@@ -22,6 +22,7 @@ from assessments.choices import DECIDED_STATES
 from assessments.reports.formatting import level_short
 
 from .review import REVIEW_CONFIRM_TEMPLATE, confirm_scope_question
+from .review_round import reratings_of
 
 SUBUNITS_TEMPLATE = "assessments/review_subunits.html"
 
@@ -79,6 +80,9 @@ class ReviewSubunitsView(View):
             "next_step": deciders.next_step(round_, self.steps),
             "detail_url": reverse("assessments:review_detail", args=[round_.pk]),
             "selected": extra.get("selected", set()),
+            "reratings": [
+                (r, ok) for r, ok in reratings_of(request.user, round_) if r.organization_id
+            ],
         }
         return render(request, SUBUNITS_TEMPLATE, context)
 

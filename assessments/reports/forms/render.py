@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from cells.models import Member, Organization
 from documents import services as document_services
 
+from ...deciders import decider_of
 from ...models import RatingReopening
-from ...permissions import can_decide_round
+from ...permissions import can_decide_as, can_decide_round
 from ...selectors import deciding_organization_for
 from .. import context
 from ..issuing import document_snapshot, issued_rendering
@@ -196,7 +197,8 @@ def rerating_document(
     from .rerating import rerating_body
 
     round_ = reopening.round
-    deciding = deciding_organization_for(round_) or round_.organization
+    deciding = rerating_issuer(reopening)
+    subject = reopening.organization or round_.organization
     body = rerating_body(reopening=reopening)
     document = form_document(
         kind="form_03",
@@ -206,19 +208,39 @@ def rerating_document(
         doc_type="QUYẾT ĐỊNH",
         summary=(
             f"Về việc hủy bỏ kết quả và xếp loại lại chất lượng năm {round_.year} "
-            f"của {round_.organization.name}"
+            f"của {subject.name}"
         ),
         exported_by=exported_by,
         number=number,
         day=day,
         recipients=[
-            f"- {round_.organization.name} (để thực hiện),",
+            f"- {subject.name} (để thực hiện),",
             "- Các đồng chí có tên tại Điều 2,",
             "- Lưu Văn phòng.",
         ],
     )
-    document.header.on_behalf = "T/M BAN THƯỜNG VỤ"
+    if reopening.organization_id is None:
+        # The tier above decides by its standing committee; a đảng ủy cơ sở deciding its chi
+        # bộ trực thuộc signs as the đảng ủy (its own header's "T/M ĐẢNG ỦY").
+        document.header.on_behalf = "T/M BAN THƯỜNG VỤ"
     return document
+
+
+def rerating_issuer(reopening: RatingReopening) -> Organization:
+    """Who issues the reopening's Mẫu 03: the đảng ủy cơ sở for a chi bộ trực thuộc it
+    decided (HD 43 §3), else the round's deciding committee."""
+    if reopening.organization_id is not None:
+        decider = decider_of(reopening.organization)
+        if decider is not None:
+            return decider.organization
+    return deciding_organization_for(reopening.round) or reopening.round.organization
+
+
+def may_issue_rerating(user, reopening: RatingReopening) -> bool:
+    """The body that decided again issues its decision: the cell's decider for a step."""
+    if reopening.organization_id is not None:
+        return can_decide_as(user, decider_of(reopening.organization))
+    return can_decide_round(user, reopening.round)
 
 
 @transaction.atomic
@@ -231,10 +253,10 @@ def rerating_issue(*, actor, reopening: RatingReopening) -> RatingReopening:
     """
     locked = (
         RatingReopening.objects.select_for_update(of=("self",))
-        .select_related("round__organization", "document")
+        .select_related("round__organization", "organization", "document")
         .get(pk=reopening.pk)
     )
-    if actor is not None and not can_decide_round(actor, locked.round):
+    if actor is not None and not may_issue_rerating(actor, locked):
         raise PermissionDenied(_("Only the deciding committee may issue this decision."))
     if locked.redecided_at is None:
         raise ValidationError(
@@ -242,7 +264,7 @@ def rerating_issue(*, actor, reopening: RatingReopening) -> RatingReopening:
         )
     if locked.document is not None:
         return locked
-    deciding = deciding_organization_for(locked.round) or locked.round.organization
+    deciding = rerating_issuer(locked)
     exported_by = (actor.get_full_name() or actor.get_username()) if actor else "partybuild"
 
     def render(stamp: document_services.Stamp) -> document_services.Rendering:

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from cells.models import Member, Organization
 
-from ...models import MemberRating, OrganizationRating, RatingReopening
+from ... import rerating
+from ...models import MemberRating, RatingReopening
 from .member import level_short
 
 
@@ -47,33 +48,10 @@ class ReratingBody:
 
 def _changes(reopening: RatingReopening) -> list[dict]:
     """The closed record's changes, or for an open one the withdrawn levels against the
-    current proposals (what deciding now would make of them)."""
+    current proposals (what deciding now would make of them), within the reopening's scope."""
     if reopening.redecided_at is not None:
         return list(reopening.changes)
-    withdrawn = reopening.withdrawn
-    before_m = {int(k): v for k, v in withdrawn.get("members", {}).items()}
-    before_o = {int(k): v for k, v in withdrawn.get("organizations", {}).items()}
-    now_m = dict(
-        MemberRating.objects.filter(round=reopening.round_id).values_list(
-            "member_id", "proposed_level"
-        )
-    )
-    now_o = dict(
-        OrganizationRating.objects.filter(round=reopening.round_id).values_list(
-            "organization_id", "proposed_level"
-        )
-    )
-    found = [
-        {"subject": "member", "id": k, "old": before_m.get(k, ""), "new": now_m.get(k, "")}
-        for k in sorted(set(before_m) | set(now_m))
-        if before_m.get(k, "") != now_m.get(k, "")
-    ]
-    found += [
-        {"subject": "organization", "id": k, "old": before_o.get(k, ""), "new": now_o.get(k, "")}
-        for k in sorted(set(before_o) | set(now_o))
-        if before_o.get(k, "") != now_o.get(k, "")
-    ]
-    return found
+    return rerating.level_changes(reopening, *rerating.scoped_ratings(reopening, "proposed_level"))
 
 
 def rerating_body(*, reopening: RatingReopening) -> ReratingBody:
@@ -114,7 +92,7 @@ def rerating_body(*, reopening: RatingReopening) -> ReratingBody:
     for i, line in enumerate(lines, start=1):
         line.number = i
     return ReratingBody(
-        unit=round_.organization.name,
+        unit=(reopening.organization or round_.organization).name,
         year=round_.year,
         reason=reopening.reason,
         reopened_on=timezone.localtime(reopening.reopened_at).date(),
