@@ -121,6 +121,9 @@ class Save:
         # A note of this run's own: "bench 0/1" matched what an earlier run on the same copy
         # left, so that save changed nothing, kept the version, and the next one conflicted.
         self.run = os.urandom(4).hex()
+        # Two clients share a member when the cell has fewer rated members than clients:
+        # one save of it at a time, or the second one conflicts at the version both read.
+        self.lock = threading.Lock()
 
     def body(self, token: str) -> bytes:
         from urllib.parse import urlencode
@@ -261,7 +264,10 @@ def run_clients(port, paths, cookie, *, clients, seconds, max_requests, seed=1, 
                 break
             url = rng.choice(urls)
             started = time.perf_counter()
+            shared = saves[1][number % len(saves[1])].lock if saves and url == SAVE else None
             try:
+                if shared is not None:
+                    shared.acquire()
                 connection = http.client.HTTPConnection(HOST, port, timeout=120)
                 expected, save = request(connection, url, number)
                 response = connection.getresponse()
@@ -273,6 +279,9 @@ def run_clients(port, paths, cookie, *, clients, seconds, max_requests, seed=1, 
                     bad.append(f"{response.status} {url}")
             except OSError as exc:
                 bad.append(f"{type(exc).__name__} {url}")
+            finally:
+                if shared is not None:
+                    shared.release()
             mine.append((url, time.perf_counter() - started))
         with lock:
             latencies.extend(mine)
