@@ -17,7 +17,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from assessments import rules, schemes
+from assessments import deciders, rules, schemes
 from assessments.choices import EDITABLE_STATES, FormCategory, RoundState, ScoreStage
 from assessments.forms import (
     NOT_RATED,
@@ -143,6 +143,7 @@ class GridLine:
     other: dict | None = None  # after a conflict: what the other person saved
     appraise: bool = False
     propose: bool = False
+    locked: bool = False  # its cell was decided by its đảng ủy (HD 43 §3)
     level_label: str = ""  # read-only display of the appraisal
     cell_label: str = ""
     decided_label: str = ""
@@ -308,6 +309,10 @@ def build_state(
             )
         return category_lists[suggestion](selected)
 
+    # HD 43 §3: the chi bộ trực thuộc its đảng ủy has decided are locked until it reopens
+    # them (the entry services refuse their rows): shown read-only, not as boxes that a
+    # save would refuse with everything typed beside them.
+    decided_cells = deciders.step_cell_ids(grid.round, decided=True) if editable else set()
     by_rule, by_hand = _("by the rules"), _("by hand")
     suggested_word = _("suggested")
     extra_by_member: dict[object, list] = {}
@@ -316,6 +321,7 @@ def build_state(
     lines = []
     for number, row in enumerate(grid.rows, start=1):
         mid = row.member.pk
+        locked = getattr(row.member, "cell_id", None) in decided_cells
         initial = initial_row(row, stage=stage)
         values = initial
         errors: list[str] = []
@@ -345,7 +351,7 @@ def build_state(
                 group_names,
                 groups,
                 categories,
-                appraise and editable,
+                appraise and editable and not locked,
                 by_rule=by_rule,
                 by_hand=by_hand,
                 suggested_word=suggested_word,
@@ -363,10 +369,11 @@ def build_state(
                 cell_options=cell_levels(values.get("cell_level")),
                 cap_short=cap_short,
                 cap_why=cap_why,
-                dirty=_display(values) != _display(saved),
+                dirty=not locked and _display(values) != _display(saved),
                 other=(others or {}).get(mid),
-                appraise=appraise,
-                propose=propose,
+                appraise=appraise and not locked,
+                propose=propose and not locked,
+                locked=locked,
                 level_label=_level_label(scheme, values.get("level"), values.get("reason")),
                 cell_label=_short(scheme, values.get("cell_level")),
                 decided_label=_short(scheme, row.rating.decided_level if row.rating else ""),
@@ -384,7 +391,7 @@ def build_state(
             line.html = grid_html.row_html(
                 line,
                 texts,
-                editable=editable,
+                editable=editable and not line.locked,
                 with_cell=with_cell,
                 with_points=with_points,
                 regime=regime,

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import OrganizationRating
+from assessments.models import MemberRating, OrganizationRating
 from cells.choices import OrganizationType as T
 from cells.choices import Role
 from tests import factories
@@ -131,3 +131,35 @@ def test_another_units_cells_are_a_404(client, province, school):
     assert response.status_code == 404
     client.force_login(factories.user_with_role(province.foreign_cell, Role.ADMIN))
     assert client.get(_url(round_)).status_code == 404
+
+
+def test_grid_shows_a_decided_cells_rows_read_only(client, school, people):
+    """Once the đảng ủy decided a chi bộ trực thuộc, the grassroots grid shows that cell's rows
+    without boxes (a save of them would be refused), with the decided level; the other cells'
+    rows stay editable and a save of them goes through."""
+    org, cell_a, cell_b, _block, _cell_c, members = school
+    round_ = proposed_round(school)
+    services.subunits_decide(actor=people["school_reviewer"], round=round_, organizations=[cell_a])
+    client.force_login(people["school_secretary"])
+    url = reverse("assessments:rating_grid", kwargs={"org_pk": org.pk, "year": YEAR})
+    page = client.get(url).content.decode()
+    locked, open_ = members[cell_a][0], members[cell_b][0]
+    assert f'name="level_{open_.pk}"' in page
+    assert f'name="level_{locked.pk}"' not in page
+    assert f'name="version_{locked.pk}"' not in page
+    row = page[page.index(f'id="member-{locked.pk}"') :]
+    row = row[: row.index("</tbody>")]
+    assert "HTTNV" in row and "grid-value" in row
+    rating = MemberRating.objects.get(round=round_, member=open_)
+    response = client.post(
+        url,
+        {
+            "action": "save",
+            f"level_{open_.pk}": "complete",
+            f"points_{open_.pk}": "60",
+            f"version_{open_.pk}": rating.version,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rating.refresh_from_db()
+    assert rating.proposed_level == "complete"
