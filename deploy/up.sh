@@ -9,6 +9,14 @@
 # Environment (all optional): PB_DATABASE_URL [postgres://postgres@127.0.0.1:5432/partybuild_prod]
 # PB_REDIS_URL [redis://127.0.0.1:6379/12] PB_PORT [8001]. State (env file, secret key,
 # media, logs, pids, beat schedule) lives in var/prod/; static files go to var/staticfiles.
+#
+# The production layout's two database helpers, on this machine (both need root, as the
+# test suite's services step does):
+#   PB_POOLER=1    the processes connect through PgBouncer in transaction mode
+#                  (scripts/pgbouncer.sh, deploy/pgbouncer/pgbouncer.ini; port 6434), with
+#                  DB_POOLER=true; migrations still run on the primary directly
+#   PB_REPLICA=1   a streaming replica (scripts/replica.sh, port 5433) serves the marked reads
+#                  (REPLICA_DATABASE_URL: the dashboard, lists, report rendering)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/deploy/_pg.sh"
@@ -39,6 +47,20 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   die "something already listens on 127.0.0.1:$port (set PB_PORT)"
 fi
 
+# --- the pooler and the replica, when asked -----------------------------------------------
+app_db_url=$db_url
+replica_url=
+if [[ ${PB_REPLICA:-0} == 1 ]]; then
+  say "Streaming replica (scripts/replica.sh)"
+  bash "$root/scripts/replica.sh" start
+  replica_url=$(printf '%s' "$db_url" | sed -E 's#:[0-9]+/#:5433/#')
+fi
+if [[ ${PB_POOLER:-0} == 1 ]]; then
+  say "PgBouncer in transaction mode (scripts/pgbouncer.sh)"
+  bash "$root/scripts/pgbouncer.sh" start
+  app_db_url=$(printf '%s' "$db_url" | sed -E "s#:[0-9]+/#:${PGBOUNCER_PORT:-6434}/#")
+fi
+
 # --- environment: the same variables /etc/partybuild/partybuild.env sets ----------------------
 say "Environment: $state/partybuild.env"
 umask 077
@@ -49,7 +71,9 @@ DJANGO_ENV=production
 DJANGO_SETTINGS_MODULE=partybuild.settings
 SECRET_KEY=$(cat "$state/secret_key")
 ALLOWED_HOSTS=127.0.0.1,localhost
-DATABASE_URL=$db_url
+DATABASE_URL=$app_db_url
+DB_POOLER=$([[ $app_db_url != "$db_url" ]] && echo true || echo false)
+REPLICA_DATABASE_URL=$replica_url
 DB_POOL_MIN=1
 DB_POOL_MAX=4
 CELERY_BROKER_URL=$redis_url
@@ -85,7 +109,8 @@ fi
 
 # --- release steps: migrate, static files --------------------------------------------------
 say "migrate"
-"$py" manage.py migrate --no-input -v 1 | tail -n 3
+# On the primary itself: a migration's DDL and locks belong to one session, not a pool.
+DATABASE_URL=$db_url DB_POOLER=false "$py" manage.py migrate --no-input -v 1 | tail -n 3
 say "collectstatic → var/staticfiles"
 "$py" manage.py collectstatic --no-input -v 0
 "$py" manage.py check --deploy --fail-level CRITICAL 2>&1 | tail -n 20 || true
