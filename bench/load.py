@@ -263,11 +263,11 @@ def run_clients(port, paths, cookie, *, clients, seconds, max_requests, seed=1, 
             if time.monotonic() >= deadline:
                 break
             url = rng.choice(urls)
-            started = time.perf_counter()
             shared = saves[1][number % len(saves[1])].lock if saves and url == SAVE else None
+            if shared is not None:
+                shared.acquire()
+            started = time.perf_counter()  # after the wait for a shared member's turn
             try:
-                if shared is not None:
-                    shared.acquire()
                 connection = http.client.HTTPConnection(HOST, port, timeout=120)
                 expected, save = request(connection, url, number)
                 response = connection.getresponse()

@@ -50,15 +50,22 @@ fi
 # --- the pooler and the replica, when asked -----------------------------------------------
 app_db_url=$db_url
 replica_url=
+if [[ ${PB_REPLICA:-0} == 1 || ${PB_POOLER:-0} == 1 ]]; then
+  # Both scripts serve the local primary as the postgres role: the URL must say its port.
+  [[ $db_url =~ ^[a-z]+://postgres(:[^@]*)?@(127\.0\.0\.1|localhost):([0-9]+)/ ]] \
+    || die "PB_POOLER/PB_REPLICA need PB_DATABASE_URL as postgres://postgres@127.0.0.1:<port>/<db>"
+  export PRIMARY_PORT=${BASH_REMATCH[3]}
+fi
+with_port() { printf '%s' "$db_url" | sed -E "s#:[0-9]+/#:$1/#"; }
 if [[ ${PB_REPLICA:-0} == 1 ]]; then
   say "Streaming replica (scripts/replica.sh)"
   bash "$root/scripts/replica.sh" start
-  replica_url=$(printf '%s' "$db_url" | sed -E 's#:[0-9]+/#:5433/#')
+  replica_url=$(with_port "${REPLICA_PORT:-5433}")
 fi
 if [[ ${PB_POOLER:-0} == 1 ]]; then
   say "PgBouncer in transaction mode (scripts/pgbouncer.sh)"
   bash "$root/scripts/pgbouncer.sh" start
-  app_db_url=$(printf '%s' "$db_url" | sed -E "s#:[0-9]+/#:${PGBOUNCER_PORT:-6434}/#")
+  app_db_url=$(with_port "${PGBOUNCER_PORT:-6434}")
 fi
 
 # --- environment: the same variables /etc/partybuild/partybuild.env sets ----------------------
@@ -72,7 +79,7 @@ DJANGO_SETTINGS_MODULE=partybuild.settings
 SECRET_KEY=$(cat "$state/secret_key")
 ALLOWED_HOSTS=127.0.0.1,localhost
 DATABASE_URL=$app_db_url
-DB_POOLER=$([[ $app_db_url != "$db_url" ]] && echo true || echo false)
+DB_POOLER=$([[ ${PB_POOLER:-0} == 1 ]] && echo true || echo false)
 REPLICA_DATABASE_URL=$replica_url
 DB_POOL_MIN=1
 DB_POOL_MAX=4

@@ -317,11 +317,12 @@ MANY_UNITS = 2_000
 
 
 def _many_units(cursor, scope: Scope) -> bool:
-    """Whether the node holds more than MANY_UNITS units (an index-only count, ≈ 2 ms for a
-    province, capped so it never counts further)."""
+    """Whether the scope's units (the node's and the predecessors' merged into it) number more
+    than MANY_UNITS (index scans, ≈ 2 ms for a province, capped so it never counts further)."""
+    where, params = grouped.scope_where(scope, "c.path")
     cursor.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {ORG} WHERE path LIKE %s LIMIT %s) u",  # noqa: S608
-        [scope.node.path + "%", MANY_UNITS + 1],
+        f"SELECT count(*) FROM (SELECT 1 FROM {ORG} c WHERE {where} LIMIT %s) u",  # noqa: S608
+        [*params, MANY_UNITS + 1],
     )
     return cursor.fetchone()[0] > MANY_UNITS
 

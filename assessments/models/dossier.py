@@ -189,11 +189,18 @@ class RatingReopening(models.Model):
         verbose_name_plural = _("rating reopenings")
         ordering = ["round", "reopened_at", "id"]
         constraints = [
-            # One reopening at a time: the round is decided again before it can be reopened.
+            # One reopening at a time of the round's decision (it is decided again before it
+            # can be reopened), and of each cell's step: a đảng ủy may reopen two of its cells,
+            # or one while the tier above has reopened the round's own decision.
             models.UniqueConstraint(
                 fields=["round"],
-                condition=Q(redecided_at__isnull=True),
+                condition=Q(redecided_at__isnull=True, organization__isnull=True),
                 name="rating_reopening_one_open",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "organization"],
+                condition=Q(redecided_at__isnull=True, organization__isnull=False),
+                name="rating_reopening_one_open_per_cell",
             ),
             models.CheckConstraint(
                 condition=Q(document__isnull=True) | Q(redecided_at__isnull=False),

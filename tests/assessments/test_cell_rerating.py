@@ -147,3 +147,31 @@ def test_subunits_screen_lists_the_cell_reopening_and_issues_it(school, people, 
     reopening.refresh_from_db()
     assert reopening.document is not None
     assert reopening.document.number in client.get(screen).content.decode()
+
+
+def test_two_cells_reopened_at_once_and_a_cell_beside_the_rounds_reopening(school, people):
+    """One open reopening per cell and one for the round's own decision: the đảng ủy may
+    reopen two of its cells before deciding either again, and reopen a kept cell while the
+    tier above has the round's decision reopened; a cell reopened twice is refused."""
+    org, cell_a, cell_b, block, cell_c, _members = school
+    round_ = proposed_round(school)
+    reviewer = people["school_reviewer"]
+    services.subunits_decide(
+        actor=reviewer, round=round_, organizations=[cell_a, cell_b, block, cell_c]
+    )
+    for cell in (cell_a, cell_b):
+        services.subunit_reopen(actor=reviewer, round=round_, organization=cell, reason="Họp lại")
+    assert RatingReopening.objects.filter(round=round_, redecided_at__isnull=True).count() == 2
+    with pytest.raises(services.RatingError):  # not decided: nothing to reopen
+        services.subunit_reopen(actor=reviewer, round=round_, organization=cell_a, reason="Lại")
+    services.subunits_decide(actor=reviewer, round=round_, organizations=[cell_a, cell_b])
+    services.organization_rating_save(
+        actor=None, round=round_, organization=org, level="good", points=Decimal("80")
+    )
+    submit(round_)
+    above = people["commune_reviewer"]
+    services.round_decide(actor=above, round=round_)
+    services.round_reopen(actor=above, round=round_, reason="Xem lại đảng bộ")
+    services.subunit_reopen(actor=reviewer, round=round_, organization=cell_c, reason="Sai sót")
+    open_ = RatingReopening.objects.filter(round=round_, redecided_at__isnull=True)
+    assert set(open_.values_list("organization", flat=True)) == {None, cell_c.pk}
