@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from cells import history, selectors, services, structure
-from cells.choices import CELL_TYPES, COMMUNE_LEVEL_TYPES
+from cells.choices import CELL_TYPES, COMMUNE_LEVEL_TYPES, OrganizationType
 from cells.forms import OrganizationForm
 from cells.models import Organization
 from cells.permissions import can_administer, can_edit_roster, can_view_organization
@@ -123,6 +123,10 @@ class OrganizationDetailView(TemplateView):
                 "successor"
             ),
         )
+        # The type's label once per type, not get_type_display per row (a commune lists ~70).
+        type_labels = dict(OrganizationType.choices)
+        for child in children:
+            child.type_label = type_labels.get(child.type, child.type)
         is_cell = organization.type in CELL_TYPES
         context = {
             "organization": organization,
