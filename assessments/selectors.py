@@ -148,19 +148,23 @@ def round_get(*, user, pk) -> RatingRound:
         raise Http404 from exc
 
 
-def round_history(*, round: RatingRound) -> list[AuditEntry]:  # noqa: A002
-    """The audit rows of a round (saves, transitions, organization ratings), oldest first.
+# How many of a round's audit rows its pages show: every save adds one, so a commune's round
+# holds hundreds by the end of December (489 after three runs of bench/load.py on one cell's
+# round, and the grid rendered them all: ~1,000 date formats a view).
+ROUND_HISTORY_SHOWN = 30
 
-    Every rating service records its row against the round, so one indexed lookup finds
-    them all.
-    """
-    return list(
-        AuditEntry.objects.filter(
-            object_type=RatingRound._meta.label_lower, object_id=str(round.pk)
-        )
-        .select_related("actor")
-        .order_by("created_at", "id")
+
+def round_history_recent(
+    *,
+    round: RatingRound,  # noqa: A002
+    limit: int = ROUND_HISTORY_SHOWN,
+) -> tuple[list[AuditEntry], int]:
+    """The round's `limit` latest audit rows, newest first, and how many it has in all."""
+    found = AuditEntry.objects.filter(
+        object_type=RatingRound._meta.label_lower, object_id=str(round.pk)
     )
+    latest = list(found.select_related("actor").order_by("-created_at", "-id")[:limit])
+    return latest, (len(latest) if len(latest) < limit else found.count())
 
 
 # === Entry grid ================================================================================

@@ -47,9 +47,9 @@ class HistoryItem:
 
 
 def history_items(entries) -> list[HistoryItem]:
-    """The round's audit rows, newest first, with what happened in plain words."""
+    """The round's audit rows (given newest first) with what happened in plain words."""
     items = []
-    for entry in reversed(list(entries)):
+    for entry in entries:
         detail = entry.comment
         if entry.action == "rating_save" and isinstance(entry.changes, dict):
             # Keys read "member <id> <field>": count the members, not the fields.
@@ -233,10 +233,16 @@ class RatingGridView(RatingGridMixin, View):
             round=self.round,
             round_error=getattr(self, "round_error", ""),
             grid=state,
-            history=history_items(selectors.round_history(round=self.round)) if self.round else [],
+            **self.history_context(),
             **kwargs,
         )
         return render(self.request, self.template_name, context, status=status)
+
+    def history_context(self) -> dict:
+        if self.round is None:
+            return {"history": [], "history_total": 0}
+        latest, total = selectors.round_history_recent(round=self.round)
+        return {"history": history_items(latest), "history_total": total}
 
     def get(self, request, *args, **kwargs):
         self.load_unit()

@@ -112,6 +112,7 @@ def review_detail_context(request, round, **forms_) -> dict:
         key=lambda c: c[1],
     )
     deciding = selectors.deciding_organization_for(round)
+    history, history_total = selectors.round_history_recent(round=round)
     can_decide = permissions.can_decide_round(user, round)
     state = round.state
     # HD 43 §3: the chi bộ trực thuộc are their đảng ủy's to decide, before the tier above.
@@ -138,7 +139,8 @@ def review_detail_context(request, round, **forms_) -> dict:
             organization=round.organization, year=round.year
         ),
         "group_quota": peer_groups.quota_state_for(round=round, scheme=scheme),
-        "history": list(selectors.round_history(round=round)),
+        "history": history,
+        "history_total": history_total,
         "reratings": reratings_of(user, round),
         "can_decide": can_decide,
         "can_return": can_decide and state == RoundState.SUBMITTED,

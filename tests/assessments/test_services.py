@@ -693,8 +693,13 @@ def test_organization_rating_save_grassroots_by_deciding_level(
 
 
 def test_round_history_lists_every_step(province, district_reviewer, round_2021):
-    """The history panel shows the round's audit rows oldest first."""
+    """The history panel shows the round's latest audit rows newest first, and how many
+    there are in all (a commune's round gathers hundreds of saves by December)."""
     (a,) = make_members(province.old_cell, 1)
     decided_round(round_2021, [a], district_reviewer)
-    actions = [e.action for e in selectors.round_history(round=round_2021)]
-    assert actions == ["round_create", "rating_save", "round_submit", "round_decide"]
+    latest, total = selectors.round_history_recent(round=round_2021)
+    actions = [e.action for e in latest]
+    assert actions == ["round_decide", "round_submit", "rating_save", "round_create"]
+    assert total == 4
+    latest, total = selectors.round_history_recent(round=round_2021, limit=2)
+    assert [e.action for e in latest] == ["round_decide", "round_submit"] and total == 4
