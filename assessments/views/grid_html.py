@@ -56,6 +56,7 @@ class RowTexts:
     a_tasks_reason: str = ""
     suggested: str = ""
     tasks_reason: str = ""
+    locked_gap: str = ""
 
     @classmethod
     def build(cls, level_header: str) -> RowTexts:
@@ -98,6 +99,12 @@ class RowTexts:
             a_general=_("General criteria points (of 30) for %(name)s"),
             a_tasks=_("Task results points (of 70) for %(name)s"),
             a_tasks_reason=_("Why the task points of %(name)s differ from the suggestion"),
+            locked_gap=_e(
+                _(
+                    "The cell was decided without this member: its đảng ủy reopens the cell's "
+                    "decision to rate them."
+                )
+            ),
             suggested=_("suggested %(value)s"),
             tasks_reason=_e(_("Why different from the suggestion")),
         )
@@ -331,6 +338,9 @@ def row_html(
         )
     else:
         level = f'<span class="grid-value">{_e(line.level_label or "—")}</span>'
+        if line.locked and not line.level_label:
+            # Joined after the đảng ủy decided the cell: only reopening it lets them be rated.
+            level += f'<span class="grid-value-sub text-danger">{t.locked_gap}</span>'
         if line.decided_label:
             decided = _e(t.decided % {"level": line.decided_label})
             level += (

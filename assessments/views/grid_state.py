@@ -322,7 +322,8 @@ def build_state(
     for number, row in enumerate(grid.rows, start=1):
         mid = row.member.pk
         locked = getattr(row.member, "cell_id", None) in decided_cells
-        initial = initial_row(row, stage=stage)
+        # A locked row shows what is saved, never a pre-filled suggestion nobody can save.
+        initial = initial_row(row, prefill=not locked, stage=stage)
         values = initial
         errors: list[str] = []
         if form is not None and form.is_bound and mid in form.initial_rows:

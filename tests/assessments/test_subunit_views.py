@@ -11,7 +11,7 @@ from cells.choices import OrganizationType as T
 from cells.choices import Role
 from tests import factories
 
-from .conftest import YEAR, proposed_round, submit
+from .conftest import YEAR, make_members, proposed_round, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +150,13 @@ def test_grid_shows_a_decided_cells_rows_read_only(client, school, people):
     row = page[page.index(f'id="member-{locked.pk}"') :]
     row = row[: row.index("</tbody>")]
     assert "HTTNV" in row and "grid-value" in row
+    # Someone joining the decided cell afterwards: read-only too, saying how to rate them.
+    (late,) = make_members(cell_a, 1, family="Lê Văn")
+    page = client.get(url).content.decode()
+    row = page[page.index(f'id="member-{late.pk}"') :]
+    row = row[: row.index("</tbody>")]
+    assert f'name="level_{late.pk}"' not in row
+    assert "đảng ủy mở lại quyết định của chi bộ để xếp loại đồng chí" in row
     rating = MemberRating.objects.get(round=round_, member=open_)
     response = client.post(
         url,
