@@ -386,7 +386,7 @@ def build_state(
     with_points = scheme.member_assessment == schemes.ASSESSMENT_POINTS
     for line in lines:
         line.msgs_html = grid_html.messages_html(line, texts, oob=oob)
-        if oob and editable and appraise:
+        if oob and editable and line.appraise:  # a locked row has no cap hint to refresh
             line.msgs_html += mark_safe(grid_html.cap_html(line, oob=True))  # noqa: S308
         if not oob:
             line.html = grid_html.row_html(

@@ -22,10 +22,13 @@ from cells.permissions import can_decide_rating
 from .review import REVIEW_CONFIRM_TEMPLATE, REVIEW_DETAIL_TEMPLATE, confirm_scope_question
 
 
-def reratings_of(user, round_) -> list[tuple]:
-    """The round's reopenings (its own decision's and its cells' steps'), each with whether
-    `user` may issue its Mẫu 03 (the body that decided again)."""
+def reratings_of(user, round_, *, cells_only: bool = False) -> list[tuple]:
+    """The round's reopenings (its own decision's and its cells' steps', or with `cells_only`
+    the steps' alone), each with whether `user` may issue its Mẫu 03 (the body that decided
+    again)."""
     found = round_.reopenings.select_related("organization", "document")
+    if cells_only:
+        found = found.filter(organization__isnull=False)
     return [(r, may_issue_rerating(user, r)) for r in found]
 
 

@@ -80,9 +80,7 @@ class ReviewSubunitsView(View):
             "next_step": deciders.next_step(round_, self.steps),
             "detail_url": reverse("assessments:review_detail", args=[round_.pk]),
             "selected": extra.get("selected", set()),
-            "reratings": [
-                (r, ok) for r, ok in reratings_of(request.user, round_) if r.organization_id
-            ],
+            "reratings": reratings_of(request.user, round_, cells_only=True),
         }
         return render(request, SUBUNITS_TEMPLATE, context)
 
