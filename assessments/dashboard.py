@@ -106,11 +106,8 @@ class TableCell:
 
 
 def _cell(results: indicators.Results, indicator: Indicator, year: int, bucket=None) -> TableCell:
-    return TableCell(
-        indicator=indicator,
-        value=results.value(indicator.formula, year, bucket),
-        numerator=results.parts(indicator.formula, year, bucket)[0],
-    )
+    value, numerator, _den = results.value_and_parts(indicator.formula, year, bucket)
+    return TableCell(indicator=indicator, value=value, numerator=numerator)
 
 
 @dataclass
@@ -270,8 +267,7 @@ def dashboard_get(
     targets = targets_for(node=node, year=year)
     cards = []
     for indicator in active:
-        value = results.value(indicator.formula, year)
-        num, den = results.parts(indicator.formula, year)
+        value, num, den = results.value_and_parts(indicator.formula, year)
         target = targets.get(indicator.pk)
         difference, met = _gap(indicator, value, target)
         cards.append(

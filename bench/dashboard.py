@@ -9,8 +9,9 @@ the province stands under a national root (`generate_country`), the root's page 
 
 Floors and references from the same run:
 - floor: the raw SQL that reads the page's numbers — the per-unit tallies summed per child for
-  the two years on the page, plus the two small families counted live — sent through a bare
-  cursor, no Django model code, no Python roll-up;
+  the two years on the page (hamlet coverage among them since 02/12/2026), plus the one small
+  family counted live (new-rural recognitions) — sent through a bare cursor, no Django model
+  code, no Python roll-up;
 - reference: counting the same numbers live from the source tables (the grouped SQL the page
   used before the tallies, and still uses for years the tallies do not cover);
 - freshness: the page right after a change has marked units (a decided round of the largest
@@ -48,9 +49,10 @@ FROM assessments_indicatortally t JOIN cells_organization c ON c.id = t.organiza
 WHERE t.year = ANY(%(years)s) AND NOT t.with_proposals AND c.path LIKE %(path)s
 GROUP BY 1, 2
 """.format(sums=", ".join(f"sum(t.{tally_column(c)})" for c in TALLY_COUNTERS))
-HAMLETS_SQL = """
-SELECT u.commune_id, u.cell_id IS NULL, count(*) FROM cells_residentialunit u
-JOIN cells_organization c ON c.id = u.commune_id WHERE c.path LIKE %(path)s GROUP BY 1, 2
+NEW_RURAL_SQL = """
+SELECT c.path, min(n.year) FROM assessments_newruralrecognition n
+JOIN cells_organization c ON c.id = n.commune_id
+WHERE n.year <= %(year)s AND c.path LIKE %(path)s GROUP BY 1
 """
 
 
@@ -104,12 +106,13 @@ def main() -> None:
                 "path": node.path + "%",
                 "child_len": len(node.path) + Organization.steplen,
                 "years": years,
+                "year": max(years),
             }
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute(FLOOR_SQL, params)
                 cursor.fetchall()
-                cursor.execute(HAMLETS_SQL, params)
+                cursor.execute(NEW_RURAL_SQL, params)
                 cursor.fetchall()
 
         def live(node=node, years=years):

@@ -35,10 +35,13 @@ class Formula:
 
     def value(self, counts: Mapping[str, int]) -> Decimal | None:
         """The value, or None when the denominator is zero (nothing to divide by)."""
+        return self.value_and_parts(counts)[0]
+
+    def value_and_parts(self, counts: Mapping[str, int]) -> tuple[Decimal | None, int, int | None]:
         num, den = self.parts(counts)
         if den is None:
-            return Decimal(num)
-        return scaled_ratio(num, den, self.scale)
+            return Decimal(num), num, den
+        return scaled_ratio(num, den, self.scale), num, den
 
     @property
     def link_counter(self) -> str:

@@ -278,26 +278,39 @@ def admissions(scope: Scope, years: list[int]) -> FamilyResult:
 
 # --- residential units -----------------------------------------------------------------------
 def residential_units(scope: Scope, years: list[int]) -> FamilyResult:
-    """`families.residential_units`: coverage classes counted per commune in SQL."""
+    """`families.residential_units`: coverage classes counted per commune in SQL.
+
+    A unit counts under its commune (under its cell when it has no commune), in the years
+    that unit exists on 31/12, so the scope is applied to that one path: two index-driven
+    branches, not an OR over two joins that reads the whole tree. Whether a cell is joint is
+    counted over all of its units (a probe each)."""
     commune_where, commune_params = scope_where(scope, "co.path")
     cell_where, cell_params = scope_where(scope, "ce.path")
     unit = ResidentialUnit._meta.db_table
     sql = f"""
-        SELECT {_key(scope, "COALESCE(co.path, ce.path)")},
-               CASE WHEN u.cell_id IS NULL THEN 'ru.no_cell'
+        SELECT {_key(scope, "s.path")}, s.established_on, s.dissolved_on,
+               CASE WHEN s.cell_id IS NULL THEN 'ru.no_cell'
                     WHEN cover.n > 1 THEN 'ru.joint' ELSE 'ru.independent' END,
                count(*)
-        FROM {unit} u
-        LEFT JOIN {ORG} co ON co.id = u.commune_id
-        LEFT JOIN {ORG} ce ON ce.id = u.cell_id
-        LEFT JOIN (SELECT cell_id, count(*) AS n FROM {unit} WHERE cell_id IS NOT NULL
-                   GROUP BY cell_id) cover ON cover.cell_id = u.cell_id
-        WHERE {commune_where} OR {cell_where}
-        GROUP BY 1, 2
+        FROM (
+            SELECT u.cell_id, co.path, co.established_on, co.dissolved_on
+            FROM {unit} u JOIN {ORG} co ON co.id = u.commune_id
+            WHERE {commune_where}
+            UNION ALL
+            SELECT u.cell_id, ce.path, ce.established_on, ce.dissolved_on
+            FROM {unit} u JOIN {ORG} ce ON ce.id = u.cell_id
+            WHERE u.commune_id IS NULL AND {cell_where}
+        ) s
+        LEFT JOIN LATERAL (SELECT count(*) AS n FROM {unit} x WHERE x.cell_id = s.cell_id) cover
+            ON s.cell_id IS NOT NULL
+        GROUP BY 1, 2, 3, 4
     """  # noqa: S608 - only table names and literals from code; values are parameters
     facts = []
-    for key, counter, n in _rows(sql, [*commune_params, *cell_params]):
+    for key, established, dissolved, counter, n in _rows(sql, [*commune_params, *cell_params]):
         for year in years:
+            day = year_end(year)
+            if (established and established > day) or (dissolved and dissolved < day):
+                continue
             facts += [Fact(year, key, "ru.total", n), Fact(year, key, counter, n)]
     return FamilyResult(facts)
 

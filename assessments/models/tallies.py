@@ -54,6 +54,12 @@ TALLY_COUNTERS = (
     "exist.cell",
     "exist.meeting_cell",
     "exist.commune",
+    # Hamlet coverage: residential units carry no dates, so every tallied year of a commune
+    # holds today's coverage (as the live count shows it), rewritten when a unit changes.
+    "ru.total",
+    "ru.independent",
+    "ru.joint",
+    "ru.no_cell",
 )
 
 

@@ -287,7 +287,7 @@ def test_check_command_reports_agreement(built, province, capsys):
 def test_every_tallied_counter_of_a_formula_has_a_column():
     """Each counter an indicator formula reads from a tallied family is a tally column (a
     new counter without its column would otherwise read as zero)."""
-    tallied_prefixes = {"gro", "cell", "mem", "mc", "adm", "cad", "mt", "exist"}
+    tallied_prefixes = {"gro", "cell", "mem", "mc", "adm", "cad", "mt", "exist", "ru"}
     used = {
         counter
         for formula in indicators.FORMULAS.values()
@@ -508,3 +508,40 @@ def test_a_post_without_a_unit_marks_only_the_holders_units(built, province):
     )
     Post.objects.filter(member=members[2], organization=None).update(title="Công chức")
     assert _marked() == {province.old_cell.pk}
+
+
+def test_residential_units_mark_their_communes_and_the_cells_they_share(built, province):
+    """Hamlet coverage is tallied: adding a unit, making a cell joint across two communes,
+    and deleting a unit mark every commune whose coverage changes; reads agree with live."""
+    from cells.models import ResidentialUnit
+
+    old, new = province.old_commune, province.new_commune
+    first = ResidentialUnit.objects.create(name="Thôn 1", commune=old, cell=province.old_cell)
+    assert _marked() == {old.pk, province.old_cell.pk}
+    _read(province)
+    second = ResidentialUnit.objects.create(name="Ấp 1", commune=new)
+    assert _marked() == {new.pk}
+    _read(province)
+    # Ấp 1 now shares the old cell: Thôn 1's cell becomes joint, so both communes change.
+    ResidentialUnit.objects.filter(pk=second.pk).update(cell=province.old_cell)
+    assert _marked() == {old.pk, new.pk, province.old_cell.pk}
+    counted = indicators.compute(scope=Scope(node=province.province), years=[2024, 2025])
+    assert counted.counters(2024, province.district.path)["ru.joint"] == 1  # in its years
+    assert counted.counters(2025)["ru.joint"] == 1  # the new commune only from 2025
+    ResidentialUnit.objects.filter(pk=second.pk).delete()
+    assert _marked() == {new.pk, old.pk, province.old_cell.pk}
+    _read(province)
+    assert ResidentialUnit.objects.get(pk=first.pk).cell == province.old_cell
+    _agree(province.province, years=(2024, 2025))
+
+
+def test_coverage_is_not_counted_before_the_commune_existed(built, province):
+    """A commune formed in 2025 carries today's coverage from 2025 on; on the 2024 tree it is
+    no row (it was listed as a dissolved unit with empty numbers)."""
+    from cells.models import ResidentialUnit
+
+    ResidentialUnit.objects.create(name="Ấp 1", commune=province.new_commune)
+    result = indicators.compute(scope=Scope(node=province.province), years=[2024, 2025])
+    assert result.counters(2024).get("ru.total", 0) == 0
+    assert result.counters(2025)["ru.total"] == 1
+    assert province.new_commune.path not in result.buckets(2024)
