@@ -116,6 +116,7 @@ class ChildRow:
     cells: list[TableCell]
     exists: bool = True  # False: a unit with data that is not on the table's tree
     href: str = ""  # the child's own page, set by the view
+    cells_html: str = ""  # the number cells as HTML, set by the view
 
 
 @dataclass

@@ -109,7 +109,9 @@ def main() -> None:
                 "year": max(years),
             }
             with transaction.atomic(), connection.cursor() as cursor:
+                # The page's own settings for its sums (assessments.indicators.tally).
                 cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '32MB'")
                 cursor.execute(FLOOR_SQL, params)
                 cursor.fetchall()
                 cursor.execute(NEW_RURAL_SQL, params)

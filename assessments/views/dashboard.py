@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import get_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -116,6 +118,16 @@ def _link_cells(data: dashboard.DashboardData) -> None:
         for cell in row.cells:
             cell.href = f"{bases[cell.indicator.pk]}?con={row.info.id}{options}"
             cell.text = value_text(cell.value, separator)
+        # The row's number cells as one piece of HTML: a province's table has ≈ 1,500 of them,
+        # and the template engine's four nodes a cell were a fifth of the page's time.
+        row.cells_html = mark_safe(  # noqa: S308 - every value is escaped here
+            "".join(
+                f'<td class="text-end"><a href="{escape(cell.href)}">{escape(cell.text)}</a></td>'
+                if cell.text
+                else '<td class="text-end">–</td>'
+                for cell in row.cells
+            )
+        )
     for cell in data.totals:
         cell.text = value_text(cell.value, separator)
     plain = options.lstrip("&")
