@@ -158,6 +158,25 @@ def _timed(request) -> tuple[float, object]:
     return elapsed, job
 
 
+def _timeline(job) -> str:
+    """Where the wall time went, from the job rows (the workers' clocks are this machine's):
+    the cut (the batch's own run until its pieces were queued), each piece's start and end,
+    and the join (the last piece's end until the joined file was stored), in seconds from
+    the request."""
+    parts = list(job.parts.order_by("id"))
+
+    def span(name, start, end):
+        at = [(moment - job.created_at).total_seconds() for moment in (start, end)]
+        return f"{name} {at[0]:.1f}–{at[1]:.1f}"
+
+    spans = []
+    if job.started_at and parts[0].queued_at > job.started_at:
+        spans.append(span("cut", job.started_at, parts[0].queued_at))
+    spans += [span(f"p{n}", p.started_at, p.finished_at) for n, p in enumerate(parts)]
+    spans.append(span("join", max(p.finished_at for p in parts), job.finished_at))
+    return "    " + ", ".join(spans)
+
+
 def _pages(job) -> int:
     return len(_reader(job.file.path).pages)
 
@@ -206,6 +225,7 @@ def proposals(unit) -> None:
                 f"  {elapsed:7.2f} s  = {elapsed / floor:.2f}× the floor; peak RSS {peaks} MB;"
                 f" {_pages(job)} pages (whole list: {whole_pages})  ({load()})"
             )
+            print(_timeline(job))
 
 
 def forms(unit, cells, *, whole: bool) -> None:
@@ -239,6 +259,7 @@ def forms(unit, cells, *, whole: bool) -> None:
                 f"  pieces, {count} worker(s) + join   {elapsed:8.1f} s = {elapsed / floor:.2f}×"
                 f" the floor; peak RSS {peaks} MB; {_pages(job)} pages  ({load()})"
             )
+            print(_timeline(job))
     print(f"  scaling 1 → 2 workers {timings[1] / timings[2]:.2f}×")
     if not whole:
         return

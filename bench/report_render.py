@@ -144,6 +144,13 @@ def build(members: int) -> None:
         )
         for c in cells
     )
+    # The planner's statistics, as a database in use has them (autovacuum may be off on a
+    # bench server): without them the members' query of a 1,700-member unit took 1.75 s
+    # instead of 0.1 s, most of the proposals list's cut (docs/benchmarks.md, 02/12/2026).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     print(f"built: 1 grassroots organization, {CELLS} cells, {members} members rated {YEAR}")
 
 
