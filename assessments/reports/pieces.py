@@ -1,4 +1,4 @@
-"""Long documents in pieces, rendered in parallel by the workers and joined with pypdf.
+"""Long documents in pieces, rendered in parallel by the workers and joined (pikepdf).
 
 - The pre-filled forms (and the meeting minutes) of a commune-level unit are per member (per
   cell): 1,700 forms in one WeasyPrint run take a quarter of an hour and ~2 GB, so that run
@@ -20,21 +20,14 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import shutil
 import zipfile
 from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
+import pikepdf
 from django.db.models import Q
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-    StreamObject,
-)
 
 from cells.choices import CELL_TYPES
 from cells.models import Membership, Organization
@@ -63,8 +56,9 @@ def source_name(part_pk: int) -> str:
 
 def is_landscape(pdf: BinaryIO) -> bool:
     """Whether the first page of a PDF is wider than high (the stamped numbers follow it)."""
-    box = PdfReader(pdf).pages[0].mediabox
-    return float(box.width) > float(box.height)
+    with pikepdf.open(pdf) as document:
+        box = pikepdf.Rectangle(document.pages[0].mediabox)
+    return box.width > box.height
 
 
 def piece_units(*, organization: Organization, year: int) -> list[Organization]:
@@ -93,13 +87,15 @@ def join_pdfs(parts: Iterable[bytes | str | BinaryIO], out: BinaryIO | None = No
     """One PDF of the pieces, in order; with `out` (a file) written there and the page count
     returned, without, the joined bytes returned.
 
-    Streamed: each piece is read (pypdf), the objects its pages use are renumbered and
-    written straight to `out`, and the piece is let go before the next is opened; only the
-    output's byte offsets and page numbers stay in memory. Joining 40 cells' forms (5,160
-    pages) in one pypdf writer held every piece's objects at once (1.5 GB, bench in
-    docs/benchmarks.md). Fonts and content streams are copied as they are, never re-encoded;
-    a piece's outline and named destinations are not carried over (forms and lists have
-    neither that a reader navigates by).
+    Streamed: each piece is opened (pikepdf: qpdf parses it in C++), the objects its pages
+    use are renumbered and written straight to `out`, and the piece is closed before the
+    next is opened; only the output's byte offsets and page numbers stay in memory. Joining
+    40 cells' forms (5,160 pages) in one writer held every piece's objects at once (1.5 GB
+    with pypdf, 1.2 GB with pikepdf's own page copy), and pypdf's parsing in Python made the
+    join the serial part of the forms (7.3 s for 516 pages; 0.8 s now: docs/benchmarks.md).
+    Fonts and content streams are copied as stored, never decoded or re-encoded; a piece's
+    outline and named destinations are not carried over (forms and lists have neither that a
+    reader navigates by).
     """
     if out is None:
         buffer = io.BytesIO()
@@ -109,6 +105,13 @@ def join_pdfs(parts: Iterable[bytes | str | BinaryIO], out: BinaryIO | None = No
     for part in parts:
         writer.add(io.BytesIO(part) if isinstance(part, bytes) else part)
     return writer.finish()
+
+
+# A reference "12 0 R" in qpdf's unparsed text of an object, or a literal string (matched
+# whole, so that nothing inside a string is taken for a reference; qpdf escapes a string's
+# parentheses, and writes binary strings in hex, where no " R" can occur). The look-behind
+# keeps the digits of a name or a real number (/F12, 1.5) from starting a match.
+_REFERENCE = re.compile(rb"\((?:[^\\)]|\\.)*\)|(?<![\w.#/+-])(\d+) (\d+) R")
 
 
 class _StreamingJoin:
@@ -125,90 +128,75 @@ class _StreamingJoin:
         self.next = 3
         self.out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
-    def _offset(self) -> int:
-        return self.out.tell() - self.start
+    def add(self, source: str | BinaryIO) -> None:
+        with pikepdf.open(source) as piece:
+            numbers: dict[tuple[int, int], int] = {}
+            pending: list[tuple[int, int]] = []
 
-    def add(self, source: BinaryIO) -> None:
-        reader = PdfReader(source)
-        numbers: dict[int, int] = {}
-        pending: list[IndirectObject] = []
+            def number(objgen: tuple[int, int]) -> int:
+                if objgen not in numbers:
+                    numbers[objgen] = self.next
+                    self.next += 1
+                    pending.append(objgen)
+                return numbers[objgen]
 
-        def number(ref: IndirectObject) -> int:
-            if ref.idnum not in numbers:
-                numbers[ref.idnum] = self.next
-                self.next += 1
-                pending.append(ref)
-            return numbers[ref.idnum]
+            def renumbered(text: bytes) -> bytes:
+                def one(match: re.Match) -> bytes:
+                    if match.group(1) is None:
+                        return match.group(0)  # a string, as it is
+                    return b"%d 0 R" % number((int(match.group(1)), int(match.group(2))))
 
-        def copy(value):
-            if isinstance(value, IndirectObject):
-                if value.pdf is None:
-                    return value  # already one of the output's (the new /Parent)
-                return IndirectObject(number(value), 0, None)
-            if isinstance(value, StreamObject):
-                stream = type(value)()
-                stream.update({key: copy(item) for key, item in value.items()})
-                stream._data = value._data  # as stored: compressed data stays compressed
-                return stream
-            if isinstance(value, DictionaryObject):
-                return DictionaryObject({key: copy(item) for key, item in value.items()})
-            if isinstance(value, ArrayObject):
-                return ArrayObject(copy(item) for item in value)
-            return value
+                return _REFERENCE.sub(one, text) if b" R" in text else text
 
-        for page in reader.pages:
-            self.kids.append(number(page.indirect_reference))
-        while pending:
-            ref = pending.pop()
-            value = ref.get_object()
-            if isinstance(value, DictionaryObject) and value.get("/Type") == "/Page":
-                page = DictionaryObject(
-                    {key: item for key, item in value.items() if key not in _PAGE_DROPPED}
-                )
-                page[NameObject("/Parent")] = IndirectObject(self.PAGES, 0, None)
-                value = page
-            self._write(numbers[ref.idnum], copy(value))
+            pages = set()
+            # qpdf's page list has put what a page inherits from its page tree (size,
+            # resources) on the page itself: the piece's tree is not copied.
+            for page in piece.pages:
+                pages.add(page.obj.objgen)
+                self.kids.append(number(page.obj.objgen))
+            while pending:
+                objgen = pending.pop()
+                value = piece.get_object(objgen)
+                if objgen in pages:
+                    page = pikepdf.Dictionary(value)
+                    if "/Parent" in page:
+                        del page["/Parent"]
+                    body = renumbered(page.unparse())
+                    # The join's own page tree as the parent.
+                    self._write(numbers[objgen], body[:-2] + b"/Parent %d 0 R >>" % self.PAGES)
+                elif isinstance(value, pikepdf.Stream):
+                    data = value.read_raw_bytes()  # as stored: compressed data stays compressed
+                    head = pikepdf.Dictionary(value.stream_dict)
+                    head["/Length"] = len(data)
+                    self._write(numbers[objgen], renumbered(head.unparse()), data)
+                else:
+                    self._write(numbers[objgen], renumbered(value.unparse(resolved=True)))
 
-    def _write(self, num: int, value) -> None:
-        self.offsets[num] = self._offset()
-        self.out.write(f"{num} 0 obj\n".encode())
-        value.write_to_stream(self.out)
+    def _write(self, num: int, body: bytes, data: bytes | None = None) -> None:
+        self.offsets[num] = self.out.tell() - self.start
+        self.out.write(b"%d 0 obj\n" % num)
+        self.out.write(body)
+        if data is not None:
+            self.out.write(b"\nstream\n")
+            self.out.write(data)
+            self.out.write(b"\nendstream")
         self.out.write(b"\nendobj\n")
 
     def finish(self) -> int:
-        kids = ArrayObject(IndirectObject(n, 0, None) for n in self.kids)
+        kids = b" ".join(b"%d 0 R" % n for n in self.kids)
         self._write(
-            self.PAGES,
-            DictionaryObject(
-                {
-                    NameObject("/Type"): NameObject("/Pages"),
-                    NameObject("/Kids"): kids,
-                    NameObject("/Count"): NumberObject(len(self.kids)),
-                }
-            ),
+            self.PAGES, b"<< /Type /Pages /Kids [ %s ] /Count %d >>" % (kids, len(self.kids))
         )
-        self._write(
-            self.CATALOG,
-            DictionaryObject(
-                {
-                    NameObject("/Type"): NameObject("/Catalog"),
-                    NameObject("/Pages"): IndirectObject(self.PAGES, 0, None),
-                }
-            ),
-        )
-        xref = self._offset()
-        lines = [f"xref\n0 {self.next}\n", "0000000000 65535 f \n"]
-        lines += [f"{self.offsets[n]:010d} 00000 n \n" for n in range(1, self.next)]
-        self.out.write("".join(lines).encode())
+        self._write(self.CATALOG, b"<< /Type /Catalog /Pages %d 0 R >>" % self.PAGES)
+        xref = self.out.tell() - self.start
+        lines = [b"xref\n0 %d\n" % self.next, b"0000000000 65535 f \n"]
+        lines += [b"%010d 00000 n \n" % self.offsets[n] for n in range(1, self.next)]
+        self.out.write(b"".join(lines))
         self.out.write(
-            f"trailer\n<< /Size {self.next} /Root {self.CATALOG} 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n".encode()
+            b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+            % (self.next, self.CATALOG, xref)
         )
         return len(self.kids)
-
-
-# A copied page's entry that points into its own piece's page tree (the join sets a new one).
-_PAGE_DROPPED = frozenset({"/Parent"})
 
 
 def cut(sizes: Sequence[int], pieces: int) -> list[range]:
@@ -233,16 +221,17 @@ def cut(sizes: Sequence[int], pieces: int) -> list[range]:
 def stamp_page_numbers(joined: BinaryIO, overlay: bytes, out: BinaryIO) -> int:
     """Lay the page numbers of the whole document (`overlay`: one page per page of `joined`,
     blank but for the numbers, rendered by WeasyPrint with the document's own @page rules)
-    over the joined pieces, so "Trang x/y" runs across them. Returns the page count."""
-    document = PdfReader(joined)
-    numbers = PdfReader(io.BytesIO(overlay))
-    if len(numbers.pages) != len(document.pages):
-        raise ValueError(f"{len(numbers.pages)} numbered pages for {len(document.pages)} pages")
-    writer = PdfWriter(clone_from=document)
-    for page, stamp in zip(writer.pages, numbers.pages, strict=True):
-        page.merge_page(stamp, over=True)
-    writer.write(out)
-    return len(writer.pages)
+    over the joined pieces, so "Trang x/y" runs across them. Returns the page count.
+
+    Each numbers page is placed on its page as a form XObject (qpdf): the pages' own content
+    streams are left as they are, not parsed and merged."""
+    with pikepdf.open(joined) as document, pikepdf.open(io.BytesIO(overlay)) as numbers:
+        if len(numbers.pages) != len(document.pages):
+            raise ValueError(f"{len(numbers.pages)} numbered pages for {len(document.pages)} pages")
+        for page, stamp in zip(document.pages, numbers.pages, strict=True):
+            page.add_overlay(stamp, pikepdf.Rectangle(page.mediabox))
+        document.save(out)
+        return len(document.pages)
 
 
 def zip_files(files: Iterable[tuple[str, bytes | BinaryIO]], out: BinaryIO | None = None):

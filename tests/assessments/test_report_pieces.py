@@ -1,5 +1,5 @@
 """Long documents in pieces (issue #18): a unit's forms are made one cell per part, in
-parallel, with progress per piece, joined into one PDF with pypdf and offered as a zip with
+parallel, with progress per piece, joined into one PDF and offered as a zip with
 one file per cell — no limit of 400 forms for a whole unit."""
 
 import io
@@ -180,3 +180,63 @@ def test_cut_keeps_cells_whole_and_balances_lines():
     assert pieces.cut([5], 4) == [range(0, 1)]
     assert pieces.cut([1, 1], 4) == [range(0, 1), range(1, 2)]
     assert pieces.cut([], 3) == []
+
+
+def _inheriting_pdf() -> bytes:
+    """A one-page PDF written by hand (a PDF library would move what is inherited onto the
+    page on saving): its page takes its size and font from the page tree, and has a link
+    whose address reads like a reference ("5 0 R")."""
+    content = b"BT /F1 12 Tf 20 350 Td (Chi bo ap 9) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [ 3 0 R ] /Count 1 /MediaBox [ 0 0 300 400 ]"
+        b" /Resources << /Font << /F1 4 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Annots [ << /Type /Annot /Subtype"
+        b" /Link /Rect [ 0 0 9 9 ] /A << /S /URI /URI (https://x.invalid/?q=5 0 R) >> >> ] >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 6\n0000000000 65535 f \n")
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()
+
+
+def test_join_copies_every_page_with_what_it_inherits(tmp_path):
+    """The join keeps the pieces' pages in order with their text, fonts and links; a page
+    that took its size and resources from its own page tree keeps them (the join writes a
+    new tree); a string that reads like a reference is copied as it is."""
+    from pypdf import PdfReader
+
+    from assessments.reports import pdf
+
+    rendered = pdf.render_pdf(
+        "<p>Chi bộ ấp 1</p><p style='page-break-before: always'>Trang hai</p>"
+    )
+    inheriting = _inheriting_pdf()
+    out = io.BytesIO()
+    assert pieces.join_pdfs([rendered, inheriting, rendered], out) == 5
+    joined = PdfReader(io.BytesIO(out.getvalue()), strict=True)
+    assert [p.mediabox.width for p in joined.pages] == [
+        *(PdfReader(io.BytesIO(rendered)).pages[0].mediabox.width,) * 2,
+        300,
+        *(PdfReader(io.BytesIO(rendered)).pages[0].mediabox.width,) * 2,
+    ]
+    link = joined.pages[2]["/Annots"][0].get_object()["/A"]["/URI"]
+    assert link == "https://x.invalid/?q=5 0 R"
+    text = pdf_text(out.getvalue(), tmp_path, layout=False)
+    assert [" ".join(page.split()) for page in text.split("\f")][:5] == [
+        "Chi bộ ấp 1",
+        "Trang hai",
+        "Chi bo ap 9",
+        "Chi bộ ấp 1",
+        "Trang hai",
+    ]
+    assert pieces.join_pdfs([rendered]).startswith(b"%PDF-1.7")

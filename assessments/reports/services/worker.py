@@ -263,7 +263,8 @@ def _batch_join(batch: ReportJob, parts: list[ReportJob]) -> None:
     memory at once); a cut document then gets the page numbers of the whole."""
     name = f"{secrets.token_hex(16)}.pdf"
     with tempfile.TemporaryFile() as joined:
-        count = pieces.join_pdfs((fh for _name, fh in _part_files(parts)), joined)
+        # By path: qpdf reads a file itself twice as fast as through a Python file object.
+        count = pieces.join_pdfs([part.file.path for part in parts], joined)
         joined.seek(0)
         if pieces.is_cut(batch):
             overlay = page_numbers_pdf(pages=count, landscape=pieces.is_landscape(joined))
