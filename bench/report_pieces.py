@@ -13,8 +13,9 @@ scratch database, then, in a fresh process with DEBUG off:
   the report centre with 1 and with 2 workers: the first worker builds it and cuts it, the
   pieces render in parallel, the last one joins them and stamps "Trang x/y";
 - forms of `--sample-cells` cells: the floor (WeasyPrint alone on each cell's forms HTML, one
-  after the other), then the forms asked for as one document (one piece per cell) with 1 and
-  with 2 workers: scaling 1 → 2;
+  after the other, and shared by two forked processes: the scaling the machine allows), then
+  the forms asked for as one document (one piece per cell) with 1 and with 2 workers:
+  scaling 1 → 2;
 - the whole unit's forms (every cell) with 2 workers, once.
 
 The workers are `celery worker --pool=solo` processes on the broker given (a Redis database of
@@ -229,22 +230,38 @@ def proposals(unit) -> None:
 
 
 def forms(unit, cells, *, whole: bool) -> None:
+    from django.db import connections
+
     from assessments.reports import context, pdf, services
 
     members = sum(c.memberships.count() for c in cells)
     pdf.render_pdf("<p>warm-up</p>")
     floor = 0.0
+    pages = []
     for cell in cells:
         document = context.build_document(
             kind="self_review", organization=cell, year=YEAR, number="", exported_by="bench"
         )
-        html = services.report_html(document)
+        pages.append(services.report_html(document))
         started = time.perf_counter()
-        pdf.render_pdf(html)
+        pdf.render_pdf(pages[-1])
         floor += time.perf_counter() - started
     print(f"forms, sample of {len(cells)} cells, {members} forms")
     print(f"  floor: WeasyPrint alone, one process  {floor:8.1f} s   peak RSS {rss_mb():.0f} MB")
     print(f"  ({load()})")
+    # What two workers could do at best on this machine: the same cells shared by two forked
+    # processes (each takes the next cell when it is free), nothing else.
+    import multiprocessing
+
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        started = time.perf_counter()
+        list(pool.imap_unordered(pdf.render_pdf, pages))
+        floor_2 = time.perf_counter() - started
+    print(
+        f"  floor: WeasyPrint alone, 2 processes {floor_2:8.1f} s = {floor / floor_2:.2f}× one"
+        f" process: the most 2 workers can scale here  ({load()})"
+    )
     timings = {}
     for count in (1, 2):
         with Workers(count) as workers:
