@@ -34,7 +34,7 @@ from .. import schemes
 from ..choices import MeetingKind
 from ..models import CellMeeting, MemberRating, NewRuralRecognition, OrganizationRating
 from .counters import PENDING, RANK_COUNTERS, RANK_OF_SLUG, effective_level, level_counters
-from .scope import Scope, year_end
+from .scope import Scope, exists_on, year_end
 
 # Cadre standards (DOMAIN §6). The 2017 baseline speaks of "college/university or higher".
 DEGREE_LEVELS = frozenset(
@@ -332,8 +332,7 @@ def residential_units(scope: Scope, years: list[int]) -> FamilyResult:
         else:
             counter = "ru.independent"
         for year in years:
-            day = year_end(year)
-            if (established and established > day) or (dissolved and dissolved < day):
+            if not exists_on(established, dissolved, year_end(year)):
                 continue
             facts += [
                 Fact(year, path, "ru.total", 1, unit_id),

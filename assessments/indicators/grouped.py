@@ -54,7 +54,7 @@ from .families import (
     FamilyResult,
     _latest,
 )
-from .scope import Scope, year_end
+from .scope import Scope, exists_on, year_end
 
 ORG = Organization._meta.db_table
 WEAK_SLUGS = [s for s, r in RANK_OF_SLUG.items() if r == schemes.Rank.NOT_COMPLETE]
@@ -308,8 +308,7 @@ def residential_units(scope: Scope, years: list[int]) -> FamilyResult:
     facts = []
     for key, established, dissolved, counter, n in _rows(sql, [*commune_params, *cell_params]):
         for year in years:
-            day = year_end(year)
-            if (established and established > day) or (dissolved and dissolved < day):
+            if not exists_on(established, dissolved, year_end(year)):
                 continue
             facts += [Fact(year, key, "ru.total", n), Fact(year, key, counter, n)]
     return FamilyResult(facts)
@@ -437,11 +436,7 @@ def new_rural(scope: Scope, years: list[int]) -> FamilyResult:
     for path, established, dissolved, recognised, last in _rows(sql, [max(years), *where_params]):
         as_of = _latest(as_of, last)
         for year in years:
-            day = year_end(year)
-            exists = (established is None or established <= day) and (
-                dissolved is None or day <= dissolved
-            )
-            if recognised <= year and exists:
+            if recognised <= year and exists_on(established, dissolved, year_end(year)):
                 facts.append(Fact(year, path, "nr.recognised", 1))
     return FamilyResult(facts, as_of)
 

@@ -38,6 +38,13 @@ def year_end(year: int) -> datetime.date:
     return datetime.date(year, 12, 31)
 
 
+def exists_on(
+    established: datetime.date | None, dissolved: datetime.date | None, day: datetime.date
+) -> bool:
+    """Whether a unit with these dates exists on `day` (both ends included, None: open)."""
+    return (established is None or established <= day) and (dissolved is None or day <= dissolved)
+
+
 @dataclass(frozen=True, slots=True)
 class OrgInfo:
     """The tree facts of one organization that the indicators need."""
@@ -55,9 +62,7 @@ class OrgInfo:
     successor_id: int | None
 
     def exists_on(self, day: datetime.date) -> bool:
-        return (self.established_on is None or self.established_on <= day) and (
-            self.dissolved_on is None or day <= self.dissolved_on
-        )
+        return exists_on(self.established_on, self.dissolved_on, day)
 
     @property
     def is_cell(self) -> bool:

@@ -532,6 +532,10 @@ def test_residential_units_mark_their_communes_and_the_cells_they_share(built, p
     assert _marked() == {new.pk, old.pk, province.old_cell.pk}
     _read(province)
     assert ResidentialUnit.objects.get(pk=first.pk).cell == province.old_cell
+    # Ấp 1 gone: Thôn 1's cell covers it alone again, in the tallies as in a live count.
+    counted = indicators.compute(scope=Scope(node=province.province), years=[2024, 2025])
+    assert counted.counters(2024, province.district.path).get("ru.joint", 0) == 0
+    assert counted.counters(2024, province.district.path)["ru.independent"] == 1
     _agree(province.province, years=(2024, 2025))
 
 
