@@ -134,7 +134,7 @@ class RatingGridMixin(UnitYearMixin):
         deciding level (it forms the peer groups; the state line names it)."""
         if not hasattr(self, "_reads"):
             self._reads = {
-                "setting": selectors.year_setting(self.year),
+                "setting": self.setting,
                 "deciding": selectors.deciding_organization_for(self.grassroots),
             }
         return self._reads

@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from assessments import permissions, selectors
+from assessments import permissions, schemes, selectors
 from assessments.year_services import rating_year_range
 from cells import selectors as cells_selectors
 
@@ -20,7 +20,12 @@ class UnitYearMixin:
         self.grassroots = selectors.grassroots_for(self.organization)
         if self.grassroots is None:
             raise Http404
-        self.scheme = selectors.scheme_for(self.year)
+        # The year's settings read once: the grid's reads share them (selectors.scheme_for
+        # would read them again).
+        self.setting = selectors.year_setting(self.year)
+        self.scheme = selectors.with_quota_overrides(
+            schemes.scheme_for_year(self.year), self.setting
+        )
         self.can_enter = permissions.can_enter_ratings(user, self.grassroots)
 
     def unit_ancestors(self) -> list:
