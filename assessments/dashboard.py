@@ -97,6 +97,7 @@ class TableCell:
     indicator: Indicator
     value: Decimal | None
     numerator: int
+    denominator: int | None = None
     href: str = ""  # the list behind the number, set by the view
     text: str = ""  # the value as shown ("" for none), set by the view
 
@@ -106,8 +107,8 @@ class TableCell:
 
 
 def _cell(results: indicators.Results, indicator: Indicator, year: int, bucket=None) -> TableCell:
-    value, numerator, _den = results.value_and_parts(indicator.formula, year, bucket)
-    return TableCell(indicator=indicator, value=value, numerator=numerator)
+    value, numerator, denominator = results.value_and_parts(indicator.formula, year, bucket)
+    return TableCell(indicator=indicator, value=value, numerator=numerator, denominator=denominator)
 
 
 @dataclass
@@ -116,7 +117,7 @@ class ChildRow:
     cells: list[TableCell]
     exists: bool = True  # False: a unit with data that is not on the table's tree
     href: str = ""  # the child's own page, set by the view
-    cells_html: str = ""  # the number cells as HTML, set by the view
+    html: str = ""  # the row as HTML, set by the view
 
 
 @dataclass
@@ -327,8 +328,11 @@ def dashboard_get(
 def children_rows(
     *, results: indicators.Results, year: int, columns: list[Indicator]
 ) -> list[ChildRow]:
-    """One row per child of the node, plus any other unit that carries numbers (a unit
-    dissolved without successor when mapping), so the rows always add up to the total."""
+    """One row per child of the node, plus any other unit whose numbers count in the
+    table's columns (a unit dissolved during the year, or without successor when mapping), so
+    the rows always add up to the total. Such a unit with nothing in these columns is left
+    out: the 28 districts dissolved in mid-2025 still carry that year's admissions and
+    memberships, but a row of dashes in the ratings table tells a reviewer nothing."""
     scope = results.scope
     children = scope.children(year)
     listed = {c.path for c in children}
@@ -337,10 +341,14 @@ def children_rows(
         (info for info in extra_infos if info is not None),
         key=lambda i: (i.name_sort_key, i.path),
     )
-    rows = []
-    for info, exists in [(c, True) for c in children] + [(e, False) for e in extra]:
+    rows = [
+        ChildRow(info=info, cells=[_cell(results, i, year, info.path) for i in columns])
+        for info in children
+    ]
+    for info in extra:
         cells = [_cell(results, i, year, info.path) for i in columns]
-        rows.append(ChildRow(info=info, cells=cells, exists=exists))
+        if any(cell.numerator or cell.denominator for cell in cells):
+            rows.append(ChildRow(info=info, cells=cells, exists=False))
     return rows
 
 

@@ -646,3 +646,29 @@ def test_memberevent_create_discipline_needs_form(client, world):
     assert "Vui lòng chọn hình thức kỷ luật." in content
     assert "Ngày kết thúc không được trước ngày bắt đầu." in content
     assert not MemberEvent.objects.exists()
+
+
+@pytest.mark.parametrize("number", [None, "1", "2", "3", "4", "0", "-1", "abc", "2.0", ""])
+def test_page_with_total_matches_the_paginator(world, number):
+    """The organization page's one-query paging gives what Paginator.get_page gives: the same
+    members, number and total for every page number, past the end and not a number too."""
+    from django.core.paginator import Paginator
+
+    from cells import selectors
+    from cells.views.organizations import page_with_total
+
+    for i in range(5):
+        factories.member(world.other_cell, f"Đỗ Văn Trang{i}")
+    members = selectors.members_of(organization=world.province, subtree=True)
+    expected = Paginator(members, 3).get_page(number)
+    with CaptureQueriesContext(connection) as queries:
+        page = page_with_total(members, number, 3)
+        shown = [m.pk for m in page.object_list]
+    assert shown == [m.pk for m in expected.object_list]
+    assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+        expected.number,
+        expected.paginator.count,
+        expected.paginator.num_pages,
+    )
+    if number in (None, "1", "2", "abc", "2.0", ""):
+        assert len(queries) == 1  # a page that exists: no COUNT of its own
