@@ -7,11 +7,12 @@ state); another province → 404; a reviewer on an edit view → 403; in scope �
 import datetime
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cells import history
+from cells import history, selectors
 from cells.choices import EventKind, OrganizationType, Role
 from cells.models import (
     AuditEntry,
@@ -22,6 +23,7 @@ from cells.models import (
     ResidentialUnit,
     RoleAssignment,
 )
+from cells.views.organizations import page_with_total
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -652,11 +654,6 @@ def test_memberevent_create_discipline_needs_form(client, world):
 def test_page_with_total_matches_the_paginator(world, number):
     """The organization page's one-query paging gives what Paginator.get_page gives: the same
     members, number and total for every page number, past the end and not a number too."""
-    from django.core.paginator import Paginator
-
-    from cells import selectors
-    from cells.views.organizations import page_with_total
-
     for i in range(5):
         factories.member(world.other_cell, f"Đỗ Văn Trang{i}")
     members = selectors.members_of(organization=world.province, subtree=True)
