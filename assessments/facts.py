@@ -99,12 +99,15 @@ def member_facts_for(
     members: Iterable[Member],
     ratings: Mapping[int, MemberRating] | None = None,
     points: Mapping[int, Decimal | None] | None = None,
+    posts: Mapping[int, list[Post]] | None = None,
 ) -> dict[int, rules.MemberFacts]:
     """MemberFacts of `year` for every member given, keyed by member id.
 
     `ratings` (the year's MemberRating per member id) supplies the civil-servant level and
     the points; it is read in one query when not given. `points` overrides the stored points
     for members whose row is being edited (the grid checks values before they are saved).
+    `posts`: every post each member held in `year`, with its organization, when the caller
+    read them (the grid reads them once for the led units and the form categories).
     """
     members = list(members)
     ids = [m.pk for m in members]
@@ -116,7 +119,7 @@ def member_facts_for(
     events = events_by_member(member_ids=ids, year=year)
     tasks = tasks_by_member(member_ids=ids, year=year)
     led, led_tasks = (
-        led_units_by_member(member_ids=ids, year=year, with_tasks=True)
+        led_units_by_member(member_ids=ids, year=year, with_tasks=True, posts=posts)
         if year >= LED_UNIT_FROM_YEAR
         else ({}, {})
     )
@@ -149,23 +152,42 @@ def is_head_title(title: str) -> bool:
     return " ".join(title.casefold().split()).startswith(_HEAD_TITLES)
 
 
-def led_units_by_member(*, member_ids: Iterable[int], year: int, with_tasks: bool = False):
+def led_units_by_member(
+    *,
+    member_ids: Iterable[int],
+    year: int,
+    with_tasks: bool = False,
+    posts: Mapping[int, list[Post]] | None = None,
+):
     """The units each member heads (bí thư, phó bí thư) on some day of `year`, with the
-    unit's level of the year (two queries).
+    unit's level of the year (two queries; one when `posts`, every post each member held in
+    `year` with its organization, is given).
 
     With `with_tasks`, also (a third query) each such unit's own task ledger of the year by
     name — only the units that keep one: (levels by member, tasks by member)."""
-    first, last = rules.year_bounds(year)
-    posts = list(
-        Post.objects.filter(
-            Q(start__isnull=True) | Q(start__lte=last),
-            Q(end__isnull=True) | Q(end__gte=first),
-            member_id__in=list(member_ids),
-            kind=PostKind.PARTY,
-            organization__isnull=False,
-        ).select_related("organization")
-    )
-    posts = [p for p in posts if is_head_title(p.title)]
+    if posts is None:
+        first, last = rules.year_bounds(year)
+        party_posts = list(
+            Post.objects.filter(
+                Q(start__isnull=True) | Q(start__lte=last),
+                Q(end__isnull=True) | Q(end__gte=first),
+                member_id__in=list(member_ids),
+                kind=PostKind.PARTY,
+                organization__isnull=False,
+            ).select_related("organization")
+        )
+    else:
+        # Post's own order (member, kind, title): the led units come in the same order.
+        party_posts = sorted(
+            (
+                p
+                for mid in member_ids
+                for p in posts.get(mid, ())
+                if p.kind == PostKind.PARTY and p.organization_id is not None
+            ),
+            key=lambda p: (p.member_id, p.kind, p.title),
+        )
+    posts = [p for p in party_posts if is_head_title(p.title)]
     levels = {
         org_id: _effective_level(proposed, decided)
         for org_id, proposed, decided in OrganizationRating.objects.filter(

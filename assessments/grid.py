@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 
 from cells.models import Member, Membership, Organization
 from cells.selectors import cells_under, members_of
@@ -34,6 +34,7 @@ from .regime_selectors import (
     PointsPartsView,
     member_categories_for,
     points_parts_for,
+    posts_held_in_year,
 )
 from .rules.ceilings import ceiling_for
 from .selectors import entry_deadline_passed, period_end, round_scheme, year_setting
@@ -241,12 +242,15 @@ def round_tallies(
     in_cells = Exists(
         Membership.objects.filter(_in_cells(cell_ids, day), member_id=OuterRef("member_id"))
     )
+    # The organization's member count rides on the same statement (one round trip less);
+    # a round with no rating yet returns no row and is counted on its own.
     ratings = MemberRating.objects.filter(round=round).filter(in_cells).order_by()
+    members_in = _members_in(cell_ids=cell_ids, day=day)
     counts: dict[tuple[str | None, int | None, str, bool], int] = {}
     if context is not None and context.defined:
         rows = list(
-            ratings.values_list(
-                "member_id", "cell_id", "proposed_level", "not_rated_reason", "group"
+            ratings.annotate(members=members_in).values_list(
+                "member_id", "cell_id", "proposed_level", "not_rated_reason", "group", "members"
             )
         )
         peer_groups.extend_groups(
@@ -256,23 +260,24 @@ def round_tallies(
             stored={r[0]: r[4] for r in rows if r[4]},
         )
         groups = context.groups
-        for mid, cell_id, level, reason, _stored in rows:
+        for mid, cell_id, level, reason, _stored, _members in rows:
             key = (groups.get(mid), cell_id, level, bool(reason))
             counts[key] = counts.get(key, 0) + 1
         others: dict[tuple[str, str], int] = {}
         for other in context.others:
             key = (other.group, other.level or "")
             others[key] = others.get(key, 0) + 1
-        return Tally(
-            counts=counts, members=members_count(cell_ids=cell_ids, day=day), others=others
-        )
+        members = rows[0][5] if rows else members_count(cell_ids=cell_ids, day=day)
+        return Tally(counts=counts, members=members, others=others)
     stored_groups = context is None or context.owner is None  # no peer groups: 2019–2024
-    rows = (
+    rows = list(
         ratings.values_list("group", "cell_id", "proposed_level")
-        .annotate(reasons=Count("id", filter=~Q(not_rated_reason="")), n=Count("id"))
+        .annotate(
+            reasons=Count("id", filter=~Q(not_rated_reason="")), n=Count("id"), members=members_in
+        )
         .order_by()
     )
-    for group, cell_id, level, reasons, n in rows:
+    for group, cell_id, level, reasons, n, _members in rows:
         group = (group or None) if stored_groups else None
         if reasons:
             key = (group, cell_id, level, True)
@@ -280,7 +285,20 @@ def round_tallies(
         if n - reasons:
             key = (group, cell_id, level, False)
             counts[key] = counts.get(key, 0) + n - reasons
-    return Tally(counts=counts, members=members_count(cell_ids=cell_ids, day=day))
+    members = rows[0][5] if rows else members_count(cell_ids=cell_ids, day=day)
+    return Tally(counts=counts, members=members)
+
+
+def _members_in(*, cell_ids: list[int], day: datetime.date) -> Subquery:
+    """`members_count` as a scalar subquery (not correlated: PostgreSQL runs it once)."""
+    return Subquery(
+        Membership.objects.filter(_in_cells(cell_ids, day))
+        .order_by()
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(n=Count("member_id", distinct=True))
+        .values("n")
+    )
 
 
 def members_count(*, cell_ids: list[int], day: datetime.date) -> int:
@@ -323,7 +341,14 @@ def grid_source(
     }
     cells = list(cells_under(organization=round.organization, on=end))
     saved = {mid: r for mid, r in year_ratings.items() if r.round_id == round.pk}
-    facts = member_facts_for(year=round.year, members=members, ratings=year_ratings)
+    regime = is_regime(scheme)
+    # 2025–: the year's posts read once, for the led units (facts) and the form categories.
+    posts = (
+        posts_held_in_year(member_ids=ids, year=round.year, with_organization=True)
+        if regime
+        else None
+    )
+    facts = member_facts_for(year=round.year, members=members, ratings=year_ratings, posts=posts)
     context = peer_groups.quota_context_for(
         round=round,
         scheme=scheme,
@@ -331,7 +356,6 @@ def grid_source(
         stored={mid: r.group for mid, r in saved.items() if r.group},
         owner=owner,
     )
-    regime = is_regime(scheme)
     return GridSource(
         round=round,
         setting=setting,
@@ -344,7 +368,9 @@ def grid_source(
         cells=cells,
         all_rows=member_ids is None,
         quota=context,
-        categories=member_categories_for(members=members, year=round.year) if regime else {},
+        categories=(
+            member_categories_for(members=members, year=round.year, posts=posts) if regime else {}
+        ),
         parts=(
             points_parts_for(
                 round=round,

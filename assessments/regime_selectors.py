@@ -22,8 +22,12 @@ from .models import MemberCategory, PointsItem, ScoreSheet
 from .rules import category as rules_category
 
 
-def posts_held_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, list[Post]]:
-    """The posts each member held on some day of `year` (undated posts count), one query."""
+def posts_held_in_year(
+    *, member_ids: Iterable[int], year: int, with_organization: bool = False
+) -> dict[int, list[Post]]:
+    """The posts each member held on some day of `year` (undated posts count), one query;
+    `with_organization` loads each post's organization (what `facts.led_units_by_member`
+    names)."""
     first, last = rules.year_bounds(year)
     found: dict[int, list[Post]] = defaultdict(list)
     posts = Post.objects.filter(
@@ -31,6 +35,8 @@ def posts_held_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, lis
         Q(end__isnull=True) | Q(end__gte=first),
         member_id__in=list(member_ids),
     ).order_by("member_id", "kind", "start", "id")
+    if with_organization:
+        posts = posts.select_related("organization")
     for post in posts:
         found[post.member_id].append(post)
     return found
@@ -93,12 +99,19 @@ def category_basis(member: Member, posts: Iterable[Post]) -> rules_category.Cate
     )
 
 
-def member_categories_for(*, members: Iterable[Member], year: int) -> dict[int, MemberCategoryView]:
-    """Each member's recorded category of `year` and the suggestion beside it (two queries)."""
+def member_categories_for(
+    *,
+    members: Iterable[Member],
+    year: int,
+    posts: dict[int, list[Post]] | None = None,
+) -> dict[int, MemberCategoryView]:
+    """Each member's recorded category of `year` and the suggestion beside it (two queries;
+    one when the caller read `posts_held_in_year`)."""
     members = list(members)
     ids = [m.pk for m in members]
     recorded = {c.member_id: c for c in MemberCategory.objects.filter(year=year, member_id__in=ids)}
-    posts = posts_held_in_year(member_ids=ids, year=year)
+    if posts is None:
+        posts = posts_held_in_year(member_ids=ids, year=year)
     return {
         m.pk: MemberCategoryView(
             member_id=m.pk,

@@ -211,6 +211,21 @@ def tallies_rebuild(*, today: datetime.date | None = None) -> int:
     return written
 
 
+def tallies_vacuum() -> str:
+    """Reclaim the rows a rebuild replaced and refresh the planner's statistics.
+
+    A rebuild rewrites every row: until a VACUUM the table carries as many dead rows as live
+    ones, and a province page read ≈ 28,000 pages instead of 19,000 (autovacuum gets there
+    later, or never where an operator turned it off). VACUUM cannot run inside a
+    transaction: there (tests, a caller's atomic block) the statistics alone are refreshed.
+    Returns the statement run.
+    """
+    statement = f"ANALYZE {TALLY}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {TALLY}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+    return statement
+
+
 def tallies_rebuild_if_stale(*, today: datetime.date | None = None) -> bool:
     """Rebuild when the tallies were never built, were computed by other counting code, or
     their window no longer matches (New Year, a changed setting); the nightly job calls it."""
@@ -220,6 +235,7 @@ def tallies_rebuild_if_stale(*, today: datetime.date | None = None) -> bool:
     if found is not None and (found.first_year, found.last_year) == expected_window(today):
         return False
     tallies_rebuild(today=today)
+    tallies_vacuum()
     return True
 
 

@@ -90,6 +90,24 @@ def test_rebuild_if_stale_only_when_the_window_moved(province):
     assert IndicatorTallyWindow.objects.get().last_year == 2028
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_is_followed_by_a_vacuum(province):
+    """The rows a rebuild replaced are reclaimed at once (VACUUM, outside any transaction);
+    inside a caller's transaction, where VACUUM cannot run, the statistics are refreshed."""
+    tally.tallies_rebuild(today=D(2026, 11, 28))
+    tally.tallies_rebuild(today=D(2026, 11, 28))  # every row of the first one now dead
+    assert tally.tallies_vacuum() == f"VACUUM (ANALYZE) {tally.TALLY}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL "
+            "FROM pg_stat_user_tables WHERE relname = %s",
+            [tally.TALLY],
+        )
+        assert cursor.fetchone() == (True, True)
+    with transaction.atomic():
+        assert tally.tallies_vacuum() == f"ANALYZE {tally.TALLY}"
+
+
 def test_years_outside_the_window_are_counted_live(built):
     """2010 is before the window: counted live, same numbers as ever (no tally row read)."""
     province, members = built

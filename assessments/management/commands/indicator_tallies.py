@@ -1,6 +1,6 @@
 """The dashboard's per-unit tallies (assessments.indicators.tally).
 
-    python manage.py indicator_tallies rebuild      # after a bulk load, or to repair
+    python manage.py indicator_tallies rebuild      # after a bulk load, or to repair (then VACUUM)
     python manage.py indicator_tallies status
     python manage.py indicator_tallies check --org CODE --year YYYY [--mapped] [--proposals]
 
@@ -36,6 +36,9 @@ class Command(BaseCommand):
             started = time.monotonic()
             rows = tally.tallies_rebuild()
             self.stdout.write(f"{rows:,} rows in {time.monotonic() - started:.1f} s")
+            started = time.monotonic()
+            statement = tally.tallies_vacuum()
+            self.stdout.write(f"{statement}: {time.monotonic() - started:.1f} s")
         elif action == "status":
             for key, value in tally.status().items():
                 self.stdout.write(f"{key}: {value}")
