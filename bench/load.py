@@ -20,7 +20,8 @@ for an indicative figure where gunicorn is not installed.
 Databases (issue #20): `--pooler` serves through PgBouncer in transaction mode
 (scripts/pgbouncer.sh, port `--pooler-port` 6434, DB_POOLER=true); `--replica` sends the pages
 marked for it (tree, commune, member; not the grid) to the streaming replica (scripts/replica.sh,
-port `--replica-port` 5433). `--compare` runs the mix twice in the same run, primary only and
+port `--replica-port` 5433; with `--pooler` through the replica's own PgBouncer,
+`--replica-pooler-port` 6435). `--compare` runs the mix twice in the same run, primary only and
 then through the pooler with reads on the replica, each with its own floor, and prints the
 throughput ratio; the replica's and the pooler's own counters show where the queries went.
 
@@ -339,7 +340,9 @@ def variant_env(args, *, pooler: bool, replica: bool) -> dict[str, str]:
     if pooler:
         env |= {"DATABASE_URL": with_port(url, args.pooler_port), "DB_POOLER": "true"}
     if replica:
-        env["REPLICA_DATABASE_URL"] = with_port(url, args.replica_port)
+        # With the pooler, the replica's reads go through the replica's own PgBouncer.
+        port = args.replica_pooler_port if pooler else args.replica_port
+        env["REPLICA_DATABASE_URL"] = with_port(url, port)
     return env
 
 
@@ -449,6 +452,9 @@ def main() -> None:
     parser.add_argument("--each", action="store_true", help="with --compare: each one alone too")
     parser.add_argument("--pooler-port", type=int, default=6434)
     parser.add_argument("--replica-port", type=int, default=5433)
+    parser.add_argument(
+        "--replica-pooler-port", type=int, default=6435, help="the replica's own PgBouncer"
+    )
     parser.add_argument(
         "--saves", type=int, default=1, help="weight of grid saves in the mix (0: GETs only)"
     )

@@ -139,6 +139,10 @@ if env("REPLICA_DATABASE_URL", default="") and (
         },
     }
     DATABASES["replica"]["CONN_MAX_AGE"] = 0
+    if env.bool("REPLICA_POOLER", default=env.bool("DB_POOLER", default=False)):
+        # The replica through its own PgBouncer in transaction mode (deploy/pgbouncer/): the
+        # same rule as the primary's, no named cursor may outlive a transaction.
+        DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     # Tests: the test database made on the primary reaches the replica by replication; Django
     # only points the alias at its name (on the replica's host and port).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}

@@ -11,6 +11,9 @@
 # (PRIMARY_PORT [5432]), its files in PGBOUNCER_DIR [/var/lib/postgresql/pb-pgbouncer].
 # One instance per machine, shared by every checkout (the copy of the ini is taken at start).
 # Clients: postgres://postgres@127.0.0.1:6434/<database>, with DB_POOLER=true.
+# The replica's own pooler is a second instance of the same file (scripts/test-services.sh):
+#   PGBOUNCER_PORT=6435 PRIMARY_PORT=5433 PGBOUNCER_DIR=/var/lib/postgresql/pb-pgbouncer-replica
+# (PRIMARY_PORT is the server it pools: there the replica.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${PGBOUNCER_PORT:-6434}

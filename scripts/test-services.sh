@@ -85,9 +85,17 @@ if [ -n "$replica_url" ]; then
   replica_ok || { echo "LỖI: không có bản sao PostgreSQL ($replica_url) đang nhận WAL. Chạy scripts/replica.sh start (root) hoặc đặt REPLICA_DATABASE_URL." >&2; exit 1; }
 fi
 
-# PgBouncer in transaction mode before the local primary (tests/test_pgbouncer.py).
+# PgBouncer in transaction mode before the local primary, and a second one before the local
+# replica (tests/test_pgbouncer.py): in production each database host runs its own.
 case $db_url in
   *@127.0.0.1:5432/*|*@localhost:5432/*)
     if is_root; then bash "$(dirname "$0")/pgbouncer.sh" start; fi ;;
+esac
+case $replica_url in
+  *@127.0.0.1:5433/*|*@localhost:5433/*)
+    if is_root; then
+      PGBOUNCER_PORT=6435 PRIMARY_PORT=5433 PGBOUNCER_DIR=/var/lib/postgresql/pb-pgbouncer-replica \
+        bash "$(dirname "$0")/pgbouncer.sh" start
+    fi ;;
 esac
 echo "PostgreSQL, bản sao và Redis sẵn sàng / ready: $db_url ${replica_url:-(no replica)} $redis_url"
