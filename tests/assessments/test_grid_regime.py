@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from assessments import grid, services
+from assessments import facts, grid, regime_selectors, services
 from assessments.models import (
     AssignedTask,
     MemberCategory,
@@ -27,7 +27,8 @@ from assessments.models import (
     QuotaCeilingDecision,
     ScoreSheet,
 )
-from cells.choices import OrganizationType, Role
+from cells.choices import OrganizationType, PostKind, Role
+from cells.models import Post
 from tests import factories
 from tests.assessments.conftest import open_round, save_levels
 
@@ -338,3 +339,40 @@ def test_a_page_too_large_to_post_without_javascript_says_so(client, regime, set
     assert '<fieldset class="grid-fieldset" disabled data-nojs-disabled>' in html
     assert "<noscript>" in html and "Bật JavaScript" in html
     assert "Trang này có 6 đảng viên: quá nhiều ô để lưu một lần" in html
+
+
+@pytest.mark.parametrize("groups", [False, True])
+def test_the_tallys_member_count_is_the_organizations(regime, groups):
+    """The member count read with the tally (one statement) is `members_count`'s, with or
+    without peer groups, and a round with no rating yet still counts its members."""
+    if groups:
+        _form_groups(regime)
+    for round_ in (regime.round_b, open_round(regime.new_cell, YEAR)):
+        source = grid.grid_source(round=round_)
+        cells = [c.pk for c in source.cells]
+        assert source.tally.members == grid.members_count(cell_ids=cells, day=source.period_end)
+    MemberRating.objects.filter(round=regime.round_a).delete()
+    source = grid.grid_source(round=regime.round_a)
+    assert source.tally.counts == {}
+    assert source.tally.members == 4
+
+
+def test_the_grids_shared_posts_give_the_same_led_units_and_categories(regime):
+    """One read of the year's posts (the grid's) gives the led units and the categories'
+    suggestions that each read on its own gives."""
+    leader = regime.b[0]
+    for title, unit in (("Phó Bí thư", regime.new_cell), ("Bí thư", regime.cell_b)):
+        Post.objects.create(
+            member=leader, kind=PostKind.PARTY, title=title, organization=unit, start=None
+        )
+    Post.objects.create(member=leader, kind=PostKind.GOVERNMENT, title="Trưởng ấp")
+    ids = [m.pk for m in [*regime.a, *regime.b, regime.star]]
+    posts = regime_selectors.posts_held_in_year(member_ids=ids, year=YEAR, with_organization=True)
+    alone = facts.led_units_by_member(member_ids=ids, year=YEAR, with_tasks=True)
+    shared = facts.led_units_by_member(member_ids=ids, year=YEAR, with_tasks=True, posts=posts)
+    assert shared == alone
+    assert len(alone[0][leader.pk]) == 2
+    members = [*regime.a, *regime.b, regime.star]
+    assert regime_selectors.member_categories_for(
+        members=members, year=YEAR, posts=posts
+    ) == regime_selectors.member_categories_for(members=members, year=YEAR)
