@@ -70,7 +70,7 @@ def report(name: str, times: list[float], floor: list[float] | None = None, floo
     if floor:
         floor_median = statistics.median(floor)
         ratio = median / floor_median if floor_median else float("inf")
-        print(f"  {'floor: ' + floor_name:42} median {ms(floor_median)}  ratio {ratio:6.1f}×")
+        print(f"  {'floor: ' + floor_name:42} median {ms(floor_median)}  ratio {ratio:6.2f}×")
 
 
 def query_count(fn: Callable[[], object]) -> int:

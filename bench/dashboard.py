@@ -18,6 +18,10 @@ Floors and references from the same run:
   commune re-written), which recomputes those units' tallies inside the request;
 - the empty request (`/healthz`): Django's own overhead.
 
+`--replica` reads the pages and their floors from the streaming replica (REPLICA_DATABASE_URL;
+the run stops if a page fell back to the primary). The mapped page's ratio is to the same page
+unmapped (issue #16: ≤ 1.5×).
+
 Run `python manage.py indicator_tallies rebuild` once after generating the province.
 """
 
@@ -30,10 +34,12 @@ from _common import Rollback, ms, query_count, report, setup_django, timed
 
 setup_django()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connections, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -76,7 +82,15 @@ def main() -> None:
     parser.add_argument(
         "--no-live", action="store_true", help="skip the live-counting reference (slow)"
     )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="the pages and their floors read from the streaming replica (REPLICA_DATABASE_URL)",
+    )
     args = parser.parse_args()
+    alias = "replica" if args.replica else "default"
+    if args.replica and "replica" not in settings.DATABASES:
+        raise SystemExit("--replica needs REPLICA_DATABASE_URL (scripts/replica.sh).")
 
     if not tally.covers([args.year - 1, args.year]):
         raise SystemExit("Tallies not built: run `manage.py indicator_tallies rebuild` first.")
@@ -98,7 +112,18 @@ def main() -> None:
         years = [args.year - 1, args.year]
 
         def page(url=url, query=""):
-            response = client.get(url + query)
+            if not args.replica:
+                response = client.get(url + query)
+            else:
+                # The router falls back to the primary when the replica lags or is down: a
+                # figure "from the replica" must have been read there, every time.
+                with CaptureQueriesContext(connections["replica"]) as on_replica:
+                    response = client.get(url + query)
+                if len(on_replica) < 5:
+                    raise SystemExit(
+                        f"{url + query}: {len(on_replica)} queries on the replica "
+                        "(lagging past REPLICA_MAX_LAG_SECONDS?)"
+                    )
             assert response.status_code == 200, response.status_code
 
         def floor(node=node, years=years):
@@ -108,7 +133,7 @@ def main() -> None:
                 "years": years,
                 "year": max(years),
             }
-            with transaction.atomic(), connection.cursor() as cursor:
+            with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
                 # The page's own settings for its sums (assessments.indicators.tally).
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SET LOCAL work_mem = '32MB'")
@@ -121,8 +146,14 @@ def main() -> None:
             grouped.facts_for(Scope(node=node), years)
 
         queries = query_count(page)
+        if args.replica:
+            with CaptureQueriesContext(connections["replica"]) as on_replica:
+                page()
+            queries = f"{len(on_replica)} on the replica, {queries} on the primary"
+        else:
+            queries = f"{queries} queries"
         times = timed(page, repeat=args.repeat)
-        print(f"\n{label}: {node.code} «{node.name}», {args.year}, {queries} queries")
+        print(f"\n{label}: {node.code} «{node.name}», {args.year}, {queries}")
         report(
             f"dashboard page ({label})",
             times,
@@ -138,6 +169,8 @@ def main() -> None:
             report(
                 f"dashboard page, mapped ({label})",
                 timed(lambda: page(query="?anh_xa=1"), repeat=args.repeat),
+                times,
+                "the same page unmapped",
             )
         if not args.no_live:
             report(f"reference: live counting ({label})", timed(live, repeat=3, warmup=0))
