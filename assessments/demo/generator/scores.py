@@ -86,8 +86,18 @@ class SheetDrawer:
         self.general_keys = [str(r[0]) for r in items if r[3] == PointsPart.GENERAL]
         self.task_items = [(str(r[0]), r[6]) for r in items if r[3] == PointsPart.TASKS]
         self.stamp = stamp
+        self._items_of: dict[tuple[str, str], str] = {}
 
     def _items(self, general: Decimal, tasks: Decimal) -> str:
+        # A province's ≈ 2 million sheets share a few thousand (general, tasks) pairs. Keyed
+        # by their text: Decimal("1.0") == Decimal("1"), but the items would read "1.0".
+        key = (str(general), str(tasks))
+        found = self._items_of.get(key)
+        if found is None:
+            found = self._items_of[key] = self._spread(general, tasks)
+        return found
+
+    def _spread(self, general: Decimal, tasks: Decimal) -> str:
         # The general part spread evenly over its items (half points), the rest from the first.
         keys = self.general_keys
         share = (general / len(keys) / HALF).to_integral(rounding=ROUND_FLOOR) * HALF
