@@ -455,7 +455,7 @@ def test_rating_grid_query_count_does_not_grow_with_members(
         member = factories.member(unit.other_cell, f"Vũ Văn Thêm {i}")
         factories.member_event(member, "sick_leave", D(YEAR, 1, 1), end=D(YEAR, 5, 1))
     save_levels(round_, {unit.dung: "complete"})
-    with django_assert_max_num_queries(25), CaptureQueriesContext(connection) as many:
+    with django_assert_max_num_queries(16), CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert response.content.decode().count("data-member=") == 16
     assert len(many) == len(few)
