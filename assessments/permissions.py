@@ -42,7 +42,12 @@ def can_enter_cell_proposal(user, organization: Organization) -> bool:
 def can_decide_round(user, round: RatingRound) -> bool:  # noqa: A002
     """May return, decide, publish and reopen `round`: a reviewer or administrator of the
     deciding organization (the round's parent node) or of a node above it."""
-    deciding = deciding_organization_for(round)
+    return can_decide_for(user, deciding_organization_for(round))
+
+
+def can_decide_for(user, deciding: Organization | None) -> bool:
+    """May take the decisions of the committee `deciding`: a reviewer or administrator of it
+    or of a node above it."""
     if deciding is None:
         return False
     return bool(roles_on(user, deciding) & DECIDING_ROLES)

@@ -81,10 +81,11 @@ def level_changes(reopening: RatingReopening, members: dict, orgs: dict) -> list
 
 
 def reopening_close(
-    *, locked: RatingRound, user, now: datetime.datetime, organization=None
+    *, locked: RatingRound, user, now: datetime.datetime, issuer, organization=None
 ) -> RatingReopening | None:
     """Close the open reopening of `locked` (of the round's decision, or of the cell
-    `organization`'s step) after its new decision, keeping the levels that changed."""
+    `organization`'s step) after its new decision by the committee `issuer`, keeping the
+    levels that changed and that committee (it issues Mẫu 03)."""
     reopening = (
         RatingReopening.objects.select_for_update()
         .filter(round=locked, redecided_at__isnull=True, organization=organization)
@@ -94,5 +95,6 @@ def reopening_close(
         return None
     reopening.changes = level_changes(reopening, *scoped_ratings(reopening, "decided_level"))
     reopening.redecided_at, reopening.redecided_by = now, user
-    reopening.save(update_fields=["changes", "redecided_at", "redecided_by"])
+    reopening.issuer = issuer
+    reopening.save(update_fields=["changes", "redecided_at", "redecided_by", "issuer"])
     return reopening

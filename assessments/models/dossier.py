@@ -174,6 +174,17 @@ class RatingReopening(models.Model):
     )
     # [{"subject": "member"|"organization", "id": 1, "old": "good", "new": "complete"}, …]
     changes = models.JSONField(_("levels changed"), default=list)
+    # The committee that decided again, kept then: it issues Mẫu 03 even if the unit is moved
+    # under another committee before the decision is issued. Empty before it is decided again
+    # (and for reopenings closed before 03/12/2026: the tree of the day says who).
+    issuer = models.ForeignKey(
+        "cells.Organization",
+        verbose_name=_("committee that decided again"),
+        related_name="+",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
     # The issued Mẫu 03 in the register (documents app): numbered once, when first issued.
     document = models.OneToOneField(
         "documents.IssuedDocument",

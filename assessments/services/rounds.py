@@ -31,6 +31,7 @@ from ..round_checks import (
 )
 from ..selectors import (
     build_grid,
+    deciding_organization_for,
     period_end,
     year_setting,
 )
@@ -208,7 +209,9 @@ def _decide(
         locked.decision_number, locked.decision_date = decision.number, decision.date
         fields += ["decision_number", "decision_date"]
     save_round(locked, fields)
-    rerating.reopening_close(locked=locked, user=user, now=now)
+    rerating.reopening_close(
+        locked=locked, user=user, now=now, issuer=deciding_organization_for(locked)
+    )
     round_snapshot_take(locked=locked, kind=RoundSnapshot.Kind.DECIDE, taken_by=user)
     action = "round_decide" if decision is None else "round_decide_recorded"
     _audit(actor, action, locked, changes, comment=justification)

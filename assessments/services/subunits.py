@@ -141,7 +141,13 @@ def subunits_decide(
         fields.append("quota_exception")
     save_round(locked, fields)
     for step in steps:  # a cell decided again after its reopening: its Mẫu 03 can be issued
-        rerating.reopening_close(locked=locked, user=user, now=now, organization=step.organization)
+        rerating.reopening_close(
+            locked=locked,
+            user=user,
+            now=now,
+            issuer=step.decider.organization,
+            organization=step.organization,
+        )
     _audit(actor, "subunit_decide", locked, changes, comment=justification)
     return locked
 

@@ -6,6 +6,7 @@ the reason, it is closed when the đảng ủy decides the cell again (not by an
 decision, nor by the tier above's), and its Mẫu 03 is the đảng ủy's, issued once by it.
 """
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -13,8 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from assessments import services
+from assessments.deciders import decider_of
 from assessments.models import RatingReopening
 from assessments.reports.forms import render as form_render
+from cells.choices import OrganizationType as T
+from cells.choices import Role
+from tests import factories
 
 from .conftest import proposed_round, save_levels, submit
 from .test_reports import pdf_text, squash
@@ -124,6 +129,38 @@ def test_cell_form_03_is_the_dang_uy_decision_issued_once_by_it(school, people, 
     assert "T/M BAN THƯỜNG VỤ" not in text
     assert "xếp loại lại chất lượng năm 2026 của Chi bộ Giáo viên" in text
     assert lowered.full_name in text and "Lý do: Chi bộ họp lại" in text
+
+
+def test_form_03_stays_with_the_dang_uy_that_decided_again_after_the_cell_moves(
+    province, school, people, redone
+):
+    """The cell decided again by its đảng ủy, then moved under another grassroots committee
+    before the decision is issued: the Mẫu 03 is still the first đảng ủy's, issued by it,
+    not by the committee the cell belongs to now."""
+    org, cell_a, *_rest = school
+    round_, _lowered = redone
+    services.subunits_decide(actor=people["school_reviewer"], round=round_, organizations=[cell_a])
+    reopening = RatingReopening.objects.get(round=round_, organization=cell_a)
+    assert reopening.issuer == org
+    other = factories.org(
+        province.new_commune,
+        "BG-AH-YT",
+        "Đảng bộ Trạm Y tế An Hòa",
+        T.GRASSROOTS_COMMITTEE,
+        is_grassroots=True,
+        established_on=datetime.date(2020, 1, 1),
+    )
+    cell_a.refresh_from_db()
+    cell_a.move(other, "sorted-child")
+    reopening.refresh_from_db()
+    assert decider_of(reopening.organization).organization == other  # today's tree
+    assert form_render.rerating_issuer(reopening) == org
+    with pytest.raises(PermissionDenied):
+        form_render.rerating_issue(
+            actor=factories.user_with_role(other, Role.REVIEWER), reopening=reopening
+        )
+    issued = form_render.rerating_issue(actor=people["school_reviewer"], reopening=reopening)
+    assert issued.document.organization == org
 
 
 def test_subunits_screen_lists_the_cell_reopening_and_issues_it(school, people, redone, client):

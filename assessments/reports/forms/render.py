@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from cells.models import Member, Organization
 from documents import services as document_services
 
-from ...deciders import decider_of
+from ... import rules
+from ...deciders import DecidingBody, decider_of
 from ...models import RatingReopening
-from ...permissions import can_decide_as, can_decide_round
+from ...permissions import can_decide_as, can_decide_for, can_decide_round
 from ...selectors import deciding_organization_for
 from .. import context
 from ..issuing import document_snapshot, issued_rendering
@@ -227,8 +228,11 @@ def rerating_document(
 
 
 def rerating_issuer(reopening: RatingReopening) -> Organization:
-    """Who issues the reopening's Mẫu 03: the đảng ủy cơ sở for a chi bộ trực thuộc it
-    decided (HD 43 §3), else the round's deciding committee."""
+    """Who issues the reopening's Mẫu 03: the committee that decided again, kept when it did
+    — the đảng ủy cơ sở for a chi bộ trực thuộc it decided (HD 43 §3), else the round's
+    deciding committee; for a reopening closed before that was kept, today's."""
+    if reopening.issuer_id is not None:
+        return reopening.issuer
     if reopening.organization_id is not None:
         decider = decider_of(reopening.organization)
         if decider is not None:
@@ -238,6 +242,10 @@ def rerating_issuer(reopening: RatingReopening) -> Organization:
 
 def may_issue_rerating(user, reopening: RatingReopening) -> bool:
     """The body that decided again issues its decision: the cell's decider for a step."""
+    if reopening.issuer_id is not None:
+        if reopening.organization_id is not None:  # that very đảng ủy (can_decide_as)
+            return can_decide_as(user, DecidingBody(reopening.issuer, rules.deciders.COMMITTEE))
+        return can_decide_for(user, reopening.issuer)
     if reopening.organization_id is not None:
         return can_decide_as(user, decider_of(reopening.organization))
     return can_decide_round(user, reopening.round)
