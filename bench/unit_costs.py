@@ -126,7 +126,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from decide import pick_round  # noqa: PLC0415
-    from entry_grid import cell_of_size, changed_rows_payload  # noqa: PLC0415
+    from entry_grid import cell_of_size, changed_rows_payload, real_save  # noqa: PLC0415
 
     user, _ = get_user_model().objects.get_or_create(
         username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
@@ -146,11 +146,7 @@ def main() -> None:
     grid = reverse("assessments:rating_grid", args=[cell.pk, year])
     check = reverse("assessments:rating_grid_check", args=[cell.pk, year])
     post = changed_rows_payload(grid_round, cell, 3)
-
-    def save():
-        post["round_version"] = str(RatingRound.objects.get(pk=grid_round.pk).version)
-        response = client.post(grid, post)
-        assert response.status_code == 302, response.status_code
+    save = real_save(client, grid, grid_round, post)  # each call changes the rows
 
     def decide():
         fresh = RatingRound.objects.get(pk=decide_round.pk)
