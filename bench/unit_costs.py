@@ -39,7 +39,6 @@ from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from assessments import services  # noqa: E402
 from assessments.models import MemberRating, RatingRound  # noqa: E402
 from cells.choices import COMMUNE_LEVEL_TYPES, PROVINCIAL_TYPES  # noqa: E402
 from cells.models import Member, Organization  # noqa: E402
@@ -125,7 +124,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    from decide import pick_round  # noqa: PLC0415
+    from decide import decide_with_steps, pick_round  # noqa: PLC0415
     from entry_grid import cell_of_size, changed_rows_payload, real_save  # noqa: PLC0415
 
     user, _ = get_user_model().objects.get_or_create(
@@ -148,9 +147,8 @@ def main() -> None:
     post = changed_rows_payload(grid_round, cell, 3)
     save = real_save(client, grid, grid_round, post)  # each call changes the rows
 
-    def decide():
-        fresh = RatingRound.objects.get(pk=decide_round.pk)
-        assert services.round_decide(actor=None, round=fresh).state == "decided"
+    def decide():  # its cells' steps, then the round (HD 43 §3)
+        decide_with_steps(decide_round.pk)
 
     def dashboard(node):
         kwargs = {"org_pk": node.pk, "year": past}
@@ -167,7 +165,7 @@ def main() -> None:
         (f"grid GET, cell {cell.code} of {grid_members}", ok(client, grid)),
         ("grid live check, 3 changed rows", ok(client, check, "post", post)),
         ("grid save, 3 changed rows (rolled back)", in_rollback(save)),
-        (f"decide {decide_members} members (rolled back)", in_rollback(decide)),
+        (f"decide {decide_members} members, steps + round (rolled back)", in_rollback(decide)),
         (f"review list {province.code}", page("assessments:review_list", province.pk, year)),
         (
             f"review detail, {review_members} members",
