@@ -93,13 +93,22 @@ class GridSource:
     members: list[Member]
     saved: dict[int, MemberRating]
     facts: dict[int, rules.MemberFacts]
-    cells: list[Organization]
     all_rows: bool  # the rows are every member of the page, not a chosen few
     quota: peer_groups.QuotaContext | None = None
     categories: dict[int, MemberCategoryView] = field(default_factory=dict)
     parts: dict[int, PointsPartsView] = field(default_factory=dict)
     caps: dict[int, rules.LevelCap] = field(default_factory=dict)  # on the saved facts
     _tally: Tally | None = field(default=None, repr=False)
+    _cells: list[Organization] | None = field(default=None, repr=False)
+
+    @property
+    def cells(self) -> list[Organization]:
+        """The organization's cells on the period end, read when first asked for (the
+        counts and the page need them, a save's form does not)."""
+        if self._cells is None:
+            under = cells_under(organization=self.round.organization, on=self.period_end)
+            self._cells = list(under)
+        return self._cells
 
     @property
     def tally(self) -> Tally:
@@ -339,7 +348,6 @@ def grid_source(
         r.member_id: r
         for r in MemberRating.objects.filter(year=round.year, member_id__in=ids).order_by()
     }
-    cells = list(cells_under(organization=round.organization, on=end))
     saved = {mid: r for mid, r in year_ratings.items() if r.round_id == round.pk}
     regime = is_regime(scheme)
     # 2025–: the year's posts read once, for the led units (facts) and the form categories.
@@ -365,7 +373,6 @@ def grid_source(
         members=members,
         saved=saved,
         facts=facts,
-        cells=cells,
         all_rows=member_ids is None,
         quota=context,
         categories=(

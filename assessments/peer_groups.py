@@ -14,7 +14,7 @@ it), the per-grassroots count when it is the grassroots organization (or above i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -40,6 +40,13 @@ from .schemes import QUOTA_SCOPE_PEER_GROUP, RatingScheme
 
 
 @dataclass
+class _QuotaInputs:
+    decisions: list[QuotaCeilingDecision] = field(default_factory=list)
+    ceilings: list[rules.QuotaCeiling] = field(default_factory=list)
+    others: list[rules.MemberRatingInput] = field(default_factory=list)
+
+
+@dataclass
 class QuotaContext:
     """What a round's quota is counted with: each member's group and scope, the ratings of
     other units in the same groups, the ceilings that apply, and the groups' names."""
@@ -47,9 +54,6 @@ class QuotaContext:
     grassroots_id: int
     owner: Organization | None
     groups: dict[int, str | None] = field(default_factory=dict)
-    others: list[rules.MemberRatingInput] = field(default_factory=list)
-    ceilings: list[rules.QuotaCeiling] = field(default_factory=list)
-    decisions: list[QuotaCeilingDecision] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     defined: bool = False  # the deciding level formed peer groups for the year
     formed: list[PeerGroup] = field(default_factory=list)  # those groups (for more members)
@@ -57,6 +61,34 @@ class QuotaContext:
     # The group each member falls in when the rating stores none (a hand assignment, else
     # the rule): where "back to the rule" on the grid puts them.
     unstored: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
+    # What only the count needs — the ceiling decisions and the other units' proposals in
+    # the same groups — is read when first asked for (`others`, `ceilings`, `decisions`): a
+    # grid save builds its form from the rows' groups alone, and the other units' proposals
+    # are every rating of the deciding level's other grassroots organizations.
+    _read_quota: Callable[[], _QuotaInputs] | None = field(default=None, repr=False)
+    _quota: _QuotaInputs | None = field(default=None, repr=False)
+
+    def _inputs(self) -> _QuotaInputs:
+        if self._quota is None:
+            self._quota = self._read_quota() if self._read_quota is not None else _QuotaInputs()
+        return self._quota
+
+    @property
+    def others(self) -> list[rules.MemberRatingInput]:
+        """The other units' proposals counted in this round's peer groups."""
+        return self._inputs().others
+
+    @others.setter
+    def others(self, value: list[rules.MemberRatingInput]) -> None:
+        self._inputs().others = value
+
+    @property
+    def ceilings(self) -> list[rules.QuotaCeiling]:
+        return self._inputs().ceilings
+
+    @property
+    def decisions(self) -> list[QuotaCeilingDecision]:
+        return self._inputs().decisions
 
     def scope_of(self, member_id: int) -> int:
         """The quota scope of a member: the deciding level for a grouped one."""
@@ -185,8 +217,9 @@ def quota_context_for(
     owner: Organization | None | bool = False,
 ) -> QuotaContext:
     """Groups, cross-unit ratings and ceilings for counting `round`'s quota (a fixed number of
-    queries whatever the size of the unit; none before the 2025 regime). `owner`: the
-    deciding level when the caller has read it already."""
+    queries whatever the size of the unit; none before the 2025 regime; the ceilings and the
+    cross-unit ratings read when first used). `owner`: the deciding level when the caller
+    has read it already."""
     grassroots = round.organization
     ids = list(member_ids)
     if scheme.quota_scope != QUOTA_SCOPE_PEER_GROUP:
@@ -199,15 +232,19 @@ def quota_context_for(
     # is decided there; selectors.deciding_organization_for says the same).
     if owner is False:
         owner = Organization.objects.get_parent(grassroots)
-    context = QuotaContext(grassroots_id=grassroots.pk, owner=owner)
-    context.decisions = ceiling_decisions_for(organization=grassroots, year=round.year)
-    context.ceilings = _ceilings(decisions=context.decisions, grassroots=grassroots, owner=owner)
     groups = (
         list(
             PeerGroup.objects.filter(owner=owner, year=round.year, subject=PeerGroupSubject.MEMBERS)
         )
         if owner is not None
         else []
+    )
+    context = QuotaContext(
+        grassroots_id=grassroots.pk,
+        owner=owner,
+        _read_quota=lambda: _quota_inputs(
+            round=round, grassroots=grassroots, owner=owner, groups=groups
+        ),
     )
     if not groups:
         # No peer group formed: everybody is counted in the grassroots organization.
@@ -225,6 +262,25 @@ def quota_context_for(
         by_hand=context.by_hand,
         unstored=context.unstored,
     )
+    return context
+
+
+def _quota_inputs(
+    *,
+    round: RatingRound,  # noqa: A002
+    grassroots: Organization,
+    owner: Organization | None,
+    groups: list[PeerGroup],
+) -> _QuotaInputs:
+    """The ceilings that apply to `round` and, with peer groups formed, the other units'
+    proposals in them (one query for the ceilings; four more with groups)."""
+    decisions = ceiling_decisions_for(organization=grassroots, year=round.year)
+    found = _QuotaInputs(
+        decisions=decisions,
+        ceilings=_ceilings(decisions=decisions, grassroots=grassroots, owner=owner),
+    )
+    if not groups:
+        return found
     others = list(
         MemberRating.objects.filter(
             year=round.year, round__organization__path__startswith=owner.path
@@ -240,14 +296,14 @@ def quota_context_for(
         stored={m: g for m, _l, g in others},
         groups=groups,
     )
-    context.others = [
+    found.others = [
         rules.MemberRatingInput(
             member_id=mid, level=level, organization_id=owner.pk, group=other_groups[mid]
         )
         for mid, level, _g in others
         if other_groups.get(mid)
     ]
-    return context
+    return found
 
 
 def extend_groups(

@@ -14,6 +14,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -376,3 +378,21 @@ def test_the_grids_shared_posts_give_the_same_led_units_and_categories(regime):
     assert regime_selectors.member_categories_for(
         members=members, year=YEAR, posts=posts
     ) == regime_selectors.member_categories_for(members=members, year=YEAR)
+
+
+def test_a_save_does_not_read_the_quotas_inputs(client, regime):
+    """A save builds its form from the posted rows and their groups: it reads neither the
+    ceiling decisions nor the other units' proposals in the peer groups, which the page and
+    the live check still count (ấp 1's retired members in the group's line)."""
+    _form_groups(regime)
+    client.force_login(regime.committee_b)
+    with CaptureQueriesContext(connection) as queries:
+        response = _post(client, regime, regime.b[0], note="đã họp")
+    assert response.status_code == 302
+    assert MemberRating.objects.get(member=regime.b[0], year=YEAR).note == "đã họp"
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if "assessments_quotaceilingdecision" in q]
+    # The other units' proposals: the year's ratings under the deciding level's path.
+    assert not [q for q in sql if 'FROM "assessments_memberrating"' in q and "LIKE" in q]
+    state = _source(regime, regime.round_b)
+    assert {q.key: (q.good, q.excellent) for q in state.quota}[RETIRED] == (4, 1)
