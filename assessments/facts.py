@@ -67,8 +67,10 @@ def tasks_by_member(
 
     A member with no task recorded is absent: the rules then leave the task conditions out.
     """
-    rows = AssignedTask.objects.filter(member_id__in=list(member_ids), year=year).values_list(
-        "member_id", "result", "shortcoming_remedied", "not_done_remedied"
+    rows = (
+        AssignedTask.objects.filter(member_id__in=list(member_ids), year=year)
+        .order_by()  # counted, not listed: the default ordering only sorted them
+        .values_list("member_id", "result", "shortcoming_remedied", "not_done_remedied")
     )
     return _summarise_tasks(rows)
 
@@ -192,7 +194,10 @@ def led_units_by_member(
         org_id: _effective_level(proposed, decided)
         for org_id, proposed, decided in OrganizationRating.objects.filter(
             year=year, organization_id__in={p.organization_id for p in posts}
-        ).values_list("organization_id", "proposed_level", "decided_level")
+        )
+        # Read into a dict: the default ordering (round, unit name) only joined two tables.
+        .order_by()
+        .values_list("organization_id", "proposed_level", "decided_level")
     }
     found: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
     for post in posts:
@@ -309,9 +314,11 @@ def organization_tasks(
     *, organization_ids: Iterable[int], year: int
 ) -> dict[int, tuple[rules.TasksSummary, bool]]:
     """Each organization's own tasks of `year` summarised (one query), as `tasks_by_member`."""
-    rows = AssignedTask.objects.filter(
-        organization_id__in=list(organization_ids), year=year
-    ).values_list("organization_id", "result", "shortcoming_remedied", "not_done_remedied")
+    rows = (
+        AssignedTask.objects.filter(organization_id__in=list(organization_ids), year=year)
+        .order_by()
+        .values_list("organization_id", "result", "shortcoming_remedied", "not_done_remedied")
+    )
     return _summarise_tasks(rows)
 
 

@@ -109,7 +109,11 @@ def member_categories_for(
     one when the caller read `posts_held_in_year`)."""
     members = list(members)
     ids = [m.pk for m in members]
-    recorded = {c.member_id: c for c in MemberCategory.objects.filter(year=year, member_id__in=ids)}
+    # Into a dict: the default ordering (year, member name) joined cells_member to sort them.
+    recorded = {
+        c.member_id: c
+        for c in MemberCategory.objects.filter(year=year, member_id__in=ids).order_by()
+    }
     if posts is None:
         posts = posts_held_in_year(member_ids=ids, year=year)
     return {

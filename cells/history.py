@@ -152,7 +152,8 @@ def organization_audit_history(*, organization: Organization) -> QuerySet[AuditE
 
 
 def _member_rows(member: Member, events) -> Q:
-    event_ids = [str(pk) for pk in events.values_list("pk", flat=True)]
+    # Ids only: the events' default ordering (member name) joined cells_member to sort them.
+    event_ids = [str(pk) for pk in events.order_by().values_list("pk", flat=True)]
     return Q(object_type=Member._meta.label_lower, object_id=str(member.pk)) | Q(
         object_type=MemberEvent._meta.label_lower, object_id__in=event_ids
     )

@@ -175,7 +175,9 @@ def member_history(*, member: Member):
 def member_posts(*, user, member: Member, until: datetime.date | None = None):
     """The member's posts; with a cut-off, only those held in units the user sees and begun
     by that day (a post in the new unit names it)."""
-    posts = member.posts.select_related("organization")
+    # Post's own order less its first key: one member's posts need no join to cells_member
+    # to sort them by the member's name.
+    posts = member.posts.select_related("organization").order_by("kind", "title")
     if until is not None:
         posts = posts.filter(
             Q(organization__isnull=True) | Q(organization__in=organizations_visible_to(user=user)),
