@@ -25,7 +25,7 @@ from django.db.models import Count  # noqa: E402
 from assessments import services  # noqa: E402
 from assessments.deciders import subunit_steps  # noqa: E402
 from assessments.models import MemberRating, RatingRound  # noqa: E402
-from assessments.round_checks import RoundLockedError, RuleViolationError  # noqa: E402
+from assessments.round_checks import RatingError  # noqa: E402
 
 
 def steps_decided(round_pk: int) -> RatingRound:
@@ -63,7 +63,7 @@ def pick_round(year: int, size: int) -> tuple[RatingRound, int]:
         round_ = RatingRound.objects.select_related("organization").get(pk=found["round_id"])
         try:
             in_rollback(lambda r=round_: decide_with_steps(r.pk))()
-        except (RuleViolationError, RoundLockedError) as exc:
+        except RatingError as exc:  # a refused rule, a locked round, a step not proposed
             print(f"skipped round {round_.pk} ({found['n']} members), refused: {exc}"[:160])
             continue
         return round_, found["n"]

@@ -33,13 +33,18 @@ configure() {
   # trust still needs the user names in auth_file.
   printf '"postgres" ""\n' | install -o postgres -g postgres -m 0640 /dev/stdin "$dir/userlist.txt"
   # The production file with the test instance's values in place of its own: one [databases]
-  # (every name to the primary) and one [pgbouncer] (the last section, so appended keys land
+  # (every name to this instance's server) and one [pgbouncer] (the last section, so appended keys land
   # in it; PgBouncer 1.18 took neither a leading %include nor a section opened twice).
   local overrides="listen_addr|listen_port|unix_socket_dir|auth_type|auth_file|logfile|pidfile|default_pool_size|max_db_connections|admin_users"
   {
     echo "; Made by scripts/pgbouncer.sh from deploy/pgbouncer/pgbouncer.ini: the loopback test instance."
+    # The production file's own database lines go (they name its hosts): one wildcard, to
+    # this instance's server, serves every name (a second instance pools the replica).
     grep -v -E "^[[:space:]]*($overrides)[[:space:]]*=" "$dir/production.ini" \
-      | sed "s|^\[databases\]\$|[databases]\n* = host=127.0.0.1 port=$primary_port|"
+      | awk -v star="* = host=127.0.0.1 port=$primary_port" '
+          /^\[/ { section = $0; print; if (section == "[databases]") print star; next }
+          section == "[databases]" && $0 !~ /^[[:space:]]*(;|$)/ { next }
+          { print }'
     cat <<INI
 
 ; --- the test instance's values ---

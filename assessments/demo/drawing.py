@@ -10,7 +10,6 @@ takes a caller's seeded `random.Random`, so the same seed always gives the same 
 
 from __future__ import annotations
 
-import itertools
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,20 +41,9 @@ CURRENT_STATES = (
 EXEMPLARY_SHARE = 0.25  # of the top-rated organizations, where the scheme has the flag
 
 
-_CUMULATED: dict[int, tuple[dict, list, list]] = {}
-
-
 def pick(rng: random.Random, weighted: dict):
-    """One key of `weighted`, drawn with its weight (one `rng.random()` per draw).
-
-    The keys and cumulative weights of each table are kept: `choices(weights=…)` adds them up
-    again on every call (a province draws ≈ 6 million times). The draw is the same: `choices`
-    bisects the same cumulative floats with the same `rng.random()`."""
-    found = _CUMULATED.get(id(weighted))
-    if found is None or found[0] is not weighted:
-        found = (weighted, list(weighted), list(itertools.accumulate(weighted.values())))
-        _CUMULATED[id(weighted)] = found
-    return rng.choices(found[1], cum_weights=found[2])[0]
+    """One key of `weighted`, drawn with its weight (one `rng.random()` per draw)."""
+    return rng.choices(list(weighted), weights=list(weighted.values()))[0]
 
 
 def points_in_band(rng: random.Random, rank: Rank) -> Decimal:

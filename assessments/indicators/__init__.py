@@ -65,7 +65,8 @@ class Results:
     _totals: dict[int, Counter] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def counters(self, year: int, bucket: str | None = None) -> Mapping[str, int]:
-        """The counters of one child (bucket) or, with None, of the whole node (read only)."""
+        """The counters of one child (bucket) or, with None, of the whole node: read only, and
+        read with `.get` (a child without counts shares one empty mapping, not a Counter)."""
         if bucket is not None:
             return self.counts.get((year, bucket), _NOTHING)
         if year not in self._totals:  # asked once per indicator: add the children up once

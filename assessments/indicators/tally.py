@@ -211,15 +211,17 @@ def tallies_rebuild(*, today: datetime.date | None = None) -> int:
     return written
 
 
-def tallies_vacuum() -> str:
+def tallies_vacuum() -> str | None:
     """Reclaim the rows a rebuild replaced and refresh the planner's statistics.
 
     A rebuild rewrites every row: until a VACUUM the table carries as many dead rows as live
     ones, and a province page read ≈ 28,000 pages instead of 19,000 (autovacuum gets there
     later, or never where an operator turned it off). VACUUM cannot run inside a
     transaction: there (tests, a caller's atomic block) the statistics alone are refreshed.
-    Returns the statement run.
+    Returns the statement run (None: not PostgreSQL, no tallies).
     """
+    if connection.vendor != "postgresql":
+        return None
     statement = f"ANALYZE {TALLY}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {TALLY}"
     with connection.cursor() as cursor:
         cursor.execute(statement)

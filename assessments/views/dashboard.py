@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import get_format
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
@@ -114,7 +113,7 @@ def _link_cells(data: dashboard.DashboardData) -> None:
         f"0/{data.year}/"
     )
     separator = get_format("DECIMAL_SEPARATOR")
-    dissolved = escape(_("dissolved"))
+    dissolved = html_escape(_("dissolved"))
     for row in data.rows:
         row.href = f"{detail}{row.info.id}/{data.year}/?nhom={data.group}{options}"
         for cell in row.cells:

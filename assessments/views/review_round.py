@@ -26,7 +26,7 @@ def reratings_of(user, round_, *, cells_only: bool = False) -> list[tuple]:
     """The round's reopenings (its own decision's and its cells' steps', or with `cells_only`
     the steps' alone), each with whether `user` may issue its Mẫu 03 (the body that decided
     again)."""
-    found = round_.reopenings.select_related("organization", "document")
+    found = round_.reopenings.select_related("organization", "document", "issuer")
     if cells_only:
         found = found.filter(organization__isnull=False)
     return [(r, may_issue_rerating(user, r)) for r in found]

@@ -17,6 +17,7 @@ from assessments import dashboard, indicators, schemes
 from assessments.choices import RoundState
 from assessments.models import IndicatorTarget, OrganizationRating, RatingRound
 from assessments.year_services import current_rating_year
+from cells.choices import OrganizationType as T
 from cells.choices import Role
 from tests import factories
 
@@ -203,6 +204,7 @@ def test_units_dissolved_before_a_year_are_not_listed_for_it(client, rated):
             assert any(cell.numerator or cell.denominator for cell in row.cells), group
             marked.append(group)
     assert marked  # its cell's members count somewhere
+    assert set(marked) != set(dashboard.GROUPS)  # and not a row of dashes where they do not
     cells_services.organization_update(
         actor=None, organization=rated.other_cell, dissolved_on=datetime.date(2025, 6, 30)
     )
@@ -218,6 +220,21 @@ def test_units_dissolved_before_a_year_are_not_listed_for_it(client, rated):
     rows, names = table(2026)
     assert rated.district.code not in rows and rated.district.name not in names
     assert rated.new_commune.code in rows and rated.new_commune.name in names
+
+
+def test_children_rows_escape_what_they_show(client, rated):
+    """The table's rows are built as HTML in the view: a unit's name is escaped there."""
+    factories.org(
+        rated.province,
+        "BG-XSS",
+        "Đảng bộ <b>\"Ấp\" & 'Một'</b>",
+        T.COMMUNE,
+        established_on=datetime.date(2025, 7, 1),
+    )
+    client.force_login(factories.user_with_role(rated.province, Role.REVIEWER))
+    page = client.get(_url("dashboard_detail", rated.province, year=2026)).content.decode()
+    assert "Đảng bộ &lt;b&gt;&quot;Ấp&quot; &amp; &#x27;Một&#x27;&lt;/b&gt;" in page
+    assert '<b>"Ấp"' not in page
 
 
 def _table_rows(client, rated, year):

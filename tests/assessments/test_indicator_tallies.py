@@ -94,18 +94,26 @@ def test_rebuild_if_stale_only_when_the_window_moved(province):
 def test_a_rebuild_is_followed_by_a_vacuum(province):
     """The rows a rebuild replaced are reclaimed at once (VACUUM, outside any transaction);
     inside a caller's transaction, where VACUUM cannot run, the statistics are refreshed."""
+
+    def counts():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute(
+                "SELECT vacuum_count, analyze_count FROM pg_stat_user_tables WHERE relname = %s",
+                [tally.TALLY],
+            )
+            return cursor.fetchone()
+
     tally.tallies_rebuild(today=D(2026, 11, 28))
     tally.tallies_rebuild(today=D(2026, 11, 28))  # every row of the first one now dead
+    # (How many dead rows it removed is not asserted: a streaming replica's feedback may hold
+    # them back, as it does on the machine the suite runs on.)
+    vacuums, analyzes = counts()
     assert tally.tallies_vacuum() == f"VACUUM (ANALYZE) {tally.TALLY}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL "
-            "FROM pg_stat_user_tables WHERE relname = %s",
-            [tally.TALLY],
-        )
-        assert cursor.fetchone() == (True, True)
+    assert counts() == (vacuums + 1, analyzes + 1)
     with transaction.atomic():
         assert tally.tallies_vacuum() == f"ANALYZE {tally.TALLY}"
+    assert counts() == (vacuums + 1, analyzes + 2)
 
 
 def test_years_outside_the_window_are_counted_live(built):

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
 from cells.choices import OrganizationType
@@ -386,19 +386,11 @@ def generate_province_with_tallies(**options) -> GenerationResult:
         started = time.monotonic()
         if tallies_rebuild():
             log(f"dashboard tallies rebuilt ({time.monotonic() - started:.1f} s)")
-    if tallies_vacuum_after_load():
-        log(f"tally table vacuumed ({time.monotonic() - started:.1f} s with the rebuild)")
+    # The rebuild inside the load's transaction left the table without statistics (and any
+    # rows it replaced dead): VACUUM once committed (ANALYZE inside a caller's transaction).
+    if statement := tallies_vacuum():
+        log(f"{statement} ({time.monotonic() - started:.1f} s with the rebuild)")
     return result
-
-
-def tallies_vacuum_after_load() -> bool:
-    """VACUUM (ANALYZE) the tally table once the load is committed (a rebuild inside the
-    load's transaction left the old rows dead); nothing inside a caller's transaction, where
-    the rebuild's statistics are already fresh."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return False
-    tallies_vacuum()
-    return True
 
 
 @dataclass
@@ -452,7 +444,7 @@ def generate_country(
         if tallies_rebuild():
             result.tally_seconds = time.monotonic() - tallied
             log(f"dashboard tallies rebuilt ({result.tally_seconds:.1f} s)")
-    if tallies_vacuum_after_load():
-        log(f"tally table vacuumed ({time.monotonic() - tallied:.1f} s with the rebuild)")
+    if statement := tallies_vacuum():
+        log(f"{statement} ({time.monotonic() - tallied:.1f} s with the rebuild)")
     result.seconds = time.monotonic() - started
     return result

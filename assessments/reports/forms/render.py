@@ -243,7 +243,9 @@ def rerating_issuer(reopening: RatingReopening) -> Organization:
 def may_issue_rerating(user, reopening: RatingReopening) -> bool:
     """The body that decided again issues its decision: the cell's decider for a step."""
     if reopening.issuer_id is not None:
-        if reopening.organization_id is not None:  # that very đảng ủy (can_decide_as)
+        if reopening.organization_id is not None:
+            # That very đảng ủy, not a role above it (can_decide_as reads only the
+            # organization; a cell's step is always decided by its committee).
             return can_decide_as(user, DecidingBody(reopening.issuer, rules.deciders.COMMITTEE))
         return can_decide_for(user, reopening.issuer)
     if reopening.organization_id is not None:
@@ -261,7 +263,7 @@ def rerating_issue(*, actor, reopening: RatingReopening) -> RatingReopening:
     """
     locked = (
         RatingReopening.objects.select_for_update(of=("self",))
-        .select_related("round__organization", "organization", "document")
+        .select_related("round__organization", "organization", "document", "issuer")
         .get(pk=reopening.pk)
     )
     if actor is not None and not may_issue_rerating(actor, locked):
