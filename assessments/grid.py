@@ -251,9 +251,9 @@ def round_tallies(
     in_cells = Exists(
         Membership.objects.filter(_in_cells(cell_ids, day), member_id=OuterRef("member_id"))
     )
+    ratings = MemberRating.objects.filter(round=round).filter(in_cells).order_by()
     # The organization's member count rides on the same statement (one round trip less);
     # a round with no rating yet returns no row and is counted on its own.
-    ratings = MemberRating.objects.filter(round=round).filter(in_cells).order_by()
     members_in = _members_in(cell_ids=cell_ids, day=day)
     counts: dict[tuple[str | None, int | None, str, bool], int] = {}
     if context is not None and context.defined:

@@ -41,6 +41,8 @@ from .schemes import QUOTA_SCOPE_PEER_GROUP, RatingScheme
 
 @dataclass
 class _QuotaInputs:
+    """What QuotaContext reads only when the quota is counted."""
+
     decisions: list[QuotaCeilingDecision] = field(default_factory=list)
     ceilings: list[rules.QuotaCeiling] = field(default_factory=list)
     others: list[rules.MemberRatingInput] = field(default_factory=list)
