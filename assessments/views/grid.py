@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -197,7 +198,8 @@ class RatingGridMixin(UnitYearMixin):
             "cell": self.cell,
             "year": self.year,
             "scheme": self.scheme,
-            "ancestors": self.unit_ancestors(),
+            # Read when the breadcrumbs are drawn: the live check draws none.
+            "ancestors": SimpleLazyObject(self.unit_ancestors),
             "can_enter": self.can_enter,
             "can_appraise": self.can_appraise,
             "can_propose": self.can_propose,
