@@ -459,3 +459,20 @@ def test_rating_grid_query_count_does_not_grow_with_members(
         response = client.get(url)
     assert response.content.decode().count("data-member=") == 16
     assert len(many) == len(few)
+
+
+def test_rating_grid_check_query_budget(client, unit, django_assert_max_num_queries):
+    """The live check reads what it answers with and nothing the page alone draws (the
+    breadcrumbs' ancestors, the whole page's rows): a fixed budget, the same for 1 row as
+    for 2."""
+    round_ = open_round(unit.old_commune, YEAR)
+    save_levels(round_, {unit.anh: "good"})
+    client.force_login(unit.secretary)
+    url = _url("rating_grid_check", unit.old_commune)
+    client.post(url, _grid_data(round_, {unit.anh: "excellent"}))
+    with CaptureQueriesContext(connection) as one:
+        assert client.post(url, _grid_data(round_, {unit.anh: "excellent"})).status_code == 200
+    with django_assert_max_num_queries(16), CaptureQueriesContext(connection) as two:
+        data = _grid_data(round_, {unit.anh: "excellent", unit.dung: "good"})
+        assert client.post(url, data).status_code == 200
+    assert len(one) == len(two)
