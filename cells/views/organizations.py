@@ -40,10 +40,11 @@ def add_service_errors(form, exc: ValidationError) -> None:
 
 
 def page_with_total(queryset, number, per_page: int) -> Page:
-    """`Paginator(queryset, per_page).get_page(number)` in one query: the total rides on each
-    row of the page as a window count (the paginator's own COUNT read the subtree's
-    memberships a second time, ≈ 4 ms of a commune page). A number outside the pages still
-    goes through get_page (the COUNT, then its choice of page), so every page is the same."""
+    """`Paginator(queryset, per_page).get_page(number)` in two small queries: the page's keys
+    with the total riding on each as a window count (the paginator's own COUNT read the
+    subtree's memberships a second time, ≈ 4 ms of a commune page), then its rows. A number
+    outside the pages still goes through get_page (the COUNT, then its choice of page), so
+    every page is the same."""
     paginator = Paginator(queryset, per_page)
     try:
         wanted = int(number)
@@ -51,11 +52,18 @@ def page_with_total(queryset, number, per_page: int) -> Page:
         wanted = 1  # what get_page does with a number that is not one
     if wanted >= 1:
         bottom = (wanted - 1) * per_page
-        rows = list(queryset.annotate(rows_in_all=Window(Count("pk")))[bottom : bottom + per_page])
-        if rows:
-            paginator.count = rows[0].rows_in_all
+        # The page's keys first, with no annotation: the window count makes PostgreSQL build
+        # every row before the OFFSET, and the annotations' subqueries ran for each (page 39
+        # of a 1,936-member commune 64 ms against 19 ms for page 1). Then the page's rows.
+        keys = list(
+            queryset.values("pk").annotate(rows_in_all=Window(Count("pk")))[
+                bottom : bottom + per_page
+            ]
+        )
+        if keys:
+            paginator.count = keys[0]["rows_in_all"]
             page = paginator.page(wanted)
-            page.object_list = rows
+            page.object_list = list(queryset.filter(pk__in=[k["pk"] for k in keys]))
             return page
     return paginator.get_page(number)
 
