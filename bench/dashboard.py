@@ -121,8 +121,10 @@ def main() -> None:
                 # (The capture's debug cursor costs well under 1 ms of a page's 17 queries.)
                 with CaptureQueriesContext(connections["replica"]) as on_replica:
                     response = client.get(url + query)
+                # A page that fell back reads next to nothing there (its first view may read
+                # one more: the replica's position, a cache filled once).
                 expected = replica_queries.setdefault(url + query, len(on_replica))
-                if len(on_replica) < max(expected, 1):
+                if len(on_replica) <= expected // 2:
                     raise SystemExit(
                         f"{url + query}: {len(on_replica)} queries on the replica, "
                         f"{expected} the first time (lagging past REPLICA_MAX_LAG_SECONDS?)"
