@@ -154,6 +154,28 @@ def is_head_title(title: str) -> bool:
     return " ".join(title.casefold().split()).startswith(_HEAD_TITLES)
 
 
+def held_in_year(year: int) -> Q:
+    """Posts held on some day of `year` (an undated start or end counts as open)."""
+    first, last = rules.year_bounds(year)
+    return (Q(start__isnull=True) | Q(start__lte=last)) & (Q(end__isnull=True) | Q(end__gte=first))
+
+
+def posts_held_in_year(
+    *, member_ids: Iterable[int], year: int, with_organization: bool = False
+) -> dict[int, list[Post]]:
+    """The posts each member held on some day of `year`, one query; `with_organization` loads
+    each post's organization (what `led_units_by_member` names)."""
+    found: dict[int, list[Post]] = defaultdict(list)
+    posts = Post.objects.filter(held_in_year(year), member_id__in=list(member_ids)).order_by(
+        "member_id", "kind", "start", "id"
+    )
+    if with_organization:
+        posts = posts.select_related("organization")
+    for post in posts:
+        found[post.member_id].append(post)
+    return found
+
+
 def led_units_by_member(
     *,
     member_ids: Iterable[int],
@@ -162,33 +184,24 @@ def led_units_by_member(
     posts: Mapping[int, list[Post]] | None = None,
 ):
     """The units each member heads (bí thư, phó bí thư) on some day of `year`, with the
-    unit's level of the year (two queries; one when `posts`, every post each member held in
-    `year` with its organization, is given).
+    unit's level of the year (two queries; one when `posts`, `posts_held_in_year` with the
+    organizations, is given).
 
     With `with_tasks`, also (a third query) each such unit's own task ledger of the year by
     name — only the units that keep one: (levels by member, tasks by member)."""
+    member_ids = list(member_ids)
     if posts is None:
-        first, last = rules.year_bounds(year)
-        party_posts = list(
-            Post.objects.filter(
-                Q(start__isnull=True) | Q(start__lte=last),
-                Q(end__isnull=True) | Q(end__gte=first),
-                member_id__in=list(member_ids),
-                kind=PostKind.PARTY,
-                organization__isnull=False,
-            ).select_related("organization")
-        )
-    else:
-        # Post's own order (member, kind, title): the led units come in the same order.
-        party_posts = sorted(
-            (
-                p
-                for mid in member_ids
-                for p in posts.get(mid, ())
-                if p.kind == PostKind.PARTY and p.organization_id is not None
-            ),
-            key=lambda p: (p.member_id, p.kind, p.title),
-        )
+        posts = posts_held_in_year(member_ids=member_ids, year=year, with_organization=True)
+    # Post's own order (member, kind, title): the led units come in the same order.
+    party_posts = sorted(
+        (
+            p
+            for mid in member_ids
+            for p in posts.get(mid, ())
+            if p.kind == PostKind.PARTY and p.organization_id is not None
+        ),
+        key=lambda p: (p.member_id, p.kind, p.title),
+    )
     posts = [p for p in party_posts if is_head_title(p.title)]
     levels = {
         org_id: _effective_level(proposed, decided)

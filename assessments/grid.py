@@ -27,14 +27,13 @@ from cells.selectors import cells_under, members_of
 
 from . import peer_groups, quota_groups, rules, schemes
 from .choices import EDITABLE_STATES
-from .facts import member_facts_for
+from .facts import member_facts_for, posts_held_in_year
 from .models import MemberRating, RatingRound, RatingYear
 from .regime_selectors import (
     MemberCategoryView,
     PointsPartsView,
     member_categories_for,
     points_parts_for,
-    posts_held_in_year,
 )
 from .rules.ceilings import ceiling_for
 from .selectors import entry_deadline_passed, period_end, round_scheme, year_setting

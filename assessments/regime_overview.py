@@ -23,6 +23,7 @@ from cells.selectors import members_of
 
 from . import rules
 from .choices import FormCategory, PeerGroupSubject
+from .facts import posts_held_in_year
 from .models import (
     MemberCategory,
     MemberRating,
@@ -32,7 +33,7 @@ from .models import (
     QuotaCeilingDecision,
 )
 from .peer_groups import member_groups
-from .regime_selectors import AUDIENCE_COLLECTIVE, posts_held_in_year
+from .regime_selectors import AUDIENCE_COLLECTIVE
 from .rules import category as rules_category
 from .rules.ceilings import ceiling_for
 from .schemes import Rank, RatingScheme

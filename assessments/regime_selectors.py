@@ -17,41 +17,16 @@ from cells.choices import PROVINCIAL_TYPES, PostKind
 from cells.models import Member, Membership, Organization, Post
 
 from . import rules
-from .facts import tasks_by_member
+from .facts import held_in_year, posts_held_in_year, tasks_by_member
 from .models import MemberCategory, PointsItem, ScoreSheet
 from .rules import category as rules_category
 
 
-def posts_held_in_year(
-    *, member_ids: Iterable[int], year: int, with_organization: bool = False
-) -> dict[int, list[Post]]:
-    """The posts each member held on some day of `year` (undated posts count), one query;
-    `with_organization` loads each post's organization (what `facts.led_units_by_member`
-    names)."""
-    first, last = rules.year_bounds(year)
-    found: dict[int, list[Post]] = defaultdict(list)
-    posts = Post.objects.filter(
-        Q(start__isnull=True) | Q(start__lte=last),
-        Q(end__isnull=True) | Q(end__gte=first),
-        member_id__in=list(member_ids),
-    ).order_by("member_id", "kind", "start", "id")
-    if with_organization:
-        posts = posts.select_related("organization")
-    for post in posts:
-        found[post.member_id].append(post)
-    return found
-
-
 def post_titles_in_year(*, member_ids: Iterable[int], year: int) -> dict[int, list[str]]:
     """The titles of `posts_held_in_year`, read as tuples (what the peer-group rules match)."""
-    first, last = rules.year_bounds(year)
     found: dict[int, list[str]] = defaultdict(list)
     rows = (
-        Post.objects.filter(
-            Q(start__isnull=True) | Q(start__lte=last),
-            Q(end__isnull=True) | Q(end__gte=first),
-            member_id__in=list(member_ids),
-        )
+        Post.objects.filter(held_in_year(year), member_id__in=list(member_ids))
         .order_by("member_id", "kind", "start", "id")
         .values_list("member_id", "title")
     )
