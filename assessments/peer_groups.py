@@ -416,10 +416,18 @@ def organization_quota_violations_for(
         return []
     scopes = organization_peer_scopes(organizations=[o for o, _l in pairs])
     given = {o.pk for o, _l in pairs}
-    deciders = Organization.objects.filter(pk__in={s for s in scopes.values() if s})
+    deciders = Organization.objects.filter(pk__in={s for s in scopes.values() if s}).only(
+        "path", "depth", "is_grassroots"
+    )
+    # Only where a peer can be (rules.decider_for): below a grassroots decider anywhere in its
+    # subtree (its cells), below any other decider its direct children alone. A province's
+    # whole tree was read before — 1.5 s of a decision — to keep a couple of hundred rows.
     under = Q(pk__in=[])
     for decider in deciders:
-        under |= Q(organization__path__startswith=decider.path)
+        near = Q(organization__path__startswith=decider.path)
+        if not decider.is_grassroots:
+            near &= Q(organization__depth=decider.depth + 1)
+        under |= near
     others = [
         r
         for r in OrganizationRating.objects.filter(under, year=year)
