@@ -159,13 +159,11 @@ class ReviewListView(TemplateView):
             # HD 43 §3: a submitted unit whose đảng ủy has not decided all its chi bộ trực
             # thuộc waits for it (read for the submitted units only: the ones decidable now).
             submitted = [r.round for r in self._rows if r.state == RoundState.SUBMITTED]
-            steps = deciders.steps_for(submitted)
+            waiting = deciders.pending_steps_for(submitted)
             for row in self._rows:
-                pending = [
-                    s for s in steps.get(row.round.pk if row.round else None, []) if not s.decided
-                ]
+                pending = waiting.get(row.round.pk if row.round else None, [])
                 row.pending_steps = len(pending)
-                row.pending_decider = pending[0].decider if pending else None
+                row.pending_decider = pending[0] if pending else None
         return self._rows
 
     def own_round(self):

@@ -5,7 +5,7 @@ waits; another unit's round is a 404."""
 import pytest
 from django.urls import reverse
 
-from assessments import services
+from assessments import deciders, services
 from assessments.models import MemberRating, OrganizationRating
 from cells.choices import OrganizationType as T
 from cells.choices import Role
@@ -81,6 +81,27 @@ def test_tier_above_waits_and_cannot_decide_the_cells(client, province, school, 
     ).content.decode()
     assert "Chờ Đảng ủy Trường THPT An Hòa quyết định 4 chi bộ trực thuộc" in listing
     assert f'value="{round_.pk}"' not in listing
+
+
+def test_the_list_counts_the_steps_still_waiting(client, province, school, people):
+    """Two of the four cells decided by the đảng ủy: the list waits for the other two, and
+    the tuples it reads agree with the steps the screens build."""
+    org, cell_a, cell_b, *_rest = school
+    round_ = proposed_round(school)
+    submit(round_)
+    services.subunits_decide(
+        actor=people["school_reviewer"], round=round_, organizations=[cell_a, cell_b]
+    )
+    round_.refresh_from_db()
+    waiting = deciders.pending_steps_for([round_])[round_.pk]
+    built = [s.decider for s in deciders.subunit_steps(round_) if not s.decided]
+    assert [d.label for d in waiting] == [d.label for d in built]
+    assert len(waiting) == 2
+    client.force_login(people["commune_reviewer"])
+    listing = client.get(
+        reverse("assessments:review_list", args=[province.new_commune.pk, YEAR])
+    ).content.decode()
+    assert "Chờ Đảng ủy Trường THPT An Hòa quyết định 2 chi bộ trực thuộc" in listing
 
 
 def test_tier_above_decides_once_the_cells_are(client, school, people):
