@@ -11,8 +11,10 @@ takes a caller's seeded `random.Random`, so the same seed always gives the same 
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import accumulate
 
 from ..choices import NotRatedReason, RoundState
 from ..rules import LevelCap
@@ -42,8 +44,17 @@ EXEMPLARY_SHARE = 0.25  # of the top-rated organizations, where the scheme has t
 
 
 def pick(rng: random.Random, weighted: dict):
-    """One key of `weighted`, drawn with its weight (one `rng.random()` per draw)."""
-    return rng.choices(list(weighted), weights=list(weighted.values()))[0]
+    """One key of `weighted`, drawn with its weight (one `rng.random()` per draw).
+
+    The key `rng.choices(keys, weights=values)[0]` gives, from the same running sums and the
+    same draw, without its general path (k draws, checks, a result list): ≈ 500,000 draws
+    a province year, so a seed draws what it always drew, a little faster.
+    """
+    keys, running = list(weighted), list(accumulate(weighted.values()))
+    total = running[-1] + 0.0
+    if not total > 0.0:
+        raise ValueError("weights must add up to more than zero")
+    return keys[bisect(running, rng.random() * total, 0, len(keys) - 1)]
 
 
 def points_in_band(rng: random.Random, rank: Rank) -> Decimal:

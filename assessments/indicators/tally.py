@@ -127,14 +127,14 @@ def rules_fingerprint() -> str:
 
 
 # --- computing ------------------------------------------------------------------------------
-def _counted(paths: list[str] | None, years: list[int]):
-    """Counters per (unit path, year, with proposals) of the units `paths` (None: all), and
-    the latest change of the ratings counted per (year, unit path)."""
+def _counted(paths: list[str] | None, years: list[int], roots: list[str] | None = None):
+    """Counters per (unit path, year, with proposals) of the units `paths` (None: all, or all
+    under `roots`), and the latest change of the ratings counted per (year, unit path)."""
     wanted = set(years)
     found: dict[tuple[str, int, bool], Counter] = defaultdict(Counter)
     changed: dict[tuple[int, str], datetime.datetime] = {}
     for with_proposals in (False, True):
-        scope = _UnitScope(exact_paths=paths, include_proposals=with_proposals)
+        scope = _UnitScope(exact_paths=paths, include_proposals=with_proposals, roots=roots or [""])
         for family in TALLIED:
             by_basis = family in BY_BASIS
             if with_proposals and not by_basis:
@@ -154,9 +154,20 @@ def _counted(paths: list[str] | None, years: list[int]):
     return found, changed
 
 
-def _write(ids: list[int] | None, paths: dict[str, int], years: list[int]) -> int:
-    """Replace the tally rows of units `ids` (None: all) with freshly counted ones."""
-    counted, changed = _counted(None if ids is None else list(paths), years)
+def tallies_count(
+    *, roots: list[str] | None = None, paths: list[str] | None = None, today=None
+) -> tuple[dict, dict]:
+    """The counts a rebuild writes, of the units under `roots` or of the units `paths`, for
+    the expected window: a bulk load counts its subtrees in parallel processes and hands the
+    merged counts to `tallies_rebuild(counted=…)` (no other writer may run meanwhile)."""
+    first, last = expected_window(today)
+    return _counted(paths, list(range(first, last + 1)), roots)
+
+
+def _write(ids: list[int] | None, paths: dict[str, int], years: list[int], counted=None) -> int:
+    """Replace the tally rows of units `ids` (None: all) with freshly counted ones (or, all
+    units, with those `counted` beforehand)."""
+    counted, changed = counted or _counted(None if ids is None else list(paths), years)
     with connection.cursor() as cursor:
         if ids is None:
             cursor.execute(f"DELETE FROM {TALLY}")  # noqa: S608 - table name from code
@@ -188,8 +199,9 @@ def _write(ids: list[int] | None, paths: dict[str, int], years: list[int]) -> in
     return written
 
 
-def tallies_rebuild(*, today: datetime.date | None = None) -> int:
-    """Recompute every unit's tallies for the expected window; returns the rows written."""
+def tallies_rebuild(*, today: datetime.date | None = None, counted=None) -> int:
+    """Recompute every unit's tallies for the expected window; returns the rows written.
+    `counted`: every unit's counts made beforehand (`tallies_count`, merged)."""
     if connection.vendor != "postgresql":
         return 0
     first, last = expected_window(today)
@@ -200,7 +212,7 @@ def tallies_rebuild(*, today: datetime.date | None = None) -> int:
             # (the marks are append-only) and is recomputed by the next read.
             cursor.execute(f"DELETE FROM {DIRTY}")  # noqa: S608 - table name from code
         paths = dict(Organization.objects.values_list("path", "id"))
-        written = _write(None, paths, list(range(first, last + 1)))
+        written = _write(None, paths, list(range(first, last + 1)), counted)
         IndicatorTallyWindow.objects.all().delete()
         IndicatorTallyWindow.objects.create(
             first_year=first,

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from assessments import rules
 from assessments.demo.generator import (
+    CountryGenerationError,
     ProvinceExistsError,
     generate_country,
     generate_province,
@@ -195,3 +196,71 @@ def test_generate_country_is_reproducible_and_refuses_taken_codes(db):
     assert not Organization.objects.filter(code="TF").exists()
     with pytest.raises(CommandError):
         call_command("generate_country", "--provinces", "2", "--codes", "TB,TG")
+
+
+def _tables() -> dict[str, list]:
+    """Every row the generator and the tally rebuild wrote, in id order."""
+    from assessments.demo.generator.province import WRITTEN_MODELS
+    from assessments.models import IndicatorTally
+
+    return {
+        model._meta.db_table: list(model.objects.order_by("pk").values_list())
+        for model in (*WRITTEN_MODELS, IndicatorTally)
+    }
+
+
+def _empty_tables() -> None:
+    """Back to an empty database with fresh sequences, as a second fresh database would be."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"TRUNCATE {Organization._meta.db_table}, {Member._meta.db_table} "  # noqa: S608
+            "RESTART IDENTITY CASCADE"
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generate_country_in_parallel_gives_the_same_rows():
+    """Two worker processes write, table by table, the rows one process writes (ids, card
+    numbers, CCCDs, paths, tallies), each province's progress lines named by its code; no
+    two provinces share a card number or a CCCD."""
+    options = {**SIZE, "national": "VN", "codes": ["TA", "TB", "TC"]}
+    _empty_tables()
+    generate_country(**options, jobs=1)
+    alone = _tables()
+    _empty_tables()
+    lines: list[str] = []
+    result = generate_country(**options, jobs=2, log=lines.append)
+    assert _tables() == alone
+    assert [p.code for p in result.provinces] == ["TA", "TB", "TC"]
+    for code in ("TA", "TB", "TC"):
+        assert any(line.startswith(f"{code} [") and "committed" in line for line in lines)
+    assert any("tallies counted in 2 processes" in line for line in lines)
+    members = Member.objects.all()
+    for column in ("card_number", "citizen_id"):
+        numbers = list(members.exclude(**{column: None}).values_list(column, flat=True))
+        assert len(numbers) == len(set(numbers)) > 2 * SIZE["members"]
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
+    assert Organization.objects.get(code="VN").numchild == 3 and tally.covers([2025, 2026])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generate_country_stops_every_worker_when_a_province_fails():
+    """A province whose load fails (a record number already taken) stops the run with its
+    code and what was committed; it left nothing, the root counts only what did commit, and
+    no tallies claim the country is built."""
+    from tests import factories
+
+    province = factories.org(None, "BG", "Đảng bộ tỉnh Bình Giang", OrganizationType.PROVINCE)
+    cell = factories.org(province, "BG-01", "Chi bộ Thôn 1", OrganizationType.GRASSROOTS_CELL)
+    factories.member(cell, record_number="000001TB")
+    with pytest.raises(CountryGenerationError) as failed:
+        generate_country(national="VN", codes=["TA", "TB"], jobs=2, **SIZE)
+    message = str(failed.value)
+    assert "province TB" in message and "Committed before the stop" in message
+    assert not Organization.objects.filter(code="TB").exists()
+    root = Organization.objects.get(code="VN")
+    assert root.numchild == Organization.objects.filter(depth=2, path__startswith=root.path).count()
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
+    assert tally.window() is None

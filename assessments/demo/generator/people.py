@@ -205,6 +205,10 @@ def _plan_events(
             )
 
 
+# The party card numbers of one province of a country run (DOMAIN §9: at most 34 provinces).
+CARD_BLOCK = 9 * 10**7 // 34
+
+
 def assign_numbers(
     rng: random.Random,
     people: list[Person],
@@ -212,26 +216,35 @@ def assign_numbers(
     code: str,
     taken_cards: set[str],
     taken_ids: set[str],
+    block: int | None = None,
 ) -> None:
     """Record numbers in admission order; card numbers for full members; most have a CCCD.
 
     Numbers already in the database (another province, the demo) are skipped, so a second
-    province can be generated beside the first.
+    province can be generated beside the first. Province `block` of a country run, drawn
+    while the others are, takes its cards from its own 34th of the 8-digit numbers and its
+    CCCDs under its own prefix (099, 098, …), so no province needs to know the others' numbers.
     """
     n = len(people)
     order = sorted(range(n), key=lambda i: (people[i].fields["admitted_on"], i))
     cards = [str(c) for c in rng.sample(range(10**7, 10**8), n)]
-    if taken_cards:
-        # Probe upward past numbers in use, without drawing again: the rest of the plan
-        # must not depend on what the database already holds.
+    low, size = 10**7, 9 * 10**7
+    if block is not None:
+        low, size = low + block * CARD_BLOCK, CARD_BLOCK
+        if n > size:
+            raise ValueError(f"{n:,} members: more than the {size:,} card numbers of a block")
+    if taken_cards or block is not None:
+        # Fold into the block and probe upward past numbers in use, without drawing again:
+        # the rest of the plan must not depend on what the database already holds.
         used = set(taken_cards)
         for k, card in enumerate(cards):
-            number = int(card)
+            number = low + (int(card) - low) % size
             while str(number) in used:
-                number = number + 1 if number < 10**8 - 1 else 10**7
+                number = number + 1 if number < low + size - 1 else low
             cards[k] = str(number)
             used.add(cards[k])
     serials = rng.sample(range(10**6), n)
+    prefix = f"{99 - (block or 0):03d}"
     for number, i in enumerate(order, start=1):
         f = people[i].fields
         f["record_number"] = f"{number:06d}{code}"
@@ -240,7 +253,7 @@ def assign_numbers(
         if rng.random() < 0.92:
             century = 0 if f["birth_date"].year < 2000 else 2
             sex = 0 if f["gender"] == Gender.MALE else 1
-            citizen_id = f"099{century + sex}{f['birth_date'].year % 100:02d}{serials[i]:06d}"
+            citizen_id = f"{prefix}{century + sex}{f['birth_date'].year % 100:02d}{serials[i]:06d}"
             if citizen_id in taken_ids:
                 citizen_id = None
         f["citizen_id"] = citizen_id

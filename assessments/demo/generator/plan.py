@@ -38,6 +38,7 @@ def build_plan(
     seed: int,
     taken_cards: set[str] = frozenset(),
     taken_ids: set[str] = frozenset(),
+    block: int | None = None,
 ) -> Plan:
     """Everything the generated province holds except the ratings, from `seed` only."""
     rng = random.Random(seed)
@@ -47,7 +48,9 @@ def build_plan(
     )
     current_cells = [o for o in orgs if o.type in (T.CELL, T.GRASSROOTS_CELL) and o.size]
     people = build_people(rng, current_cells, first_year=first_year, reference_day=reference_day)
-    assign_numbers(rng, people, code=code, taken_cards=set(taken_cards), taken_ids=set(taken_ids))
+    assign_numbers(
+        rng, people, code=code, taken_cards=set(taken_cards), taken_ids=set(taken_ids), block=block
+    )
     communes_2025 = [o for o in province.children if o.dissolved_on is None]
     plan = Plan(
         province=province,

@@ -1,11 +1,11 @@
-"""A realistic, province-sized data set for benchmarks (`manage.py generate_province`).
+"""One generated province (`manage.py generate_province`), alone or as a slot of a country.
 
 `generate_province` plans the whole province in memory from a seed (`plan`, over `structure`
 and `people`), draws ten years of ratings under each year's rules (`ratings`, through
 assessments.demo.drawing), with the 30 + 70 score sheets of the 2025– regime (`scores`), and
 writes it all in one transaction with COPY on PostgreSQL (`writer`). The same arguments and
-seed give the same province, whatever the machine. `generate_country` puts several provinces
-under one national root in the same database (DOMAIN §9: 34 provinces), each from its own seed.
+seed give the same province, whatever the machine. `country.generate_country` draws several
+provinces under one national root, each into its own `Slot`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import F
 
-from cells.choices import OrganizationType
 from cells.models import (
     CellFollower,
     Member,
@@ -56,17 +55,6 @@ from .ratings import (
 from .scores import POINTS_ITEM_COLUMNS, SCORE_SHEET_COLUMNS, points_items, scores_sheets
 from .writer import BulkWriter
 
-__all__ = [
-    "DEFAULT_SEED",
-    "GenerationResult",
-    "ProvinceExistsError",
-    "CountryResult",
-    "generate_country",
-    "generate_province",
-    "generate_province_with_tallies",
-    "national_root",
-]
-
 DEFAULT_SEED = 20251127
 
 
@@ -80,6 +68,45 @@ class GenerationResult:
     seconds: float
     counts: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
+
+
+# Every table the generator writes, parents first (a country run gives each an id range).
+WRITTEN_MODELS = (
+    Organization,
+    Term,
+    ResidentialUnit,
+    Member,
+    Membership,
+    MemberEvent,
+    Post,
+    CellFollower,
+    PointsItem,
+    RatingRound,
+    MemberRating,
+    OrganizationRating,
+    AssignedTask,
+    ScoreSheet,
+    CellMeeting,
+)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where province `index` of a country run goes, fixed before any province is drawn.
+
+    Nothing in it depends on what the other provinces of the run hold, so the provinces can
+    be drawn in any order, in parallel, and give the same rows: the first id of each table
+    (`writer.ID_STRIDE` apart), the step of the path under the national root, the block of
+    card numbers and the CCCD prefix (`people.assign_numbers`), and the numbers that were in
+    the database before the run. The run, not the province, updates what is shared: the
+    root's numchild, the sequences, `maps_to`, the statistics and the tallies.
+    """
+
+    index: int
+    root_step: int
+    first_ids: dict[str, int]
+    taken_cards: frozenset[str] = frozenset()
+    taken_ids: frozenset[str] = frozenset()
 
 
 def _step(n: int) -> str:
@@ -118,31 +145,6 @@ def _next_step(parent: Organization | None) -> int:
     return Organization._str2int(top[-Organization.steplen :]) + 1 if top else 1
 
 
-def national_root(code: str, name: str | None = None) -> Organization:
-    """The national root the provinces are generated under (created once, then reused).
-
-    It stands for the whole Party (Ban Chấp hành Trung ương): the level a central
-    installation's national dashboard reads, with the provinces as its children.
-    """
-    found = Organization.objects.filter(code=code).first()
-    if found is not None:
-        if found.type != OrganizationType.NATIONAL or found.depth != 1:
-            raise ProvinceExistsError(code)
-        return found
-    label = name or f"Toàn Đảng {code} (dữ liệu thử nghiệm)"
-    return Organization.objects.add_root(
-        instance=Organization(
-            code=code,
-            name=label,
-            type=OrganizationType.NATIONAL,
-            is_grassroots=False,
-            established_on=datetime.date(1930, 2, 3),
-            document_abbreviation="TW",
-            name_sort_key=collation_key(label, person_name=False),
-        )
-    )
-
-
 def generate_province(
     *,
     code: str,
@@ -153,6 +155,7 @@ def generate_province(
     seed: int = DEFAULT_SEED,
     province_name: str | None = None,
     national: Organization | None = None,
+    slot: Slot | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> GenerationResult:
     """Generate and write a whole province; raises ProvinceExistsError if `code` is taken.
@@ -160,7 +163,8 @@ def generate_province(
     Past years are decided and published; the last year is in progress (rounds in every
     state of the procedure), with the tasks the 2025– rules count and, in the years scored
     on 30 + 70 points, the province's criteria items and the score sheets. `national`: the
-    root to put the province under (else the province is a root).
+    root to put the province under (else the province is a root); `slot`: its place in a
+    country run, which then does the shared work once (see Slot).
     """
     if Organization.objects.filter(code=code).exists():
         raise ProvinceExistsError(code)
@@ -173,10 +177,10 @@ def generate_province(
         log(f"[{now - started:6.1f} s] {name} ({now - since:.1f} s)")
         return now
 
-    taken_cards = set(
-        Member.objects.exclude(card_number=None).values_list("card_number", flat=True)
-    )
-    taken_ids = set(Member.objects.exclude(citizen_id=None).values_list("citizen_id", flat=True))
+    if slot is None:
+        taken_cards, taken_ids = numbers_taken()
+    else:
+        taken_cards, taken_ids = slot.taken_cards, slot.taken_ids
     plan = build_plan(
         code=code,
         province_name=province_name or f"{code} (dữ liệu thử nghiệm)",
@@ -187,14 +191,15 @@ def generate_province(
         seed=seed,
         taken_cards=taken_cards,
         taken_ids=taken_ids,
+        block=None if slot is None else slot.index,
     )
     mark = phase(
         f"planned {len(plan.orgs):,} organizations and {len(plan.people):,} members", started
     )
-    writer = BulkWriter(log=log)
+    writer = BulkWriter(log=log, first_ids=None if slot is None else slot.first_ids)
     with transaction.atomic():
         writer.begin()
-        _write_structure(writer, plan, national)
+        _write_structure(writer, plan, national, root_step=None if slot is None else slot.root_step)
         mark = phase("wrote the tree, members, memberships, events, posts", mark)
         items = _write_points_items(writer, plan)
         generator = RatingGenerator(
@@ -221,17 +226,28 @@ def generate_province(
             writer.write(CellMeeting, MEETING_COLUMNS, rows.meetings)
             del rows  # a year's rows are ~1 GB at province size: free them before the next
             mark = phase(f"year {year}", mark)
-        writer.finish()
+        if slot is None:
+            writer.finish()
         if keys := writer.check_foreign_keys(writer.models):
             mark = phase(f"checked {keys} foreign keys set-wise", mark)
         # The load skipped the tree's triggers: store where each unit maps to today.
-        if mapped := organization_maps_refresh():
+        if slot is None and (mapped := organization_maps_refresh()):
             mark = phase(f"mapped {mapped:,} units onto today's tree", mark)
-    writer.analyze(writer.counts)
-    phase("committed and analyzed", mark)
+    if slot is None:
+        writer.analyze(writer.counts)
+    phase("committed" if slot else "committed and analyzed", mark)
     result.counts = dict(writer.counts)
     result.seconds = time.monotonic() - started
     return result
+
+
+def numbers_taken() -> tuple[set[str], set[str]]:
+    """The card numbers and CCCDs already in the database (a new province skips them)."""
+    members = Member.objects.all()
+    return (
+        set(members.exclude(card_number=None).values_list("card_number", flat=True)),
+        set(members.exclude(citizen_id=None).values_list("citizen_id", flat=True)),
+    )
 
 
 def _first_round_id(writer: BulkWriter) -> int:
@@ -251,14 +267,19 @@ def _write_points_items(writer: BulkWriter, plan: Plan) -> dict[int, list[tuple]
     return found
 
 
-def _write_structure(writer: BulkWriter, plan: Plan, national: Organization | None) -> None:
+def _write_structure(
+    writer: BulkWriter, plan: Plan, national: Organization | None, *, root_step: int | None
+) -> None:
+    """The tree and the people; `root_step` given: a country run counts the root's children."""
     now = datetime.datetime(plan.reference_day.year, 12, 1, 8, 0, tzinfo=datetime.UTC)
     next_org = writer.first_free_id(Organization)
     for n, org in enumerate(plan.orgs):
         org.id = next_org + n
-    _assign_paths(plan.province, root_step=_next_step(national), parent=national)
-    if national is not None:
-        Organization.objects.filter(pk=national.pk).update(numchild=F("numchild") + 1)
+    if root_step is None:
+        root_step = _next_step(national)
+        if national is not None:
+            Organization.objects.filter(pk=national.pk).update(numchild=F("numchild") + 1)
+    _assign_paths(plan.province, root_step=root_step, parent=national)
     writer.write(
         Organization,
         [
@@ -390,61 +411,4 @@ def generate_province_with_tallies(**options) -> GenerationResult:
     # rows it replaced dead): VACUUM once committed (ANALYZE inside a caller's transaction).
     if statement := tallies_vacuum():
         log(f"{statement} ({time.monotonic() - started:.1f} s with the rebuild)")
-    return result
-
-
-@dataclass
-class CountryResult:
-    national: str
-    seconds: float
-    tally_seconds: float
-    provinces: list[GenerationResult] = field(default_factory=list)
-
-
-def generate_country(
-    *,
-    national: str,
-    codes: list[str],
-    members: int,
-    communes: int,
-    first_year: int,
-    last_year: int,
-    seed: int = DEFAULT_SEED,
-    log: Callable[[str], None] = lambda _: None,
-) -> CountryResult:
-    """Several provinces under one national root, in one transaction, tallies built once.
-
-    Province i (from 0) is drawn from `seed + i`, so the first is the province that
-    `generate_province` makes alone with the same seed, and every run gives the same country.
-    One rebuild at the end counts every unit once (a rebuild per province would count the
-    earlier provinces again each time).
-    """
-    started = time.monotonic()
-    taken = set(codes) & set(Organization.objects.values_list("code", flat=True))
-    if taken or len(set(codes)) != len(codes) or national in codes:
-        raise ProvinceExistsError(", ".join(sorted(taken)) or "a repeated code")
-    with transaction.atomic():
-        root = national_root(national)
-        result = CountryResult(national=national, seconds=0.0, tally_seconds=0.0)
-        for n, code in enumerate(codes):
-            log(f"province {n + 1}/{len(codes)}: {code} (seed {seed + n})")
-            result.provinces.append(
-                generate_province(
-                    code=code,
-                    members=members,
-                    communes=communes,
-                    first_year=first_year,
-                    last_year=last_year,
-                    seed=seed + n,
-                    national=root,
-                    log=log,
-                )
-            )
-        tallied = time.monotonic()
-        if tallies_rebuild():
-            result.tally_seconds = time.monotonic() - tallied
-            log(f"dashboard tallies rebuilt ({result.tally_seconds:.1f} s)")
-    if statement := tallies_vacuum():
-        log(f"{statement} ({time.monotonic() - tallied:.1f} s with the rebuild)")
-    result.seconds = time.monotonic() - started
     return result

@@ -11,6 +11,10 @@ province size). Where the role may (a superuser, as on a benchmark machine), the
 with `session_replication_role = replica`, which skips those per-row triggers, and
 `check_foreign_keys` then verifies every foreign key of the written tables set-wise (one
 anti-join per key) before the commit: any dangling reference aborts the whole load.
+
+A province of a country run (`first_ids`) numbers every table from its own range, ID_STRIDE
+wide, instead of from the table's maximum or its sequence: provinces written at the same time
+then never take each other's ids, and the ids do not depend on which province came first.
 """
 
 from __future__ import annotations
@@ -22,13 +26,23 @@ from django.db import connection, models
 from psycopg import sql
 
 COPY_BATCH = 50_000
+# Ids a province of a country run may use in each table (a province writes ≈ 5 million rows
+# in its largest one): 34 provinces stay far inside bigint.
+ID_STRIDE = 10**9
 
 
 class BulkWriter:
     """Writes rows (tuples in `columns` order) into a table as fast as the database allows."""
 
-    def __init__(self, *, log: Callable[[str], None] = lambda _: None):
+    def __init__(
+        self,
+        *,
+        log: Callable[[str], None] = lambda _: None,
+        first_ids: dict[str, int] | None = None,
+    ):
         self.log = log
+        self.first_ids = first_ids
+        self._next_ids: dict[str, int] = {}
         self.is_postgresql = connection.vendor == "postgresql"
         self.counts: dict[str, int] = {}
         self.models: list[type[models.Model]] = []
@@ -56,16 +70,23 @@ class BulkWriter:
         checked = 0
         with connection.cursor() as cursor:
             for model in models_written:
+                # In a country run only this province's rows: the others were checked by
+                # their own load.
+                mine = sql.SQL("TRUE")
+                if self.first_ids is not None:
+                    first = self.first_ids[model._meta.db_table]
+                    mine = sql.SQL("c.id >= {} AND c.id < {}").format(first, first + ID_STRIDE)
                 for fk in model._meta.concrete_fields:
                     if not fk.is_relation:
                         continue
                     target = fk.related_model._meta
                     cursor.execute(
                         sql.SQL(
-                            "SELECT count(*) FROM {child} c WHERE c.{col} IS NOT NULL AND NOT "
-                            "EXISTS (SELECT 1 FROM {parent} p WHERE p.{pk} = c.{col})"
+                            "SELECT count(*) FROM {child} c WHERE {mine} AND c.{col} IS NOT NULL "
+                            "AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{pk} = c.{col})"
                         ).format(
                             child=sql.Identifier(model._meta.db_table),
+                            mine=mine,
                             col=sql.Identifier(fk.column),
                             parent=sql.Identifier(target.db_table),
                             pk=sql.Identifier(fk.target_field.column),
@@ -80,26 +101,38 @@ class BulkWriter:
         return checked
 
     def first_free_id(self, model: type[models.Model]) -> int:
-        """The first primary key above every existing row (the caller numbers from here)."""
+        """The first primary key above every existing row (the caller numbers from here); in
+        a country run the first of the province's range."""
         self._explicit_ids.add(model)
+        if self.first_ids is not None:
+            return self.first_ids[model._meta.db_table]
         found = model.objects.aggregate(top=models.Max("pk"))["top"]
         return (found or 0) + 1
 
     def write(self, model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> int:
         started = time.monotonic()
-        written = (
-            self._copy(model, columns, rows)
-            if self.is_postgresql
-            else self._bulk(model, columns, rows)
-        )
         table = model._meta.db_table
+        first_id = None
+        if self.first_ids is not None and "id" not in columns:
+            # Numbered here, not by the sequence, which parallel provinces would share.
+            first_id = self._next_ids.get(table, self.first_ids[table])
+            columns = ["id", *columns]
+        written = (
+            self._copy(model, columns, rows, first_id)
+            if self.is_postgresql
+            else self._bulk(model, columns, rows, first_id)
+        )
+        if first_id is not None:
+            self._next_ids[table] = first_id + written
         if model not in self.models:
             self.models.append(model)
         self.counts[table] = self.counts.get(table, 0) + written
+        if self.first_ids is not None and self.counts[table] > ID_STRIDE:
+            raise RuntimeError(f"{table}: more than {ID_STRIDE:,} rows, past the id range")
         self.log(f"    {table}: {written:,} rows in {time.monotonic() - started:.1f} s")
         return written
 
-    def _copy(self, model, columns, rows) -> int:
+    def _copy(self, model, columns, rows, first_id: int | None) -> int:
         # COPY leaves unlisted columns to the database default, and Django keeps its defaults
         # in Python: a NOT NULL field added after the generator was written ("" for a blank
         # CharField) would be NULL. Fill every such field with its model default, as
@@ -117,12 +150,18 @@ class BulkWriter:
         written = 0
         raw = connection.connection
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row((*row, *tail))
-                written += 1
+            if first_id is None:
+                for row in rows:
+                    copy.write_row((*row, *tail))
+                    written += 1
+            else:
+                for written, row in enumerate(rows, start=1):
+                    copy.write_row((first_id + written - 1, *row, *tail))
         return written
 
-    def _bulk(self, model, columns, rows) -> int:
+    def _bulk(self, model, columns, rows, first_id: int | None) -> int:
+        if first_id is not None:
+            rows = ((n, *row) for n, row in enumerate(rows, start=first_id))
         batch, written = [], 0
         for row in rows:
             batch.append(model(**dict(zip(columns, row, strict=True))))
@@ -135,12 +174,13 @@ class BulkWriter:
             written += len(batch)
         return written
 
-    def finish(self) -> None:
-        """Move identity sequences past the ids assigned here, so later inserts do not clash."""
+    def finish(self, models_numbered: Iterable[type[models.Model]] | None = None) -> None:
+        """Move identity sequences past the ids assigned here (or in the tables of
+        `models_numbered`, a country run's), so later inserts do not clash."""
         if not self.is_postgresql:
             return
         with connection.cursor() as cursor:
-            for model in self._explicit_ids:
+            for model in self._explicit_ids if models_numbered is None else models_numbered:
                 table = model._meta.db_table
                 cursor.execute(
                     sql.SQL(

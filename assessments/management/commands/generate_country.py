@@ -5,15 +5,22 @@
 
 Province codes default to HG, then HA, HB, …; province i is drawn from `--seed` + i, so the
 first is the one `generate_province --code HG` makes with the same seed (see docs/benchmarks.md,
-"1.2 million members").
+"1.2 million members"). `--jobs` provinces are drawn at once, each in its own process (the
+same data whatever the number; a failed run and its cleaning: assessments.demo.generator.country).
 """
 
+import os
 import re
 import string
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.demo.generator import DEFAULT_SEED, ProvinceExistsError, generate_country
+from assessments.demo.generator import (
+    DEFAULT_SEED,
+    CountryGenerationError,
+    ProvinceExistsError,
+    generate_country,
+)
 
 from .generate_province import _years
 
@@ -43,6 +50,12 @@ class Command(BaseCommand):
         parser.add_argument("--communes-per-province", type=int, default=170)
         parser.add_argument("--years", default="2016-2026")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="Provinces drawn at once, in their own processes (default: one per core).",
+        )
 
     def log(self, text: str) -> None:
         self.stdout.write(text)
@@ -60,6 +73,9 @@ class Command(BaseCommand):
             raise CommandError("Give at least 50 members per commune-level unit")
         first, last = _years(options["years"])
         codes = _codes(options["codes"], count)
+        jobs = options["jobs"] or os.cpu_count() or 1
+        if jobs < 1:
+            raise CommandError("--jobs: at least 1")
         try:
             result = generate_country(
                 national=national,
@@ -69,10 +85,13 @@ class Command(BaseCommand):
                 first_year=first,
                 last_year=last,
                 seed=options["seed"],
+                jobs=jobs,
                 log=self.log,
             )
         except ProvinceExistsError as exc:
             raise CommandError(f"Already in the database: {exc}") from exc
+        except CountryGenerationError as exc:
+            raise CommandError(f"A province failed, the run stopped: {exc}") from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"{national}: {len(codes)} provinces in {result.seconds:.1f} s "
