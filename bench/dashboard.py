@@ -8,10 +8,12 @@ province and for its largest commune-level unit, with and without the merge mapp
 the province stands under a national root (`generate_country`), the root's page first.
 
 Floors and references from the same run:
-- floor: the raw SQL that reads the page's numbers — the per-unit tallies summed per child for
-  the two years on the page (hamlet coverage among them since 02/12/2026), plus the one small
-  family counted live (new-rural recognitions) — sent through a bare cursor, no Django model
-  code, no Python roll-up;
+- floor: the raw SQL that reads the page's numbers — since 04/12/2026 the node's and its
+  children's own tallies and their roll-ups (assessments.indicators.rollups) for the two years
+  on the page, plus the one small family counted live (new-rural recognitions) — sent through
+  a bare cursor, no Django model code, no Python roll-up;
+- reference: the per-unit tallies of every unit below summed per child (the page's SQL before
+  the roll-ups, and still for a scope they do not serve);
 - reference: counting the same numbers live from the source tables (the grouped SQL the page
   used before the tallies, and still uses for years the tallies do not cover);
 - freshness: the page right after a change has marked units (a decided round of the largest
@@ -50,6 +52,20 @@ from cells.models import Organization  # noqa: E402
 
 # Written out, not generated from the app's code: the floor is what PostgreSQL must do.
 FLOOR_SQL = """
+SELECT false, t.year, c.path, t.last_change, {tcols}
+FROM cells_organization c JOIN assessments_indicatortally t ON t.organization_id = c.id
+WHERE c.depth BETWEEN %(depth)s AND %(depth)s + 1 AND c.path LIKE %(path)s
+  AND t.year = ANY(%(years)s) AND NOT t.with_proposals
+UNION ALL
+SELECT true, r.year, c.path, r.last_change, {rcols}
+FROM cells_organization c JOIN assessments_indicatorrollup r ON r.organization_id = c.id
+WHERE c.depth BETWEEN %(depth)s AND %(depth)s + 1 AND c.path LIKE %(path)s
+  AND r.year = ANY(%(years)s) AND NOT r.with_proposals AND NOT r.mapped
+""".format(
+    tcols=", ".join(f"t.{tally_column(c)}" for c in TALLY_COUNTERS),
+    rcols=", ".join(f"r.{tally_column(c)}" for c in TALLY_COUNTERS),
+)
+SUMMED_SQL = """
 SELECT t.year, substring(c.path, 1, %(child_len)s), max(t.last_change), {sums}
 FROM assessments_indicatortally t JOIN cells_organization c ON c.id = t.organization_id
 WHERE t.year = ANY(%(years)s) AND NOT t.with_proposals AND c.path LIKE %(path)s
@@ -131,9 +147,10 @@ def main() -> None:
                     )
             assert response.status_code == 200, response.status_code
 
-        def floor(node=node, years=years):
+        def floor(node=node, years=years, sql=FLOOR_SQL):
             params = {
                 "path": node.path + "%",
+                "depth": node.depth,
                 "child_len": len(node.path) + Organization.steplen,
                 "years": years,
                 "year": max(years),
@@ -142,7 +159,7 @@ def main() -> None:
                 # The page's own settings for its sums (assessments.indicators.tally).
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SET LOCAL work_mem = '32MB'")
-                cursor.execute(FLOOR_SQL, params)
+                cursor.execute(sql, params)
                 cursor.fetchall()
                 cursor.execute(NEW_RURAL_SQL, params)
                 cursor.fetchall()
@@ -163,7 +180,15 @@ def main() -> None:
             f"dashboard page ({label})",
             times,
             timed(floor, repeat=args.repeat),
-            "raw SQL reading the same numbers",
+            "raw SQL reading the same numbers (roll-ups)",
+        )
+        report(
+            f"dashboard page ({label})",
+            times,
+            timed(
+                lambda node=node, years=years: floor(node, years, SUMMED_SQL), repeat=args.repeat
+            ),
+            "reference: every unit's tallies summed",
         )
         ratio = statistics.median(times) / statistics.median(empty)
         print(

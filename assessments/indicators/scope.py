@@ -148,6 +148,9 @@ class Scope:
     allowed_roots: list[str] | None = None  # the user's visible subtrees (None: everything)
     today: datetime.date = field(default_factory=timezone.localdate)
     roots: list[str] = field(init=False)
+    # The roots are the node's whole subtree (and, mapped, every unit counting inside it):
+    # the user's visible subtrees cut nothing off (the roll-ups can serve the page).
+    whole: bool = field(init=False, default=False)
     _orgs: dict[str, OrgInfo] | None = field(init=False, default=None)
     _by_id: dict[int, OrgInfo] | None = field(init=False, default=None)
     _children: dict[str, OrgInfo] | None = field(init=False, default=None)
@@ -164,14 +167,15 @@ class Scope:
             # dissolutions inside the scope's roots only, the stored rule every ancestor's.
             self.mapping_stored = _mapping_stored(self.today) and self.node.maps_to_id is None
             if self.mapping_stored:
-                self.roots = _intersect(
-                    roots + self._stored_predecessor_roots(), self.allowed_roots
-                )
+                unrestricted = roots + self._stored_predecessor_roots()
+                self.roots = _intersect(unrestricted, self.allowed_roots)
+                self.whole = set(self.roots) == set(unrestricted)
                 if self.allowed_roots is None or _roots_map_alone(self.roots):
                     return
                 self.mapping_stored = False
             roots += self._predecessor_roots()
         self.roots = _intersect(roots, self.allowed_roots)
+        self.whole = set(self.roots) == set(roots)
 
     # The whole subtree (28,000 units in a large province) is loaded only when needed: merge
     # mapping and the lists behind a number. The page's counts are keyed by the child's path

@@ -19,6 +19,10 @@ Exact and live, with no nightly batch:
   nightly `tallies_rebuild_if_stale`), SQLite (the demo), and a read that finds another
   transaction recomputing — readers never wait.
 
+Above the tallies, the roll-ups (`rollups`): the tallies of everything below a unit, summed,
+kept by triggers on the tally table, so a province or national page reads one row per child
+instead of every unit below it.
+
 Concurrency: one refresher at a time (a transaction-level advisory lock, tried, not waited
 for). It claims only committed marks (DELETE … RETURNING) and then counts; a writer still in
 flight keeps its own mark (append-only: no unique key to merge on or wait for), so its change
@@ -45,12 +49,13 @@ from partybuild import replicas
 from .. import schemes
 from ..models import (
     TALLY_COUNTERS,
+    IndicatorRollup,
     IndicatorTally,
     IndicatorTallyDirty,
     IndicatorTallyWindow,
     tally_column,
 )
-from . import counters, families, grouped
+from . import counters, families, grouped, rollups
 from .families import FamilyResult
 from .scope import SELF, Scope
 
@@ -120,7 +125,7 @@ def rules_fingerprint() -> str:
     changes any of them makes the stored tallies stale at once (the dashboard counts live)
     until the nightly job rebuilds them."""
     digest = hashlib.sha256()
-    for module in (grouped, families, counters, schemes):
+    for module in (grouped, families, counters, schemes, rollups):
         digest.update(inspect.getsource(module).encode())
     digest.update(repr((TALLY_COUNTERS, [f.__name__ for f in TALLIED])).encode())
     return digest.hexdigest()
@@ -169,13 +174,15 @@ def _write(ids: list[int] | None, paths: dict[str, int], years: list[int], count
     units, with those `counted` beforehand)."""
     counted, changed = counted or _counted(None if ids is None else list(paths), years)
     with connection.cursor() as cursor:
+        # The roll-ups each row goes to (the triggers add and subtract them: rollups).
+        anchors = rollups.anchors(paths.values() if ids is None else ids, cursor)
         if ids is None:
             cursor.execute(f"DELETE FROM {TALLY}")  # noqa: S608 - table name from code
         else:
             cursor.execute(f"DELETE FROM {TALLY} WHERE organization_id = ANY(%s)", [ids])  # noqa: S608
         statement = (
             f"COPY {TALLY} (organization_id, year, with_proposals, has_twin, last_change, "
-            f"{', '.join(COLUMNS)}) FROM STDIN"
+            f"ancestors, mapped_ancestors, {', '.join(COLUMNS)}) FROM STDIN"
         )
         written = 0
         with cursor.cursor.copy(statement) as copy:
@@ -192,7 +199,7 @@ def _write(ids: list[int] | None, paths: dict[str, int], years: list[int], count
                     continue  # proposals that change nothing: the official row serves both
                 has_twin = not basis and twin is not None and twin != counts
                 copy.write_row(
-                    [unit, year, basis, has_twin, changed.get((year, path))]
+                    [unit, year, basis, has_twin, changed.get((year, path)), *anchors[unit]]
                     + [counts.get(c, 0) for c in TALLY_COUNTERS]
                 )
                 written += 1
@@ -211,8 +218,13 @@ def tallies_rebuild(*, today: datetime.date | None = None, counted=None) -> int:
             # Claim the committed marks first: a change committed later leaves its own mark
             # (the marks are append-only) and is recomputed by the next read.
             cursor.execute(f"DELETE FROM {DIRTY}")  # noqa: S608 - table name from code
+            # The roll-ups are summed once at the end, not row set by row set.
+            rollups.switch_off(cursor)
+            rollups.install(cursor)
         paths = dict(Organization.objects.values_list("path", "id"))
         written = _write(None, paths, list(range(first, last + 1)), counted)
+        with connection.cursor() as cursor:
+            rollups.rebuild(cursor)
         IndicatorTallyWindow.objects.all().delete()
         IndicatorTallyWindow.objects.create(
             first_year=first,
@@ -234,7 +246,8 @@ def tallies_vacuum() -> str | None:
     """
     if connection.vendor != "postgresql":
         return None
-    statement = f"ANALYZE {TALLY}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {TALLY}"
+    tables = f"{TALLY}, {rollups.ROLLUP}"
+    statement = f"ANALYZE {tables}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {tables}"
     with connection.cursor() as cursor:
         cursor.execute(statement)
     return statement
@@ -258,7 +271,12 @@ def ensure_fresh(scope: Scope) -> bool:
     is recomputing right now: the caller then counts this scope live (never waits)."""
     if not scope.roots:
         return True
-    return _refresh_marked(*grouped.scope_where(scope, "c.path")) is not None
+    where, params = grouped.scope_where(scope, "c.path")
+    if rollups.serves(scope):
+        # Also the units that left the subtree (moved, mapped elsewhere): their rows are in
+        # the node's roll-ups until they are rewritten.
+        where, params = rollups.listing(where, params, scope)
+    return _refresh_marked(where, params) is not None
 
 
 def tallies_refresh_marked() -> int:
@@ -366,7 +384,32 @@ def _many_units(cursor, scope: Scope) -> bool:
 
 def facts_for(scope: Scope, years: list[int]) -> FamilyResult:
     """The tallied counters of the scope, rolled up to the node's children (the caller has
-    brought the scope's tallies up to date: `ensure_fresh`)."""
+    brought the scope's tallies up to date: `ensure_fresh`): from the roll-ups where they
+    serve the scope, else summed from every unit's tallies."""
+    if rollups.serves(scope):
+        return rollup_facts(scope, years)
+    return summed_facts(scope, years)
+
+
+def rollup_facts(scope: Scope, years: list[int]) -> FamilyResult:
+    """`facts_for` from the roll-ups (the caller checked `rollups.serves(scope)`)."""
+    alias = replicas.reading_alias(IndicatorTally)  # raw SQL is not routed
+    params = {
+        "depth": scope.node.depth,
+        "path": grouped.like_prefix(scope.node.path),
+        "years": list(years),
+    }
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # ≈ 400 rows: compiling costs more than it saves
+        cursor.execute(rollups.read_sql(scope.mapped, scope.include_proposals), params)
+        rows = cursor.fetchall()
+    summed, as_of = rollups.buckets(scope, rows)
+    return FamilyResult([], as_of, bucketed=True, counts=summed)
+
+
+def summed_facts(scope: Scope, years: list[int]) -> FamilyResult:
+    """`facts_for` summing every unit's tallies (a scope the roll-ups do not serve; and what
+    the roll-ups are checked against)."""
     source, key, condition, params = _rows_sql(scope)
     sums = ", ".join(f"sum(t.{column})::int" for column in COLUMNS)
     # An official row without a twin serves the proposals basis too (see IndicatorTally).
@@ -450,5 +493,6 @@ def status() -> dict:
         "rebuilt_at": None if found is None else found.rebuilt_at,
         "same_counting_code": found is not None and found.fingerprint == rules_fingerprint(),
         "rows": IndicatorTally.objects.count(),
+        "rollup_rows": IndicatorRollup.objects.count(),
         "marked_units": IndicatorTallyDirty.objects.count(),
     }

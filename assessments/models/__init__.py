@@ -34,6 +34,7 @@ from .review import RoundFacts, RoundSnapshot, RoundSummary, TargetExplanation
 from .tallies import (
     CADRE_COUNTERS,
     TALLY_COUNTERS,
+    IndicatorRollup,
     IndicatorTally,
     IndicatorTallyDirty,
     IndicatorTallyWindow,
@@ -47,6 +48,7 @@ __all__ = [
     "CellMeeting",
     "DossierDocument",
     "Indicator",
+    "IndicatorRollup",
     "IndicatorTally",
     "IndicatorTallyDirty",
     "IndicatorTallyWindow",

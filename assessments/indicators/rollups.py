@@ -1,0 +1,225 @@
+"""Roll-ups: the tallies of everything below a unit, summed ahead of the page (`IndicatorRollup`).
+
+Why: with the tallies a province page still sums every unit below it (≈ 42,000 rows for its
+two years, ≈ 150 ms at 400,000 members), and the national root sums every province's — a cost
+that grows with the country (≈ 11× at 34 provinces), not with what the page shows. A page
+needs one number per child: each child's own tally rows plus its roll-up, ≈ 400 rows.
+
+Exact, by the tallies' own writes: triggers on the tally table (`install`) add every row
+inserted to the roll-ups of the units listed on the row (`ancestors`, `mapped_ancestors`,
+filled by `anchors` when the row is written) and subtract every row deleted from the units
+listed on it then — so a unit moved or re-mapped since is taken out of its old ancestors and
+put under its new ones when its marks are recomputed (the tree's triggers mark a unit whose
+path or `maps_to` changes; a refresh also rewrites the units mapped onto a recomputed one).
+A rebuild switches the triggers off (`pb.rollup_off`) and sums the whole table once.
+
+Two sums per unit, year and basis:
+- plain: the units strictly below it (its own rows are its tally rows);
+- mapped: the units whose rows count, on today's tree, at or below it (`maps_to`, else the
+  unit itself), the unit's own rows left out — a child's mapped number is its own rows (when it
+  is not itself mapped elsewhere) plus this sum, and the node's own is what its sum holds
+  beyond its children's.
+
+Read only where a page's scope is the node's whole subtree (a user who sees all of it, the
+stored mapping in force); anything narrower sums the tallies as before.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from cells.models import Organization
+
+from ..models import TALLY_COUNTERS, IndicatorRollup, IndicatorTally, tally_column
+from .scope import SELF, Scope
+
+ORG = Organization._meta.db_table
+TALLY = IndicatorTally._meta.db_table
+ROLLUP = IndicatorRollup._meta.db_table
+OFF = "pb.rollup_off"  # a transaction's switch: its tally writes leave the roll-ups alone
+
+
+def _sum_sql(source: str, columns: list[str], sign: str) -> str:
+    """INSERT … SELECT adding (`sign` ""), or taking out ("-"), the tally rows of `source`
+    in every roll-up they list; one row per (unit, year, basis, plain or mapped)."""
+    sums = ", ".join(f"{sign}sum(t.{c})::int" for c in columns)
+    updates = ", ".join(f"{c} = r.{c} + EXCLUDED.{c}" for c in columns)
+    return f"""
+        INSERT INTO {ROLLUP} AS r
+            (organization_id, year, with_proposals, mapped, last_change, {", ".join(columns)})
+        SELECT a.id, t.year, b.basis, m.mapped, max(t.last_change), {sums}
+        FROM {source} t
+        CROSS JOIN LATERAL (VALUES (false, t.ancestors), (true, t.mapped_ancestors))
+            AS m(mapped, ids)
+        CROSS JOIN LATERAL unnest(m.ids) AS a(id)
+        CROSS JOIN (VALUES (false), (true)) AS b(basis)
+        -- An official row without a twin serves the proposals basis too (IndicatorTally).
+        WHERE CASE WHEN b.basis THEN t.with_proposals OR NOT t.has_twin
+                   ELSE NOT t.with_proposals END
+        GROUP BY 1, 2, 3, 4
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT (organization_id, year, with_proposals, mapped) DO UPDATE SET
+            last_change = greatest(r.last_change, EXCLUDED.last_change), {updates}
+    """  # noqa: S608 - table and column names from code
+
+
+def function_sql(columns: list[str]) -> str:
+    """The trigger function keeping the roll-ups, for the tally table's counter `columns`."""
+    return f"""
+CREATE OR REPLACE FUNCTION pb_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(current_setting('{OFF}', true), '') = 'on' THEN
+        RETURN NULL;
+    END IF;
+    -- Removed first: an update (never done by the code) moves a row's counts.
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN{_sum_sql("old_rows", columns, "-")};
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN{_sum_sql("new_rows", columns, "")};
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
+
+# Created once (migration 0018); the function they call is replaced by each rebuild.
+TRIGGERS_SQL = f"""
+CREATE TRIGGER pb_rollup_ins AFTER INSERT ON {TALLY}
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_apply();
+CREATE TRIGGER pb_rollup_upd AFTER UPDATE ON {TALLY}
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_apply();
+CREATE TRIGGER pb_rollup_del AFTER DELETE ON {TALLY}
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_apply();
+"""
+
+
+COLUMNS = [tally_column(c) for c in TALLY_COUNTERS]
+
+
+def install(cursor) -> None:
+    """The trigger function for today's counters (a rebuild replaces it: a release that adds
+    a counter changes the fingerprint, so the tallies are rebuilt before they are read).
+    Replacing a function locks no table: the page's reads go on during a rebuild."""
+    cursor.execute(function_sql(COLUMNS))
+
+
+def rebuild(cursor) -> int:
+    """Every roll-up summed again from the tally table (inside the rebuild's transaction,
+    with `OFF` set while it rewrote the tallies); returns the rows written."""
+    cursor.execute(f"DELETE FROM {ROLLUP}")  # noqa: S608 - table name from code
+    # Millions of (row, roll-up) pairs grouped at country size: hashed in memory, not
+    # sorted on disk (the rest of the rebuild's transaction keeps the setting).
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    cursor.execute(_sum_sql(TALLY, COLUMNS, ""))
+    written = cursor.rowcount
+    cursor.execute("SELECT set_config(%s, 'off', true)", [OFF])  # the triggers on again
+    return written
+
+
+def switch_off(cursor) -> None:
+    """This transaction's tally writes leave the roll-ups alone (a rebuild sums them after)."""
+    cursor.execute("SELECT set_config(%s, 'on', true)", [OFF])
+
+
+def anchors(units: Iterable[int], cursor) -> dict[int, tuple[list[int], list[int]]]:
+    """Per unit id, the roll-ups its tally rows go to: (its proper ancestors, and the unit
+    it counts under today with that unit's ancestors, itself left out) — see the module."""
+    units = list(units)
+    if not units:
+        return {}
+    cursor.execute(
+        f"SELECT c.id, c.path, m.path FROM {ORG} c "  # noqa: S608 - names from code
+        f"LEFT JOIN {ORG} m ON m.id = c.maps_to_id WHERE c.id = ANY(%s)",
+        [units],
+    )
+    rows = cursor.fetchall()
+    step = Organization.steplen
+    wanted = set()
+    for _unit, path, target in rows:
+        for anchor in (path, target or path):
+            wanted.update(anchor[:n] for n in range(step, len(anchor) + 1, step))
+    cursor.execute(f"SELECT path, id FROM {ORG} WHERE path = ANY(%s)", [sorted(wanted)])  # noqa: S608
+    ids = dict(cursor.fetchall())
+    found = {}
+    for unit, path, target in rows:
+        above = [ids[path[:n]] for n in range(step, len(path), step)]
+        target = target or path
+        counted = [ids[target[:n]] for n in range(step, len(target) + 1, step)]
+        found[unit] = (above, [a for a in counted if a != unit])
+    return found
+
+
+def listing(where: str, params: list, scope: Scope) -> tuple[str, list]:
+    """`where` (over a marked unit `c`), or: the unit's tally rows are in the roll-ups the
+    scope reads (its node's, plain or mapped)."""
+    column = "t.mapped_ancestors" if scope.mapped else "t.ancestors"
+    listed = (
+        f"EXISTS (SELECT 1 FROM {TALLY} t WHERE t.organization_id = c.id "  # noqa: S608
+        f"AND %s = ANY({column}))"
+    )
+    return f"({where} OR {listed})", [*params, scope.node.pk]
+
+
+# --- reading --------------------------------------------------------------------------------
+def serves(scope: Scope) -> bool:
+    """Whether the roll-ups give this scope's numbers: its node's whole subtree (with, mapped,
+    every unit whose rows count inside it), and not a tally refresh's exact units."""
+    if scope.exact_paths is not None or not scope.whole:
+        return False
+    return scope.mapping_stored if scope.mapped else True
+
+
+def read_sql(mapped: bool, include_proposals: bool) -> str:
+    """The node's and its children's own tally rows, and their roll-ups, on one basis."""
+    cols = ", ".join(f"t.{c}" for c in COLUMNS)
+    rcols = ", ".join(f"r.{c}" for c in COLUMNS)
+    basis = "t.with_proposals OR NOT t.has_twin" if include_proposals else "NOT t.with_proposals"
+    # Both halves find the node and its children by (depth, path): org_depth_path_idx.
+    return f"""
+        SELECT false, t.year, c.path, c.maps_to_id IS NULL, t.last_change, {cols}
+        FROM {ORG} c JOIN {TALLY} t ON t.organization_id = c.id
+        WHERE c.depth BETWEEN %(depth)s AND %(depth)s + 1 AND c.path LIKE %(path)s
+          AND t.year = ANY(%(years)s) AND ({basis})
+        UNION ALL
+        SELECT true, r.year, c.path, c.maps_to_id IS NULL, r.last_change, {rcols}
+        FROM {ORG} c JOIN {ROLLUP} r ON r.organization_id = c.id
+        WHERE c.depth BETWEEN %(depth)s AND %(depth)s + 1 AND c.path LIKE %(path)s
+          AND r.year = ANY(%(years)s) AND r.with_proposals = {bool(include_proposals)}
+          AND r.mapped = {bool(mapped)}
+    """  # noqa: S608 - only names and booleans from code; values are parameters
+
+
+def buckets(scope: Scope, rows: list[tuple]) -> tuple[dict, object]:
+    """The page's counters per (year, child path or SELF) from `read_sql`'s rows, and the
+    latest change among them."""
+    node_path = scope.node.path
+    own: dict[tuple[int, str], Counter] = {}
+    below: dict[tuple[int, str], Counter] = {}
+    as_of = None
+    for is_rollup, year, path, unmapped, last, *counts in rows:
+        if last is not None and (as_of is None or last > as_of):
+            as_of = last
+        # A unit mapped elsewhere counts its own rows under its successor (in a roll-up).
+        if not is_rollup and scope.mapped and not unmapped:
+            continue
+        counter = Counter({c: n for c, n in zip(TALLY_COUNTERS, counts, strict=True) if n})
+        (below if is_rollup else own)[(year, path)] = counter
+    summed: dict[tuple[int, str], Counter] = {}
+    for (year, path), counter in (*own.items(), *below.items()):
+        if path == node_path:
+            continue
+        summed.setdefault((year, path), Counter()).update(counter)
+    for year in {year for year, _ in (*own, *below)}:
+        node = Counter(own.get((year, node_path), ()))
+        if scope.mapped:
+            # The node's roll-up holds its children's numbers and the units mapped onto
+            # the node itself: the latter are what is left once the children's are taken out.
+            rest = Counter(below.get((year, node_path), ()))
+            for (y, _path), counter in summed.items():
+                if y == year:
+                    rest.subtract(counter)
+            node.update(+rest)
+        if node:
+            summed[(year, SELF)] = node
+    return {key: counter for key, counter in summed.items() if counter}, as_of
