@@ -53,6 +53,16 @@ def pdf_tool(tool: str, content: bytes, tmp_path) -> str:
     return subprocess.run([tool, str(path)], check=True, capture_output=True, text=True).stdout
 
 
+def pdf_words(content: bytes, tmp_path) -> list[tuple[str, float, float, float]]:
+    """Every word of the PDF with its box in points: (text, x min, x max, y min)."""
+    path = tmp_path / "w.pdf"
+    path.write_bytes(content)
+    args = ["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>'
+    return [(t, float(x0), float(x1), float(y0)) for x0, y0, x1, t in re.findall(pattern, out)]
+
+
 def squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -274,6 +284,21 @@ def test_report_proposals_lists_cells_and_quota(province, rated, tmp_path):
     assert "Chi bộ ấp 1" in text and "Chi bộ ấp 2" in text
     assert "Nguyễn Văn An 1" in text and "Trần Thị An 1" in text
     assert "HTTNV 10, HTXSNV 1, tối đa HTXSNV 2 — đạt" in text
+
+
+def test_report_proposals_long_name_wraps_in_its_column(province, tmp_path):
+    """The proposals list's columns have fixed widths (table.fixed in _print.css): a name
+    wider than its column wraps inside it, left of the birth year, and every word is there."""
+    round_ = open_round(province.old_commune, 2021)
+    name = "Tôn Nữ Thị Hoàng Phương Anh"
+    member = factories.member(province.old_cell, name, birth_date=datetime.date(1971, 3, 2))
+    save_levels(round_, {member: "excellent"})
+    words = pdf_words(render("proposals", province.old_commune).content, tmp_path)
+    (year,) = [w for w in words if w[0] == "1971"]
+    parts = [w for w in words if w[0] in name.split() and abs(w[3] - year[3]) < 30]
+    assert " ".join(w[0] for w in parts) == name
+    assert max(w[2] for w in parts) < year[1]  # no word runs over the next column
+    assert len({round(w[3]) for w in parts}) == 2  # on two lines
 
 
 def test_report_self_review_one_form_per_member(province, rated, tmp_path):
