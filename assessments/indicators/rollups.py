@@ -10,8 +10,11 @@ inserted to the roll-ups of the units listed on the row (`ancestors`, `mapped_an
 filled by `anchors` when the row is written) and subtract every row deleted from the units
 listed on it then — so a unit moved or re-mapped since is taken out of its old ancestors and
 put under its new ones when its marks are recomputed (the tree's triggers mark a unit whose
-path or `maps_to` changes; a refresh also rewrites the units mapped onto a recomputed one).
-A rebuild switches the triggers off (`pb.rollup_off`) and sums the whole table once.
+path or `maps_to` changes, and the units mapped onto a unit that moves). A read claims the
+marks of units whose rows its node's roll-ups hold, wherever they are now (`listing`). A
+rebuild switches the triggers off for its transaction (`pause`) and sums the table once.
+`last_change` is never lowered by a removal: after a reopening or a deletion a page's "as of"
+is the time of the latest change summed in, which may be later than the remaining rows'.
 
 Two sums per unit, year and basis:
 - plain: the units strictly below it (its own rows are its tally rows);
@@ -37,18 +40,12 @@ from .scope import SELF, Scope
 ORG = Organization._meta.db_table
 TALLY = IndicatorTally._meta.db_table
 ROLLUP = IndicatorRollup._meta.db_table
-OFF = "pb.rollup_off"  # a transaction's switch: its tally writes leave the roll-ups alone
+TRIGGERS = ("pb_rollup_lock", "pb_rollup_ins", "pb_rollup_upd", "pb_rollup_del")
 
-
-def _sum_sql(source: str, columns: list[str], sign: str) -> str:
-    """INSERT … SELECT adding (`sign` ""), or taking out ("-"), the tally rows of `source`
-    in every roll-up they list; one row per (unit, year, basis, plain or mapped)."""
-    sums = ", ".join(f"{sign}sum(t.{c})::int" for c in columns)
-    updates = ", ".join(f"{c} = r.{c} + EXCLUDED.{c}" for c in columns)
-    return f"""
-        INSERT INTO {ROLLUP} AS r
-            (organization_id, year, with_proposals, mapped, last_change, {", ".join(columns)})
-        SELECT a.id, t.year, b.basis, m.mapped, max(t.last_change), {sums}
+# Every (tally row, roll-up it goes to) pair of `source`, summed per roll-up row.
+_PAIRS = """
+        SELECT a.id AS unit, t.year, b.basis, m.mapped, max(t.last_change) AS last_change,
+            {sums}
         FROM {source} t
         CROSS JOIN LATERAL (VALUES (false, t.ancestors), (true, t.mapped_ancestors))
             AS m(mapped, ids)
@@ -57,33 +54,65 @@ def _sum_sql(source: str, columns: list[str], sign: str) -> str:
         -- An official row without a twin serves the proposals basis too (IndicatorTally).
         WHERE CASE WHEN b.basis THEN t.with_proposals OR NOT t.has_twin
                    ELSE NOT t.with_proposals END
-        GROUP BY 1, 2, 3, 4
+        GROUP BY 1, 2, 3, 4"""
+
+
+def _add_sql(source: str, columns: list[str]) -> str:
+    """Add the tally rows of `source` to every roll-up they list (creating missing rows)."""
+    sums = ", ".join(f"sum(t.{c})::int AS {c}" for c in columns)
+    updates = ", ".join(f"{c} = r.{c} + EXCLUDED.{c}" for c in columns)
+    return f"""
+        INSERT INTO {ROLLUP} AS r
+            (organization_id, year, with_proposals, mapped, last_change, {", ".join(columns)})
+        {_PAIRS.format(sums=sums, source=source)}
         ORDER BY 1, 2, 3, 4
         ON CONFLICT (organization_id, year, with_proposals, mapped) DO UPDATE SET
             last_change = greatest(r.last_change, EXCLUDED.last_change), {updates}
     """  # noqa: S608 - table and column names from code
 
 
-def function_sql(columns: list[str]) -> str:
-    """The trigger function keeping the roll-ups, for the tally table's counter `columns`."""
+def _subtract_sql(source: str, columns: list[str]) -> str:
+    """Take the tally rows of `source` out of the roll-ups they list. Only rows that exist:
+    a unit deleted since (a commune emptied by a move, then deleted) has no roll-up left to
+    take them from, and inserting one for it would break the foreign key."""
+    sums = ", ".join(f"sum(t.{c})::int AS {c}" for c in columns)
+    updates = ", ".join(f"{c} = r.{c} - s.{c}" for c in columns)
     return f"""
+        UPDATE {ROLLUP} AS r SET {updates}
+        FROM ({_PAIRS.format(sums=sums, source=source)}) AS s
+        WHERE r.organization_id = s.unit AND r.year = s.year AND r.with_proposals = s.basis
+          AND r.mapped = s.mapped
+    """  # noqa: S608 - table and column names from code
+
+
+def function_sql(columns: list[str], lock_key: int) -> str:
+    """The trigger functions keeping the roll-ups, for the tally table's counter `columns`.
+
+    `pb_rollup_lock` runs before any row of a statement is touched: the tallies' refresh lock
+    (`lock_key`, which a refresh and a rebuild already hold) taken first, so a cascade delete
+    of a unit's tallies and a refresh lock rows in the same order and never deadlock."""
+    return f"""
+CREATE OR REPLACE FUNCTION pb_rollup_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({int(lock_key)});
+    RETURN NULL;
+END $$;
 CREATE OR REPLACE FUNCTION pb_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF coalesce(current_setting('{OFF}', true), '') = 'on' THEN
-        RETURN NULL;
-    END IF;
     -- Removed first: an update (never done by the code) moves a row's counts.
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN{_sum_sql("old_rows", columns, "-")};
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN{_subtract_sql("old_rows", columns)};
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN{_sum_sql("new_rows", columns, "")};
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN{_add_sql("new_rows", columns)};
     END IF;
     RETURN NULL;
 END $$;
 """
 
 
-# Created once (migration 0018); the function they call is replaced by each rebuild.
+# Created once (migration 0018); the functions they call are replaced by each rebuild.
 TRIGGERS_SQL = f"""
+CREATE TRIGGER pb_rollup_lock BEFORE INSERT OR UPDATE OR DELETE ON {TALLY}
+    FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_lock();
 CREATE TRIGGER pb_rollup_ins AFTER INSERT ON {TALLY}
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_apply();
 CREATE TRIGGER pb_rollup_upd AFTER UPDATE ON {TALLY}
@@ -97,57 +126,66 @@ CREATE TRIGGER pb_rollup_del AFTER DELETE ON {TALLY}
 COLUMNS = [tally_column(c) for c in TALLY_COUNTERS]
 
 
-def install(cursor) -> None:
-    """The trigger function for today's counters (a rebuild replaces it: a release that adds
-    a counter changes the fingerprint, so the tallies are rebuilt before they are read).
-    Replacing a function locks no table: the page's reads go on during a rebuild."""
-    cursor.execute(function_sql(COLUMNS))
+def install(cursor, lock_key: int) -> None:
+    """The trigger functions for today's counters (a rebuild replaces them: a release that
+    adds a counter changes the fingerprint, so the tallies are rebuilt before they are read;
+    a migration that drops or renames one must replace them itself, as 0018 created them —
+    `test_indicator_rollups` checks the installed function names every counter). Replacing
+    a function locks no table: the page's reads go on during a rebuild."""
+    cursor.execute(function_sql(COLUMNS, lock_key))
+
+
+def pause(cursor) -> None:
+    """The triggers off for the rest of this transaction (a rebuild rewrites every tally row
+    and sums the roll-ups once at the end: with them on, each statement would also fill its
+    transition tables). The lock this takes blocks other writers of the tallies, not readers."""
+    _alter_triggers(cursor, "DISABLE")
+
+
+def _alter_triggers(cursor, action: str) -> None:
+    # A table with deferred foreign-key checks pending cannot be altered: run them now (as
+    # Django's check_constraints does; they would run at the commit), then defer again.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    actions = ", ".join(f"{action} TRIGGER {name}" for name in TRIGGERS)
+    cursor.execute(f"ALTER TABLE {TALLY} {actions}")
 
 
 def rebuild(cursor) -> int:
-    """Every roll-up summed again from the tally table (inside the rebuild's transaction,
-    with `OFF` set while it rewrote the tallies); returns the rows written."""
+    """Every roll-up summed again from the tally table, then the triggers on again (inside
+    the rebuild's transaction, after `pause`); returns the rows written."""
     cursor.execute(f"DELETE FROM {ROLLUP}")  # noqa: S608 - table name from code
     # Millions of (row, roll-up) pairs grouped at country size: hashed in memory, not
     # sorted on disk (the rest of the rebuild's transaction keeps the setting).
     cursor.execute("SET LOCAL work_mem = '256MB'")
-    cursor.execute(_sum_sql(TALLY, COLUMNS, ""))
+    cursor.execute(_add_sql(TALLY, COLUMNS))
     written = cursor.rowcount
-    cursor.execute("SELECT set_config(%s, 'off', true)", [OFF])  # the triggers on again
+    _alter_triggers(cursor, "ENABLE")
     return written
-
-
-def switch_off(cursor) -> None:
-    """This transaction's tally writes leave the roll-ups alone (a rebuild sums them after)."""
-    cursor.execute("SELECT set_config(%s, 'on', true)", [OFF])
 
 
 def anchors(units: Iterable[int], cursor) -> dict[int, tuple[list[int], list[int]]]:
     """Per unit id, the roll-ups its tally rows go to: (its proper ancestors, and the unit
-    it counts under today with that unit's ancestors, itself left out) — see the module."""
+    it counts under today with that unit's ancestors, itself left out) — see the module.
+    One statement, so a move committed meanwhile cannot mix two trees."""
     units = list(units)
     if not units:
         return {}
+    step = int(Organization.steplen)
     cursor.execute(
-        f"SELECT c.id, c.path, m.path FROM {ORG} c "  # noqa: S608 - names from code
-        f"LEFT JOIN {ORG} m ON m.id = c.maps_to_id WHERE c.id = ANY(%s)",
+        f"""
+        SELECT c.id,
+            ARRAY(SELECT a.id FROM generate_series(1, c.depth - 1) k
+                  JOIN {ORG} a ON a.path = substring(c.path, 1, {step} * k) ORDER BY k),
+            ARRAY(SELECT a.id FROM generate_series(1, coalesce(m.depth, c.depth)) k
+                  JOIN {ORG} a ON a.path = substring(coalesce(m.path, c.path), 1, {step} * k)
+                  WHERE a.id <> c.id ORDER BY k)
+        FROM {ORG} c LEFT JOIN {ORG} m ON m.id = c.maps_to_id
+        WHERE c.id = ANY(%s)
+        """,  # noqa: S608 - names from code
         [units],
     )
-    rows = cursor.fetchall()
-    step = Organization.steplen
-    wanted = set()
-    for _unit, path, target in rows:
-        for anchor in (path, target or path):
-            wanted.update(anchor[:n] for n in range(step, len(anchor) + 1, step))
-    cursor.execute(f"SELECT path, id FROM {ORG} WHERE path = ANY(%s)", [sorted(wanted)])  # noqa: S608
-    ids = dict(cursor.fetchall())
-    found = {}
-    for unit, path, target in rows:
-        above = [ids[path[:n]] for n in range(step, len(path), step)]
-        target = target or path
-        counted = [ids[target[:n]] for n in range(step, len(target) + 1, step)]
-        found[unit] = (above, [a for a in counted if a != unit])
-    return found
+    return {unit: (above, mapped) for unit, above, mapped in cursor.fetchall()}
 
 
 def listing(where: str, params: list, scope: Scope) -> tuple[str, list]:
@@ -179,12 +217,12 @@ def read_sql(mapped: bool, include_proposals: bool) -> str:
     return f"""
         SELECT false, t.year, c.path, c.maps_to_id IS NULL, t.last_change, {cols}
         FROM {ORG} c JOIN {TALLY} t ON t.organization_id = c.id
-        WHERE c.depth BETWEEN %(depth)s AND %(depth)s + 1 AND c.path LIKE %(path)s
+        WHERE c.depth = ANY(ARRAY[%(depth)s, %(depth)s + 1]) AND c.path LIKE %(path)s
           AND t.year = ANY(%(years)s) AND ({basis})
         UNION ALL
         SELECT true, r.year, c.path, c.maps_to_id IS NULL, r.last_change, {rcols}
         FROM {ORG} c JOIN {ROLLUP} r ON r.organization_id = c.id
-        WHERE c.depth BETWEEN %(depth)s AND %(depth)s + 1 AND c.path LIKE %(path)s
+        WHERE c.depth = ANY(ARRAY[%(depth)s, %(depth)s + 1]) AND c.path LIKE %(path)s
           AND r.year = ANY(%(years)s) AND r.with_proposals = {bool(include_proposals)}
           AND r.mapped = {bool(mapped)}
     """  # noqa: S608 - only names and booleans from code; values are parameters
@@ -198,11 +236,11 @@ def buckets(scope: Scope, rows: list[tuple]) -> tuple[dict, object]:
     below: dict[tuple[int, str], Counter] = {}
     as_of = None
     for is_rollup, year, path, unmapped, last, *counts in rows:
-        if last is not None and (as_of is None or last > as_of):
-            as_of = last
         # A unit mapped elsewhere counts its own rows under its successor (in a roll-up).
         if not is_rollup and scope.mapped and not unmapped:
             continue
+        if last is not None and (as_of is None or last > as_of):
+            as_of = last
         counter = Counter({c: n for c, n in zip(TALLY_COUNTERS, counts, strict=True) if n})
         (below if is_rollup else own)[(year, path)] = counter
     summed: dict[tuple[int, str], Counter] = {}

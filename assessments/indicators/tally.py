@@ -219,8 +219,8 @@ def tallies_rebuild(*, today: datetime.date | None = None, counted=None) -> int:
             # (the marks are append-only) and is recomputed by the next read.
             cursor.execute(f"DELETE FROM {DIRTY}")  # noqa: S608 - table name from code
             # The roll-ups are summed once at the end, not row set by row set.
-            rollups.switch_off(cursor)
-            rollups.install(cursor)
+            rollups.install(cursor, _LOCK_KEY)
+            rollups.pause(cursor)
         paths = dict(Organization.objects.values_list("path", "id"))
         written = _write(None, paths, list(range(first, last + 1)), counted)
         with connection.cursor() as cursor:

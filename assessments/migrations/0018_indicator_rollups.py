@@ -12,15 +12,76 @@ import django.contrib.postgres.fields
 import django.db.models.deletion
 from django.db import migrations, models
 
-from assessments.indicators import rollups
-
 DIRTY = "assessments_indicatortallydirty"
 ORG = "cells_organization"
+TALLY = "assessments_indicatortally"
+ROLLUP = "assessments_indicatorrollup"
+LOCK_KEY = 220_2008  # the tallies' refresh lock (assessments.indicators.tally._LOCK_KEY)
+
+# A frozen copy of assessments.indicators.rollups as of this migration (a rebuild replaces
+# the functions with the code's own; a later migration changing the counters must too).
+PAIRS = """
+        SELECT a.id AS unit, t.year, b.basis, m.mapped, max(t.last_change) AS last_change,
+            {sums}
+        FROM {source} t
+        CROSS JOIN LATERAL (VALUES (false, t.ancestors), (true, t.mapped_ancestors))
+            AS m(mapped, ids)
+        CROSS JOIN LATERAL unnest(m.ids) AS a(id)
+        CROSS JOIN (VALUES (false), (true)) AS b(basis)
+        WHERE CASE WHEN b.basis THEN t.with_proposals OR NOT t.has_twin
+                   ELSE NOT t.with_proposals END
+        GROUP BY 1, 2, 3, 4"""
+
+
+def functions(columns):
+    sums = ", ".join(f"sum(t.{c})::int AS {c}" for c in columns)
+    added = ", ".join(f"{c} = r.{c} + EXCLUDED.{c}" for c in columns)
+    taken = ", ".join(f"{c} = r.{c} - s.{c}" for c in columns)
+    return f"""
+CREATE OR REPLACE FUNCTION pb_rollup_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({LOCK_KEY});
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION pb_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE {ROLLUP} AS r SET {taken}
+        FROM ({PAIRS.format(sums=sums, source="old_rows")}) AS s
+        WHERE r.organization_id = s.unit AND r.year = s.year AND r.with_proposals = s.basis
+          AND r.mapped = s.mapped;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO {ROLLUP} AS r
+            (organization_id, year, with_proposals, mapped, last_change, {", ".join(columns)})
+        {PAIRS.format(sums=sums, source="new_rows")}
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT (organization_id, year, with_proposals, mapped) DO UPDATE SET
+            last_change = greatest(r.last_change, EXCLUDED.last_change), {added};
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER pb_rollup_lock BEFORE INSERT OR UPDATE OR DELETE ON {TALLY}
+    FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_lock();
+CREATE TRIGGER pb_rollup_ins AFTER INSERT ON {TALLY}
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_apply();
+CREATE TRIGGER pb_rollup_upd AFTER UPDATE ON {TALLY}
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_apply();
+CREATE TRIGGER pb_rollup_del AFTER DELETE ON {TALLY}
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_apply();
+"""
+
+
+# The path trigger of 0006 marks a moved unit itself; this one marks a unit whose stored
+# mapping changes, and the units mapped onto a unit that moves (their mapped roll-ups are
+# its ancestors').
 MARK_MAPPING = f"""
 CREATE OR REPLACE FUNCTION pb_tally_mark_mapping() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO {DIRTY} (organization_id) VALUES (NEW.id);
-    -- The units counted under this one (maps_to) list its ancestors in their roll-ups.
+    IF OLD.maps_to_id IS DISTINCT FROM NEW.maps_to_id THEN
+        INSERT INTO {DIRTY} (organization_id) VALUES (NEW.id);
+    END IF;
     IF OLD.path IS DISTINCT FROM NEW.path THEN
         INSERT INTO {DIRTY} (organization_id) SELECT id FROM {ORG} WHERE maps_to_id = NEW.id;
     END IF;
@@ -35,25 +96,32 @@ CREATE TRIGGER pb_tally_mapping AFTER UPDATE ON {ORG} FOR EACH ROW
 def create_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    # The counters as this migration knows them (a later counter's migration and the
-    # rebuild replace the function).
+    # The counters as this migration knows them.
     tally = apps.get_model("assessments", "IndicatorTally")
-    fixed = {"id", "organization", "year", "with_proposals", "has_twin", "last_change",
-             "ancestors", "mapped_ancestors"}
-    columns = [f.column for f in tally._meta.concrete_fields if f.name not in fixed]
-    schema_editor.execute(rollups.function_sql(columns))
-    schema_editor.execute(rollups.TRIGGERS_SQL)
+    fixed = {
+        "id",
+        "organization",
+        "year",
+        "with_proposals",
+        "has_twin",
+        "last_change",
+        "ancestors",
+        "mapped_ancestors",
+    }
+    schema_editor.execute(
+        functions([f.column for f in tally._meta.concrete_fields if f.name not in fixed])
+    )
     schema_editor.execute(MARK_MAPPING)
 
 
 def drop_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for trigger in ("pb_rollup_ins", "pb_rollup_upd", "pb_rollup_del"):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {rollups.TALLY}")
+    for trigger in ("pb_rollup_lock", "pb_rollup_ins", "pb_rollup_upd", "pb_rollup_del"):
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {TALLY}")
     schema_editor.execute(f"DROP TRIGGER IF EXISTS pb_tally_mapping ON {ORG}")
-    schema_editor.execute("DROP FUNCTION IF EXISTS pb_rollup_apply()")
-    schema_editor.execute("DROP FUNCTION IF EXISTS pb_tally_mark_mapping()")
+    for function in ("pb_rollup_apply", "pb_rollup_lock", "pb_tally_mark_mapping"):
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS {function}()")
 
 
 class Migration(migrations.Migration):

@@ -37,12 +37,13 @@ def _nodes(province):
     ]
 
 
-def _same(province, *, years=YEARS, as_of=True):
-    """Every node's numbers from the roll-ups equal the summed tallies (and are not all 0).
+def _same(province, *, years=YEARS, as_of=True, nodes=None):
+    """Every node's numbers from the roll-ups equal the summed tallies (and are not all 0),
+    each node read first by itself (its own read claims the marks its roll-ups need).
     A node mapped elsewhere itself (the dissolved district and commune) reads no stored
     mapping, so no mapped roll-up: its mapped page sums (as every scope it does not serve)."""
     seen = 0
-    for node in _nodes(province):
+    for node in nodes or _nodes(province):
         node.refresh_from_db()
         for mapped in (False, True):
             for proposals in (False, True):
@@ -103,6 +104,9 @@ def test_a_cell_moved_to_another_commune_leaves_its_old_ancestors(province, rate
     district's roll-ups (the ones listed on them) and join the new commune's."""
     cell = province.other_cell
     cell.move(province.new_commune, "sorted-child")
+    # The district first, alone: the moved cell is no longer under it, but its rows are in
+    # the district's roll-ups until it is rewritten (the read claims its mark).
+    _same(province, as_of=False, nodes=[province.district])
     _same(province, as_of=False)
     district = Scope(node=province.district)
     assert tally.ensure_fresh(district)
@@ -164,3 +168,55 @@ def test_the_dashboard_reads_the_roll_ups(client, province, rated):
     sql = [q["sql"] for q in queries.captured_queries]
     assert any(rollups.ROLLUP in q for q in sql)
     assert not any(f"FROM {tally.TALLY} t JOIN" in q for q in sql)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commune_emptied_by_a_move_then_deleted(province, rated):
+    """The cells leave a commune, the empty commune is deleted before any read: the cells'
+    old rows list it, but its roll-ups went with it — the refresh takes them out of what is
+    left (the district, the province) and commits."""
+    commune = factories.org(province.province, "BG-X", "Đảng bộ xã X", OrganizationType.COMMUNE)
+    cell = factories.org(commune, "BG-X-01", "Chi bộ X1", OrganizationType.CELL)
+    make_members(cell, 2, family="Phạm Văn")
+    tally.tallies_rebuild()
+    assert IndicatorRollup.objects.filter(organization=commune).exists()
+    cell.move(province.new_commune, "sorted-child")
+    type(commune).objects.get(pk=commune.pk).delete()
+    assert tally.tallies_refresh_marked() > 0
+    _same(province, as_of=False)
+
+
+def test_a_unit_with_units_below_it_deleted(province, rated):
+    """Deleting a commune and its cell (meetings only) takes both out of the roll-ups."""
+    commune = factories.org(province.province, "BG-Y", "Đảng bộ xã Y", OrganizationType.COMMUNE)
+    cell = factories.org(commune, "BG-Y-01", "Chi bộ Y1", OrganizationType.CELL)
+    CellMeeting.objects.create(cell=cell, held_on=datetime.date(YEAR, 4, 2), attended=2, expected=2)
+    _same(province)
+    with transaction.atomic():
+        CellMeeting.objects.filter(cell=cell).delete()
+        type(commune).objects.get(pk=commune.pk).delete()
+    _same(province, as_of=False)
+
+
+def test_a_unit_mapped_onto_the_node_itself(province, rated):
+    """A cell dissolved into its own commune: on the mapped page its rows are the commune's
+    own (SELF), which the commune's roll-up holds beyond its children's."""
+    cell = province.new_cell
+    cell.dissolved_on = datetime.date(2026, 6, 30)
+    cell.successor = province.new_commune
+    cell.save()
+    scope = Scope(node=province.new_commune, mapped=True)
+    assert tally.ensure_fresh(scope)
+    counts = tally.rollup_facts(scope, [2026]).counts
+    assert counts[(2026, "")]["mem.total"] == 3
+    _same(province, as_of=False)
+
+
+def test_the_installed_trigger_counts_every_counter(province):
+    """Every tally column is summed by the function the triggers call (a migration that
+    changes the counters must replace it, as a rebuild does)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'pb_rollup_apply'")
+        (source,) = cursor.fetchone()
+    missing = [c for c in rollups.COLUMNS if f"sum(t.{c})" not in source]
+    assert missing == []
