@@ -167,7 +167,9 @@ def rebuild(cursor) -> int:
 def anchors(units: Iterable[int], cursor) -> dict[int, tuple[list[int], list[int]]]:
     """Per unit id, the roll-ups its tally rows go to: (its proper ancestors, and the unit
     it counts under today with that unit's ancestors, itself left out) — see the module.
-    One statement, so a move committed meanwhile cannot mix two trees."""
+    One statement, so a move committed meanwhile cannot mix two trees. (The prefixes are an
+    array, not a join to generate_series: estimating 1,000 rows per unit, the planner hashed
+    the whole tree for each — 3.9 s for a commune's 114 cells in 1.3 M members, 2 ms now.)"""
     units = list(units)
     if not units:
         return {}
@@ -175,11 +177,15 @@ def anchors(units: Iterable[int], cursor) -> dict[int, tuple[list[int], list[int
     cursor.execute(
         f"""
         SELECT c.id,
-            ARRAY(SELECT a.id FROM generate_series(1, c.depth - 1) k
-                  JOIN {ORG} a ON a.path = substring(c.path, 1, {step} * k) ORDER BY k),
-            ARRAY(SELECT a.id FROM generate_series(1, coalesce(m.depth, c.depth)) k
-                  JOIN {ORG} a ON a.path = substring(coalesce(m.path, c.path), 1, {step} * k)
-                  WHERE a.id <> c.id ORDER BY k)
+            ARRAY(SELECT a.id FROM {ORG} a WHERE a.path = ANY(ARRAY(
+                      SELECT substring(c.path, 1, {step} * k)
+                      FROM generate_series(1, c.depth - 1) k))
+                  ORDER BY a.depth),
+            ARRAY(SELECT a.id FROM {ORG} a WHERE a.path = ANY(ARRAY(
+                      SELECT substring(coalesce(m.path, c.path), 1, {step} * k)
+                      FROM generate_series(1, coalesce(m.depth, c.depth)) k))
+                    AND a.id <> c.id
+                  ORDER BY a.depth)
         FROM {ORG} c LEFT JOIN {ORG} m ON m.id = c.maps_to_id
         WHERE c.id = ANY(%s)
         """,  # noqa: S608 - names from code
