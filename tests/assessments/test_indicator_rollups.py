@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments import indicators, services
+from assessments.choices import MeetingKind
 from assessments.indicators import Scope, rollups, tally
-from assessments.models import CellMeeting, IndicatorRollup, IndicatorTally
+from assessments.models import CellMeeting, IndicatorRollup, IndicatorTally, IndicatorTallyDirty
 from cells.choices import OrganizationType, Role
 from tests import factories
 
@@ -220,3 +221,26 @@ def test_the_installed_trigger_counts_every_counter(province):
         (source,) = cursor.fetchone()
     missing = [c for c in rollups.COLUMNS if f"sum(t.{c})" not in source]
     assert missing == []
+
+
+def test_a_refresh_rewrites_only_the_rows_that_differ(province, rated):
+    """A unit marked with nothing changed keeps its rows (same ids); a thematic meeting
+    recorded in 2021 rewrites that year's rows of its cell only."""
+    cell = province.other_cell
+    rows = IndicatorTally.objects.filter(organization=cell)
+    before = dict(rows.values_list("id", "year"))
+    IndicatorTallyDirty.objects.create(organization_id=cell.pk)
+    assert tally.tallies_refresh_marked() == 1
+    assert dict(rows.values_list("id", "year")) == before
+    CellMeeting.objects.create(
+        cell=cell,
+        held_on=datetime.date(YEAR, 5, 5),
+        kind=MeetingKind.THEMATIC,
+        attended=3,
+        expected=3,
+    )
+    assert tally.tallies_refresh_marked() == 1
+    after = dict(rows.values_list("id", "year"))
+    assert {year for pk, year in after.items() if pk not in before} == {YEAR}
+    assert {year for pk, year in before.items() if pk not in after} == {YEAR}
+    _same(province, as_of=False)
