@@ -224,8 +224,12 @@ class Scope:
     def _stored_predecessor_roots(self) -> list[str]:
         """`_predecessor_roots` from the stored mapping: units outside the node whose rows
         count inside it (one query)."""
+        # Outside the node exactly when the unit and its target part above the node's depth
+        # (`maps_across`): the few that map across a high boundary, not every mapped unit.
         found = list(
-            Organization.objects.filter(maps_to__path__startswith=self.node.path)
+            Organization.objects.filter(
+                maps_to__path__startswith=self.node.path, maps_across__lt=self.node.depth
+            )
             .exclude(path__startswith=self.node.path)
             .values_list("path", flat=True)
         )

@@ -67,6 +67,12 @@ class Organization(MP_Node):
         blank=True,
         editable=False,
     )
+    # The depth of the deepest unit above both this one and its `maps_to` (their paths'
+    # common steps); null when unmapped. A unit counts inside a node N from outside it exactly
+    # when its target is under N and this is below N's depth: a mapped page finds those units
+    # among the few that map across a deep boundary instead of joining every mapped unit of
+    # the country to N's subtree. Kept with `maps_to` (migration cells 0008).
+    maps_across = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     document_abbreviation = models.CharField(
         _("document abbreviation"), max_length=10, blank=True, help_text=_("e.g. ĐU, CB")
     )
@@ -95,6 +101,12 @@ class Organization(MP_Node):
                 fields=["depth", "path"],
                 opclasses=["int4_ops", "varchar_pattern_ops"],
                 name="org_depth_path_idx",
+            ),
+            # The units that count inside a node from outside it (`maps_across`).
+            models.Index(
+                fields=["maps_across"],
+                condition=Q(maps_to__isnull=False),
+                name="org_maps_across_idx",
             ),
         ]
         constraints = [

@@ -60,3 +60,26 @@ def test_maps_to_follows_a_move_and_a_new_unit(province):
     services.organization_update(actor=None, organization=w.old_commune, dissolved_on=None)
     assert _maps(added, w.old_cell) == [None, w.new_cell.pk]
     assert services.organization_maps_refresh() == 0
+
+
+def _across(*orgs):
+    return [Organization.objects.get(pk=o.pk).maps_across for o in orgs]
+
+
+def test_maps_across_is_the_depth_above_both_the_unit_and_its_target(province):
+    """The old cell (province › district › commune › cell) and its successor (province ›
+    commune › cell) part below the province: 1; unmapped units have none. When the target
+    moves under another province they part at the top: 0 — and a mapped page of the other
+    province finds the old units among its predecessors."""
+    w = province
+    assert _across(w.old_cell, w.other_cell, w.old_commune) == [1, 1, 1]
+    assert _across(w.province, w.new_commune, w.district) == [None, None, None]
+    services.organization_update(actor=None, organization=w.new_commune, parent=w.other_province)
+    assert _across(w.old_cell, w.other_cell, w.old_commune) == [0, 0, 0]
+    assert services.organization_maps_refresh() == 0
+    from assessments.indicators import Scope
+
+    other = Organization.objects.get(pk=w.other_province.pk)
+    scope = Scope(node=other, mapped=True)
+    assert scope.mapping_stored
+    assert Organization.objects.get(pk=w.old_commune.pk).path in scope.roots
