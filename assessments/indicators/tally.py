@@ -314,9 +314,15 @@ def _refresh_marked(where: str, params: list) -> int | None:
     found = window()
     if found is None:
         return 0
-    marked = f"FROM {DIRTY} d JOIN {ORG} c ON c.id = d.organization_id WHERE {where}"
+    # The marks first, then their units: the marks are few (a round's cells), the tree is
+    # large, and with the roll-ups' `listing` in `where` the planner would otherwise scan the
+    # whole tree testing each unit (0.24–0.4 s at 1.3 M members for 114 marks).
+    marked = (
+        f"WITH m AS MATERIALIZED (SELECT DISTINCT organization_id FROM {DIRTY}) "  # noqa: S608
+        f"SELECT c.id, c.path FROM m JOIN {ORG} c ON c.id = m.organization_id WHERE {where}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS (SELECT 1 {marked})", params)  # noqa: S608
+        cursor.execute(f"SELECT EXISTS ({marked})", params)  # noqa: S608
         if not cursor.fetchone()[0]:
             return 0
     with transaction.atomic():
@@ -329,8 +335,9 @@ def _refresh_marked(where: str, params: list) -> int | None:
             # Only committed marks are seen and deleted: a writer still in flight keeps its
             # mark, and its rows are counted by the read after its commit.
             cursor.execute(
-                f"DELETE FROM {DIRTY} d USING {ORG} c "  # noqa: S608 - names from code
-                f"WHERE c.id = d.organization_id AND {where} RETURNING c.id, c.path",
+                f"WITH x AS MATERIALIZED ({marked}) "  # noqa: S608 - names from code
+                f"DELETE FROM {DIRTY} d USING x WHERE d.organization_id = x.id "
+                "RETURNING x.id, x.path",
                 params,
             )
             claimed = set(cursor.fetchall())
