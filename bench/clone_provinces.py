@@ -178,6 +178,10 @@ def main() -> None:
                 f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {q(table)}))",  # noqa: S608, E501
                 [table],
             )
+        # The copy skipped the tree's triggers and moved every unit a level down: where each
+        # unit maps to today, and the depth it parts from its target at, computed again.
+        cursor.execute("SELECT pb_org_maps_refresh(NULL)")
+        print(f"mapping refreshed: {cursor.fetchone()[0]:,} units")
     print(f"copied {args.source} as {', '.join(codes)} under {args.national} in "
           f"{time.monotonic() - started:.1f} s")  # fmt: skip
 

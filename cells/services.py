@@ -169,10 +169,10 @@ def organization_update(
 
 
 def organization_maps_refresh() -> int:
-    """Recompute every unit's `maps_to` (where its rows count on today's tree); returns the
-    units changed. The triggers of migration cells 0006 keep it after every write; this is for
-    writes that skipped them (a bulk load with session_replication_role = replica).
-    PostgreSQL only (0 elsewhere)."""
+    """Recompute every unit's `maps_to` (where its rows count on today's tree) and
+    `maps_across`; returns the units changed. The triggers of migration cells 0006 keep them
+    after every write; this is for writes that skipped them (a bulk load with
+    session_replication_role = replica). PostgreSQL only (0 elsewhere)."""
     if connection.vendor != "postgresql":
         return 0
     with connection.cursor() as cursor:

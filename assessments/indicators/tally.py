@@ -214,7 +214,7 @@ def _write(ids: list[int] | None, paths: dict[str, int], years: list[int], count
             if gone:
                 cursor.execute(
                     f"DELETE FROM {TALLY} WHERE (organization_id, year, with_proposals) IN "  # noqa: S608
-                    "(SELECT * FROM unnest(%s::bigint[], %s::int[], %s::bool[]))",
+                    "(SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::bool[]))",
                     [list(column) for column in zip(*gone, strict=True)],
                 )
         if rows:
@@ -304,7 +304,14 @@ def ensure_fresh(scope: Scope) -> bool:
 
 def tallies_refresh_marked() -> int:
     """Recompute every marked unit (the minute job: most reads then find nothing to do);
-    returns how many, 0 when another transaction is at it."""
+    returns how many, 0 when another transaction is at it. Marks of deleted units (the
+    marks have no foreign key) are dropped: no read would claim them, and every claim reads
+    all the marks."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {DIRTY} d WHERE NOT EXISTS "  # noqa: S608 - names from code
+            f"(SELECT 1 FROM {ORG} c WHERE c.id = d.organization_id)"
+        )
     return _refresh_marked("TRUE", []) or 0
 
 

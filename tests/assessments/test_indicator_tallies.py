@@ -579,3 +579,11 @@ def test_coverage_is_not_counted_before_the_commune_existed(built, province):
     assert result.counters(2024).get("ru.total", 0) == 0
     assert result.counters(2025)["ru.total"] == 1
     assert province.new_commune.path not in result.buckets(2024)
+
+
+def test_the_minute_job_drops_the_marks_of_deleted_units(built):
+    """A mark left by a unit deleted since (the marks have no foreign key) is dropped by the
+    minute job instead of being read by every claim after it."""
+    IndicatorTallyDirty.objects.create(organization_id=10**12)
+    tally.tallies_refresh_marked()
+    assert _marked() == set()
