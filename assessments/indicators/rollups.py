@@ -5,7 +5,8 @@ two years, ≈ 150 ms at 400,000 members), and the national root sums every prov
 that grows with the country (≈ 11× at 34 provinces), not with what the page shows. A page
 needs one number per child: each child's own tally rows plus its roll-up, ≈ 400 rows.
 
-Exact, by the tallies' own writes: triggers on the tally table (`install`) add every row
+Exact, by the tallies' own writes: triggers on the tally table (migration 0018; `install`
+replaces the function they call) add every row
 inserted to the roll-ups of the units listed on the row (`ancestors`, `mapped_ancestors`,
 filled by `anchors` when the row is written) and subtract every row deleted from the units
 listed on it then — so a unit moved or re-mapped since is taken out of its old ancestors and
@@ -29,6 +30,7 @@ stored mapping in force); anything narrower sums the tallies as before.
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 from collections.abc import Iterable
 
@@ -41,6 +43,7 @@ ORG = Organization._meta.db_table
 TALLY = IndicatorTally._meta.db_table
 ROLLUP = IndicatorRollup._meta.db_table
 TRIGGERS = ("pb_rollup_lock", "pb_rollup_ins", "pb_rollup_upd", "pb_rollup_del")
+COLUMNS = [tally_column(c) for c in TALLY_COUNTERS]
 
 # Every (tally row, roll-up it goes to) pair of `source`, summed per roll-up row.
 _PAIRS = """
@@ -85,8 +88,8 @@ def _subtract_sql(source: str, columns: list[str]) -> str:
     """  # noqa: S608 - table and column names from code
 
 
-def function_sql(columns: list[str], lock_key: int) -> str:
-    """The trigger functions keeping the roll-ups, for the tally table's counter `columns`.
+def function_sql(lock_key: int) -> str:
+    """The trigger functions keeping the roll-ups (the triggers calling them: migration 0018).
 
     `pb_rollup_lock` runs before any row of a statement is touched: the tallies' refresh lock
     (`lock_key`, which a refresh and a rebuild already hold) taken first, so a cascade delete
@@ -100,30 +103,20 @@ END $$;
 CREATE OR REPLACE FUNCTION pb_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- Removed first: an update (never done by the code) moves a row's counts.
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN{_subtract_sql("old_rows", columns)};
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN{_subtract_sql("old_rows", COLUMNS)};
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN{_add_sql("new_rows", columns)};
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN{_add_sql("new_rows", COLUMNS)};
     END IF;
     RETURN NULL;
 END $$;
 """
 
 
-# Created once (migration 0018); the functions they call are replaced by each rebuild.
-TRIGGERS_SQL = f"""
-CREATE TRIGGER pb_rollup_lock BEFORE INSERT OR UPDATE OR DELETE ON {TALLY}
-    FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_lock();
-CREATE TRIGGER pb_rollup_ins AFTER INSERT ON {TALLY}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_apply();
-CREATE TRIGGER pb_rollup_upd AFTER UPDATE ON {TALLY}
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_apply();
-CREATE TRIGGER pb_rollup_del AFTER DELETE ON {TALLY}
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pb_rollup_apply();
-"""
-
-
-COLUMNS = [tally_column(c) for c in TALLY_COUNTERS]
+def fingerprint_source() -> str:
+    """What decides the roll-ups' stored contents (the pairs summed, the units a row lists),
+    for the tallies' fingerprint: the reading code is left out, a change to it needs no
+    rebuild."""
+    return function_sql(0) + inspect.getsource(anchors)
 
 
 def install(cursor, lock_key: int) -> None:
@@ -132,7 +125,7 @@ def install(cursor, lock_key: int) -> None:
     a migration that drops or renames one must replace them itself, as 0018 created them —
     `test_indicator_rollups` checks the installed function names every counter). Replacing
     a function locks no table: the page's reads go on during a rebuild."""
-    cursor.execute(function_sql(COLUMNS, lock_key))
+    cursor.execute(function_sql(lock_key))
 
 
 def pause(cursor) -> None:
@@ -164,7 +157,7 @@ def rebuild(cursor) -> int:
     return written
 
 
-def anchors(units: Iterable[int], cursor) -> dict[int, tuple[list[int], list[int]]]:
+def anchors(units: Iterable[int], cursor) -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
     """Per unit id, the roll-ups its tally rows go to: (its proper ancestors, and the unit
     it counts under today with that unit's ancestors, itself left out) — see the module.
     One statement, so a move committed meanwhile cannot mix two trees. (The prefixes are an
@@ -191,7 +184,7 @@ def anchors(units: Iterable[int], cursor) -> dict[int, tuple[list[int], list[int
         """,  # noqa: S608 - names from code
         [units],
     )
-    return {unit: (above, mapped) for unit, above, mapped in cursor.fetchall()}
+    return {unit: (tuple(above), tuple(mapped)) for unit, above, mapped in cursor.fetchall()}
 
 
 def listing(where: str, params: list, scope: Scope) -> tuple[str, list]:

@@ -125,8 +125,9 @@ def rules_fingerprint() -> str:
     changes any of them makes the stored tallies stale at once (the dashboard counts live)
     until the nightly job rebuilds them."""
     digest = hashlib.sha256()
-    for module in (grouped, families, counters, schemes, rollups):
+    for module in (grouped, families, counters, schemes):
         digest.update(inspect.getsource(module).encode())
+    digest.update(rollups.fingerprint_source().encode())
     digest.update(repr((TALLY_COUNTERS, [f.__name__ for f in TALLIED])).encode())
     return digest.hexdigest()
 
@@ -169,64 +170,81 @@ def tallies_count(
     return _counted(paths, list(range(first, last + 1)), roots)
 
 
+# The tally table's columns in the order `_tally_rows` builds them.
+_ROW_COLUMNS = [
+    "organization_id",
+    "year",
+    "with_proposals",
+    "has_twin",
+    "last_change",
+    "ancestors",
+    "mapped_ancestors",
+    *COLUMNS,
+]
+
+
 def _write(ids: list[int] | None, paths: dict[str, int], years: list[int], counted=None) -> int:
     """Replace the tally rows of units `ids` (None: all) with freshly counted ones (or, all
-    units, with those `counted` beforehand); returns the rows written.
-
-    For units `ids` only the rows that differ are replaced: a decision changes one year of
-    a unit's ≈ 13, and every row rewritten is taken out of and added to ≈ 8 roll-ups by the
-    triggers (a commune's 112 cells: 1,221 rows, 2,530 roll-up rows updated twice)."""
+    units, with those `counted` beforehand); returns the rows written."""
     counted, changed = counted or _counted(None if ids is None else list(paths), years)
-    columns = ["organization_id", "year", "with_proposals", "has_twin", "last_change"]
-    columns += ["ancestors", "mapped_ancestors", *COLUMNS]
     with connection.cursor() as cursor:
         # The roll-ups each row goes to (the triggers add and subtract them: rollups).
         anchors = rollups.anchors(paths.values() if ids is None else ids, cursor)
-        rows = []
-        # Written year by year: a page reads two years of ≈ 12, and rows laid out in that
-        # order fill a twelfth of the table's pages instead of nearly all of them.
-        for (path, year, basis), counts in sorted(
-            counted.items(), key=lambda item: (item[0][1], item[0][2], item[0][0])
-        ):
-            unit = paths.get(path)
-            # Every rating adds `*.total` on both bases, so a unit-year with ratings has both
-            # rows in `counted`; one without has only the official row.
-            twin = counted.get((path, year, not basis))
-            if unit is None or (basis and twin == counts):
-                continue  # proposals that change nothing: the official row serves both
-            has_twin = not basis and twin is not None and twin != counts
-            above, mapped = (tuple(listed) for listed in anchors[unit])
-            rows.append(
-                (unit, year, basis, has_twin, changed.get((year, path)), above, mapped)
-                + tuple(counts.get(c, 0) for c in TALLY_COUNTERS)
-            )
+        rows = _tally_rows(counted, changed, paths, anchors)
         if ids is None:
             cursor.execute(f"DELETE FROM {TALLY}")  # noqa: S608 - table name from code
         else:
-            cursor.execute(
-                f"SELECT {', '.join(columns)} FROM {TALLY} WHERE organization_id = ANY(%s)",  # noqa: S608
-                [ids],
-            )
-            before = {_hashable(row) for row in cursor.fetchall()}
-            after = set(rows)
-            gone = [row[:3] for row in before - after]
-            rows = [row for row in rows if row not in before]
-            if gone:
-                cursor.execute(
-                    f"DELETE FROM {TALLY} WHERE (organization_id, year, with_proposals) IN "  # noqa: S608
-                    "(SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::bool[]))",
-                    [list(column) for column in zip(*gone, strict=True)],
-                )
+            rows = _keep_unchanged(cursor, ids, rows)
         if rows:
-            with cursor.cursor.copy(f"COPY {TALLY} ({', '.join(columns)}) FROM STDIN") as copy:
+            statement = f"COPY {TALLY} ({', '.join(_ROW_COLUMNS)}) FROM STDIN"
+            with cursor.cursor.copy(statement) as copy:
                 for row in rows:
+                    # The id tuples as lists: what psycopg writes as PostgreSQL arrays.
                     copy.write_row((*row[:5], list(row[5]), list(row[6]), *row[7:]))
     return len(rows)
 
 
-def _hashable(row) -> tuple:
-    """A tally row as `_write` builds it: its two id lists as tuples (NULL: none)."""
-    return (*row[:5], tuple(row[5] or ()), tuple(row[6] or ()), *row[7:])
+def _tally_rows(counted: dict, changed: dict, paths: dict[str, int], anchors: dict) -> list[tuple]:
+    """The tally rows of `counted`, in `_ROW_COLUMNS` order. Year by year: a page reads two
+    years of ≈ 12, and rows laid out in that order fill a twelfth of the table's pages
+    instead of nearly all of them."""
+    rows = []
+    for (path, year, basis), counts in sorted(
+        counted.items(), key=lambda item: (item[0][1], item[0][2], item[0][0])
+    ):
+        unit = paths.get(path)
+        # Every rating adds `*.total` on both bases, so a unit-year with ratings has both rows
+        # in `counted`; one without has only the official row.
+        twin = counted.get((path, year, not basis))
+        if unit is None or (basis and twin == counts):
+            continue  # proposals that change nothing: the official row serves both
+        has_twin = not basis and twin is not None and twin != counts
+        rows.append(
+            (unit, year, basis, has_twin, changed.get((year, path)), *anchors[unit])
+            + tuple(counts.get(c, 0) for c in TALLY_COUNTERS)
+        )
+    return rows
+
+
+def _keep_unchanged(cursor, ids: list[int], rows: list[tuple]) -> list[tuple]:
+    """Delete the rows of units `ids` that `rows` does not hold as they are; returns the rows
+    still to write. A decision changes one year of a unit's ≈ 13, and every row rewritten is
+    taken out of and added to ≈ 8 roll-ups by the triggers (a commune's 112 cells: 1,221
+    rows, 2,530 roll-up rows updated twice)."""
+    cursor.execute(
+        f"SELECT {', '.join(_ROW_COLUMNS)} FROM {TALLY} WHERE organization_id = ANY(%s)",  # noqa: S608
+        [ids],
+    )
+    # The id lists as tuples, as `_tally_rows` builds them (NULL, before the roll-ups: none).
+    before = {(*r[:5], tuple(r[5] or ()), tuple(r[6] or ()), *r[7:]) for r in cursor.fetchall()}
+    gone = [row[:3] for row in before.difference(rows)]
+    if gone:
+        cursor.execute(
+            f"DELETE FROM {TALLY} WHERE (organization_id, year, with_proposals) IN "  # noqa: S608
+            "(SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::bool[]))",
+            [list(column) for column in zip(*gone, strict=True)],
+        )
+    return [row for row in rows if row not in before]
 
 
 def tallies_rebuild(*, today: datetime.date | None = None, counted=None) -> int:
