@@ -22,6 +22,18 @@ from .models import AuditEntry, Member, MemberEvent, Membership, Organization, P
 from .permissions import STRUCTURE_FIELDS, can_administer, can_change_structure, can_edit_roster
 from .vietnamese import nfc
 
+# The tree's write lock (migration cells 0009 takes it before any statement writes the tree):
+# a service that reads a unit FOR UPDATE takes it first, or it would hold the unit's row while
+# waiting for the lock another tree edit holds, and that edit may need the row (a deadlock).
+TREE_LOCK_KEY = 2025_0701
+
+
+def _lock_tree() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+
+
 _ORG_FIELDS = [
     "code",
     "name",
@@ -128,6 +140,7 @@ def organization_update(
 ) -> Organization:
     """Change a node's fields, and move it under `parent` when given (a reorganisation)."""
     _require_roster_rights(actor, organization)
+    _lock_tree()
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     _require_structure_rights(actor, organization, fields)
     before = snapshot(organization, _ORG_FIELDS)

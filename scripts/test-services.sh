@@ -62,6 +62,12 @@ with psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cf
     if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
         conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
         print(f"Đã tạo cơ sở dữ liệu / created database {cfg['NAME']}")
+    # A run killed mid-way leaves test_<name> behind with PgBouncer's pooled connections to it,
+    # and the next run then fails creating it; dropped here, forcing those connections off.
+    test_name = f"test_{cfg['NAME']}"
+    if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [test_name]).fetchone():
+        conn.execute(f'DROP DATABASE "{test_name}" WITH (FORCE)')
+        print(f"Đã xoá cơ sở dữ liệu thử còn lại / dropped the leftover {test_name}")
 PY
 
 # The streaming replica (tests/replica/): made and started by scripts/replica.sh when it is the

@@ -33,6 +33,7 @@ from cells.choices import MembershipKind, PostKind, Role
 from cells.models import Member, Membership, Post
 from cells.services import member_transfer
 from tests import factories
+from tests.threads import InThread
 
 from .conftest import make_members, open_round, save_levels, submit
 
@@ -369,22 +370,6 @@ def _meeting(cell, day, kind=MeetingKind.REGULAR):
     return CellMeeting.objects.create(cell=cell, held_on=day, kind=kind, attended=3, expected=3)
 
 
-class _InThread(threading.Thread):
-    """Runs `body` on its own database connection; keeps what it raised."""
-
-    def __init__(self, body):
-        super().__init__(daemon=True)
-        self.body, self.error = body, None
-
-    def run(self):
-        try:
-            self.body()
-        except Exception as exc:  # noqa: BLE001 - re-raised by the test through `error`
-            self.error = exc
-        finally:
-            connection.close()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_change_in_flight_during_a_refresh_keeps_its_mark(province):
     """A writer still open while a refresh claims the unit's committed mark: the refresh
@@ -400,7 +385,7 @@ def test_a_change_in_flight_during_a_refresh_keeps_its_mark(province):
             written.set()
             assert release.wait(timeout=10)
 
-    thread = _InThread(writer)
+    thread = InThread(writer)
     thread.start()
     assert written.wait(timeout=10)
     assert tally.tallies_refresh_marked() == 1  # claims the committed mark, not the other
@@ -430,7 +415,7 @@ def test_writers_marking_units_in_opposite_orders_do_not_deadlock(province):
 
         return body
 
-    threads = [_InThread(marking(a, b)), _InThread(marking(b, a))]
+    threads = [InThread(marking(a, b)), InThread(marking(b, a))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -455,7 +440,7 @@ def test_a_read_during_another_refresh_counts_live_without_waiting(province):
             locked.set()
             assert release.wait(timeout=10)
 
-    thread = _InThread(holder)
+    thread = InThread(holder)
     thread.start()
     assert locked.wait(timeout=10)
     try:

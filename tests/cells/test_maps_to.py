@@ -2,13 +2,17 @@
 triggers whatever changed it (here: the services, as the pages and imports call them)."""
 
 import datetime
+import threading
+import time
 
 import pytest
+from django.db import connection, transaction
 
 from cells import services
 from cells.choices import OrganizationType
 from cells.models import Organization
 from tests import factories
+from tests.threads import InThread
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -83,3 +87,56 @@ def test_maps_across_is_the_depth_above_both_the_unit_and_its_target(province):
     scope = Scope(node=other, mapped=True)
     assert scope.mapping_stored
     assert Organization.objects.get(pk=w.old_commune.pk).path in scope.roots
+
+
+def _rename(org, name, *, through_service):
+    if through_service:
+        services.organization_update(actor=None, organization=org, name=name)
+    else:  # the admin's bulk actions, an import: a statement without the service
+        Organization.objects.filter(pk=org.pk).update(name=name)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("through_service", [True, False], ids=["service", "statement"])
+def test_tree_edits_in_opposite_orders_queue_instead_of_deadlocking(province, through_service):
+    """Two transactions editing units A then B and B then A: without the tree's lock (cells
+    0009) the second held B while waiting for A, the first waited for B, and PostgreSQL killed
+    one of them. Now the second waits before it writes anything, and both commit."""
+    a, b = province.old_cell, province.new_cell
+    first_done, second_started, second_first_done = (threading.Event() for _ in range(3))
+    second_pid = []
+
+    def first():
+        with transaction.atomic():
+            _rename(a, "A một", through_service=through_service)
+            first_done.set()
+            assert second_started.wait(timeout=10)
+            deadline = time.monotonic() + 10
+            with connection.cursor() as cursor:
+                while not second_first_done.is_set() and time.monotonic() < deadline:
+                    cursor.execute(
+                        "SELECT wait_event FROM pg_stat_activity WHERE pid = %s", second_pid
+                    )
+                    if cursor.fetchone()[0] == "advisory":
+                        break  # the second is queued on the tree's lock
+                    time.sleep(0.02)
+            _rename(b, "B một", through_service=through_service)
+
+    def second():
+        assert first_done.wait(timeout=10)
+        with transaction.atomic():
+            second_pid.append(connection.cursor().connection.info.backend_pid)
+            second_started.set()
+            _rename(b, "B hai", through_service=through_service)
+            second_first_done.set()
+            _rename(a, "A hai", through_service=through_service)
+
+    threads = [InThread(first), InThread(second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [t.error for t in threads] == [None, None]
+    names = dict(Organization.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "name"))
+    assert names == {a.pk: "A hai", b.pk: "B hai"}  # the second ran after the first
+    assert services.organization_maps_refresh() == 0
