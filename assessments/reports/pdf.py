@@ -8,10 +8,14 @@ stylesheet) and `data:` URLs; `file://`, `http(s)://` and everything else is ref
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import mimetypes
+import re
+import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -19,7 +23,9 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
-from weasyprint import HTML, Attachment
+from weasyprint import CSS, HTML, UA_STYLESHEET, Attachment
+from weasyprint.css.counters import CounterStyle
+from weasyprint.html import UA
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -80,12 +86,89 @@ class StaticOnlyFetcher(URLFetcher):
         return path if path.is_file() else None
 
 
-def render_pdf(html: str) -> bytes:
-    """The PDF of a report page. Text is normalised to NFC first: decomposed Vietnamese
-    (from macOS or old files) would otherwise draw tone marks apart from their letters."""
+# WeasyPrint's user-agent stylesheet gives every element a ::marker and five footnote and note
+# pseudo-elements (`::marker { … }`, `::footnote-call { … }`, …): six computed styles for each
+# element, most of the style step of a 1,700-row list (docs/benchmarks.md, session 10).
+# Reports have no footnotes or notes (no `float: footnote`), and only <li> is a list item: the
+# same sheet with the marker rule on <li> and the footnote and note rules left out.
+_MARKER_RULE = re.compile(r"^::marker \{", re.M)
+_NOTE_RULES = re.compile(r"^::(?:footnote|note)-[a-z]+ \{[^}]*\}\n", re.M)
+
+
+def _report_ua_text(ua: str) -> str | None:
+    """`ua` with the pseudo-element rules scoped, or None when the sheet is not the one these
+    rules were written against (another WeasyPrint: its own sheet is used as it is)."""
+    ua, markers = _MARKER_RULE.subn("li::marker {", ua)
+    ua, notes = _NOTE_RULES.subn("", ua)
+    return ua if (markers, notes) == (1, 5) else None
+
+
+_REPORT_UA_TEXT = _report_ua_text(UA)
+# Parsed with a counter-style registry of its own: the rendering takes its counter styles
+# from WeasyPrint's (HTML._ua_counter_style), which already holds this sheet's.
+REPORT_UA_STYLESHEET = (
+    CSS(string=_REPORT_UA_TEXT, counter_style=CounterStyle()) if _REPORT_UA_TEXT else UA_STYLESHEET
+)
+
+
+class ReportHTML(HTML):
+    """WeasyPrint's HTML with the report user-agent stylesheet (the forms' sheet unchanged)."""
+
+    def _ua_stylesheets(self, forms=False):
+        sheets = super()._ua_stylesheets(forms=forms)
+        return [REPORT_UA_STYLESHEET if sheet is UA_STYLESHEET else sheet for sheet in sheets]
+
+
+class _CollectedAfter:
+    """The cyclic garbage collector held off while WeasyPrint renders, and run once after on
+    what the render allocated.
+
+    A render builds the document's tree (elements, styles, boxes, layouts: ≈ 290,000 objects
+    for 400 rows of the proposals list) and keeps it until the PDF is written; every full
+    collection during the render walks all of it again and frees almost nothing — 40 % of
+    the CPU of a list (docs/benchmarks.md, session 10). Held off, the render's objects stay in
+    the youngest generation, and one collection of that generation frees the tree's cycles
+    (the render's garbage, no more) without walking the objects the process held before.
+    Counted, so that renders in two threads at once never leave the collector off."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._renders = 0
+        self._was_enabled = True
+
+    @contextmanager
+    def __call__(self):
+        with self._lock:
+            if self._renders == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._renders += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._renders -= 1
+                last = self._renders == 0
+                if last and self._was_enabled:
+                    gc.enable()
+            if last:
+                gc.collect(0)
+
+
+collected_after = _CollectedAfter()
+
+
+def _html(html: str) -> ReportHTML:
+    # Text normalised to NFC: decomposed Vietnamese (from macOS or old files) would otherwise
+    # draw tone marks apart from their letters.
     html = unicodedata.normalize("NFC", html)
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
-    return document.write_pdf()
+    return ReportHTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of a report page."""
+    with collected_after():
+        return _html(html).write_pdf()
 
 
 @dataclass(frozen=True)
@@ -116,10 +199,14 @@ def render_pdfa(
 ) -> tuple[bytes, dict[str, Anchor]]:
     """A PDF/A-3b of a report page with `attachments` embedded, and where the elements named
     in `anchors` (ids) landed, so the caller can place signature fields over them."""
-    html = unicodedata.normalize("NFC", html)
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render(
-        pdf_variant="pdf/a-3b"
-    )
+    with collected_after():
+        return _render_pdfa(html, attachments=attachments, anchors=anchors)
+
+
+def _render_pdfa(
+    html: str, *, attachments: list[EmbeddedFile], anchors: tuple[str, ...]
+) -> tuple[bytes, dict[str, Anchor]]:
+    document = _html(html).render(pdf_variant="pdf/a-3b")
     found: dict[str, Anchor] = {}
     for index, page in enumerate(document.pages):
         for name in anchors:
