@@ -178,8 +178,8 @@ def _share(root: Organization, count: int, log: Callable[[str], None]) -> None:
     # The loads skipped the tree's triggers: store where each unit maps to today.
     mapped = organization_maps_refresh()
     log(f"{count} provinces: mapped {mapped:,} units ({time.monotonic() - mark:.1f} s)")
-    # Timed table by table: the first ANALYZE after the loads took 269 s of the 3 × 400,000
-    # run (04/12/2026) where the same statements take ≈ 5 s on a warm database.
+    # Timed table by table (≈ 3 s in all at 3 × 400,000). The 160–269 s this phase took until
+    # 06/12/2026 was the mapping above: its trigger reused a plan made for one row (cells 0010).
     for model in WRITTEN_MODELS:
         started = time.monotonic()
         writer.analyze([model._meta.db_table])
