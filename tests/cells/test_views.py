@@ -339,6 +339,26 @@ def test_organization_detail_commune_counts_children_and_highlights_uncovered_un
     assert "Thêm đảng viên" not in content
 
 
+def test_organization_detail_lists_escape_names_and_number_the_page(client, world):
+    """The commune page's lists are written in Python (cells.views.organizations): names
+    are escaped in each of them, members are numbered from the page's first, and the cell
+    of each member is named."""
+    factories.member(world.other_cell, "<script>alert(1)</script> Hai")
+    ResidentialUnit.objects.create(name="Ấp <b>4</b>", commune=world.old_commune)
+    world.other_cell.name = "Chi bộ <i>2</i>"
+    world.other_cell.save(update_fields=["name"])
+    client.force_login(factories.user_with_role(world.province, Role.SECRETARY))
+    content = client.get(
+        reverse("cells:organization_detail", args=[world.old_commune.pk])
+    ).content.decode()
+    assert "<script>alert" not in content and "&lt;script&gt;alert(1)&lt;/script&gt; Hai" in content
+    assert "Ấp &lt;b&gt;4&lt;/b&gt;" in content and "<b>4</b>" not in content
+    assert "Chi bộ &lt;i&gt;2&lt;/i&gt;" in content and "<i>2</i>" not in content
+    assert '<span class="member-list__number text-body-secondary">1.</span>' in content
+    assert "· Chi bộ &lt;i&gt;2&lt;/i&gt;" in content  # the member's cell
+    assert "badge-state text-bg-warning" in content  # a new member is probationary
+
+
 def test_organization_detail_province_counts_members_per_child(client, world):
     """The province page shows one count per child unit, from one aggregated query."""
     factories.member(world.new_cell, "Lê Văn Một")
