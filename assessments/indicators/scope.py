@@ -225,10 +225,13 @@ class Scope:
         """`_predecessor_roots` from the stored mapping: units outside the node whose rows
         count inside it (one query)."""
         # Outside the node exactly when the unit and its target part above the node's depth
-        # (`maps_across`): the few that map across a high boundary, not every mapped unit.
+        # (`maps_across`): for each such depth, the range of targets under the node
+        # (`maps_to_path`, one index: org_maps_across_path_idx), not every mapped unit.
         found = list(
             Organization.objects.filter(
-                maps_to__path__startswith=self.node.path, maps_across__lt=self.node.depth
+                maps_to__isnull=False,
+                maps_across__in=list(range(self.node.depth)),
+                maps_to_path__startswith=self.node.path,
             )
             .exclude(path__startswith=self.node.path)
             .values_list("path", flat=True)

@@ -73,6 +73,12 @@ class Organization(MP_Node):
     # among the few that map across a deep boundary instead of joining every mapped unit of
     # the country to N's subtree. Kept with `maps_to` (migration cells 0008).
     maps_across = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # `maps_to`'s path, kept beside it (cells 0011): with `maps_across`, a mapped page reads
+    # exactly the units counting inside its node from outside, an index range per depth, even
+    # when whole provinces merged (2025) and most units of the country map across the root.
+    maps_to_path = models.CharField(  # noqa: DJ001 - null exactly when maps_to is
+        max_length=255, null=True, blank=True, editable=False
+    )
     document_abbreviation = models.CharField(
         _("document abbreviation"), max_length=10, blank=True, help_text=_("e.g. ĐU, CB")
     )
@@ -102,11 +108,13 @@ class Organization(MP_Node):
                 opclasses=["int4_ops", "varchar_pattern_ops"],
                 name="org_depth_path_idx",
             ),
-            # The units that count inside a node from outside it (`maps_across`).
+            # The units that count inside a node from outside it (`maps_across`, then the
+            # target's path by prefix).
             models.Index(
-                fields=["maps_across"],
+                fields=["maps_across", "maps_to_path"],
+                opclasses=["int2_ops", "varchar_pattern_ops"],
                 condition=Q(maps_to__isnull=False),
-                name="org_maps_across_idx",
+                name="org_maps_across_path_idx",
             ),
         ]
         constraints = [

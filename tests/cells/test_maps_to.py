@@ -70,6 +70,10 @@ def _across(*orgs):
     return [Organization.objects.get(pk=o.pk).maps_across for o in orgs]
 
 
+def _target_paths(*orgs):
+    return [Organization.objects.get(pk=o.pk).maps_to_path for o in orgs]
+
+
 def test_maps_across_is_the_depth_above_both_the_unit_and_its_target(province):
     """The old cell (province › district › commune › cell) and its successor (province ›
     commune › cell) part below the province: 1; unmapped units have none. When the target
@@ -80,6 +84,16 @@ def test_maps_across_is_the_depth_above_both_the_unit_and_its_target(province):
     assert _across(w.province, w.new_commune, w.district) == [None, None, None]
     services.organization_update(actor=None, organization=w.new_commune, parent=w.other_province)
     assert _across(w.old_cell, w.other_cell, w.old_commune) == [0, 0, 0]
+    # The target's path is kept with it (cells 0011): the page's index reads it by prefix.
+    moved = {
+        o.pk: o.path for o in Organization.objects.filter(pk__in=[w.new_cell.pk, w.new_commune.pk])
+    }
+    assert _target_paths(w.old_cell, w.other_cell, w.old_commune, w.province) == [
+        moved[w.new_cell.pk],
+        moved[w.new_commune.pk],
+        moved[w.new_commune.pk],
+        None,
+    ]
     assert services.organization_maps_refresh() == 0
     from assessments.indicators import Scope
 
