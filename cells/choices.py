@@ -185,3 +185,14 @@ class ImportJobStatus(models.TextChoices):
 class ImportJobPhase(models.TextChoices):
     VALIDATE = "validate", _("Checking")
     APPLY = "apply", _("Writing")
+
+
+# A member's states on a day as badges (attribute of the member as the selectors annotate it,
+# Bootstrap class, label): the unit page's member list and the entry grid draw the same ones.
+MEMBER_STATE_BADGES = (
+    ("is_probationary", "text-bg-warning", _("probationary")),
+    ("is_exempt", "text-bg-info", _("exempt from meetings")),
+    ("is_suspended", "text-bg-danger", _("suspended")),
+    ("on_sick_leave", "text-bg-secondary", _("on sick leave")),
+    ("on_maternity_leave", "text-bg-secondary", _("on maternity leave")),
+)

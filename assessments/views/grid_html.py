@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from assessments.forms import NOT_RATED
+from cells.choices import MEMBER_STATE_BADGES
 
 
 @dataclass
@@ -79,13 +80,7 @@ class RowTexts:
             a_reason_note=_("Other reason for %(name)s"),
             a_points=_("Points for %(name)s"),
             a_note=_("Note for %(name)s"),
-            badges={
-                "is_probationary": ("text-bg-warning", _("probationary")),
-                "is_exempt": ("text-bg-info", _("exempt from meetings")),
-                "is_suspended": ("text-bg-danger", _("suspended")),
-                "on_sick_leave": ("text-bg-secondary", _("on sick leave")),
-                "on_maternity_leave": ("text-bg-secondary", _("on maternity leave")),
-            },
+            badges={attr: (css, str(label)) for attr, css, label in MEMBER_STATE_BADGES},
             decided=_("Decided: %(level)s"),
             someone=_("Someone else saved: %(value)s"),
             yours=_("Yours is in the boxes."),

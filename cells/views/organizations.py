@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from cells import history, selectors, services, structure
-from cells.choices import CELL_TYPES, COMMUNE_LEVEL_TYPES, OrganizationType
+from cells.choices import CELL_TYPES, COMMUNE_LEVEL_TYPES, MEMBER_STATE_BADGES, OrganizationType
 from cells.forms import OrganizationForm
 from cells.models import Organization
 from cells.permissions import can_administer, can_edit_roster, can_view_organization
@@ -75,21 +75,10 @@ def page_with_total(queryset, number, per_page: int) -> Page:
 # the heaviest page of the December mix (bench/load.py). Every value goes through the standard
 # library's escape; the texts are the same translations the template used.
 def _badges(member) -> str:
-    states = (
-        (member.is_probationary, "text-bg-warning", _("probationary")),
-        (getattr(member, "is_exempt", False), "text-bg-info", _("exempt from meetings")),
-        (getattr(member, "is_suspended", False), "text-bg-danger", _("suspended")),
-        (getattr(member, "on_sick_leave", False), "text-bg-secondary", _("on sick leave")),
-        (
-            getattr(member, "on_maternity_leave", False),
-            "text-bg-secondary",
-            _("on maternity leave"),
-        ),
-    )
     return "".join(
-        f' <span class="badge badge-state {css}">{html_escape(label)}</span>'
-        for on, css, label in states
-        if on
+        f' <span class="badge badge-state {css}">{html_escape(str(label))}</span>'
+        for attr, css, label in MEMBER_STATE_BADGES
+        if getattr(member, attr, False)
     )
 
 
