@@ -19,19 +19,24 @@ from .audit import audit_record, current_audit_context, diff, snapshot
 from .choices import CELL_TYPES, LEAVING_EVENTS, EventKind, MembershipKind, OrganizationType
 from .fields import organization_code_validator
 from .models import AuditEntry, Member, MemberEvent, Membership, Organization, Post
+from .models.tree import TreeBusyError, lock_tree
 from .permissions import STRUCTURE_FIELDS, can_administer, can_change_structure, can_edit_roster
 from .vietnamese import nfc
 
-# The tree's write lock (migration cells 0009 takes it before any statement writes the tree):
-# a service that reads a unit FOR UPDATE takes it first, or it would hold the unit's row while
-# waiting for the lock another tree edit holds, and that edit may need the row (a deadlock).
-TREE_LOCK_KEY = 2025_0701
+# How long a person's change of the tree waits for another one (an import of a
+# reorganisation holds the tree's lock for its whole transaction) before it is refused.
+TREE_WAIT_SECONDS = 10
 
 
 def _lock_tree() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+    """The tree's lock (cells.models.tree.lock_tree) before any row of it is read for
+    update; refused in Vietnamese after TREE_WAIT_SECONDS rather than waiting out an import."""
+    try:
+        lock_tree(wait_seconds=TREE_WAIT_SECONDS)
+    except TreeBusyError as exc:
+        raise ValidationError(
+            _("Another change of the organization tree is being saved. Try again in a minute.")
+        ) from exc
 
 
 _ORG_FIELDS = [
@@ -119,6 +124,7 @@ def organization_create(
     fields["code"] = _check_code(fields["code"])
     node = Organization(**fields)
     node.full_clean(exclude=["path", "depth", "numchild"])
+    _lock_tree()
     if parent is None:
         node = Organization.objects.add_root(instance=node)
     else:
@@ -142,6 +148,8 @@ def organization_update(
     _require_roster_rights(actor, organization)
     _lock_tree()
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if parent is not None:  # as it is now that no other edit can move it
+        parent = Organization.objects.get(pk=parent.pk)
     _require_structure_rights(actor, organization, fields)
     before = snapshot(organization, _ORG_FIELDS)
     if "name" in fields:

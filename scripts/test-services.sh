@@ -63,11 +63,23 @@ with psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cf
         conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
         print(f"Đã tạo cơ sở dữ liệu / created database {cfg['NAME']}")
     # A run killed mid-way leaves test_<name> behind with PgBouncer's pooled connections to it,
-    # and the next run then fails creating it; dropped here, forcing those connections off.
+    # and the next run then fails creating it; dropped here, forcing those idle connections
+    # off — but only when nothing is working in it (another suite running on this server).
+    from psycopg import sql
     test_name = f"test_{cfg['NAME']}"
     if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [test_name]).fetchone():
-        conn.execute(f'DROP DATABASE "{test_name}" WITH (FORCE)')
-        print(f"Đã xoá cơ sở dữ liệu thử còn lại / dropped the leftover {test_name}")
+        busy = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state <> 'idle'",
+            [test_name],
+        ).fetchone()[0]
+        if busy:
+            print(f"{test_name}: đang được dùng / in use by {busy} session(s), left alone")
+        else:
+            try:
+                conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(test_name)))
+                print(f"Đã xoá cơ sở dữ liệu thử còn lại / dropped the leftover {test_name}")
+            except psycopg.Error as exc:
+                print(f"{test_name}: không xoá được / not dropped ({exc})")
 PY
 
 # The streaming replica (tests/replica/): made and started by scripts/replica.sh when it is the

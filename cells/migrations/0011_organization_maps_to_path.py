@@ -11,10 +11,16 @@
 # N, the range of targets under N: only the units that count.
 #
 # The refresh (cells 0010) stores the path with the target, in the same UPDATE, so the
-# triggers that keep `maps_to` keep it (a target moved recomputes the units mapping to it).
+# triggers that keep `maps_to` keep it (a target moved recomputes the units mapping to it);
+# it is planned for each call's roots (plan_cache_mode), as 0010 did for the trigger's join.
+#
+# Runs on a live database without stopping the pages: not atomic, so the column is added in a
+# moment of its own (nullable, no default: no rewrite), the fill is one UPDATE of the mapped
+# rows (row locks only), and the indexes are built and dropped CONCURRENTLY.
 
 import importlib
 
+from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations, models
 
 
@@ -28,6 +34,10 @@ def _refresh_sql() -> str:
             "SET maps_to_id = w.target_id, maps_across = w.across\n",
             "SET maps_to_id = w.target_id, maps_across = w.across,\n"
             "        maps_to_path = w.target_path\n",
+        ),
+        (
+            "RETURNS integer\nLANGUAGE plpgsql AS $$",
+            "RETURNS integer\nLANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$",
         ),
         (
             "OR o.maps_across IS DISTINCT FROM w.across);",
@@ -54,22 +64,45 @@ def restore(apps, schema_editor):
     schema_editor.execute(before.FUNCTIONS)
 
 
+class _Online:
+    """CONCURRENTLY on PostgreSQL; the plain operation (`plain`) elsewhere (the SQLite demo)."""
+
+    plain: type
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        return self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        return self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class AddIndexOnline(_Online, AddIndexConcurrently):
+    plain = migrations.AddIndex
+
+
+class RemoveIndexOnline(_Online, RemoveIndexConcurrently):
+    plain = migrations.RemoveIndex
+
+
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("cells", "0010_organization_maps_trigger_replanned"),
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name="organization",
-            name="org_maps_across_idx",
-        ),
         migrations.AddField(
             model_name="organization",
             name="maps_to_path",
             field=models.CharField(blank=True, editable=False, max_length=255, null=True),
         ),
-        migrations.AddIndex(
+        migrations.RunPython(create_and_fill, restore, atomic=True),
+        AddIndexOnline(
             model_name="organization",
             index=models.Index(
                 condition=models.Q(("maps_to__isnull", False)),
@@ -78,5 +111,8 @@ class Migration(migrations.Migration):
                 opclasses=["int2_ops", "varchar_pattern_ops"],
             ),
         ),
-        migrations.RunPython(create_and_fill, restore),
+        RemoveIndexOnline(
+            model_name="organization",
+            name="org_maps_across_idx",
+        ),
     ]

@@ -1,6 +1,8 @@
 """The organization tree (any depth, nodes never deleted), its terms and the residential units."""
 
-from django.db import models
+import time
+
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -22,6 +24,37 @@ class OrganizationQuerySet(MP_NodeQuerySet):
         )
 
 
+# The tree's write lock (migration cells 0009 takes it before any statement writes the tree):
+# the mapping refresh updates rows a writer did not name, so tree edits go one at a time.
+# Whoever reads or locks a unit's row before writing the tree (treebeard locks the parent
+# FOR UPDATE before it adds a child; organization_update reads the unit FOR UPDATE) takes it
+# first, or it would hold that row while waiting for another edit that needs the row.
+TREE_LOCK_KEY = 2025_0701
+
+
+class TreeBusyError(Exception):
+    """The tree's lock was not free within the wait given (another reorganisation saving)."""
+
+
+def lock_tree(*, wait_seconds: float | None = None) -> None:
+    """Take the tree's lock for the current transaction (PostgreSQL; nothing elsewhere).
+    `wait_seconds`: give up after that long (TreeBusyError) instead of queueing behind an
+    import's whole transaction; None waits."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if wait_seconds is None:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+            return
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+        deadline = time.monotonic() + wait_seconds
+        while not cursor.fetchone()[0]:
+            if time.monotonic() >= deadline:
+                raise TreeBusyError
+            time.sleep(0.05)
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+
+
 class OrganizationManager(MP_NodeManager):
     # treebeard's manager builds its own queryset class, so from_queryset() would not reach it.
     def get_queryset(self):
@@ -29,6 +62,28 @@ class OrganizationManager(MP_NodeManager):
 
     def existing_on(self, day):
         return self.get_queryset().existing_on(day)
+
+    # Every way treebeard changes the tree (the node methods and the admin call these), with
+    # the tree's lock taken before treebeard locks anything.
+    def add_root(self, *args, **kwargs):
+        with transaction.atomic():
+            lock_tree()
+            return super().add_root(*args, **kwargs)
+
+    def add_child(self, *args, **kwargs):
+        with transaction.atomic():
+            lock_tree()
+            return super().add_child(*args, **kwargs)
+
+    def add_sibling(self, *args, **kwargs):
+        with transaction.atomic():
+            lock_tree()
+            return super().add_sibling(*args, **kwargs)
+
+    def move(self, *args, **kwargs):
+        with transaction.atomic():
+            lock_tree()
+            return super().move(*args, **kwargs)
 
 
 class Organization(MP_Node):
@@ -131,6 +186,21 @@ class Organization(MP_Node):
 
     def __str__(self):
         return self.name
+
+    # Derived by the database (cells 0006–0011), never written back from Python: a full save
+    # of a unit read before a concurrent refresh (the admin's form) would put the old mapping
+    # back, and the triggers see no change in path, dissolution or successor to redo it.
+    DERIVED_FIELDS = frozenset({"maps_to", "maps_across", "maps_to_path"})
+
+    def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") is None and not self._state.adding and self.pk:
+            skip = self.DERIVED_FIELDS | self.get_deferred_fields()  # as Django skips deferred
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in skip
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def is_cell(self) -> bool:

@@ -125,7 +125,9 @@ def test_tree_edits_in_opposite_orders_queue_instead_of_deadlocking(province, th
             _rename(a, "A một", through_service=through_service)
             first_done.set()
             assert second_started.wait(timeout=10)
-            deadline = time.monotonic() + 10
+            # A bare statement waits inside PostgreSQL (seen below); the service tries the
+            # lock again every 50 ms (cells.models.tree.lock_tree): give it half a second.
+            deadline = time.monotonic() + 0.5
             with connection.cursor() as cursor:
                 while not second_first_done.is_set() and time.monotonic() < deadline:
                     cursor.execute(
@@ -154,3 +156,102 @@ def test_tree_edits_in_opposite_orders_queue_instead_of_deadlocking(province, th
     names = dict(Organization.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "name"))
     assert names == {a.pk: "A hai", b.pk: "B hai"}  # the second ran after the first
     assert services.organization_maps_refresh() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adding_a_unit_while_its_parent_is_edited_queues(province, monkeypatch):
+    """treebeard locks the parent's row before it adds a child; an edit of that parent took the
+    tree's lock, then waited for the row, while the adding waited for the lock (helper-27
+    reproduced the deadlock). The manager takes the tree's lock before treebeard locks."""
+    parent = province.new_commune
+    parent_locked, editor_started = threading.Event(), threading.Event()
+    adder_thread = []
+    original = Organization.is_leaf
+
+    def is_leaf(node):  # treebeard asks right after its FOR UPDATE read of the parent
+        if threading.current_thread() in adder_thread:
+            parent_locked.set()
+            assert editor_started.wait(timeout=10)
+            time.sleep(0.3)  # the editor is now at its first lock
+        return original(node)
+
+    monkeypatch.setattr(Organization, "is_leaf", is_leaf)
+
+    def add():
+        services.organization_create(
+            actor=None,
+            parent=parent,
+            code="BG-AH-C09",
+            name="Chi bộ ấp 9",
+            type=OrganizationType.CELL,
+        )
+
+    def edit():
+        assert parent_locked.wait(timeout=10)
+        editor_started.set()
+        services.organization_update(actor=None, organization=parent, name="Đảng bộ xã An Hòa mới")
+
+    adder, editor = InThread(add), InThread(edit)
+    adder_thread.append(adder)
+    adder.start()
+    editor.start()
+    for thread in (adder, editor):
+        thread.join(timeout=30)
+    assert [adder.error, editor.error] == [None, None]
+    assert Organization.objects.filter(code="BG-AH-C09").exists()
+    assert Organization.objects.get(pk=parent.pk).name == "Đảng bộ xã An Hòa mới"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_save_keeps_the_mapping_the_database_derived(province):
+    """A unit read before the mapping changed, then saved whole (the admin's form), leaves
+    maps_to / maps_across / maps_to_path as the triggers keep them."""
+    w = province
+    stale = Organization.objects.get(pk=w.old_cell.pk)
+    later = factories.org(
+        w.new_commune, "BG-AH-AH02", "Chi bộ ấp 2 (An Hòa)", OrganizationType.GRASSROOTS_CELL
+    )
+    services.organization_update(
+        actor=None, organization=w.new_cell, dissolved_on=D(2026, 1, 31), successor=later
+    )
+    assert _maps(w.old_cell) == [later.pk]
+    stale.name = "Chi bộ ấp 1 (cũ)"
+    stale.save()
+    fresh = Organization.objects.get(pk=w.old_cell.pk)
+    assert fresh.name == "Chi bộ ấp 1 (cũ)"
+    assert (fresh.maps_to_id, fresh.maps_to_path) == (later.pk, later.path)
+    assert services.organization_maps_refresh() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tree_edit_behind_a_long_one_is_refused_in_vietnamese(province, monkeypatch):
+    """An import holds the tree's lock for its whole transaction: a person's edit waits
+    TREE_WAIT_SECONDS, then is refused with a message, not left hanging."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from cells.models.tree import lock_tree
+
+    monkeypatch.setattr(services, "TREE_WAIT_SECONDS", 0.2)
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            lock_tree()
+            held.set()
+            assert release.wait(timeout=10)
+
+    holder = InThread(hold)
+    holder.start()
+    assert held.wait(timeout=10)
+    try:
+        with translation.override("vi"), pytest.raises(ValidationError) as refused:
+            services.organization_update(
+                actor=None, organization=province.new_commune, name="Tên mới"
+            )
+        assert "Một thay đổi khác của cây tổ chức đang được lưu" in str(refused.value)
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    assert holder.error is None
+    assert Organization.objects.get(pk=province.new_commune.pk).name != "Tên mới"
