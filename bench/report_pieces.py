@@ -3,7 +3,7 @@ joined with pypdf, beside WeasyPrint alone on the same HTML in the same run.
 
     .venv/bin/python bench/report_pieces.py [--members 1700] [--sample-cells 4]
         [--broker redis://127.0.0.1:6379/0] [--db pb_bench_pieces] [--reuse] [--keep]
-        [--skip-proposals] [--skip-forms] [--skip-whole]
+        [--skip-proposals] [--skip-forms] [--skip-whole] [--whole-workers 1,2]
 
 Builds the unit of bench/report_render.py (one đảng bộ, 40 cells, decided ratings) in a
 scratch database, then, in a fresh process with DEBUG off:
@@ -16,7 +16,8 @@ scratch database, then, in a fresh process with DEBUG off:
   after the other, and shared by two forked processes: the scaling the machine allows), then
   the forms asked for as one document (one piece per cell) with 1 and with 2 workers:
   scaling 1 → 2;
-- the whole unit's forms (every cell) with 2 workers, once.
+- the whole unit's forms (every cell) with 2 workers, once (`--whole-workers 1,2`: with 1 and 2,
+  the scaling of the 1,700 forms themselves).
 
 The workers are `celery worker --pool=solo` processes on the broker given (a Redis database of
 its own: the queue is purged), started and warmed (one small report each) before each timed
@@ -237,7 +238,7 @@ def proposals(unit) -> None:
             print(_timeline(job))
 
 
-def forms(unit, cells, *, whole: bool) -> None:
+def forms(unit, cells, *, whole: bool, whole_workers: tuple[int, ...] = (2,)) -> None:
     from django.db import connections
 
     from assessments.reports import context, pdf, services
@@ -292,19 +293,28 @@ def forms(unit, cells, *, whole: bool) -> None:
 
     all_cells = pieces.piece_units(organization=unit, year=YEAR)
     total = sum(c.memberships.count() for c in all_cells)
-    with Workers(2) as workers:
-        elapsed, job = _timed(
-            lambda: services.reportjob_request(
-                actor=_actor(), kind="self_review", organization=unit, year=YEAR, fmt="pdf"
-            )[0]
-        )
-        peaks = ", ".join(f"{p:.0f}" for p in workers.peaks_mb())
-        size = Path(job.file.path).stat().st_size / 1e6
-        print(
-            f"whole unit: {len(all_cells)} cells, {total} forms, {_pages(job)} pages, {size:.1f} MB"
-        )
-        print(f"  pieces, 2 workers + join   {elapsed:8.1f} s; peak RSS {peaks} MB  ({load()})")
-        print(f"  floor estimate, 1 process  {floor / members * total:8.1f} s (sample's rate)")
+    whole_timings = {}
+    for count in whole_workers:
+        with Workers(count) as workers:
+            elapsed, job = _timed(
+                lambda: services.reportjob_request(
+                    actor=_actor(), kind="self_review", organization=unit, year=YEAR, fmt="pdf"
+                )[0]
+            )
+            whole_timings[count] = elapsed
+            peaks = ", ".join(f"{p:.0f}" for p in workers.peaks_mb())
+            size = Path(job.file.path).stat().st_size / 1e6
+            print(
+                f"whole unit: {len(all_cells)} cells, {total} forms, {_pages(job)} pages,"
+                f" {size:.1f} MB"
+            )
+            print(
+                f"  pieces, {count} worker(s) + join   {elapsed:8.1f} s; peak RSS {peaks} MB"
+                f"  ({load()})"
+            )
+    print(f"  floor estimate, 1 process  {floor / members * total:8.1f} s (sample's rate)")
+    if 1 in whole_timings and 2 in whole_timings:
+        print(f"  whole unit, scaling 1 → 2 workers {whole_timings[1] / whole_timings[2]:.2f}×")
 
 
 def measure(args) -> None:
@@ -317,7 +327,12 @@ def measure(args) -> None:
     if not args.skip_proposals:
         proposals(unit)
     if not args.skip_forms:
-        forms(unit, cells[: args.sample_cells], whole=not args.skip_whole)
+        forms(
+            unit,
+            cells[: args.sample_cells],
+            whole=not args.skip_whole,
+            whole_workers=tuple(int(n) for n in args.whole_workers.split(",")),
+        )
 
 
 def main() -> None:
@@ -331,6 +346,11 @@ def main() -> None:
     parser.add_argument("--skip-proposals", action="store_true")
     parser.add_argument("--skip-forms", action="store_true")
     parser.add_argument("--skip-whole", action="store_true", help="no whole-unit forms run")
+    parser.add_argument(
+        "--whole-workers",
+        default="2",
+        help="worker counts of the whole-unit forms run, e.g. 1,2 (the scaling of all 1,700)",
+    )
     parser.add_argument("--phase", choices=["build", "measure"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     base.DB_NAME = args.db
@@ -354,7 +374,7 @@ def main() -> None:
         base.psql(f"DROP DATABASE IF EXISTS {base.DB_NAME}")
         base.psql(f"CREATE DATABASE {base.DB_NAME}")
     cmd = [sys.executable, __file__, "--members", str(args.members), "--db", args.db]
-    cmd += ["--sample-cells", str(args.sample_cells)]
+    cmd += ["--sample-cells", str(args.sample_cells), "--whole-workers", args.whole_workers]
     cmd += [f"--{name}" for name in ("skip-proposals", "skip-forms", "skip-whole")
             if getattr(args, name.replace("-", "_"))]  # fmt: skip
     try:
