@@ -359,6 +359,34 @@ def test_organization_detail_lists_escape_names_and_number_the_page(client, worl
     assert "badge-state text-bg-warning" in content  # a new member is probationary
 
 
+def test_organization_detail_second_page_numbers_on_and_links_a_visible_successor(
+    client, world, monkeypatch
+):
+    """Page 2 of a unit's members is numbered from the page's first; a dissolved sub-unit is
+    marked with its date and links its successor only where the user may open it."""
+    from cells.views import organizations as views
+
+    monkeypatch.setattr(views, "MEMBERS_PER_PAGE", 2)
+    for name in ("Lê Văn A", "Lê Văn B", "Lê Văn C"):
+        factories.member(world.other_cell, name)
+    client.force_login(factories.user_with_role(world.province, Role.SECRETARY))
+    url = reverse("cells:organization_detail", args=[world.old_commune.pk])
+    content = client.get(url, {"page": 2}).content.decode()
+    assert '<span class="member-list__number text-body-secondary">3.</span>' in content
+    assert "Lê Văn C" in content and "Lê Văn A" not in content
+    district = client.get(
+        reverse("cells:organization_detail", args=[world.district.pk])
+    ).content.decode()
+    assert 'class="org-node--dissolved"' in district and "Đã giải thể 30/06/2025" in district
+    successor = reverse("cells:organization_detail", args=[world.new_commune.pk])
+    assert f'<a href="{successor}">→ Đảng bộ xã An Hòa</a>' in district
+    client.force_login(factories.user_with_role(world.district, Role.SECRETARY))
+    hidden = client.get(
+        reverse("cells:organization_detail", args=[world.district.pk])
+    ).content.decode()
+    assert "→ Đảng bộ xã An Hòa" in hidden and f'href="{successor}"' not in hidden
+
+
 def test_organization_detail_province_counts_members_per_child(client, world):
     """The province page shows one count per child unit, from one aggregated query."""
     factories.member(world.new_cell, "Lê Văn Một")
