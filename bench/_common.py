@@ -80,3 +80,23 @@ def query_count(fn: Callable[[], object]) -> int:
     with CaptureQueriesContext(connection) as captured:
         fn()
     return len(captured)
+
+
+def editable_year() -> int:
+    """The latest year with a round the units may still change (draft or returned): the year
+    being entered in the generated data (2026 once `--years` reaches it, else 2025), the
+    default of the benches that enter or decide ratings. Needs setup_django() first."""
+    from assessments.choices import EDITABLE_STATES
+    from assessments.models import RatingRound
+
+    latest = (
+        RatingRound.objects.filter(state__in=EDITABLE_STATES)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    if latest is None:
+        raise SystemExit(
+            "No round in draft or returned: generate a province first, or give --year."
+        )
+    return latest

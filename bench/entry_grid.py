@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from _common import in_rollback, query_count, report, setup_django, timed
+from _common import editable_year, in_rollback, query_count, report, setup_django, timed
 
 setup_django()
 
@@ -190,13 +190,16 @@ def bench_cell(client, round_, cell, args, empty, label):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--year", type=int, default=2025)
+    parser.add_argument(
+        "--year", type=int, default=None, help="default: the latest year with editable rounds"
+    )
     parser.add_argument("--size", type=int, default=50)
     parser.add_argument("--organization", type=int, default=2131)
     parser.add_argument("--large", type=int, default=3300)
     parser.add_argument("--whole", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
+    args.year = args.year or editable_year()
 
     from django.contrib.auth import get_user_model
 

@@ -28,7 +28,7 @@ import os
 import statistics
 import time
 
-from _common import in_rollback, setup_django
+from _common import editable_year, in_rollback, setup_django
 
 setup_django()
 
@@ -120,9 +120,12 @@ def closest_round(year: int, size: int, states: list[str], under: Organization):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--province", default="HG", help="code of a generated province")
-    parser.add_argument("--year", type=int, default=2025, help="the year in progress")
+    parser.add_argument(
+        "--year", type=int, default=None, help="the year in progress (default: the latest editable)"
+    )
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
+    args.year = args.year or editable_year()
 
     from decide import decide_with_steps, pick_round  # noqa: PLC0415
     from entry_grid import cell_of_size, changed_rows_payload, real_save  # noqa: PLC0415
