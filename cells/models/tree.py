@@ -1,8 +1,6 @@
 """The organization tree (any depth, nodes never deleted), its terms and the residential units."""
 
-import time
-
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -39,20 +37,39 @@ class TreeBusyError(Exception):
 def lock_tree(*, wait_seconds: float | None = None) -> None:
     """Take the tree's lock for the current transaction (PostgreSQL; nothing elsewhere).
     `wait_seconds`: give up after that long (TreeBusyError) instead of queueing behind an
-    import's whole transaction; None waits."""
+    import's whole transaction — PostgreSQL's own lock_timeout, so the waiter stays in the lock
+    queue and in pg_locks; None waits."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         if wait_seconds is None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
             return
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
-        deadline = time.monotonic() + wait_seconds
-        while not cursor.fetchone()[0]:
-            if time.monotonic() >= deadline:
-                raise TreeBusyError
-            time.sleep(0.05)
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        before = cursor.fetchone()[0]
+        try:
+            with transaction.atomic():  # a savepoint: a timeout leaves the caller's work usable
+                cursor.execute(
+                    "SELECT set_config('lock_timeout', %s, true)", [f"{int(wait_seconds * 1000)}ms"]
+                )
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+                raise TreeBusyError from exc
+            raise
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
+
+
+def _with_tree_lock(method):
+    """A treebeard write with the tree's lock taken before treebeard locks anything."""
+
+    def locked(self, *args, **kwargs):
+        with transaction.atomic():
+            lock_tree()
+            return method(self, *args, **kwargs)
+
+    locked.__name__ = method.__name__
+    return locked
 
 
 class OrganizationManager(MP_NodeManager):
@@ -63,27 +80,11 @@ class OrganizationManager(MP_NodeManager):
     def existing_on(self, day):
         return self.get_queryset().existing_on(day)
 
-    # Every way treebeard changes the tree (the node methods and the admin call these), with
-    # the tree's lock taken before treebeard locks anything.
-    def add_root(self, *args, **kwargs):
-        with transaction.atomic():
-            lock_tree()
-            return super().add_root(*args, **kwargs)
-
-    def add_child(self, *args, **kwargs):
-        with transaction.atomic():
-            lock_tree()
-            return super().add_child(*args, **kwargs)
-
-    def add_sibling(self, *args, **kwargs):
-        with transaction.atomic():
-            lock_tree()
-            return super().add_sibling(*args, **kwargs)
-
-    def move(self, *args, **kwargs):
-        with transaction.atomic():
-            lock_tree()
-            return super().move(*args, **kwargs)
+    # Every way treebeard changes the tree (the node methods and the admin call these).
+    add_root = _with_tree_lock(MP_NodeManager.add_root)
+    add_child = _with_tree_lock(MP_NodeManager.add_child)
+    add_sibling = _with_tree_lock(MP_NodeManager.add_sibling)
+    move = _with_tree_lock(MP_NodeManager.move)
 
 
 class Organization(MP_Node):
